@@ -1,0 +1,77 @@
+"""Queries for accounts, sessions, agency clients and kiosk devices."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from redangel.auth.kiosk_models import KioskSession
+from redangel.auth.models import AgencyClient, KioskDevice, Office, UserAccount, UserSession
+
+
+def user_by_username(session: Session, username: str) -> UserAccount | None:
+    """The active account with this username."""
+    return session.scalar(
+        select(UserAccount).where(UserAccount.username == username, UserAccount.active.is_(True))
+    )
+
+
+def live_session(
+    session: Session, token_hash: str, now: datetime
+) -> tuple[UserSession, UserAccount, str | None] | None:
+    """A staff session that is neither revoked nor expired, its account and office borough."""
+    row = session.execute(
+        select(UserSession, UserAccount, Office.borough)
+        .join(UserAccount, UserAccount.id == UserSession.user_id)
+        .outerjoin(Office, Office.id == UserAccount.office_id)
+        .where(
+            UserSession.token_hash == token_hash,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > now,
+            UserAccount.active.is_(True),
+        )
+    ).one_or_none()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def touch_session(session: Session, session_id: int, now: datetime) -> None:
+    """Record activity on a staff session."""
+    session.execute(update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+
+
+def revoke_session(session: Session, session_id: int, now: datetime) -> None:
+    """End a staff session."""
+    session.execute(update(UserSession).where(UserSession.id == session_id).values(revoked_at=now))
+
+
+def agency_client(session: Session, client_id: str) -> AgencyClient | None:
+    """An agency client by its public client id (active or not)."""
+    return session.scalar(select(AgencyClient).where(AgencyClient.client_id == client_id))
+
+
+def kiosk_device_by_token(session: Session, token_hash: str) -> KioskDevice | None:
+    """An active kiosk device by its token hash."""
+    return session.scalar(
+        select(KioskDevice).where(KioskDevice.token_hash == token_hash, KioskDevice.active.is_(True))
+    )
+
+
+def live_kiosk_session(session: Session, token_hash: str) -> KioskSession | None:
+    """A kiosk card session that has not ended."""
+    return session.scalar(
+        select(KioskSession).where(
+            KioskSession.token_hash == token_hash, KioskSession.ended_at.is_(None)
+        )
+    )
+
+
+def office(session: Session, office_id: object) -> Office | None:
+    """An office by id."""
+    return session.get(Office, office_id)
+
+
+def office_by_code(session: Session, code: str) -> Office | None:
+    """An office by its code."""
+    return session.scalar(select(Office).where(Office.code == code))

@@ -1,0 +1,219 @@
+"""Authentication for each kind of actor: staff sessions, agency tokens, kiosk sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from sqlalchemy.orm import Session
+
+from redangel.auth import repository
+from redangel.auth.kiosk_models import KioskSession
+from redangel.auth.models import STAFF_ROLES, AgencyClient, KioskDevice, UserAccount, UserSession
+from redangel.auth.principal import Principal
+from redangel.auth.secrets import hash_password, new_token, token_hash, verify_password
+from redangel.config import Settings
+from redangel.db import utcnow
+from redangel.errors import AppError, FieldError, InvalidInput, Unauthenticated
+
+TOKEN_ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A new staff session: the token for the cookie and the CSRF token for the page."""
+
+    token: str
+    csrf_token: str
+    user: UserAccount
+    expires_at: datetime
+
+
+def login(session: Session, *, settings: Settings, username: str, password: str) -> LoginResult:
+    """Check a staff member's password and open a session."""
+    user = repository.user_by_username(session, username)
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthenticated("bad_credentials")
+    now = utcnow()
+    token = new_token("rs")
+    csrf = secrets.token_urlsafe(24)
+    expires = now + timedelta(hours=settings.session_absolute_hours)
+    session.add(
+        UserSession(
+            token_hash=token_hash(token), user_id=user.id, csrf_token=csrf,
+            created_at=now, last_seen_at=now, expires_at=expires,
+        )
+    )
+    session.flush()
+    return LoginResult(token=token, csrf_token=csrf, user=user, expires_at=expires)
+
+
+def staff_principal(session: Session, *, settings: Settings, token: str, via_cookie: bool) -> Principal:
+    """The staff principal of a session token, enforcing idle and absolute expiry."""
+    now = utcnow()
+    found = repository.live_session(session, token_hash(token), now)
+    if found is None:
+        raise Unauthenticated()
+    user_session, user, borough = found
+    if now - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        repository.revoke_session(session, user_session.id, now)
+        raise Unauthenticated()
+    if now - user_session.last_seen_at > timedelta(seconds=30):
+        repository.touch_session(session, user_session.id, now)
+    return Principal(
+        kind="staff", id=str(user.id), role=user.role, office_id=user.office_id,
+        office_borough=borough,
+        session_id=user_session.id, csrf_token=user_session.csrf_token, via_cookie=via_cookie,
+    )
+
+
+def logout(session: Session, principal: Principal) -> None:
+    """End the principal's staff session."""
+    if principal.session_id is not None:
+        repository.revoke_session(session, principal.session_id, utcnow())
+
+
+def _token_key(settings: Settings) -> bytes:
+    return hashlib.sha256(b"redangel-agency-token|" + settings.secret_key.encode()).digest()
+
+
+def issue_agency_token(
+    session: Session, *, settings: Settings, client_id: str, client_secret: str
+) -> tuple[str, int]:
+    """OAuth2 client credentials: a short-lived signed JWT for an active agency client."""
+    client = repository.agency_client(session, client_id)
+    valid = verify_password(client.secret_hash if client else None, client_secret)
+    if client is None or not valid or not client.active:
+        raise Unauthenticated("bad_credentials")
+    now = utcnow()
+    lifetime = settings.token_minutes * 60
+    claims = {
+        "iss": settings.token_issuer, "aud": settings.token_audience, "sub": client.client_id,
+        "agency": client.agency_code, "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + lifetime, "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, _token_key(settings), algorithm=TOKEN_ALGORITHM), lifetime
+
+
+def agency_principal(session: Session, *, settings: Settings, token: str) -> Principal:
+    """Verify an agency JWT (signature, issuer, audience, expiry) and that its client is active."""
+    try:
+        claims = jwt.decode(
+            token, _token_key(settings), algorithms=[TOKEN_ALGORITHM],
+            audience=settings.token_audience, issuer=settings.token_issuer,
+            options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthenticated("token_invalid", reason="expired") from exc
+    except jwt.InvalidAudienceError as exc:
+        raise Unauthenticated("token_invalid", reason="audience") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated("token_invalid", reason="signature") from exc
+    client = repository.agency_client(session, str(claims["sub"]))
+    if client is None or not client.active:
+        raise Unauthenticated("token_invalid", reason="revoked")
+    return Principal(kind="agency", id=client.client_id, role="agency", agency_code=client.agency_code)
+
+
+def kiosk_device(session: Session, token: str) -> KioskDevice:
+    """The kiosk device presenting this device token."""
+    device = repository.kiosk_device_by_token(session, token_hash(token))
+    if device is None:
+        raise Unauthenticated()
+    return device
+
+
+def kiosk_principal(session: Session, *, settings: Settings, token: str) -> Principal:
+    """The citizen principal of a live kiosk card session, ending it when idle too long."""
+    kiosk = repository.live_kiosk_session(session, token_hash(token))
+    if kiosk is None:
+        raise Unauthenticated()
+    now = utcnow()
+    if now - kiosk.last_seen_at > timedelta(seconds=settings.kiosk_session_idle_seconds):
+        kiosk.ended_at = now
+        session.flush()
+        raise Unauthenticated()
+    kiosk.last_seen_at = now
+    return Principal(
+        kind="kiosk", id=str(kiosk.device_id), role="citizen", person_id=kiosk.person_id,
+        session_id=kiosk.id,
+    )
+
+
+def open_kiosk_session(
+    session: Session, *, device: KioskDevice, person_id: uuid.UUID, card_serial: str | None
+) -> tuple[str, KioskSession]:
+    """Open a card session at a kiosk for one person; any earlier one of that kiosk ends."""
+    now = utcnow()
+    token = new_token("rc")
+    row = KioskSession(
+        token_hash=token_hash(token), device_id=device.id, person_id=person_id,
+        card_serial=card_serial, opened_at=now, last_seen_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def end_kiosk_session(session: Session, principal: Principal) -> None:
+    """End the kiosk card session of this principal (card removed)."""
+    if principal.kind == "kiosk" and principal.session_id is not None:
+        row = session.get(KioskSession, principal.session_id)
+        if row is not None and row.ended_at is None:
+            row.ended_at = utcnow()
+            session.flush()
+
+
+def create_user(
+    session: Session, *, username: str, password: str, role: str, display_name: str,
+    office_id: uuid.UUID | None,
+) -> UserAccount:
+    """Create a staff account (CLI and demo)."""
+    if role not in STAFF_ROLES:
+        raise InvalidInput(fields=[FieldError("role", "field_choice", {"choices": ", ".join(STAFF_ROLES)})])
+    if len(password) < 10:
+        raise InvalidInput(fields=[FieldError("password", "field_too_short", {"min": 10})])
+    user = UserAccount(
+        username=username, password_hash=hash_password(password), role=role,
+        display_name=display_name, office_id=office_id,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def create_agency_client(session: Session, *, agency_code: str) -> tuple[AgencyClient, str]:
+    """Create an agency client; the secret is returned once and stored hashed."""
+    secret = secrets.token_urlsafe(32)
+    client = AgencyClient(
+        client_id=f"{agency_code}-{secrets.token_hex(4)}", secret_hash=hash_password(secret),
+        agency_code=agency_code,
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def revoke_agency_client(session: Session, *, client_id: str) -> None:
+    """Revoke an agency client: its tokens stop working at once."""
+    client = repository.agency_client(session, client_id)
+    if client is None:
+        raise AppError("not_found")
+    client.active = False
+    client.revoked_at = utcnow()
+    session.flush()
+
+
+def create_kiosk_device(
+    session: Session, *, name: str, office_id: uuid.UUID | None
+) -> tuple[KioskDevice, str]:
+    """Register a kiosk; its device token is returned once and stored hashed."""
+    token = new_token("rk")
+    device = KioskDevice(name=name, token_hash=token_hash(token), office_id=office_id)
+    session.add(device)
+    session.flush()
+    return device, token

@@ -1,0 +1,293 @@
+"""The `redangel` command: serve, migrate, seed demo data, manage accounts, keys and audit."""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from redangel.config import Settings, get_settings
+
+app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+client_app = typer.Typer(help="Agency API clients.", no_args_is_help=True)
+kiosk_app = typer.Typer(help="Kiosk devices.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
+for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"),
+                  (client_app, "agency-client"), (kiosk_app, "kiosk"), (audit_app, "audit"),
+                  (keys_app, "keys")):
+    app.add_typer(sub, name=name)
+
+
+def _alembic_config(settings: Settings):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    here = Path(os.environ.get("REDANGEL_PROJECT_DIR", Path.cwd()))
+    candidates = [here, Path(__file__).resolve().parents[2]]
+    for root in candidates:
+        if (root / "alembic.ini").exists() and (root / "migrations").is_dir():
+            config = Config(str(root / "alembic.ini"))
+            config.set_main_option("script_location", str(root / "migrations"))
+            config.set_main_option("sqlalchemy.url", settings.effective_database_url.replace("%", "%%"))
+            return config
+    raise typer.BadParameter("alembic.ini and migrations/ not found; run from the project directory")
+
+
+def upgrade(settings: Settings, revision: str = "head") -> None:
+    """Migrate the configured database to a revision."""
+    from alembic import command
+
+    if settings.effective_database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(_alembic_config(settings), revision)
+
+
+@dataclass
+class Context:
+    """What a command needs: settings, engine, configured sessions and the keyring."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    def keyring(self):  # type: ignore[no-untyped-def]
+        from redangel.crypto.repository import load_keyring
+
+        with self.sessions() as session:
+            ring = load_keyring(session, kek=self.settings.kek_bytes,
+                                blind_index_key=self.settings.blind_index_bytes)
+            session.commit()
+        return ring
+
+
+def context() -> Context:
+    """Open the configured database for a command."""
+    from redangel.audit import service as audit
+    from redangel.db import make_engine, make_sessionmaker
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    sessions = make_sessionmaker(engine)
+    config = audit.AuditConfig(secret_key=settings.secret_key,
+                               checkpoint_every=settings.audit_checkpoint_every)
+    from sqlalchemy import event
+
+    @event.listens_for(sessions, "after_begin")
+    def _configure(session: Session, *_: object) -> None:
+        audit.configure(session, config)
+
+    return Context(settings, engine, sessions)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to a revision (default: the latest)."""
+    upgrade(get_settings(), revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to a revision."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(get_settings()), revision)
+
+
+@demo_app.command("seed")
+def demo_seed(
+    persons: Annotated[int, typer.Option(min=0, max=20_000_000)] = 2000,
+    seed: Annotated[int, typer.Option()] = 2026,
+) -> None:
+    """Load a deterministic, realistic population (households, CURPs, boroughs)."""
+    from redangel.demo import seed as demo
+
+    ctx = context()
+    with ctx.sessions() as session:
+        offices = demo.ensure_offices(session)
+        logins = demo.ensure_logins(session, offices)
+        session.commit()
+    keyring = ctx.keyring()
+    started = time.perf_counter()
+    written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
+                                   offices=offices)
+    elapsed = time.perf_counter() - started
+    with ctx.sessions() as session:
+        demo.record_seed(session, persons=written, seed=seed)
+        session.commit()
+    rate = written / elapsed if elapsed else 0
+    typer.echo(f"seeded {written} persons in {elapsed:.1f} s ({rate:,.0f} persons/s)")
+    _print_logins(logins)
+
+
+def _print_logins(logins) -> None:  # type: ignore[no-untyped-def]
+    typer.echo(f"demo logins (password: {logins.password}): {', '.join(logins.usernames)}")
+    if logins.agency_client_id:
+        typer.echo(f"agency client: {logins.agency_client_id} secret: {logins.agency_client_secret}")
+    if logins.kiosk_token:
+        typer.echo(f"kiosk device token: {logins.kiosk_token}")
+
+
+@demo_app.command("run")
+def demo_run(
+    persons: Annotated[int, typer.Option(min=0)] = 2000,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Migrate the embedded database, seed it once, and serve at http://HOST:PORT."""
+    from redangel.person.models import Person
+
+    settings = get_settings()
+    upgrade(settings)
+    ctx = context()
+    with ctx.sessions() as session:
+        empty = (session.scalar(select(func.count()).select_from(Person)) or 0) == 0
+    if empty:
+        demo_seed(persons=persons, seed=2026)
+    else:
+        typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin "
+                   f"(password: {__import__('redangel.demo.seed').demo.seed.DEMO_PASSWORD})")
+    typer.echo(f"API docs: http://{host}:{port}/docs   office: http://{host}:{port}/office   "
+               f"kiosk: http://{host}:{port}/kiosk")
+    serve(host=host, port=port, workers=1)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the API and pages with uvicorn (the schema must be migrated already)."""
+    import uvicorn
+
+    uvicorn.run("redangel.main:create_app", factory=True, host=host, port=port,
+                workers=workers, proxy_headers=True, log_level="info")
+
+
+@user_app.command("create")
+def user_create(
+    username: str, role: str, display_name: Annotated[str, typer.Option()] = "",
+    office: Annotated[str | None, typer.Option(help="office code, e.g. MOD-09")] = None,
+) -> None:
+    """Create a staff account; the password is read from REDANGEL_NEW_PASSWORD or prompted."""
+    from redangel.auth import repository, service
+
+    password = os.environ.get("REDANGEL_NEW_PASSWORD") or getpass.getpass("Contraseña / Password: ")
+    ctx = context()
+    with ctx.sessions() as session:
+        office_id = None
+        if office:
+            found = repository.office_by_code(session, office)
+            if found is None:
+                raise typer.BadParameter(f"no office {office}")
+            office_id = found.id
+        user = service.create_user(session, username=username, password=password, role=role,
+                                   display_name=display_name or username, office_id=office_id)
+        session.commit()
+        typer.echo(f"created {user.role} {user.username}")
+
+
+@client_app.command("create")
+def client_create(agency: str) -> None:
+    """Create an agency API client; prints its id and secret once."""
+    from redangel.auth import service
+
+    ctx = context()
+    with ctx.sessions() as session:
+        client, secret = service.create_agency_client(session, agency_code=agency)
+        session.commit()
+    typer.echo(f"client_id={client.client_id}\nclient_secret={secret}")
+
+
+@client_app.command("revoke")
+def client_revoke(client_id: str) -> None:
+    """Revoke an agency client; its tokens stop working at once."""
+    from redangel.auth import service
+
+    ctx = context()
+    with ctx.sessions() as session:
+        service.revoke_agency_client(session, client_id=client_id)
+        session.commit()
+    typer.echo(f"revoked {client_id}")
+
+
+@kiosk_app.command("create")
+def kiosk_create(name: str) -> None:
+    """Register a kiosk device; prints its device token once."""
+    from redangel.auth import service
+
+    ctx = context()
+    with ctx.sessions() as session:
+        _, token = service.create_kiosk_device(session, name=name, office_id=None)
+        session.commit()
+    typer.echo(f"device_token={token}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoint: Annotated[Path | None, typer.Option(help="a checkpoint file kept outside")] = None,
+) -> None:
+    """Check every link of the audit chain and every signed checkpoint."""
+    from redangel.audit import chain
+    from redangel.audit.verify import verify
+
+    ctx = context()
+    public = chain.checkpoint_key(ctx.settings.secret_key).public_key()
+    external = None
+    if checkpoint is not None:
+        seq, hash_, sig = checkpoint.read_text().split()
+        external = (int(seq), hash_, base64.b64decode(sig))
+    with ctx.sessions() as session:
+        report = verify(session, public_key=public, external_checkpoint=external)
+    if report.ok:
+        typer.echo(f"audit chain intact: {report.events} events")
+        return
+    typer.echo(f"audit chain BROKEN at event {report.broken_at}: {report.reason}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's current head and print it (keep the line somewhere else)."""
+    from redangel.audit import chain
+    from redangel.audit.models import AuditHead
+
+    ctx = context()
+    with ctx.sessions() as session:
+        head = session.get(AuditHead, 1)
+        if head is None:
+            raise typer.Exit(1)
+        sig = chain.checkpoint_key(ctx.settings.secret_key).sign(
+            chain.checkpoint_message(head.seq, head.hash))
+    typer.echo(f"{head.seq} {head.hash} {base64.b64encode(sig).decode()}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
+                resume: bool = False) -> None:
+    """Add a new data key and re-seal every sealed row with it, online, in batches."""
+    from redangel.crypto.rotate import rotate
+
+    ctx = context()
+    report = rotate(ctx.sessions, kek=ctx.settings.kek_bytes, keyring=ctx.keyring(), batch=batch,
+                    new_key=not resume)
+    typer.echo(f"data key v{report.new_version}: {report.rows_resealed} rows re-sealed, "
+               f"{report.rows_remaining} remaining")
+
+
+def main() -> None:
+    """Entry point of the `redangel` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

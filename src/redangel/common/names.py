@@ -1,0 +1,76 @@
+"""Name normalisation for search and duplicate detection.
+
+Clerks type names as people say them: without accents, in any case, abbreviated ("Ma.
+Guadalupe"), with particles ("de la Cruz") and now and then with one typo. Every name is reduced
+to accent-free upper-case terms; the search index stores terms, and one-typo matches are found
+through each term's deletion neighbourhood (the SymSpell idea) over the small term dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PARTICLES = frozenset(
+    {"DA", "DAS", "DE", "DEL", "DER", "DI", "DIE", "DD", "EL", "LA", "LAS", "LE", "LES", "LOS",
+     "MAC", "MC", "VAN", "VON", "Y"}
+)
+ABBREVIATIONS = {"MA": "MARIA", "MARIA": "MARIA", "J": "JOSE", "JOSE": "JOSE", "FCO": "FRANCISCO",
+                 "GPE": "GUADALUPE", "MIGL": "MIGUEL"}
+_NON_LETTERS = re.compile(r"[^A-Z ]+")
+MIN_FUZZY_LENGTH = 4
+
+
+def fold(text: str) -> str:
+    """Upper-case ASCII letters and spaces only: accents and Ñ folded, punctuation to spaces."""
+    decomposed = unicodedata.normalize("NFD", text.upper())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NON_LETTERS.sub(" ", stripped).split())
+
+
+def terms(text: str) -> list[str]:
+    """The search terms of a name: folded, abbreviations expanded, particles dropped."""
+    result = []
+    for word in fold(text).split():
+        word = ABBREVIATIONS.get(word, word)
+        if word not in PARTICLES:
+            result.append(word)
+    return result
+
+
+def sort_key(given_names: str, first_surname: str, second_surname: str | None) -> str:
+    """The normalised full name, surnames first, used for ordering and duplicate checks."""
+    parts = terms(first_surname) + terms(second_surname or "") + terms(given_names)
+    return " ".join(parts)
+
+
+def deletions(term: str) -> set[str]:
+    """The term and every string one deletion away from it."""
+    variants = {term}
+    if len(term) >= MIN_FUZZY_LENGTH:
+        variants.update(term[:i] + term[i + 1 :] for i in range(len(term)))
+    return variants
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2
+            and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]]
+            and a[diffs[1]] == b[diffs[0]]
+        )
+    shorter, longer = (a, b) if la < lb else (b, a)
+    i = 0
+    while i < len(shorter) and shorter[i] == longer[i]:
+        i += 1
+    return shorter[i:] == longer[i + 1 :]

@@ -1,0 +1,66 @@
+"""Strict building blocks for request schemas: bounded strings without NUL, boroughs, states."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from redangel.errors import AppErrorValue
+
+BOROUGHS: dict[str, str] = {
+    "alvaro_obregon": "Álvaro Obregón",
+    "azcapotzalco": "Azcapotzalco",
+    "benito_juarez": "Benito Juárez",
+    "coyoacan": "Coyoacán",
+    "cuajimalpa": "Cuajimalpa de Morelos",
+    "cuauhtemoc": "Cuauhtémoc",
+    "gustavo_a_madero": "Gustavo A. Madero",
+    "iztacalco": "Iztacalco",
+    "iztapalapa": "Iztapalapa",
+    "magdalena_contreras": "La Magdalena Contreras",
+    "miguel_hidalgo": "Miguel Hidalgo",
+    "milpa_alta": "Milpa Alta",
+    "tlahuac": "Tláhuac",
+    "tlalpan": "Tlalpan",
+    "venustiano_carranza": "Venustiano Carranza",
+    "xochimilco": "Xochimilco",
+}
+Borough = Literal[
+    "alvaro_obregon", "azcapotzalco", "benito_juarez", "coyoacan", "cuajimalpa", "cuauhtemoc",
+    "gustavo_a_madero", "iztacalco", "iztapalapa", "magdalena_contreras", "miguel_hidalgo",
+    "milpa_alta", "tlahuac", "tlalpan", "venustiano_carranza", "xochimilco",
+]
+State = Literal[
+    "AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC",
+    "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ",
+    "YN", "ZS", "NE",
+]
+Sex = Literal["H", "M", "X"]
+
+
+def no_control_chars(value: str) -> str:
+    if "\x00" in value:
+        raise AppErrorValue("field_nul")
+    if not value.isprintable():
+        raise AppErrorValue("field_invalid", detail="control characters")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(no_control_chars),
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_control_chars)
+]
+Purpose = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64,
+                           pattern=r"^[a-z_]+$"),
+]
+
+
+class Strict(BaseModel):
+    """Base of every request body: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=10_000)

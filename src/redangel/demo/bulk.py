@@ -1,0 +1,133 @@
+"""Set-based loading of generated households: COPY on PostgreSQL, batched inserts on SQLite.
+
+Used by `redangel demo seed` and the registry benchmark. It assumes no other writer is adding
+name terms at the same time (it assigns term ids itself), which holds for a seed or an import
+run on its own. One audit event and one history entry describe each batch, not each person.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, select
+
+from redangel.common.names import deletions, sort_key
+from redangel.crypto.keyring import Keyring
+from redangel.db import utcnow
+from redangel.demo.generate import DemoHousehold, DemoPerson
+from redangel.household.models import Household, Membership
+from redangel.person.models import NameTerm, NameTermVariant, Person, PersonNameTerm
+
+PERSON_COLUMNS = (
+    "id", "version", "curp_index", "curp_sealed", "given_names", "first_surname",
+    "second_surname", "name_key", "sex", "birth_date", "birth_state", "borough", "postal_code",
+    "contact_sealed", "attributes", "sensitive_sealed", "key_version", "confirmed_distinct",
+    "registered_office_id", "created_at", "updated_at",
+)
+
+
+class TermDictionary:
+    """The name-term dictionary held in memory during a bulk load."""
+
+    def __init__(self, conn: Connection) -> None:
+        rows = conn.execute(select(NameTerm.term, NameTerm.id)).all()
+        self.ids: dict[str, int] = {t: i for t, i in rows}
+        self.next_id = (conn.execute(select(func.max(NameTerm.id))).scalar() or 0) + 1
+        self.new_terms: list[tuple[int, str]] = []
+
+    def id_of(self, term: str) -> int:
+        """The id of a term, assigning one to a new term."""
+        found = self.ids.get(term)
+        if found is None:
+            found = self.ids[term] = self.next_id
+            self.next_id += 1
+            self.new_terms.append((found, term))
+        return found
+
+    def drain(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Rows for the terms added since the last drain, and their variants."""
+        terms = [{"id": i, "term": t} for i, t in self.new_terms]
+        variants = [{"variant": v, "term_id": i} for i, t in self.new_terms for v in deletions(t)]
+        self.new_terms = []
+        return terms, variants
+
+
+def _joined(p: DemoPerson) -> date:
+    """When a member joined: children at birth, adults at 18 or in 2010 at the latest."""
+    if p.relationship == "child":
+        return p.birth_date
+    return min(date(p.birth_date.year + 18, 1, 1), date(2010, 1, 1))
+
+
+def _write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return
+    from psycopg.types.json import Jsonb
+
+    columns = list(rows[0])
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(
+                [Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+            )
+
+
+def load_households(
+    conn: Connection, *, keyring: Keyring, households: Iterable[DemoHousehold],
+    offices: dict[str, uuid.UUID], terms: TermDictionary,
+) -> int:
+    """Insert households, persons, memberships and the name index; return persons written."""
+    now: datetime = utcnow()
+    persons: list[dict[str, Any]] = []
+    postings: list[dict[str, Any]] = []
+    homes: list[dict[str, Any]] = []
+    memberships: list[dict[str, Any]] = []
+    for h in households:
+        office = offices.get(h.borough)
+        homes.append({"id": h.id, "version": 1, "borough": h.borough,
+                      "registered_office_id": office, "created_at": now})
+        address = {"borough": h.borough, "colonia": h.colonia, "postal_code": h.postal_code,
+                   "street": h.street}
+        for p in h.members:
+            key = sort_key(p.given_names, p.first_surname, p.second_surname)
+            contact = {"address": address, **({"phone": p.phone} if p.phone else {})}
+            persons.append({
+                "id": p.id, "version": 1,
+                "curp_index": keyring.blind_index("curp", p.curp) if p.curp else None,
+                "curp_sealed": keyring.seal(p.curp.encode(), table="person", column="curp",
+                                            row_id=p.id) if p.curp else None,
+                "given_names": p.given_names, "first_surname": p.first_surname,
+                "second_surname": p.second_surname, "name_key": key, "sex": p.sex,
+                "birth_date": p.birth_date, "birth_state": p.birth_state, "borough": h.borough,
+                "postal_code": h.postal_code,
+                "contact_sealed": keyring.seal_json(contact, table="person", column="contact",
+                                                    row_id=p.id),
+                "attributes": p.attributes,
+                "sensitive_sealed": keyring.seal_json(p.sensitive, table="person",
+                                                      column="sensitive", row_id=p.id),
+                "key_version": keyring.active_version, "confirmed_distinct": False,
+                "registered_office_id": office, "created_at": now, "updated_at": now,
+            })
+            for term_id in {terms.id_of(t) for t in key.split()}:
+                postings.append({"term_id": term_id, "person_id": p.id})
+            memberships.append({"household_id": h.id, "person_id": p.id,
+                                "relationship": p.relationship, "since": _joined(p),
+                                "created_at": now})
+    new_terms, variants = terms.drain()
+    _write(conn, NameTerm.__table__, new_terms)  # type: ignore[arg-type]
+    _write(conn, NameTermVariant.__table__, variants)  # type: ignore[arg-type]
+    _write(conn, Person.__table__, persons)  # type: ignore[arg-type]
+    _write(conn, PersonNameTerm.__table__, postings)  # type: ignore[arg-type]
+    _write(conn, Household.__table__, homes)  # type: ignore[arg-type]
+    _write(conn, Membership.__table__, memberships)  # type: ignore[arg-type]
+    return len(persons)

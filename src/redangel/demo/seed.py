@@ -1,0 +1,100 @@
+"""`redangel demo seed`: offices, demo logins and a generated population, loaded in batches."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from itertools import islice
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from redangel.audit import service as audit
+from redangel.auth import service as auth
+from redangel.auth.models import Office, UserAccount
+from redangel.auth.principal import SYSTEM
+from redangel.common.types import BOROUGHS
+from redangel.crypto.keyring import Keyring
+from redangel.demo.bulk import TermDictionary, load_households
+from redangel.demo.generate import PopulationGenerator
+from redangel.history import service as history
+
+DEMO_PASSWORD = "demo-redangel-2026"  # noqa: S105 - printed for the demo, refused in production
+DEMO_USERS = (
+    ("clerk", "clerk", "Ana Clerk (Iztapalapa)"),
+    ("supervisor", "supervisor", "Beatriz Supervisor (Iztapalapa)"),
+    ("analyst", "analyst", "Carlos Analyst"),
+    ("admin", "admin", "Diana Admin"),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    """What the demo run prints for people to sign in with."""
+
+    password: str
+    usernames: list[str]
+    agency_client_id: str | None
+    agency_client_secret: str | None
+    kiosk_token: str | None
+
+
+def ensure_offices(session: Session) -> dict[str, uuid.UUID]:
+    """One neighborhood office per borough; returns borough → office id."""
+    existing = {o.borough: o.id for o in session.scalars(select(Office)).all()}
+    for index, (slug, name) in enumerate(BOROUGHS.items(), start=1):
+        if slug not in existing:
+            office = Office(id=uuid.uuid4(), code=f"MOD-{index:02d}", name=f"Módulo {name}",
+                            borough=slug)
+            session.add(office)
+            existing[slug] = office.id
+    session.flush()
+    return existing
+
+
+def ensure_logins(session: Session, offices: dict[str, uuid.UUID]) -> DemoLogins:
+    """One login of each kind, created once; secrets are shown only when created."""
+    if session.scalar(select(UserAccount).where(UserAccount.username == "clerk")) is not None:
+        return DemoLogins(DEMO_PASSWORD, [u for u, _, _ in DEMO_USERS], None, None, None)
+    for username, role, display in DEMO_USERS:
+        office = offices["iztapalapa"] if role in ("clerk", "supervisor") else None
+        auth.create_user(session, username=username, password=DEMO_PASSWORD, role=role,
+                         display_name=display, office_id=office)
+    client, secret = auth.create_agency_client(session, agency_code="iaam")
+    _, kiosk_token = auth.create_kiosk_device(session, name="kiosk-iztapalapa-1",
+                                              office_id=offices["iztapalapa"])
+    return DemoLogins(DEMO_PASSWORD, [u for u, _, _ in DEMO_USERS], client.client_id, secret,
+                      kiosk_token)
+
+
+def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int,
+                    offices: dict[str, uuid.UUID], batch: int = 20_000) -> int:
+    """Generate and load `persons` people in households, one transaction per batch."""
+    generator = PopulationGenerator(seed)
+    households = generator.persons(persons)
+    written = 0
+    with engine.connect() as conn:
+        terms = TermDictionary(conn)
+        conn.rollback()
+        while written < persons:
+            chunk = []
+            size = 0
+            for household in islice(households, batch):
+                chunk.append(household)
+                size += len(household.members)
+                if size >= batch:
+                    break
+            if not chunk:
+                break
+            with conn.begin():
+                written += load_households(conn, keyring=keyring, households=chunk,
+                                           offices=offices, terms=terms)
+    return written
+
+
+def record_seed(session: Session, *, persons: int, seed: int) -> None:
+    """One history entry and one audit event describing a seed run."""
+    history.record(session, principal=SYSTEM, entity="import", entity_id=uuid.uuid4(),
+                   action="demo_seed", changes={"persons": persons, "seed": seed})
+    audit.record(session, principal=SYSTEM, action="registry.bulk_load", person_id=None,
+                 purpose="demo", detail={"persons": persons, "seed": seed})

@@ -1,0 +1,71 @@
+"""HTTP endpoints for households under /api/v1/households."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from redangel.auth.dependencies import FrontDesk
+from redangel.common.concurrency import etag, require_if_match
+from redangel.common.idempotency import Idempotency
+from redangel.db import DbSession
+from redangel.household import service
+from redangel.household.schemas import HouseholdCreate, HouseholdRead, MemberIn, MembershipEnd
+from redangel.person.api import ERRORS, PROBLEM
+
+router = APIRouter(prefix="/households", tags=["households"])
+
+
+def _answer(session: DbSession, household_id: uuid.UUID, principal: FrontDesk,
+            idem: Idempotency | None, status: int) -> JSONResponse:
+    household = service.get(session, principal=principal, household_id=household_id)
+    payload = service.read(session, household=household).model_dump(mode="json")
+    if idem is not None:
+        idem.remember(status, payload)
+    return JSONResponse(payload, status_code=status,
+                        headers={"ETag": etag("household", household.id, household.version)})
+
+
+@router.post("", status_code=201, response_model=HouseholdRead,
+             responses={**ERRORS, 409: PROBLEM})
+def create_household(request: Request, data: HouseholdCreate, session: DbSession,
+                     principal: FrontDesk) -> Response:
+    """Form a household with its members."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+    if (replay := idem.replay()) is not None:
+        return replay
+    household = service.create(session, principal=principal, data=data)
+    return _answer(session, household.id, principal, idem, 201)
+
+
+@router.get("/{household_id}", response_model=HouseholdRead, responses=ERRORS)
+def read_household(household_id: uuid.UUID, session: DbSession, principal: FrontDesk) -> Response:
+    """A household with every membership it has had."""
+    return _answer(session, household_id, principal, None, 200)
+
+
+@router.post("/{household_id}/members", status_code=201, response_model=HouseholdRead,
+             responses={**ERRORS, 409: PROBLEM})
+def add_member(household_id: uuid.UUID, request: Request, data: MemberIn, session: DbSession,
+               principal: FrontDesk) -> Response:
+    """A person joins the household."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+    if (replay := idem.replay()) is not None:
+        return replay
+    household = service.get(session, principal=principal, household_id=household_id, for_update=True)
+    service.add_member(session, principal=principal, household=household, member=data)
+    return _answer(session, household_id, principal, idem, 201)
+
+
+@router.post("/{household_id}/members/{membership_id}/end", response_model=HouseholdRead,
+             responses={**ERRORS, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM})
+def end_membership(household_id: uuid.UUID, membership_id: int, request: Request,
+                   data: MembershipEnd, session: DbSession, principal: FrontDesk) -> Response:
+    """A person leaves the household (If-Match on the household's ETag)."""
+    household = service.get(session, principal=principal, household_id=household_id, for_update=True)
+    require_if_match(request, "household", household.id, household.version)
+    service.end_member(session, principal=principal, household=household,
+                       membership_id=membership_id, data=data)
+    return _answer(session, household_id, principal, None, 200)

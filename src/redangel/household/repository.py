@@ -1,0 +1,61 @@
+"""All SQL about households and memberships."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, exists, select
+from sqlalchemy.orm import Session
+
+from redangel.household.models import Household, Membership
+from redangel.person.models import Person
+
+
+def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnElement[bool],
+            *, for_update: bool = False) -> Household | None:
+    """A household with at least one member (ever) the principal may see."""
+    stmt = select(Household).where(
+        Household.id == household_id,
+        exists().where(
+            Membership.household_id == Household.id, Membership.person_id == Person.id,
+            person_visible,
+        ),
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def members(session: Session, household_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """Every membership of a household with the member's name, in one query."""
+    return session.execute(
+        select(Membership, Person.given_names, Person.first_surname, Person.second_surname,
+               Person.birth_date)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.household_id == household_id)
+        .order_by(Membership.since, Membership.id)
+    ).all()
+
+
+def open_memberships(session: Session, person_ids: list[uuid.UUID]) -> Sequence[Membership]:
+    """Open memberships of any of these persons."""
+    return session.scalars(
+        select(Membership).where(Membership.person_id.in_(person_ids), Membership.until.is_(None))
+    ).all()
+
+
+def visible_person_ids(session: Session, ids: list[uuid.UUID],
+                       person_visible: ColumnElement[bool]) -> set[uuid.UUID]:
+    """Which of these persons the principal may see."""
+    return set(session.scalars(select(Person.id).where(Person.id.in_(ids), person_visible)).all())
+
+
+def membership(session: Session, household_id: uuid.UUID, membership_id: int) -> Membership | None:
+    """One membership of a household."""
+    return session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.household_id == household_id
+        )
+    )

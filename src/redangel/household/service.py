@@ -1,0 +1,124 @@
+"""Households: forming them, joining and leaving, keeping every past membership."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from redangel.audit import service as audit
+from redangel.auth.policy import person_condition
+from redangel.auth.principal import Principal
+from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
+from redangel.history import service as history
+from redangel.household import repository
+from redangel.household.models import Household, Membership
+from redangel.household.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    MemberIn,
+    MemberOut,
+    MembershipEnd,
+)
+
+
+def _check_people(session: Session, principal: Principal, members: list[MemberIn]) -> None:
+    ids = [m.person_id for m in members]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput(fields=[FieldError("members", "field_invalid", {"detail": "repeated person"})])
+    seen = repository.visible_person_ids(session, ids, person_condition(principal))
+    for index, member in enumerate(members):
+        if member.person_id not in seen:
+            raise NotFound(fields=[FieldError(f"members.{index}.person_id", "not_found")])
+    if sum(1 for m in members if m.relationship == "head") > 1:
+        raise InvalidInput(fields=[FieldError("members", "field_invalid", {"detail": "two heads"})])
+    busy = repository.open_memberships(session, ids)
+    if busy:
+        raise Conflict("membership_open", extra={"person_ids": sorted(str(m.person_id) for m in busy)})
+
+
+def _add(session: Session, household: Household, member: MemberIn) -> None:
+    try:
+        with session.begin_nested():
+            session.add(Membership(household_id=household.id, person_id=member.person_id,
+                                   relationship=member.relationship, since=member.since))
+    except IntegrityError as exc:
+        raise Conflict("membership_open", extra={"person_ids": [str(member.person_id)]}) from exc
+
+
+def create(session: Session, *, principal: Principal, data: HouseholdCreate) -> Household:
+    """Form a household from persons who belong to no other household now."""
+    _check_people(session, principal, data.members)
+    household = Household(id=uuid.uuid4(), version=1, borough=data.borough,
+                          registered_office_id=principal.office_id)
+    session.add(household)
+    session.flush()
+    for member in data.members:
+        _add(session, household, member)
+        audit.record(session, principal=principal, action="household.join",
+                     person_id=member.person_id, purpose="registration")
+    history.record(session, principal=principal, entity="household", entity_id=household.id,
+                   action="create", changes={"members": [str(m.person_id) for m in data.members]})
+    return household
+
+
+def get(session: Session, *, principal: Principal, household_id: uuid.UUID,
+        for_update: bool = False) -> Household:
+    """A household the principal may see (404 otherwise)."""
+    household = repository.visible(session, household_id, person_condition(principal),
+                                   for_update=for_update)
+    if household is None:
+        raise NotFound()
+    return household
+
+
+def add_member(session: Session, *, principal: Principal, household: Household, member: MemberIn) -> None:
+    """A person joins a household."""
+    _check_people(session, principal, [member])
+    _add(session, household, member)
+    household.version += 1
+    session.flush()
+    history.record(session, principal=principal, entity="household", entity_id=household.id,
+                   action="member_added", changes={"person_id": str(member.person_id),
+                                                   "relationship": member.relationship})
+    audit.record(session, principal=principal, action="household.join",
+                 person_id=member.person_id, purpose="registration")
+
+
+def end_member(session: Session, *, principal: Principal, household: Household,
+               membership_id: int, data: MembershipEnd) -> None:
+    """A person leaves a household; the membership is kept with its end date and reason."""
+    membership = repository.membership(session, household.id, membership_id)
+    if membership is None:
+        raise NotFound()
+    if membership.until is not None:
+        raise Conflict("membership_ended")
+    if data.until < membership.since:
+        raise InvalidInput(fields=[FieldError("until", "membership_dates")])
+    membership.until = data.until
+    membership.end_reason = data.reason
+    household.version += 1
+    session.flush()
+    history.record(session, principal=principal, entity="household", entity_id=household.id,
+                   action="member_ended", changes={"person_id": str(membership.person_id),
+                                                   "reason": data.reason})
+    audit.record(session, principal=principal, action="household.leave",
+                 person_id=membership.person_id, purpose="registration")
+
+
+def read(session: Session, *, household: Household) -> HouseholdRead:
+    """A household with all its memberships."""
+    rows = repository.members(session, household.id)
+    return HouseholdRead(
+        id=household.id, version=household.version, borough=household.borough,
+        members=[
+            MemberOut(
+                membership_id=m.id, person_id=m.person_id,
+                full_name=" ".join(x for x in (given, first, second) if x),
+                birth_date=born, relationship=m.relationship, since=m.since, until=m.until,
+                end_reason=m.end_reason,
+            )
+            for m, given, first, second, born in rows
+        ],
+    )

@@ -1,0 +1,155 @@
+"""Spanish-first messages for the API, chosen per request from Accept-Language.
+
+API errors are addressed by a stable code; each code has a Spanish and an English text. Web pages
+use gettext catalogs instead (see redangel.web); this table is for machine-readable answers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["es", "en"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # generic
+    "internal": (
+        "Ocurrió un error interno. Intente de nuevo; si persiste, avise a soporte.",
+        "An internal error occurred. Try again; if it persists, contact support.",
+    ),
+    "validation": ("La solicitud tiene datos no válidos.", "The request has invalid data."),
+    "not_found": ("No se encontró el registro solicitado.", "The requested record was not found."),
+    "route_not_found": ("Esta dirección no existe.", "This address does not exist."),
+    "method_not_allowed": ("Método no permitido.", "Method not allowed."),
+    "rate_limited": (
+        "Demasiadas solicitudes. Espere {retry_after} segundos e intente de nuevo.",
+        "Too many requests. Wait {retry_after} seconds and try again.",
+    ),
+    "unauthenticated": (
+        "Debe iniciar sesión o presentar una credencial válida.",
+        "You must sign in or present a valid credential.",
+    ),
+    "bad_credentials": ("Usuario o contraseña incorrectos.", "Wrong username or password."),
+    "csrf": (
+        "Falta el token CSRF o no coincide; recargue la página.",
+        "The CSRF token is missing or wrong; reload the page.",
+    ),
+    "forbidden": (
+        "Su función no permite esta acción.",
+        "Your role does not allow this action.",
+    ),
+    "token_invalid": (
+        "El token no es válido ({reason}).",
+        "The token is not valid ({reason}).",
+    ),
+    # concurrency and idempotency
+    "if_match_required": (
+        "Falta el encabezado If-Match con la versión (ETag) que usted leyó.",
+        "The If-Match header with the version (ETag) you read is missing.",
+    ),
+    "stale_version": (
+        "Alguien más modificó este registro; vuelva a leerlo y repita el cambio.",
+        "Someone else changed this record; read it again and repeat your change.",
+    ),
+    "idempotency_mismatch": (
+        "La clave Idempotency-Key ya se usó con otro contenido.",
+        "The Idempotency-Key was already used with a different body.",
+    ),
+    "idempotency_in_progress": (
+        "Otra solicitud con la misma Idempotency-Key está en curso; reintente en un momento.",
+        "Another request with the same Idempotency-Key is in progress; retry in a moment.",
+    ),
+    # field reasons
+    "field_required": ("es obligatorio", "is required"),
+    "field_extra": ("no es un campo permitido", "is not an allowed field"),
+    "field_too_long": ("es demasiado largo (máximo {max})", "is too long (at most {max})"),
+    "field_too_short": ("es demasiado corto (mínimo {min})", "is too short (at least {min})"),
+    "field_type": ("tiene un tipo no válido", "has an invalid type"),
+    "field_nul": ("contiene un carácter nulo", "contains a NUL character"),
+    "field_range": ("está fuera del rango permitido", "is out of the allowed range"),
+    "field_choice": ("debe ser uno de: {choices}", "must be one of: {choices}"),
+    "field_date": ("debe ser una fecha AAAA-MM-DD", "must be a date YYYY-MM-DD"),
+    "field_invalid": ("no es válido: {detail}", "is not valid: {detail}"),
+    "field_json": ("el cuerpo no es JSON válido", "the body is not valid JSON"),
+    # CURP
+    "curp_format": (
+        "la CURP no tiene el formato de 18 caracteres (4 letras, fecha, sexo, estado, ...)",
+        "the CURP does not have the 18-character format (4 letters, date, sex, state, ...)",
+    ),
+    "curp_check_digit": (
+        "el dígito verificador de la CURP no coincide; revise que esté bien escrita",
+        "the CURP check digit does not match; check it was typed correctly",
+    ),
+    "curp_birth_date": (
+        "la fecha de nacimiento de la CURP ({curp_value}) no coincide con la declarada",
+        "the CURP's birth date ({curp_value}) does not match the stated birth date",
+    ),
+    "curp_sex": (
+        "el sexo de la CURP ({curp_value}) no coincide con el declarado",
+        "the CURP's sex ({curp_value}) does not match the stated sex",
+    ),
+    "curp_state": (
+        "el estado de nacimiento de la CURP ({curp_value}) no coincide con el declarado",
+        "the CURP's state of birth ({curp_value}) does not match the stated one",
+    ),
+    "curp_names": (
+        "las letras iniciales de la CURP no corresponden a los nombres y apellidos",
+        "the CURP's initial letters do not correspond to the names and surnames",
+    ),
+    # registry
+    "duplicate_curp": (
+        "Ya existe una persona con esta CURP.",
+        "A person with this CURP already exists.",
+    ),
+    "possible_duplicate": (
+        "Hay personas registradas con el mismo nombre y fecha de nacimiento. Revise si es la "
+        "misma persona; si no lo es, confirme que es una persona distinta.",
+        "There are registered persons with the same name and birth date. Check whether it is "
+        "the same person; if not, confirm it is a different person.",
+    ),
+    "membership_open": (
+        "La persona ya pertenece a otro hogar; termine esa membresía primero.",
+        "The person already belongs to another household; end that membership first.",
+    ),
+    "membership_dates": (
+        "la fecha de salida no puede ser anterior a la de ingreso",
+        "the end date cannot be before the start date",
+    ),
+    "membership_ended": ("Esa membresía ya terminó.", "That membership has already ended."),
+    "cursor_invalid": ("el cursor no es válido", "the cursor is not valid"),
+    "search_empty": (
+        "indique al menos un criterio de búsqueda",
+        "give at least one search criterion",
+    ),
+    "date_future": ("no puede ser una fecha futura", "cannot be a future date"),
+}
+
+
+def negotiate(accept_language: str | None, default: Lang = "es") -> Lang:
+    """Pick Spanish or English from an Accept-Language header, honouring q-values."""
+    if not accept_language:
+        return default
+    best: tuple[float, Lang] | None = None
+    for part in accept_language.split(",")[:20]:
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower()[:2]
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag in ("es", "en") and (best is None or quality > best[0]):
+            best = (quality, "es" if tag == "es" else "en")
+    return best[1] if best else default
+
+
+def message(code: str, lang: Lang, **params: object) -> str:
+    """The text of a message code in a language, with its parameters filled in."""
+    es, en = MESSAGES.get(code, MESSAGES["internal"])
+    text = es if lang == "es" else en
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text

@@ -1,0 +1,124 @@
+"""The application: /api/v1 (JSON), /office and /kiosk (HTML), wired at startup."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from sqlalchemy.orm import Session
+
+from redangel import __version__, logging_setup
+from redangel.audit import service as audit
+from redangel.audit.api import router as audit_router
+from redangel.auth.api import router as auth_router
+from redangel.auth.principal import Principal
+from redangel.auth.ratelimit import RateLimiter
+from redangel.config import Settings, get_settings
+from redangel.crypto.repository import load_keyring
+from redangel.db import make_engine, make_sessionmaker
+from redangel.errors import (
+    AppError,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    install_api_handlers,
+    problem_response,
+)
+from redangel.household.api import router as household_router
+from redangel.person.api import router as person_router
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 1_000_000
+_DENIALS = (NotFound, Forbidden, Unauthenticated)
+
+
+def _audit_denial(request: Request, error: AppError) -> None:
+    """Record a denied attempt in its own transaction (the request's was rolled back)."""
+    if not isinstance(error, _DENIALS) or not request.url.path.startswith("/api/"):
+        return
+    principal: Principal | None = getattr(request.state, "principal", None)
+    person_id = request.path_params.get("person_id") if request.path_params else None
+    try:
+        import uuid
+
+        pid = uuid.UUID(str(person_id)) if person_id else None
+    except ValueError:
+        pid = None
+    if principal is None and not isinstance(error, Unauthenticated):
+        return
+    actor = principal or Principal(kind="system", id="anonymous", role="anonymous")
+    factory = request.app.state.sessionmaker
+    with factory() as session:
+        audit.configure(session, request.app.state.audit_config)
+        audit.record(
+            session, principal=actor, action=f"denied:{request.method} {request.scope.get('route').path if request.scope.get('route') else request.url.path}"[:48],
+            person_id=pid, purpose="access_attempt", outcome=error.code[:16],
+        )
+        session.commit()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application for the given (or the environment's) settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logging_setup.install()
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="redangel", version=__version__, lifespan=lifespan,
+        description="Registro único de personas para todos los programas sociales de la ciudad.",
+    )
+    engine = make_engine(settings.effective_database_url)
+    factory = make_sessionmaker(engine)
+    app.state.settings = settings
+    app.state.default_lang = settings.locale
+    app.state.engine = engine
+    app.state.sessionmaker = _configured(factory, settings)
+    app.state.audit_config = audit.AuditConfig(secret_key=settings.secret_key,
+                                               checkpoint_every=settings.audit_checkpoint_every)
+    app.state.rate_limiter = RateLimiter()
+    with factory() as session:
+        app.state.keyring = load_keyring(
+            session, kek=settings.kek_bytes, blind_index_key=settings.blind_index_bytes,
+            engine=engine,
+        )
+        session.commit()
+    app.state.on_app_error = _audit_denial
+
+    api = APIRouter(prefix="/api/v1")
+    for router in (auth_router, person_router, household_router, audit_router):
+        api.include_router(router)
+    app.include_router(api)
+    install_api_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            error = AppError("field_too_long", max=MAX_BODY_BYTES)
+            error.status = 413
+            return problem_response(error, request)
+        return await call_next(request)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _configured(factory: Callable[[], Session], settings: Settings) -> Callable[[], Session]:
+    config = audit.AuditConfig(secret_key=settings.secret_key,
+                               checkpoint_every=settings.audit_checkpoint_every)
+
+    def make() -> Session:
+        session = factory()
+        audit.configure(session, config)
+        return session
+
+    return make

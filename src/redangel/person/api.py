@@ -1,0 +1,96 @@
+"""HTTP endpoints of the person registry under /api/v1/persons."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
+from redangel.auth.policy import person_condition
+from redangel.common.concurrency import etag, require_if_match
+from redangel.common.idempotency import Idempotency
+from redangel.crypto.dependencies import KeyringDep
+from redangel.db import DbSession
+from redangel.errors import NotFound
+from redangel.person import repository, search, service
+from redangel.person.schemas import (
+    DuplicateCandidates,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    SearchPage,
+    SearchRequest,
+)
+
+router = APIRouter(prefix="/persons", tags=["persons"])
+
+Purpose = Literal[
+    "attention", "registration", "application", "follow_up", "verification", "supervision",
+    "card_issuance", "program_administration", "self_service",
+]
+PROBLEM = {"content": {"application/problem+json": {}}}
+ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM, 429: PROBLEM}
+
+
+@router.post(
+    "", status_code=201, response_model=PersonRead,
+    responses={**ERRORS, 409: {"model": DuplicateCandidates, **PROBLEM}},
+)
+def create_person(
+    request: Request, data: PersonCreate, session: DbSession, principal: FrontDesk,
+    keyring: KeyringDep,
+) -> Response:
+    """Register a person. Duplicates by CURP, or by name and birth date, answer 409."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+    if (replay := idem.replay()) is not None:
+        return replay
+    person = service.create(session, keyring=keyring, principal=principal, data=data)
+    body = service.to_read(session, keyring=keyring, person=person, principal=principal)
+    payload = body.model_dump(mode="json")
+    idem.remember(201, payload)
+    return JSONResponse(
+        payload, status_code=201,
+        headers={"ETag": etag("person", person.id, person.version),
+                 "Location": f"/api/v1/persons/{person.id}"},
+    )
+
+
+@router.get("/{person_id}", response_model=PersonRead, responses=ERRORS)
+def read_person(
+    person_id: uuid.UUID, response: Response, session: DbSession, principal: PersonReader,
+    keyring: KeyringDep, purpose: Annotated[Purpose, Query()] = "attention",
+) -> PersonRead:
+    """Open one person's record for a stated purpose (audited)."""
+    person = service.get(session, principal=principal, person_id=person_id, purpose=purpose)
+    response.headers["ETag"] = etag("person", person.id, person.version)
+    return service.to_read(session, keyring=keyring, person=person, principal=principal)
+
+
+@router.patch("/{person_id}", response_model=PersonRead,
+              responses={**ERRORS, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM})
+def update_person(
+    person_id: uuid.UUID, data: PersonUpdate, request: Request, response: Response,
+    session: DbSession, principal: FrontDesk, keyring: KeyringDep,
+) -> PersonRead:
+    """Change a person's data; If-Match with the ETag you read is required."""
+    person = repository.get_for_update(session, person_id, person_condition(principal))
+    if person is None:
+        raise NotFound()
+    require_if_match(request, "person", person.id, person.version)
+    person = service.update(session, keyring=keyring, principal=principal, person=person, data=data)
+    response.headers["ETag"] = etag("person", person.id, person.version)
+    return service.to_read(session, keyring=keyring, person=person, principal=principal)
+
+
+@router.post(
+    "/search", response_model=SearchPage, responses=ERRORS,
+    dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
+)
+def search_persons(
+    query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
+) -> SearchPage:
+    """Find persons by CURP, name, birth date and borough (CURPs go in the body, never the URL)."""
+    return search.search(session, keyring=keyring, principal=principal, query=query)

@@ -1,0 +1,146 @@
+"""The CURP: format, check digit, and consistency with what the person states.
+
+The check digit misses some typing errors (the tens digit of the birth day has weight 10), so a
+CURP is also cross-checked against the stated birth date, sex, state and names. The registry
+never invents a CURP: a person without one is registered without one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from redangel.common.names import PARTICLES, fold
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ"
+STATES = ["AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS", "NE"]
+_FORMAT = re.compile(
+    r"^[A-Z][AEIOUX][A-Z]{2}\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[HMX]"
+    r"(" + "|".join(STATES) + r")[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d$"
+)
+_DIGIT_POSITIONS = (4, 5, 6, 7, 8, 9, 17)
+_SKIPPED_GIVEN = {"MARIA", "MA", "JOSE", "J"}
+VOWELS = "AEIOU"
+
+
+@dataclass(frozen=True)
+class CurpProblem:
+    """Why a CURP was refused: a message code and the value it read from the CURP."""
+
+    code: str
+    curp_value: str = ""
+
+
+def normalise(raw: str) -> str:
+    """Upper-case, trim, and read the letter O as zero where the CURP has digits."""
+    curp = raw.strip().upper()
+    if len(curp) == 18:
+        chars = list(curp)
+        for pos in _DIGIT_POSITIONS:
+            if chars[pos] == "O":
+                chars[pos] = "0"
+        curp = "".join(chars)
+    return curp
+
+
+def check_digit(first17: str) -> int:
+    """The check digit of the first 17 characters."""
+    total = sum(ALPHABET.index(ch) * (18 - i) for i, ch in enumerate(first17))
+    return (10 - total % 10) % 10
+
+
+def birth_date_of(curp: str) -> date | None:
+    """The birth date a CURP encodes (century from the homonymy character), if it is real."""
+    year = int(curp[4:6])
+    year += 1900 if curp[16].isdigit() else 2000
+    try:
+        return date(year, int(curp[6:8]), int(curp[8:10]))
+    except ValueError:
+        return None
+
+
+def _first_internal_vowel(word: str) -> str:
+    return next((ch for ch in word[1:] if ch in VOWELS), "X")
+
+
+def _first_internal_consonant(word: str) -> str:
+    return next((ch for ch in word[1:] if ch.isalpha() and ch not in VOWELS), "X")
+
+
+def _significant(words: str, skip: set[str] | frozenset[str]) -> str:
+    parts = [w for w in fold(words.replace("Ñ", "X").replace("ñ", "x")).split()]
+    kept = [w for w in parts if w not in PARTICLES]
+    if len(kept) > 1 and kept[0] in skip:
+        kept = kept[1:]
+    return kept[0] if kept else ""
+
+
+def name_letters(given_names: str, first_surname: str, second_surname: str | None) -> str:
+    """The four initial letters and three internal consonants the names give a CURP."""
+    first = _significant(first_surname, frozenset()) or "X"
+    second = _significant(second_surname or "", frozenset()) or "X"
+    given = _significant(given_names, _SKIPPED_GIVEN) or "X"
+    initials = first[0] + _first_internal_vowel(first) + (second[0] if second_surname else "X")
+    initials += given[0]
+    consonants = (
+        _first_internal_consonant(first)
+        + (_first_internal_consonant(second) if second_surname else "X")
+        + _first_internal_consonant(given)
+    )
+    return initials + consonants
+
+
+def problems(
+    curp: str,
+    *,
+    birth_date: date | None = None,
+    sex: str | None = None,
+    birth_state: str | None = None,
+    given_names: str | None = None,
+    first_surname: str | None = None,
+    second_surname: str | None = None,
+) -> list[CurpProblem]:
+    """Everything wrong with a (normalised) CURP, or an empty list when it is consistent."""
+    if not _FORMAT.match(curp):
+        return [CurpProblem("curp_format")]
+    if int(curp[17]) != check_digit(curp[:17]):
+        return [CurpProblem("curp_check_digit")]
+    found: list[CurpProblem] = []
+    encoded = birth_date_of(curp)
+    if encoded is None:
+        return [CurpProblem("curp_format")]
+    if birth_date is not None and encoded != birth_date:
+        found.append(CurpProblem("curp_birth_date", encoded.isoformat()))
+    if sex is not None and curp[10] != sex:
+        found.append(CurpProblem("curp_sex", curp[10]))
+    if birth_state is not None and curp[11:13] != birth_state:
+        found.append(CurpProblem("curp_state", curp[11:13]))
+    if given_names and first_surname:
+        expected = name_letters(given_names, first_surname, second_surname)
+        initials_ok = curp[:4] == expected[:4] or (
+            curp[0] + curp[2:4] == expected[0] + expected[2:4] and curp[1] == "X"
+        )
+        if not initials_ok or curp[13:16] != expected[4:]:
+            found.append(CurpProblem("curp_names", curp[:4]))
+    return found
+
+
+def build(
+    *,
+    given_names: str,
+    first_surname: str,
+    second_surname: str | None,
+    birth_date: date,
+    sex: str,
+    birth_state: str,
+    homonymy: str | None = None,
+) -> str:
+    """Construct the CURP the rules give (for demo data and tests; never for real persons)."""
+    letters = name_letters(given_names, first_surname, second_surname)
+    if homonymy is None:
+        homonymy = "0" if birth_date.year < 2000 else "A"
+    first17 = (
+        letters[:4] + birth_date.strftime("%y%m%d") + sex + birth_state + letters[4:] + homonymy
+    )
+    return first17 + str(check_digit(first17))

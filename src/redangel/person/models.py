@@ -1,0 +1,91 @@
+"""The person: one record per human being, across every program and agency.
+
+Contact details and sensitive attributes (disability, health coverage, family violence) are
+stored sealed by the keyring; the CURP is stored sealed and found through a blind index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from redangel.db import Base, UTCDateTime, new_id, utcnow
+
+
+class Person(Base):
+    """A registered person (beneficiary or household member)."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        Index("ix_person_birth_date_name", "birth_date", "name_key"),
+        Index("ix_person_borough_name", "borough", "name_key", "id"),
+        Index("ix_person_name_key_id", "name_key", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    curp_index: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    curp_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    given_names: Mapped[str] = mapped_column(String(100))
+    first_surname: Mapped[str] = mapped_column(String(100))
+    second_surname: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    name_key: Mapped[str] = mapped_column(String(320))
+    sex: Mapped[str] = mapped_column(String(1))
+    birth_date: Mapped[date] = mapped_column(Date)
+    birth_state: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    borough: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    postal_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    contact_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sensitive_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    key_version: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    deceased_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    confirmed_distinct: Mapped[bool] = mapped_column(Boolean, default=False)
+    registered_office_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("office.id"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NameTerm(Base):
+    """One distinct name term in the registry (a small dictionary, shared by all persons)."""
+
+    __tablename__ = "name_term"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class NameTermVariant(Base):
+    """A term and its one-deletion variants, for finding names within one typo."""
+
+    __tablename__ = "name_term_variant"
+
+    variant: Mapped[str] = mapped_column(String(60), primary_key=True)
+    term_id: Mapped[int] = mapped_column(ForeignKey("name_term.id"), primary_key=True)
+
+
+class PersonNameTerm(Base):
+    """Which persons carry which name term (the posting list of the name search)."""
+
+    __tablename__ = "person_name_term"
+
+    term_id: Mapped[int] = mapped_column(ForeignKey("name_term.id"), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person.id"), primary_key=True, index=True
+    )

@@ -1,0 +1,143 @@
+"""All SQL about persons and the name-search index."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Uuid, delete, literal, select, tuple_
+from sqlalchemy.orm import Session
+
+from redangel.common.names import deletions
+from redangel.common.sql import insert_ignoring_conflicts
+from redangel.household.models import Membership
+from redangel.person.models import NameTerm, NameTermVariant, Person, PersonNameTerm
+
+BRIEF_COLUMNS = (
+    Person.id, Person.given_names, Person.first_surname, Person.second_surname,
+    Person.name_key, Person.birth_date, Person.sex, Person.borough,
+    Person.curp_index.is_not(None).label("has_curp"),
+)
+
+
+def get(session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]) -> Person | None:
+    """A person the principal may see, or None."""
+    return session.scalar(select(Person).where(Person.id == person_id, visible))
+
+
+def get_for_update(
+    session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]
+) -> Person | None:
+    """A visible person, row-locked for the rest of the transaction."""
+    return session.scalar(select(Person).where(Person.id == person_id, visible).with_for_update())
+
+
+def by_curp_index(session: Session, curp_index: str) -> Row[Any] | None:
+    """The brief of whoever holds a CURP, regardless of scope (for duplicate checks)."""
+    return session.execute(select(*BRIEF_COLUMNS).where(Person.curp_index == curp_index)).first()
+
+
+def born_on(session: Session, birth_date: date) -> Sequence[Row[Any]]:
+    """Briefs of everyone born on a date (a few dozen at most in a city's registry)."""
+    return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date)).all()
+
+
+def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Row[Any]]:
+    """Briefs of the given persons."""
+    return session.execute(select(*BRIEF_COLUMNS).where(Person.id.in_(list(ids)))).all()
+
+
+def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
+    """Dictionary ids of the given terms, creating the missing ones with their variants."""
+    wanted = sorted(set(terms))
+    if not wanted:
+        return {}
+    known = dict(session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(wanted))).all())
+    missing = [t for t in wanted if t not in known]
+    if missing:
+        insert_ignoring_conflicts(session, NameTerm.__table__, [{"term": t} for t in missing])
+        created = dict(
+            session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(missing))).all()
+        )
+        variants = [
+            {"variant": v, "term_id": created[t]} for t in missing for v in deletions(t)
+        ]
+        insert_ignoring_conflicts(session, NameTermVariant.__table__, variants)
+        known.update(created)
+    return known
+
+
+def replace_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[str]) -> None:
+    """Point the name index of a person at exactly these terms."""
+    ids = term_ids(session, terms)
+    session.execute(delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id))
+    if ids:
+        session.execute(
+            PersonNameTerm.__table__.insert(),
+            [{"term_id": tid, "person_id": person_id} for tid in sorted(set(ids.values()))],
+        )
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """A dictionary term that matches a query term, exactly or within one edit."""
+
+    term_id: int
+    term: str
+
+
+def candidate_terms(session: Session, query_terms: Iterable[str]) -> list[TermMatch]:
+    """Dictionary terms sharing a one-deletion variant with any of the query terms."""
+    variants = set().union(*(deletions(t) for t in query_terms))
+    if not variants:
+        return []
+    rows = session.execute(
+        select(NameTerm.id, NameTerm.term)
+        .join(NameTermVariant, NameTermVariant.term_id == NameTerm.id)
+        .where(NameTermVariant.variant.in_(sorted(variants)))
+        .distinct()
+    ).all()
+    return [TermMatch(r.id, r.term) for r in rows]
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What a search asks for; each term set must match one of the person's name terms."""
+
+    visible: ColumnElement[bool]
+    term_sets: list[list[int]]
+    curp_index: str | None = None
+    birth_date: date | None = None
+    borough: str | None = None
+    after: tuple[str, uuid.UUID] | None = None
+    limit: int = 20
+
+
+def search(session: Session, f: SearchFilter) -> Sequence[Row[Any]]:
+    """One keyset page of briefs ordered by normalised name, at most limit + 1 rows."""
+    stmt = select(*BRIEF_COLUMNS).where(f.visible)
+    for ids in f.term_sets:
+        stmt = stmt.where(
+            Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
+        )
+    if f.curp_index is not None:
+        stmt = stmt.where(Person.curp_index == f.curp_index)
+    if f.birth_date is not None:
+        stmt = stmt.where(Person.birth_date == f.birth_date)
+    if f.borough is not None:
+        stmt = stmt.where(Person.borough == f.borough)
+    if f.after is not None:
+        after = tuple_(literal(f.after[0]), literal(f.after[1], type_=Uuid()))
+        stmt = stmt.where(tuple_(Person.name_key, Person.id) > after)
+    stmt = stmt.order_by(Person.name_key, Person.id).limit(f.limit + 1)
+    return session.execute(stmt).all()
+
+
+def current_membership(session: Session, person_id: uuid.UUID) -> Membership | None:
+    """The person's open household membership, if any."""
+    return session.scalar(
+        select(Membership).where(Membership.person_id == person_id, Membership.until.is_(None))
+    )

@@ -1,0 +1,104 @@
+"""Agencies, their programs, and a person's applications and enrollments in them.
+
+The database holds the invariants: one open application and one live enrollment per person and
+program (partial unique indexes), whatever the code above it does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from redangel.db import Base, UTCDateTime, new_id, utcnow
+
+OPEN_APPLICATION = ("submitted", "in_review")
+LIVE_ENROLLMENT = ("active", "suspended")
+
+
+class Agency(Base):
+    """A city agency that runs programs."""
+
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Program(Base):
+    """A social program as loaded from the catalog."""
+
+    __tablename__ = "program"
+
+    code: Mapped[str] = mapped_column(String(48), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), index=True)
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    legal_reference: Mapped[str] = mapped_column(String(400), default="")
+    valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    expected_days: Mapped[int] = mapped_column(Integer, default=30)
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    excludes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Application(Base):
+    """A request (solicitud) for a program, tracked by its folio."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        Index(
+            "uq_application_one_open", "person_id", "program_code", unique=True,
+            sqlite_where=text("status IN ('submitted', 'in_review')"),
+            postgresql_where=text("status IN ('submitted', 'in_review')"),
+        ),
+        Index("ix_application_program_status", "program_code", "status", "expected_decision_on"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    folio: Mapped[str] = mapped_column(String(20), unique=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    program_code: Mapped[str] = mapped_column(ForeignKey("program.code"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_decision_on: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    catalog_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    evaluation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    office_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("office.id"), nullable=True)
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+class Enrollment(Base):
+    """A person's place on a program's roll (padrón)."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        Index(
+            "uq_enrollment_one_live", "person_id", "program_code", unique=True,
+            sqlite_where=text("status IN ('active', 'suspended')"),
+            postgresql_where=text("status IN ('active', 'suspended')"),
+        ),
+        Index("ix_enrollment_program_status", "program_code", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    program_code: Mapped[str] = mapped_column(ForeignKey("program.code"))
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("application.id"), nullable=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    exit_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
