@@ -66,7 +66,7 @@ def person_payload(suffix: str, *, with_curp: bool = True, **overrides: Any) -> 
     """A valid new person whose surname makes them unique; CURP built by the real rules."""
     data: dict[str, Any] = {
         "given_names": "María Guadalupe",
-        "first_surname": f"Hernández{suffix.lower()}",
+        "first_surname": f"{suffix}hernández",
         "second_surname": "López",
         "sex": "M",
         "birth_date": (date(1950, 1, 1) + timedelta(days=random.randrange(18_000))).isoformat(),
@@ -84,6 +84,7 @@ def person_payload(suffix: str, *, with_curp: bool = True, **overrides: Any) -> 
             second_surname=data.get("second_surname"),
             birth_date=date.fromisoformat(data["birth_date"]), sex=data["sex"],
             birth_state=data.get("birth_state") or "DF",
-            homonymy=random.choice("0123456789"),
+            homonymy=random.choice(  # noqa: S311
+                "0123456789" if data["birth_date"] < "2000" else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         )
     return data
