@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
 from redangel import __version__, logging_setup
@@ -96,20 +97,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api)
     install_api_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            error = AppError("field_too_long", max=MAX_BODY_BYTES)
-            error.status = 413
-            return problem_response(error, request)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+class BodyLimit:
+    """Refuse request bodies that announce more than `max_bytes` (413, problem+json)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and (
+                    not value.isdigit() or int(value) > self.max_bytes
+                ):
+                    error = AppError("field_too_long", max=self.max_bytes)
+                    error.status = 413
+                    response = problem_response(error, Request(scope))
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def _configured(factory: Callable[[], Session], settings: Settings) -> Callable[[], Session]:

@@ -7,7 +7,7 @@ the route-coverage test walks the app to prove it.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,7 +22,7 @@ SESSION_COOKIE = "redangel_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -65,10 +65,10 @@ def current_principal(request: Request, session: DbSession, settings: AppSetting
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that admits only principals with one of these roles."""
 
-    def guard(principal: CurrentPrincipal) -> Principal:
+    async def guard(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise Forbidden()
         return principal
@@ -83,10 +83,10 @@ PersonReader = Annotated[Principal, Depends(require_roles("clerk", "supervisor",
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
-def rate_limit(bucket: str, setting: str) -> Callable[[Request], None]:
+def rate_limit(bucket: str, setting: str) -> Callable[[Request], Awaitable[None]]:
     """A dependency limiting a bucket per client address (and per principal when known)."""
 
-    def limit(request: Request) -> None:
+    async def limit(request: Request) -> None:
         settings: Settings = request.app.state.settings
         per_minute = int(getattr(settings, setting))
         address = request.client.host if request.client else "unknown"

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from redangel.crypto.keyring import Keyring
 
 
-def get_keyring(request: Request) -> Keyring:
+async def get_keyring(request: Request) -> Keyring:
     """The keyring loaded at startup."""
     keyring: Keyring = request.app.state.keyring
     return keyring

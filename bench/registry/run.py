@@ -1,0 +1,179 @@
+"""Registry benchmark: bulk load rate, then read/search latency under 32 concurrent HTTP clients.
+
+    .venv/bin/python bench/registry/run.py --persons 1000000 --backends postgresql,sqlite
+
+For each backend: a fresh database built by the migrations, `--persons` people in households
+loaded through the bulk path (COPY on PostgreSQL), a real server (`redangel serve`, 2 workers)
+and an asyncio load generator with 32 concurrent clients for read-by-id, CURP search and name
+search. Prints one block of figures per backend. Not a test: it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from redangel.config import Settings  # noqa: E402
+from redangel.demo import seed as demo  # noqa: E402
+from redangel.demo.generate import PopulationGenerator  # noqa: E402
+
+PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SEED = 2026
+
+
+def fresh_database(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "redangel_bench" WITH (FORCE)')
+        conn.execute('CREATE DATABASE "redangel_bench"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/redangel_bench"
+
+
+def load(settings: Settings, persons: int) -> tuple[float, str]:
+    from redangel.cli import context, upgrade
+
+    os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
+    upgrade(settings)
+    os.environ["REDANGEL_DATABASE_URL"] = settings.database_url
+    from redangel.config import get_settings
+
+    get_settings.cache_clear()
+    ctx = context()
+    with ctx.sessions() as session:
+        offices = demo.ensure_offices(session)
+        demo.ensure_logins(session, offices)
+        session.commit()
+    keyring = ctx.keyring()
+    started = time.perf_counter()
+    written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=SEED,
+                                   offices=offices, batch=50_000)
+    elapsed = time.perf_counter() - started
+    if ctx.engine.dialect.name == "postgresql":
+        with ctx.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    ctx.engine.dispose()
+    return written / elapsed, f"{written:,} persons in {elapsed:.1f} s"
+
+
+def samples(persons: int, count: int) -> list[tuple[str, str | None, str]]:
+    """(id, curp, name query) of Iztapalapa residents, regenerated from the same seed."""
+    gen = PopulationGenerator(SEED)
+    picked = []
+    for household in gen.persons(persons):
+        if household.borough != "iztapalapa":
+            continue
+        for p in household.members:
+            picked.append((str(p.id), p.curp, f"{p.given_names} {p.first_surname}"))
+    random.Random(1).shuffle(picked)
+    return picked[:count]
+
+
+async def hammer(url: str, token: str, make_request, total: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
+    latencies: list[float] = []
+    errors = 0
+    queue = list(range(total))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60,
+                                 headers={"Authorization": f"Bearer {token}"}) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while queue:
+                i = queue.pop()
+                method, path, body = make_request(i)
+                started = time.perf_counter()
+                answer = await client.request(method, path, json=body)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if answer.status_code != 200:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
+
+    return {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "rps": total / wall,
+            "errors": errors, "mean": statistics.fmean(latencies)}
+
+
+def serve(url: str, workdir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_DATA_DIR=str(workdir),
+               REDANGEL_RATE_LIMIT_SEARCH_PER_MINUTE="10000000", REDANGEL_PROJECT_DIR=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "redangel.main:create_app", "--factory", "--host",
+         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--no-access-log"], env=env, cwd=str(ROOT))
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+def run_backend(backend: str, persons: int, requests: int, workers: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix=f"redangel-bench-{backend}-"))
+    url = fresh_database(backend, workdir)
+    settings = Settings(environment="development", database_url=url, data_dir=workdir)
+    rate, detail = load(settings, persons)
+    print(f"\n== {backend}: {persons:,} persons ==")
+    print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
+    port = 8765
+    server = serve(url, workdir, port, workers)
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        token = httpx.post(f"{base}/auth/login", json={"username": "supervisor",
+                           "password": demo.DEMO_PASSWORD}).json()["session_token"]
+        picked = samples(persons, requests)
+        with_curp = [p for p in picked if p[1]]
+        scenarios = {
+            "read-by-id": lambda i: ("GET", f"/persons/{picked[i % len(picked)][0]}", None),
+            "CURP search": lambda i: ("POST", "/persons/search", {"curp": with_curp[i % len(with_curp)][1]}),
+            "name search": lambda i: ("POST", "/persons/search",
+                                      {"name": picked[i % len(picked)][2], "limit": 20}),
+        }
+        for name, make in scenarios.items():
+            asyncio.run(hammer(base, token, make, 200))  # warm-up
+            figures = asyncio.run(hammer(base, token, make, requests))
+            print(f"{name:12s}: p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
+                  f"p99 {figures['p99']:6.1f} ms  {figures['rps']:7.0f} req/s  "
+                  f"errors {figures['errors']}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backends", default="postgresql,sqlite")
+    args = parser.parse_args()
+    for backend in args.backends.split(","):
+        run_backend(backend, args.persons, args.requests, args.workers)
+
+
+if __name__ == "__main__":
+    main()
