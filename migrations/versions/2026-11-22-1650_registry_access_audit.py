@@ -1,8 +1,8 @@
-"""Registry, access and audit: persons, households, staff, agencies, audit chain, keys.
+"""Registry, access and audit: persons, households, staff, agencies, audit trail, keys.
 
-Revision ID: 592559d5c082
+Revision ID: 0001_registry
 Revises: 
-Create Date: 2026-11-22 16:50:43.945759
+Create Date: 2026-11-22 17:06:45.564689
 """
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agency_client_agency_code'), ['agency_code'], unique=False)
 
     op.create_table('audit_checkpoint',
-    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('signature', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_checkpoint'))
     )
     op.create_table('audit_event',
-    sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.String(length=64), nullable=False),
@@ -61,18 +61,28 @@ def upgrade() -> None:
     sa.Column('purpose', sa.String(length=64), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('detail', sa.JSON(), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_event'))
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('xid', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_event_person', ['person_id', 'seq'], unique=False)
+        batch_op.create_index('ix_audit_event_person', ['person_id', 'id'], unique=False)
+        batch_op.create_index('ix_audit_event_xid', ['xid'], unique=False)
 
     op.create_table('audit_head',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('horizon', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
+    )
+    op.create_table('audit_seal',
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('event_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_seal')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_audit_seal_event_id'))
     )
     op.create_table('data_key',
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
@@ -329,32 +339,35 @@ def upgrade() -> None:
         batch_op.create_index('uq_enrollment_one_live', ['person_id', 'program_code'], unique=True, sqlite_where=sa.text("status IN ('active', 'suspended')"), postgresql_where=sa.text("status IN ('active', 'suspended')"))
 
     # ### end Alembic commands ###
-
     # The audit trail is append-only for everyone, the application's own role included.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$"
+            "$$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$"
         )
-        op.execute(
-            "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-            "ON audit_event FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()"
-        )
-    else:
-        for verb in ("UPDATE", "DELETE"):
+        for table in ("audit_event", "audit_seal"):
             op.execute(
-                f"CREATE TRIGGER audit_event_no_{verb.lower()} BEFORE {verb} ON audit_event "
-                "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END"
+                f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()"
             )
+    else:
+        for table in ("audit_event", "audit_seal"):
+            for verb in ("UPDATE", "DELETE"):
+                op.execute(
+                    f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+                )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
-        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
+        for table in ("audit_event", "audit_seal"):
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+        op.execute("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE")
     else:
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        op.execute("DROP TRIGGER IF EXISTS audit_event_no_delete")
+        for table in ("audit_event", "audit_seal"):
+            for verb in ("update", "delete"):
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.drop_index('uq_enrollment_one_live', sqlite_where=sa.text("status IN ('active', 'suspended')"), postgresql_where=sa.text("status IN ('active', 'suspended')"))
@@ -417,8 +430,10 @@ def downgrade() -> None:
 
     op.drop_table('history_entry')
     op.drop_table('data_key')
+    op.drop_table('audit_seal')
     op.drop_table('audit_head')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_xid')
         batch_op.drop_index('ix_audit_event_person')
 
     op.drop_table('audit_event')

@@ -67,7 +67,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging_setup.install()
+        sealer = None
+        if engine.dialect.name == "postgresql":
+            sealer = audit.Sealer(app.state.sessionmaker)
+            sealer.start()
         yield
+        if sealer is not None:
+            sealer.stop()
         app.state.engine.dispose()
 
     app = FastAPI(

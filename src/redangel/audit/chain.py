@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 GENESIS = "0" * 64
 FIELDS = (
-    "seq", "at", "actor_kind", "actor_id", "actor_role", "office_id", "agency_code", "action",
+    "at", "actor_kind", "actor_id", "actor_role", "office_id", "agency_code", "action",
     "person_id", "purpose", "outcome", "detail",
 )
 
@@ -28,9 +28,14 @@ def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def link(prev_hash: str, event: dict[str, Any]) -> str:
-    """The hash of an event chained to its predecessor."""
-    return hashlib.sha256(prev_hash.encode() + canonical(event)).hexdigest()
+def digest(event: dict[str, Any]) -> str:
+    """The content hash of one event, computed when it is recorded."""
+    return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def link(prev_hash: str, seq: int, event_id: int, event_digest: str) -> str:
+    """The hash of seal `seq`, binding an event's digest to the previous seal."""
+    return hashlib.sha256(f"{prev_hash}|{seq}|{event_id}|{event_digest}".encode()).hexdigest()
 
 
 def checkpoint_key(secret_key: str) -> Ed25519PrivateKey:

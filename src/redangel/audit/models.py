@@ -1,4 +1,10 @@
-"""The append-only audit trail: hash-chained events, the chain head, and signed checkpoints."""
+"""The append-only audit trail: events, the seals that chain them, the head, signed checkpoints.
+
+Events are inserted by the transaction they describe and never change. Seals chain the events
+in the order they are sealed: inline on SQLite (writers are serialized anyway), by a background
+sealer on PostgreSQL once no older transaction can still add an event (the snapshot's xmin), so
+that no request waits on a chain-wide lock.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,24 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import JSON, BigInteger, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime
+
+EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AuditEvent(Base):
     """One access to, or change of, personal data — or a denied attempt. Never PII."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_person", "person_id", "seq"),)
+    __table_args__ = (
+        Index("ix_audit_event_person", "person_id", "id"),
+        Index("ix_audit_event_xid", "xid"),
+    )
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str] = mapped_column(String(64))
@@ -30,18 +41,31 @@ class AuditEvent(Base):
     purpose: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    digest: Mapped[str] = mapped_column(String(64))
+    xid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AuditSeal(Base):
+    """The chain: seal n binds event `event_id` to seal n-1 by hash."""
+
+    __tablename__ = "audit_seal"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    event_id: Mapped[int] = mapped_column(EventId, unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
-    """The single row holding the chain's last sequence number and hash (locked to append)."""
+    """The chain's last seal, and the horizon below which every event is sealed."""
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    horizon: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AuditCheckpoint(Base):
@@ -49,7 +73,7 @@ class AuditCheckpoint(Base):
 
     __tablename__ = "audit_checkpoint"
 
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
