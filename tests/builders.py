@@ -84,7 +84,7 @@ def person_payload(suffix: str, *, with_curp: bool = True, **overrides: Any) -> 
             second_surname=data.get("second_surname"),
             birth_date=date.fromisoformat(data["birth_date"]), sex=data["sex"],
             birth_state=data.get("birth_state") or "DF",
-            homonymy=random.choice(  # noqa: S311
+            homonymy=random.choice(
                 "0123456789" if data["birth_date"] < "2000" else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
         )
     return data

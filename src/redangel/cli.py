@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from redangel.config import Settings, get_settings
+from redangel.crypto.keyring import Keyring
 
 app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
                   no_args_is_help=True, add_completion=False)
@@ -63,7 +64,7 @@ class Context:
     engine: Engine
     sessions: sessionmaker[Session]
 
-    def keyring(self):  # type: ignore[no-untyped-def]
+    def keyring(self) -> Keyring:
         from redangel.crypto.repository import load_keyring
 
         with self.sessions() as session:

@@ -8,7 +8,8 @@ and the reason; nothing else (no stack trace, no SQL) ever reaches a client.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -29,7 +30,7 @@ class FieldError:
 
     field: str
     code: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
 
 
 class AppError(Exception):

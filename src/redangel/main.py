@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from redangel import __version__, logging_setup
 from redangel.audit import service as audit
@@ -50,11 +50,13 @@ def _audit_denial(request: Request, error: AppError) -> None:
     if principal is None and not isinstance(error, Unauthenticated):
         return
     actor = principal or Principal(kind="system", id="anonymous", role="anonymous")
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
     factory = request.app.state.sessionmaker
     with factory() as session:
         audit.configure(session, request.app.state.audit_config)
         audit.record(
-            session, principal=actor, action=f"denied:{request.method} {request.scope.get('route').path if request.scope.get('route') else request.url.path}"[:48],
+            session, principal=actor, action=f"denied:{request.method} {path}"[:48],
             person_id=pid, purpose="access_attempt", outcome=error.code[:16],
         )
         session.commit()

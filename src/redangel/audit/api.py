@@ -13,10 +13,10 @@ from redangel.audit import repository
 from redangel.audit import service as audit
 from redangel.auth.dependencies import PersonReader
 from redangel.auth.policy import person_condition
+from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
 from redangel.errors import Forbidden, NotFound
 from redangel.person import repository as persons
-from redangel.person.api import ERRORS
 
 router = APIRouter(tags=["audit"])
 

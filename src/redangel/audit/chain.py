@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -24,7 +25,8 @@ def canonical(event: dict[str, Any]) -> bytes:
         if payload[name] is not None:
             payload[name] = str(payload[name])
     at = payload["at"]
-    payload["at"] = at.isoformat(timespec="microseconds") if hasattr(at, "isoformat") else at
+    if isinstance(at, datetime):
+        payload["at"] = at.isoformat(timespec="microseconds")
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redangel.audit.models import AuditEvent
@@ -14,7 +14,7 @@ from redangel.auth.models import Office
 from redangel.program.models import Agency
 
 
-def accesses_of(session: Session, person_id: uuid.UUID, *, limit: int) -> Sequence[Row[Any]]:
+def accesses_of(session: Session, person_id: uuid.UUID, *, limit: int) -> Sequence[Any]:
     """Who read or changed a person's data, newest first, with office and agency names."""
     return session.execute(
         select(AuditEvent.at, AuditEvent.actor_kind, AuditEvent.action, AuditEvent.purpose,
@@ -23,6 +23,6 @@ def accesses_of(session: Session, person_id: uuid.UUID, *, limit: int) -> Sequen
         .outerjoin(Office, Office.id == AuditEvent.office_id)
         .outerjoin(Agency, Agency.code == AuditEvent.agency_code)
         .where(AuditEvent.person_id == person_id)
-        .order_by(AuditEvent.seq.desc())
+        .order_by(AuditEvent.id.desc())
         .limit(limit)
     ).all()

@@ -128,7 +128,7 @@ def seal(session: Session, *, limit: int = 20_000) -> int:
         horizon = rows[-1].xid if len(rows) == limit else xmin
     else:
         rows = session.execute(
-            select(AuditEvent.id, AuditEvent.digest)
+            select(AuditEvent.id, AuditEvent.digest, AuditEvent.xid)
             .where(AuditEvent.id > head.horizon).order_by(AuditEvent.id).limit(limit)
         ).all()
         horizon = rows[-1].id if rows else head.horizon

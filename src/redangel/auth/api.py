@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Response
 from redangel.auth import service
 from redangel.auth.dependencies import SESSION_COOKIE, AppSettings, CurrentPrincipal, rate_limit
 from redangel.auth.schemas import LoginRequest, LoginResponse, Me, TokenResponse
+from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
 from redangel.errors import FieldError, InvalidInput
-from redangel.person.api import ERRORS
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 LOGIN_LIMIT = Depends(rate_limit("login", "rate_limit_login_per_minute"))

@@ -31,8 +31,8 @@ def fold(text: str) -> str:
 def terms(text: str) -> list[str]:
     """The search terms of a name: folded, abbreviations expanded, particles dropped."""
     result = []
-    for word in fold(text).split():
-        word = ABBREVIATIONS.get(word, word)
+    for raw in fold(text).split():
+        word = ABBREVIATIONS.get(raw, raw)
         if word not in PARTICLES:
             result.append(word)
     return result

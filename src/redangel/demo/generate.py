@@ -58,7 +58,7 @@ class PopulationGenerator:
     """Generates households one by one; CURPs stay unique across everything it generated."""
 
     def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
         self._curp_prefixes: dict[str, int] = {}
 
     def _uuid(self) -> uuid.UUID:

@@ -19,7 +19,7 @@ from redangel.demo.bulk import TermDictionary, load_households
 from redangel.demo.generate import PopulationGenerator
 from redangel.history import service as history
 
-DEMO_PASSWORD = "demo-redangel-2026"  # noqa: S105 - printed for the demo, refused in production
+DEMO_PASSWORD = "demo-redangel-2026"
 DEMO_USERS = (
     ("clerk", "clerk", "Ana Clerk (Iztapalapa)"),
     ("supervisor", "supervisor", "Beatriz Supervisor (Iztapalapa)"),

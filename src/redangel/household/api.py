@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from redangel.auth.dependencies import FrontDesk
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
+from redangel.common.openapi import ERRORS, with_errors
 from redangel.db import DbSession
 from redangel.household import service
 from redangel.household.schemas import HouseholdCreate, HouseholdRead, MemberIn, MembershipEnd
-from redangel.person.api import ERRORS, PROBLEM
 
 router = APIRouter(prefix="/households", tags=["households"])
 
@@ -29,7 +29,7 @@ def _answer(session: DbSession, household_id: uuid.UUID, principal: FrontDesk,
 
 
 @router.post("", status_code=201, response_model=HouseholdRead,
-             responses={**ERRORS, 409: PROBLEM})
+             responses=with_errors(409))
 def create_household(request: Request, data: HouseholdCreate, session: DbSession,
                      principal: FrontDesk) -> Response:
     """Form a household with its members."""
@@ -47,7 +47,7 @@ def read_household(household_id: uuid.UUID, session: DbSession, principal: Front
 
 
 @router.post("/{household_id}/members", status_code=201, response_model=HouseholdRead,
-             responses={**ERRORS, 409: PROBLEM})
+             responses=with_errors(409))
 def add_member(household_id: uuid.UUID, request: Request, data: MemberIn, session: DbSession,
                principal: FrontDesk) -> Response:
     """A person joins the household."""
@@ -60,7 +60,7 @@ def add_member(household_id: uuid.UUID, request: Request, data: MemberIn, sessio
 
 
 @router.post("/{household_id}/members/{membership_id}/end", response_model=HouseholdRead,
-             responses={**ERRORS, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM})
+             responses=with_errors(409, 412, 428))
 def end_membership(household_id: uuid.UUID, membership_id: int, request: Request,
                    data: MembershipEnd, session: DbSession, principal: FrontDesk) -> Response:
     """A person leaves the household (If-Match on the household's ETag)."""

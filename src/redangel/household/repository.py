@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from redangel.household.models import Household, Membership
@@ -28,7 +28,7 @@ def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnEle
     return session.scalar(stmt)
 
 
-def members(session: Session, household_id: uuid.UUID) -> Sequence[Row[Any]]:
+def members(session: Session, household_id: uuid.UUID) -> Sequence[Any]:
     """Every membership of a household with the member's name, in one query."""
     return session.execute(
         select(Membership, Person.given_names, Person.first_surname, Person.second_surname,

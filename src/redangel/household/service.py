@@ -119,6 +119,6 @@ def read(session: Session, *, household: Household) -> HouseholdRead:
                 birth_date=born, relationship=m.relationship, since=m.since, until=m.until,
                 end_reason=m.end_reason,
             )
-            for m, given, first, second, born in rows
+            for m, given, first, second, born in (tuple(row) for row in rows)
         ],
     )

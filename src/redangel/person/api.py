@@ -12,6 +12,7 @@ from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
 from redangel.auth.policy import person_condition
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
+from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import NotFound
@@ -31,8 +32,6 @@ Purpose = Literal[
     "attention", "registration", "application", "follow_up", "verification", "supervision",
     "card_issuance", "program_administration", "self_service",
 ]
-PROBLEM = {"content": {"application/problem+json": {}}}
-ERRORS = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 422: PROBLEM, 429: PROBLEM}
 
 
 @router.post(
@@ -70,7 +69,7 @@ def read_person(
 
 
 @router.patch("/{person_id}", response_model=PersonRead,
-              responses={**ERRORS, 409: PROBLEM, 412: PROBLEM, 428: PROBLEM})
+              responses=with_errors(409, 412, 428))
 def update_person(
     person_id: uuid.UUID, data: PersonUpdate, request: Request, response: Response,
     session: DbSession, principal: FrontDesk, keyring: KeyringDep,

@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import get_args
 
 from redangel.common.names import PARTICLES, fold
+from redangel.common.types import State
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNÑOPQRSTUVWXYZ"
-STATES = ["AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS", "NE"]
+STATES: tuple[str, ...] = get_args(State)
+_STATE_ALTERNATIVES = "|".join(STATES)
 _FORMAT = re.compile(
     r"^[A-Z][AEIOUX][A-Z]{2}\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[HMX]"
-    r"(" + "|".join(STATES) + r")[B-DF-HJ-NP-TV-Z]{3}[0-9A-Z]\d$"
+    rf"({_STATE_ALTERNATIVES})[B-DF-HJ-NP-TV-Z]{{3}}[0-9A-Z]\d$"
 )
 _DIGIT_POSITIONS = (4, 5, 6, 7, 8, 9, 17)
 _SKIPPED_GIVEN = {"MARIA", "MA", "JOSE", "J"}

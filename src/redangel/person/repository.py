@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Uuid, delete, literal, select, tuple_
+from sqlalchemy import ColumnElement, Uuid, delete, insert, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from redangel.common.names import deletions
@@ -35,17 +35,17 @@ def get_for_update(
     return session.scalar(select(Person).where(Person.id == person_id, visible).with_for_update())
 
 
-def by_curp_index(session: Session, curp_index: str) -> Row[Any] | None:
+def by_curp_index(session: Session, curp_index: str) -> Any:
     """The brief of whoever holds a CURP, regardless of scope (for duplicate checks)."""
     return session.execute(select(*BRIEF_COLUMNS).where(Person.curp_index == curp_index)).first()
 
 
-def born_on(session: Session, birth_date: date) -> Sequence[Row[Any]]:
+def born_on(session: Session, birth_date: date) -> Sequence[Any]:
     """Briefs of everyone born on a date (a few dozen at most in a city's registry)."""
     return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date)).all()
 
 
-def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Row[Any]]:
+def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
     """Briefs of the given persons."""
     return session.execute(select(*BRIEF_COLUMNS).where(Person.id.in_(list(ids)))).all()
 
@@ -76,7 +76,7 @@ def replace_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[s
     session.execute(delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id))
     if ids:
         session.execute(
-            PersonNameTerm.__table__.insert(),
+            insert(PersonNameTerm),
             [{"term_id": tid, "person_id": person_id} for tid in sorted(set(ids.values()))],
         )
 
@@ -116,7 +116,7 @@ class SearchFilter:
     limit: int = 20
 
 
-def search(session: Session, f: SearchFilter) -> Sequence[Row[Any]]:
+def search(session: Session, f: SearchFilter) -> Sequence[Any]:
     """One keyset page of briefs ordered by normalised name, at most limit + 1 rows."""
     stmt = select(*BRIEF_COLUMNS).where(f.visible)
     for ids in f.term_sets:

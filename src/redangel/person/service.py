@@ -37,7 +37,7 @@ def brief(row: Any, match: str = "exact") -> PersonBrief:
     names = [row.given_names, row.first_surname, row.second_surname]
     return PersonBrief(
         id=row.id, full_name=" ".join(n for n in names if n), birth_date=row.birth_date,
-        sex=row.sex, borough=row.borough, has_curp=bool(row.has_curp), match=match,  # type: ignore[arg-type]
+        sex=row.sex, borough=row.borough, has_curp=bool(row.has_curp), match=match,
     )
 
 
