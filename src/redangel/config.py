@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     token_minutes: int = Field(default=15, ge=1, le=120)
     kiosk_session_idle_seconds: int = Field(default=60, ge=10, le=3600)
 
+    rate_limit_requests_per_minute: int = 6000
     rate_limit_login_per_minute: int = 10
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60

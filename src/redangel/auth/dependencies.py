@@ -58,7 +58,7 @@ def current_principal(request: Request, session: DbSession, settings: AppSetting
                 raise Forbidden("csrf")
     request.state.principal = principal
     limiter = request.app.state.rate_limiter
-    limiter.hit("request", principal.key, 6000)
+    limiter.hit("request", principal.key, settings.rate_limit_requests_per_minute)
     return principal
 
 
