@@ -113,10 +113,11 @@ def test_acknowledged_writes_survive_sigkill(isolated: Settings, monkeypatch: py
     server = _start(isolated, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=10) as client:
-            token = client.post("/auth/login", json={"username": "killer",
-                                                     "password": "kill-test-password"}).json()["session_token"]
+            login = {"username": "killer", "password": "kill-test-password"}
+            token = client.post("/auth/login", json=login).json()["session_token"]
             client.headers["Authorization"] = f"Bearer {token}"
-            missing = [pid for pid in acknowledged if client.get(f"/persons/{pid}").status_code != 200]
+            missing = [pid for pid in acknowledged
+                       if client.get(f"/persons/{pid}").status_code != 200]
         assert missing == []
     finally:
         server.terminate()
