@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PARTICLES = frozenset(
     {"DA", "DAS", "DE", "DEL", "DER", "DI", "DIE", "DD", "EL", "LA", "LAS", "LE", "LES", "LOS",
@@ -21,6 +22,7 @@ _NON_LETTERS = re.compile(r"[^A-Z ]+")
 MIN_FUZZY_LENGTH = 4
 
 
+@lru_cache(maxsize=65_536)
 def fold(text: str) -> str:
     """Upper-case ASCII letters and spaces only: accents and Ñ folded, punctuation to spaces."""
     decomposed = unicodedata.normalize("NFD", text.upper())
@@ -38,6 +40,7 @@ def terms(text: str) -> list[str]:
     return result
 
 
+@lru_cache(maxsize=65_536)
 def sort_key(given_names: str, first_surname: str, second_surname: str | None) -> str:
     """The normalised full name, surnames first, used for ordering and duplicate checks."""
     parts = terms(first_surname) + terms(second_surname or "") + terms(given_names)

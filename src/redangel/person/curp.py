@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import get_args
 
 from redangel.common.names import PARTICLES, fold
@@ -79,6 +80,7 @@ def _significant(words: str, skip: set[str] | frozenset[str]) -> str:
     return kept[0] if kept else ""
 
 
+@lru_cache(maxsize=65_536)
 def name_letters(given_names: str, first_surname: str, second_surname: str | None) -> str:
     """The four initial letters and three internal consonants the names give a CURP."""
     first = _significant(first_surname, frozenset()) or "X"
