@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,8 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     data_dir: Path = Path("data")
+    catalog_dir: Path = Field(default=Path("life_events"),
+                              description="the program and life-event catalog (relative: to the project)")
     database_url: str = ""
     locale: Literal["es", "en"] = "es"
 
@@ -77,6 +80,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'redangel.db').resolve()}"
+
+    @property
+    def catalog_path(self) -> Path:
+        """Where the catalog lives: absolute, or under REDANGEL_PROJECT_DIR / the source tree."""
+        if self.catalog_dir.is_absolute():
+            return self.catalog_dir
+        for root in (os.environ.get("REDANGEL_PROJECT_DIR"), Path.cwd(),
+                     Path(__file__).resolve().parents[2]):
+            if root and (Path(root) / self.catalog_dir).is_dir():
+                return Path(root) / self.catalog_dir
+        return self.catalog_dir
 
     @property
     def kek_bytes(self) -> bytes:

@@ -153,3 +153,42 @@ def message(code: str, lang: Lang, **params: object) -> str:
         return text.format(**params)
     except (KeyError, IndexError):
         return text
+
+MESSAGES.update({
+    # cards and kiosk
+    "card_key_invalid": ("la llave pública de la tarjeta no es válida", "the card's public key is not valid"),
+    "card_not_pending": (
+        "Esta tarjeta ya no espera confirmación; empiece una emisión nueva.",
+        "This card no longer awaits confirmation; start a new issuance.",
+    ),
+    "card_readback_mismatch": (
+        "Lo leído de la tarjeta no coincide con lo escrito; no se activó. Intente de nuevo.",
+        "What was read back from the card does not match what was written; it was not "
+        "activated. Try again.",
+    ),
+    "card_not_active": ("La tarjeta no está activa.", "The card is not active."),
+    "card_tampered": (
+        "La tarjeta fue alterada o no es auténtica; no puede usarse.",
+        "The card was altered or is not genuine; it cannot be used.",
+    ),
+    "card_unknown_issuer": (
+        "La tarjeta fue firmada con una llave desconocida; acuda a un módulo.",
+        "The card was signed with an unknown key; please visit an office.",
+    ),
+    "card_expired": (
+        "La tarjeta está vencida; acuda a un módulo para renovarla.",
+        "The card has expired; please visit an office to renew it.",
+    ),
+    "card_revoked": (
+        "Esta tarjeta fue dada de baja (reporte de robo, extravío o reposición).",
+        "This card has been cancelled (reported stolen, lost or replaced).",
+    ),
+    "card_cloned": (
+        "La tarjeta no pudo probar que es original; no puede usarse. Acuda a un módulo.",
+        "The card could not prove it is the original; it cannot be used. Please visit an office.",
+    ),
+    "challenge_invalid": (
+        "El reto del quiosco venció o ya se usó; acerque la tarjeta de nuevo.",
+        "The kiosk challenge expired or was already used; tap the card again.",
+    ),
+})

@@ -17,6 +17,7 @@ from redangel.audit.api import router as audit_router
 from redangel.auth.api import router as auth_router
 from redangel.auth.principal import Principal
 from redangel.auth.ratelimit import RateLimiter
+from redangel.card.api import router as card_router
 from redangel.config import Settings, get_settings
 from redangel.crypto.repository import load_keyring
 from redangel.db import make_engine, make_sessionmaker
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.on_app_error = _audit_denial
 
     api = APIRouter(prefix="/api/v1")
-    for router in (auth_router, person_router, household_router, audit_router):
+    for router in (auth_router, person_router, household_router, audit_router, card_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

@@ -43,6 +43,8 @@ def current_principal(request: Request, session: DbSession, settings: AppSetting
             principal = service.staff_principal(session, settings=settings, token=token, via_cookie=False)
         elif token.startswith("rc_"):
             principal = service.kiosk_principal(session, settings=settings, token=token)
+        elif token.startswith("rk_"):
+            principal = service.device_principal(session, token=token)
         elif token.count(".") == 2:
             principal = service.agency_principal(session, settings=settings, token=token)
         else:
@@ -78,6 +80,8 @@ def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
 
 
 FRONT_DESK = ("clerk", "supervisor")
+KioskDevicePrincipal = Annotated[Principal, Depends(require_roles("device"))]
+CardHolder = Annotated[Principal, Depends(require_roles("citizen"))]
 FrontDesk = Annotated[Principal, Depends(require_roles(*FRONT_DESK))]
 PersonReader = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "agency", "citizen"))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]

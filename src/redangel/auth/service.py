@@ -127,6 +127,20 @@ def kiosk_device(session: Session, token: str) -> KioskDevice:
     return device
 
 
+def kiosk_device_by_id(session: Session, device_id: uuid.UUID) -> KioskDevice:
+    """An active kiosk device by id (the principal was already authenticated)."""
+    device = session.get(KioskDevice, device_id)
+    if device is None or not device.active:
+        raise Unauthenticated()
+    return device
+
+
+def device_principal(session: Session, *, token: str) -> Principal:
+    """The principal of a kiosk device itself (before any card is tapped)."""
+    device = kiosk_device(session, token)
+    return Principal(kind="kiosk", id=str(device.id), role="device", office_id=device.office_id)
+
+
 def kiosk_principal(session: Session, *, settings: Settings, token: str) -> Principal:
     """The citizen principal of a live kiosk card session, ending it when idle too long."""
     kiosk = repository.live_kiosk_session(session, token_hash(token))

@@ -1,0 +1,58 @@
+"""The facts the life-event engine decides on, read from the registry for a person and household.
+
+Two queries whatever the household's size: the person with their open membership, then every
+current member of that household. Sealed facts (disability, health coverage, family violence)
+are opened with the keyring; nothing else leaves this module.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from redangel.crypto.keyring import Keyring
+from redangel.household.models import Membership
+from redangel.person.models import Person
+
+FACT_COLUMNS = (Person.id, Person.birth_date, Person.sex, Person.borough, Person.attributes,
+                Person.sensitive_sealed, Person.deceased_on)
+
+
+def person_facts(row: Any, keyring: Keyring, relationship: str | None = None) -> dict[str, Any]:
+    """The engine's view of one person row."""
+    facts: dict[str, Any] = {"birth_date": row.birth_date, "sex": row.sex}
+    if row.borough:
+        facts["borough"] = row.borough
+    for key, value in (row.attributes or {}).items():
+        facts[key] = date.fromisoformat(value) if key == "resident_since" and value else value
+    sealed = keyring.open_json(row.sensitive_sealed, table="person", column="sensitive",
+                               row_id=row.id) or {}
+    facts.update(sealed)
+    if relationship is not None:
+        facts["relationship"] = relationship
+    return facts
+
+
+def household_of(
+    session: Session, *, keyring: Keyring, person_id: uuid.UUID
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The person's facts and the facts of every other current member of their household."""
+    me = session.execute(
+        select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
+        .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
+        .where(Person.id == person_id)
+    ).one()
+    facts = person_facts(me, keyring, me.relationship)
+    if me.household_id is None:
+        return facts, []
+    rows = session.execute(
+        select(*FACT_COLUMNS, Membership.relationship)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.household_id == me.household_id, Membership.until.is_(None),
+               Person.id != person_id, Person.deceased_on.is_(None))
+    ).all()
+    return facts, [person_facts(r, keyring, r.relationship) for r in rows]
