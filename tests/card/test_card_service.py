@@ -187,7 +187,8 @@ def test_concurrent_issuance_yields_exactly_one_active_card(live: LiveServer, wo
     cards = [SoftCard() for _ in clerks]
     started = []
     for clerk, card in zip(clerks, cards, strict=True):
-        body = clerk.post("/cards/issuances", json={"person_id": person, "card_public_key": card.public}).json()
+        body = clerk.post("/cards/issuances",
+                          json={"person_id": person, "card_public_key": card.public}).json()
         card.payload = base64.b64decode(body["payload"])
         started.append(body)
 
