@@ -187,6 +187,10 @@ MESSAGES.update({
         "La tarjeta no pudo probar que es original; no puede usarse. Acuda a un módulo.",
         "The card could not prove it is the original; it cannot be used. Please visit an office.",
     ),
+    "pin_required": (
+        "Escriba su NIP en el lector para ver sus datos personales.",
+        "Enter your PIN on the reader to see your personal details.",
+    ),
     "challenge_invalid": (
         "El reto del quiosco venció o ya se usó; acerque la tarjeta de nuevo.",
         "The kiosk challenge expired or was already used; tap the card again.",

@@ -82,11 +82,17 @@ class TestIssueAndTap:
         token = opened.json()["session_token"]
         with httpx.Client(base_url=live.url + "/api/v1",
                           headers={"Authorization": f"Bearer {token}"}) as citizen:
+            locked = citizen.get(f"/persons/{person}")
+            assert locked.status_code == 403 and locked.json()["code"] == "pin_required"
+            current = kiosk.get("/kiosk/sessions/current").json()
+            assert current == {**current, "person_id": person, "pin_verified": False}
+            assert kiosk.post("/kiosk/sessions/current/pin-verified").status_code == 204
             assert citizen.get(f"/persons/{person}").status_code == 200
             other = clerk.post("/persons", json=person_payload(unique_suffix())).json()["id"]
             assert citizen.get(f"/persons/{other}").status_code == 404
             assert citizen.delete("/kiosk/sessions/current").status_code == 204
             assert citizen.get(f"/persons/{person}").status_code == 401
+            assert kiosk.get("/kiosk/sessions/current").status_code == 404
 
     def test_pending_card_does_not_open_a_session(self, clerk: httpx.Client, kiosk: httpx.Client,
                                                   person: str) -> None:

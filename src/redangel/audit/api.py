@@ -17,6 +17,7 @@ from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
 from redangel.errors import Forbidden, NotFound
 from redangel.person import repository as persons
+from redangel.person.service import require_pin
 
 router = APIRouter(tags=["audit"])
 
@@ -41,6 +42,7 @@ def person_accesses(
     """Which offices and agencies read or changed this person's data (for the person and staff)."""
     if principal.kind == "agency":
         raise Forbidden()
+    require_pin(principal)
     if persons.get(session, person_id, person_condition(principal)) is None:
         raise NotFound()
     rows = repository.accesses_of(session, person_id, limit=limit)

@@ -23,6 +23,7 @@ class Principal:
     session_id: int | None = None
     csrf_token: str | None = None
     via_cookie: bool = False
+    pin_verified: bool = False
 
     @property
     def key(self) -> str:

@@ -75,3 +75,12 @@ def office(session: Session, office_id: object) -> Office | None:
 def office_by_code(session: Session, code: str) -> Office | None:
     """An office by its code."""
     return session.scalar(select(Office).where(Office.code == code))
+
+
+def device_open_session(session: Session, device_id: object) -> KioskSession | None:
+    """The card session currently open at a kiosk, if any (newest first)."""
+    return session.scalar(
+        select(KioskSession).where(KioskSession.device_id == device_id,
+                                   KioskSession.ended_at.is_(None))
+        .order_by(KioskSession.opened_at.desc()).limit(1)
+    )

@@ -154,8 +154,20 @@ def kiosk_principal(session: Session, *, settings: Settings, token: str) -> Prin
     kiosk.last_seen_at = now
     return Principal(
         kind="kiosk", id=str(kiosk.device_id), role="citizen", person_id=kiosk.person_id,
-        session_id=kiosk.id,
+        session_id=kiosk.id, pin_verified=kiosk.pin_verified,
     )
+
+
+def device_session(session: Session, *, device_id: uuid.UUID, settings: Settings) -> KioskSession | None:
+    """The live card session at a kiosk (ended here when it idled out)."""
+    kiosk = repository.device_open_session(session, device_id)
+    if kiosk is None:
+        return None
+    if utcnow() - kiosk.last_seen_at > timedelta(seconds=settings.kiosk_session_idle_seconds):
+        kiosk.ended_at = utcnow()
+        session.flush()
+        return None
+    return kiosk
 
 
 def open_kiosk_session(
@@ -163,6 +175,9 @@ def open_kiosk_session(
 ) -> tuple[str, KioskSession]:
     """Open a card session at a kiosk for one person; any earlier one of that kiosk ends."""
     now = utcnow()
+    while (earlier := repository.device_open_session(session, device.id)) is not None:
+        earlier.ended_at = now
+        session.flush()
     token = new_token("rc")
     row = KioskSession(
         token_hash=token_hash(token), device_id=device.id, person_id=person_id,

@@ -28,6 +28,7 @@ from redangel.card.schemas import (
     IssuanceStarted,
     IssuerKeyOut,
     IssuerKeys,
+    KioskCurrent,
     KioskSessionOpen,
     KioskSessionOut,
 )
@@ -129,3 +130,37 @@ def close_session(session: DbSession, principal: CardHolder) -> Response:
     auth.end_kiosk_session(session, principal)
     return Response(status_code=204)
 
+
+
+@router.get("/kiosk/sessions/current", response_model=KioskCurrent, responses=ERRORS)
+def current_session(session: DbSession, principal: KioskDevicePrincipal,
+                    settings: AppSettings) -> KioskCurrent:
+    """The card session open at this kiosk, if any (the kiosk page polls it)."""
+    kiosk = auth.device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
+    if kiosk is None:
+        raise NotFound()
+    return KioskCurrent(person_id=kiosk.person_id, pin_verified=kiosk.pin_verified,
+                        opened_at=kiosk.opened_at)
+
+
+@router.post("/kiosk/sessions/current/pin-verified", status_code=204, responses=ERRORS)
+def pin_verified(session: DbSession, principal: KioskDevicePrincipal,
+                 settings: AppSettings) -> Response:
+    """The kiosk agent reports that the card accepted the citizen's PIN (VERIFY answered 9000)."""
+    kiosk = auth.device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
+    if kiosk is None:
+        raise NotFound()
+    kiosk.pin_verified = True
+    session.flush()
+    return Response(status_code=204)
+
+
+@router.delete("/kiosk/sessions/device-current", status_code=204, responses=ERRORS)
+def device_close_session(session: DbSession, principal: KioskDevicePrincipal,
+                         settings: AppSettings) -> Response:
+    """The kiosk agent ends the session because the card left the reader."""
+    kiosk = auth.device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
+    if kiosk is not None:
+        kiosk.ended_at = utcnow()
+        session.flush()
+    return Response(status_code=204)

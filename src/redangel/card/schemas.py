@@ -90,3 +90,11 @@ class KioskSessionOut(BaseModel):
     session_token: str
     person_id: uuid.UUID
     expires_at: datetime
+
+
+class KioskCurrent(BaseModel):
+    """The card session open at a kiosk."""
+
+    person_id: uuid.UUID
+    pin_verified: bool
+    opened_at: datetime

@@ -14,7 +14,7 @@ from redangel.auth.principal import Principal
 from redangel.common.names import sort_key, within_one_edit
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
-from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
+from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import curp as curp_rules
 from redangel.person import repository
@@ -118,6 +118,12 @@ def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Pr
     )
 
 
+def require_pin(principal: Principal) -> None:
+    """At a kiosk, personal details need the card's PIN first."""
+    if principal.kind == "kiosk" and not principal.pin_verified:
+        raise Forbidden("pin_required")
+
+
 def create(
     session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate
 ) -> Person:
@@ -159,6 +165,7 @@ def create(
 
 def get(session: Session, *, principal: Principal, person_id: uuid.UUID, purpose: str) -> Person:
     """Open a person's record for a stated purpose (audited); 404 outside the principal's scope."""
+    require_pin(principal)
     person = repository.get(session, person_id, person_condition(principal))
     if person is None:
         raise NotFound()
