@@ -65,10 +65,6 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
     written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=SEED,
                                    offices=offices, batch=50_000)
     elapsed = time.perf_counter() - started
-    if ctx.engine.dialect.name == "postgresql":
-        with ctx.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
-            conn.commit()
     ctx.engine.dispose()
     return written / elapsed, f"{written:,} persons in {elapsed:.1f} s"
 
@@ -125,7 +121,10 @@ request = function()
   i = i + 1
   local method, path, body = lines[(i % #lines) + 1]:match("^(%S+) (%S+) ?(.*)$")
   if body ~= "" then
-    return wrk.format(method, path, {["Content-Type"] = "application/json"}, body)
+    local headers = {}
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    headers["Content-Type"] = "application/json"
+    return wrk.format(method, path, headers, body)
   end
   return wrk.format(method, path)
 end
@@ -180,13 +179,23 @@ def serve(url: str, workdir: Path, port: int, workers: int) -> subprocess.Popen[
     raise RuntimeError("server did not start")
 
 
-def run_backend(backend: str, persons: int, requests: int, workers: int, seconds: int) -> None:
-    workdir = Path(tempfile.mkdtemp(prefix=f"redangel-bench-{backend}-"))
-    url = fresh_database(backend, workdir)
-    settings = Settings(environment="development", database_url=url, data_dir=workdir)
-    rate, detail = load(settings, persons)
-    print(f"\n== {backend}: {persons:,} persons ==")
-    print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
+def run_backend(backend: str, persons: int, requests: int, workers: int, seconds: int,
+                reuse: bool) -> None:
+    workdir = Path(tempfile.gettempdir()) / f"redangel-bench-{backend}"
+    workdir.mkdir(exist_ok=True)
+    print(f"\n== {backend}: {persons:,} persons ==", flush=True)
+    if reuse:
+        url = (f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite"
+               else PG_ADMIN.rsplit("/", 1)[0] + "/redangel_bench")
+        print("load: skipped (--reuse: the database of the previous run)", flush=True)
+    else:
+        if backend == "sqlite":
+            for leftover in workdir.glob("bench.db*"):
+                leftover.unlink()
+        url = fresh_database(backend, workdir)
+        settings = Settings(environment="development", database_url=url, data_dir=workdir)
+        rate, detail = load(settings, persons)
+        print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
     port = 8765
     server = serve(url, workdir, port, workers)
     try:
@@ -226,9 +235,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each wrk run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="skip loading; measure the database the previous run left")
     args = parser.parse_args()
     for backend in args.backends.split(","):
-        run_backend(backend, args.persons, args.requests, args.workers, args.seconds)
+        run_backend(backend, args.persons, args.requests, args.workers, args.seconds,
+                    args.reuse)
 
 
 if __name__ == "__main__":

@@ -99,7 +99,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         # readonly=True read a WAL snapshot without waiting for writers.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # Requests are short OLTP queries; on a small machine parallel workers only steal the cores
+    # that other requests need. Batch jobs may SET LOCAL it back for their own transaction.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         connect_args={"options": "-c max_parallel_workers_per_gather=0"})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
