@@ -1,0 +1,239 @@
+"""Evaluating a life event for one person and household: verdicts with reasons a clerk can read.
+
+Pure: facts and a date in, per program a verdict (eligible / not_eligible / needs_information),
+every criterion's result with the values it compared, documents, conflicts. No database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from redangel.eligibility.catalog import Catalog, Criterion, Event, Program, Question
+from redangel.eligibility.compile import Comparison, Context
+from redangel.eligibility.errors import AnswerError
+
+ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
+
+
+@dataclass
+class CriterionResult:
+    """What one criterion gave, and the values behind it."""
+
+    id: str
+    label: dict[str, str]
+    result: bool | None
+    compared: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    children: list[CriterionResult] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        out: dict[str, Any] = {"id": self.id, "label": self.label, "result": self.result,
+                               "compared": self.compared, "missing": self.missing}
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+@dataclass
+class ProgramResult:
+    """One program's verdict for this person, explained."""
+
+    program: str
+    agency: str
+    name: dict[str, str]
+    verdict: str
+    reason: dict[str, str]
+    legal_reference: str
+    criteria: list[CriterionResult]
+    missing: list[str]
+    documents: list[dict[str, str]]
+    manual_conditions: list[dict[str, str]]
+    conflicts: list[dict[str, Any]]
+    expected_days_to_decision: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"program": self.program, "agency": self.agency, "name": self.name,
+                "verdict": self.verdict, "reason": self.reason,
+                "legal_reference": self.legal_reference,
+                "criteria": [c.to_dict() for c in self.criteria], "missing": self.missing,
+                "documents": self.documents, "manual_conditions": self.manual_conditions,
+                "conflicts": self.conflicts,
+                "expected_days_to_decision": self.expected_days_to_decision}
+
+
+@dataclass
+class Evaluation:
+    """The verdicts for a bundle, under one catalog version and date."""
+
+    catalog_version: str
+    event_code: str | None
+    as_of: date
+    results: list[ProgramResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"catalog_version": self.catalog_version, "event_code": self.event_code,
+                "as_of": self.as_of.isoformat(), "results": [r.to_dict() for r in self.results]}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return f"{value[0]} {value[1]}"
+    return value
+
+
+def _coerce(question: Question, value: Any) -> Any:
+    kind = question.type
+    if kind == "date":
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError as exc:
+            raise AnswerError(question.name, "must be a date YYYY-MM-DD") from exc
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise AnswerError(question.name, "must be true or false")
+        return value
+    if kind in ("money", "number", "integer"):
+        if isinstance(value, bool):
+            raise AnswerError(question.name, "must be a number")
+        try:
+            number = Decimal(str(value))
+        except ArithmeticError as exc:
+            raise AnswerError(question.name, "must be a number") from exc
+        if not number.is_finite() or abs(number) > 10**9:
+            raise AnswerError(question.name, "is out of range")
+        return number
+    if kind == "enum":
+        if str(value) not in question.options:
+            raise AnswerError(question.name, f"must be one of {', '.join(question.options)}")
+        return str(value)
+    return str(value)[:200]
+
+
+def check_answers(event: Event, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers typed as the event's questions declare; unknown names and wrong types refused."""
+    questions = {q.name: q for q in event.questions}
+    for name in answers:
+        if name not in questions:
+            raise AnswerError(name, "is not a question of this life event")
+    checked = {}
+    for name, question in questions.items():
+        value = answers.get(name)
+        if value is not None:
+            checked[name] = _coerce(question, value)
+    return checked
+
+
+def _run(criterion: Criterion, ctx: Context) -> CriterionResult:
+    label = {"es": criterion.label.es, "en": criterion.label.en}
+    if criterion.kind == "leaf":
+        assert criterion.fn is not None
+        ctx.missing, ctx.comparisons = set(), []
+        value = criterion.fn(ctx)
+        comparisons: list[Comparison] = ctx.comparisons
+        return CriterionResult(
+            criterion.id, label, value if isinstance(value, bool) else None,
+            [{"actual": _plain(c.actual), "op": c.op, "threshold": _plain(c.threshold),
+              "result": c.result} for c in comparisons],
+            sorted(ctx.missing) if value is None else [],
+        )
+    children = [_run(child, ctx) for child in criterion.children]
+    results = [c.result for c in children]
+    if criterion.kind == "all_of":
+        value = False if False in results else (None if None in results else True)
+    elif criterion.kind == "any_of":
+        value = True if True in results else (None if None in results else False)
+    else:
+        value = False if True in results else (None if None in results else True)
+    missing = sorted({m for c in children for m in c.missing}) if value is None else []
+    return CriterionResult(criterion.id, label, value, [], missing, children)
+
+
+def _failed(results: Sequence[CriterionResult]) -> list[CriterionResult]:
+    return [r for r in results if r.result is False]
+
+
+def _reason(verdict: str, program: Program, results: list[CriterionResult], missing: list[str],
+            catalog: Catalog) -> dict[str, str]:
+    def fact_label(name: str, lang: str) -> str:
+        fact = catalog.facts.get(name.split(".", 1)[-1])
+        return getattr(fact.label, lang) if fact and name.startswith("person.") else name
+
+    if verdict == ELIGIBLE:
+        return {"es": f"Cumple los requisitos de {program.name.es}.",
+                "en": f"Meets the requirements of {program.name.en}."}
+    if verdict == NOT_ELIGIBLE:
+        failed = _failed(results)
+        return {"es": "No cumple: " + "; ".join(r.label["es"] for r in failed) + ".",
+                "en": "Does not meet: " + "; ".join(r.label["en"] for r in failed) + "."}
+    return {"es": "Falta información: " + ", ".join(fact_label(m, "es") for m in missing) + ".",
+            "en": "Information needed: " + ", ".join(fact_label(m, "en") for m in missing) + "."}
+
+
+def evaluate_program(catalog: Catalog, program: Program, ctx: Context,
+                     current: Collection[str]) -> ProgramResult:
+    """One program's verdict in a prepared context."""
+    results = [_run(c, ctx) for c in program.criteria]
+    values = [r.result for r in results]
+    if (program.valid_from and ctx.as_of < program.valid_from) or (
+        program.valid_to and ctx.as_of > program.valid_to
+    ):
+        values.append(False)
+    verdict = NOT_ELIGIBLE if False in values else (NEEDS_INFORMATION if None in values else ELIGIBLE)
+    missing = sorted({m for r in results for m in r.missing}) if verdict == NEEDS_INFORMATION else []
+    conflicts = []
+    if program.code in current:
+        conflicts.append({"program": program.code, "kind": "already_enrolled"})
+    for other in program.excludes:
+        if other in current:
+            conflicts.append({"program": other, "kind": "excluded_by_current"})
+    return ProgramResult(
+        program=program.code, agency=program.agency, name=program.name.to_dict(), verdict=verdict,
+        reason=_reason(verdict, program, results, missing, catalog),
+        legal_reference=program.legal_reference, criteria=results, missing=missing,
+        documents=[d.to_dict() for d in program.documents],
+        manual_conditions=[d.to_dict() for d in program.manual], conflicts=conflicts,
+        expected_days_to_decision=program.expected_days,
+    )
+
+
+def evaluate(catalog: Catalog, *, event_code: str | None, person: Mapping[str, Any],
+             household: Sequence[Mapping[str, Any]], answers: Mapping[str, Any], as_of: date,
+             current_programs: Collection[str] = (),
+             programs: Collection[str] | None = None) -> Evaluation:
+    """Evaluate a life event's bundle (or the given programs, or all) for one person."""
+    checked: dict[str, Any] = {}
+    if event_code is not None:
+        event = catalog.events[event_code]
+        checked = check_answers(event, answers)
+        codes = list(programs) if programs is not None else event.programs
+    else:
+        if answers:
+            raise AnswerError("answers", "answers need a life event")
+        codes = list(programs) if programs is not None else list(catalog.programs)
+
+    def params(name: str, day: date) -> Any:
+        return catalog.parameter(name, day)
+
+    ctx = Context(person=person, members=list(household), answers=checked, as_of=as_of,
+                  params=params)
+    results = [evaluate_program(catalog, catalog.programs[c], ctx, current_programs)
+               for c in codes]
+    eligible = {r.program for r in results if r.verdict == ELIGIBLE}
+    for result in results:
+        for other in catalog.programs[result.program].excludes:
+            if other in eligible and result.program in eligible:
+                result.conflicts.append({"program": other, "kind": "mutually_exclusive"})
+    return Evaluation(catalog.version, event_code, as_of, results)
