@@ -148,9 +148,11 @@ def engine(settings: Settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def world(live: LiveServer, sessions):  # type: ignore[no-untyped-def]
     """Offices, staff of every role, an agency client and a kiosk device."""
+    from redangel.program.service import sync_catalog
     from tests.builders import build_world
 
     with sessions() as session:
+        sync_catalog(session, live.app.state.catalog)  # type: ignore[attr-defined]
         result = build_world(session)
         session.commit()
     return result

@@ -27,9 +27,10 @@ client_app = typer.Typer(help="Agency API clients.", no_args_is_help=True)
 kiosk_app = typer.Typer(help="Kiosk devices.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The program and life-event catalog.", no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"),
                   (client_app, "agency-client"), (kiosk_app, "kiosk"), (audit_app, "audit"),
-                  (keys_app, "keys")):
+                  (keys_app, "keys"), (catalog_app, "catalog")):
     app.add_typer(sub, name=name)
 
 
@@ -156,6 +157,7 @@ def demo_run(
     ctx = context()
     with ctx.sessions() as session:
         empty = (session.scalar(select(func.count()).select_from(Person)) or 0) == 0
+    catalog_load()
     if empty:
         demo_seed(persons=persons, seed=2026)
     else:
@@ -284,6 +286,41 @@ def keys_rotate(batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
                     new_key=not resume)
     typer.echo(f"data key v{report.new_version}: {report.rows_resealed} rows re-sealed, "
                f"{report.rows_remaining} remaining")
+
+
+@catalog_app.command("check")
+def catalog_check() -> None:
+    """Load the catalog strictly and run its YAML cases and coverage gate."""
+    from redangel.eligibility import CatalogError, load_catalog
+    from redangel.eligibility.testing import run_catalog_tests
+
+    try:
+        catalog = load_catalog(get_settings().catalog_path)
+    except CatalogError as exc:
+        typer.echo(f"catalog invalid: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    report = run_catalog_tests(catalog)
+    for line in report.failures + report.uncovered:
+        typer.echo(line, err=True)
+    typer.echo(f"catalog {catalog.version[:12]}: {len(catalog.programs)} programs, "
+               f"{len(catalog.events)} life events, {report.cases} cases, "
+               f"{'OK' if report.ok else 'FAILED'}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@catalog_app.command("load")
+def catalog_load() -> None:
+    """Write the catalog's agencies and programs into the database."""
+    from redangel.eligibility import load_catalog
+    from redangel.program.service import sync_catalog
+
+    catalog = load_catalog(get_settings().catalog_path)
+    ctx = context()
+    with ctx.sessions() as session:
+        count = sync_catalog(session, catalog)
+        session.commit()
+    typer.echo(f"catalog {catalog.version[:12]} loaded: {count} programs")
 
 
 def main() -> None:

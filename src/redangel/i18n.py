@@ -187,6 +187,30 @@ MESSAGES.update({
         "La tarjeta no pudo probar que es original; no puede usarse. Acuda a un módulo.",
         "The card could not prove it is the original; it cannot be used. Please visit an office.",
     ),
+    "program_not_eligible": (
+        "el programa {program} no resultó elegible en esta evaluación",
+        "program {program} was not eligible in this evaluation",
+    ),
+    "folio_invalid": (
+        "el folio no es válido; revise que esté bien escrito",
+        "the folio is not valid; check it was typed correctly",
+    ),
+    "application_open": (
+        "Ya hay una solicitud abierta de esta persona para este programa.",
+        "This person already has an open application for this program.",
+    ),
+    "enrollment_live": (
+        "La persona ya está inscrita en este programa.",
+        "The person is already enrolled in this program.",
+    ),
+    "programs_exclusive": (
+        "Este programa no puede tenerse junto con otro en el que la persona ya está inscrita.",
+        "This program cannot be held together with another one the person is enrolled in.",
+    ),
+    "illegal_transition": (
+        "Ese cambio de estado no está permitido desde el estado actual; vea los permitidos.",
+        "That status change is not allowed from the current status; see the allowed ones.",
+    ),
     "pin_required": (
         "Escriba su NIP en el lector para ver sus datos personales.",
         "Enter your PIN on the reader to see your personal details.",

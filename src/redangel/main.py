@@ -21,6 +21,7 @@ from redangel.card.api import router as card_router
 from redangel.config import Settings, get_settings
 from redangel.crypto.repository import load_keyring
 from redangel.db import make_engine, make_sessionmaker
+from redangel.eligibility import load_catalog
 from redangel.errors import (
     AppError,
     Forbidden,
@@ -30,7 +31,9 @@ from redangel.errors import (
     problem_response,
 )
 from redangel.household.api import router as household_router
+from redangel.lifeevent.api import router as lifeevent_router
 from redangel.person.api import router as person_router
+from redangel.program.api import router as program_router
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
@@ -103,9 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         session.commit()
     app.state.on_app_error = _audit_denial
+    app.state.catalog = load_catalog(settings.catalog_path)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (auth_router, person_router, household_router, audit_router, card_router):
+    for router in (auth_router, person_router, household_router, audit_router, card_router,
+                   program_router, lifeevent_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

@@ -1,0 +1,40 @@
+"""Folios: tracking numbers a citizen can read over the phone, with a check character.
+
+Eight Crockford base-32 symbols (no I, L, O or U to confuse) and a mod-37 check symbol,
+printed as `RA-XXXX-XXXX-C`. Reading is forgiving (case, dashes, O→0, I/L→1); a mistyped
+folio is caught by the check symbol.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+SYMBOLS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK_SYMBOLS = SYMBOLS + "*~$=U"
+_READ = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def _value(body: str) -> int:
+    number = 0
+    for char in body:
+        number = number * 32 + SYMBOLS.index(char)
+    return number
+
+
+def new_folio() -> str:
+    """A fresh random folio."""
+    body = "".join(secrets.choice(SYMBOLS) for _ in range(8))
+    return f"RA-{body[:4]}-{body[4:]}-{CHECK_SYMBOLS[_value(body) % 37]}"
+
+
+def normalise(text: str) -> str | None:
+    """The canonical folio for what someone typed, or None when it cannot be one."""
+    raw = text.upper().replace("-", "").replace(" ", "").removeprefix("RA")
+    if len(raw) != 9:
+        return None
+    body, check = raw[:8].translate(_READ), raw[8]
+    if any(c not in SYMBOLS for c in body) or check not in CHECK_SYMBOLS:
+        return None
+    if CHECK_SYMBOLS[_value(body) % 37] != check:
+        return None
+    return f"RA-{body[:4]}-{body[4:]}-{check}"
