@@ -65,7 +65,10 @@ def test_mistyped_folio_is_caught_by_its_check_character(clerk: httpx.Client, pe
     folio = apply(clerk, person, "prepa_si").json()["folio"]
     assert clerk.get(f"/applications/{folio.lower().replace('-', '')}").status_code == 200
     body = folio[3:7] + folio[8:12]
-    swapped = body[1] + body[0] + body[2:] if body[0] != body[1] else body[:7] + ("1" if body[7] != "1" else "2")
+    if body[0] != body[1]:
+        swapped = body[1] + body[0] + body[2:]
+    else:
+        swapped = body[:7] + ("1" if body[7] != "1" else "2")
     typo = f"RA-{swapped[:4]}-{swapped[4:]}-{folio[-1]}"
     answer = clerk.get(f"/applications/{typo}")
     assert answer.status_code == 404
@@ -92,7 +95,8 @@ def test_concurrent_approvals_of_exclusive_programs_let_one_through(
         move(clerk, folio, "in_review")
     clerks = [login(live, world.clerk, world.password) for _ in folios]
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(lambda pair: move(pair[0], pair[1], "approved"), zip(clerks, folios, strict=True)))
+        pairs = zip(clerks, folios, strict=True)
+        answers = list(pool.map(lambda pair: move(pair[0], pair[1], "approved"), pairs))
     assert sorted(a.status_code for a in answers) == [200, 409]
     live_enrollments = [e for e in clerk.get(f"/persons/{person}/programs").json()["enrollments"]
                         if e["status"] == "active"]
