@@ -154,6 +154,8 @@ class Vectoriser:
         columns = [self.run(c) for c in node.children]
         if name == "is_known":
             return columns[0][1].copy(), np.ones(self.n, dtype=bool)
+        if any(values.dtype.kind != "M" for values, _ in columns):  # an unknown date
+            return np.zeros(self.n), np.zeros(self.n, dtype=bool)
         if name in ("age", "age_months"):
             (born, known), at = columns[0], (self.scalar(self.as_of)[0])
         elif name in ("age_at", "months_between"):

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import true
 
-from redangel.auth.dependencies import FrontDesk, rate_limit
+from redangel.audit import service as audit
+from redangel.auth.dependencies import FrontDesk, rate_limit, require_roles
+from redangel.auth.policy import person_condition
+from redangel.auth.principal import Principal
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
+from redangel.errors import FieldError, NotFound
+from redangel.lifeevent import outreach as outreach_service
 from redangel.lifeevent import service
 from redangel.lifeevent.schemas import (
     AppliedOut,
@@ -19,10 +26,15 @@ from redangel.lifeevent.schemas import (
     Code,
     EvaluateRequest,
     EvaluationOut,
+    OutreachOut,
+    OutreachRequest,
     ScreeningRequest,
 )
+from redangel.person import repository as person_repository
+from redangel.person.service import brief
 
 router = APIRouter(tags=["life events"])
+Outreacher = Annotated[Principal, Depends(require_roles("supervisor", "analyst"))]
 SCREEN_LIMIT = Depends(rate_limit("screening", "rate_limit_search_per_minute"))
 EventCode = Annotated[Code, Path()]
 
@@ -81,3 +93,26 @@ def screen(data: ScreeningRequest, catalog: Catalog) -> EvaluationOut:
     body = result.to_dict()
     return EvaluationOut(event_code=data.event_code, catalog_version=result.catalog_version,
                          as_of=result.as_of, results=body.get("results", []))
+
+
+@router.post("/outreach", response_model=OutreachOut, responses=ERRORS)
+def outreach(data: OutreachRequest, session: DbSession, principal: Outreacher,
+             keyring: KeyringDep, catalog: Catalog) -> OutreachOut:
+    """Evaluate the whole registry for one program; list the persons newly eligible."""
+    if data.program not in catalog.programs:
+        raise NotFound(fields=[FieldError("program", "not_found")])
+    as_of = data.as_of or date.today()
+    since = data.since or as_of.replace(day=1)
+    visible = person_condition(principal) if principal.role == "supervisor" else true()
+    registry = outreach_service.load_registry(session, keyring=keyring, visible=visible)
+    found = outreach_service.newly_eligible(session, catalog=catalog, registry=registry,
+                                            program_code=data.program, as_of=as_of, since=since)
+    persons: list[dict[str, Any]] = []
+    if principal.role == "supervisor" and len(found):
+        ids = [registry.ids[i] for i in found[: data.limit]]
+        persons = [brief(r).model_dump(mode="json") for r in person_repository.briefs(session, ids)]
+    audit.record(session, principal=principal, action="outreach.run", person_id=None,
+                 purpose="outreach", detail={"program": data.program, "found": len(found)})
+    return OutreachOut(program=data.program, as_of=as_of, since=since,
+                       catalog_version=catalog.version, newly_eligible=len(found),
+                       persons=persons)

@@ -67,3 +67,23 @@ class AppliedOut(BaseModel):
 
     evaluation_id: uuid.UUID
     applications: list[dict[str, Any]]
+
+
+class OutreachRequest(Strict):
+    """Who became eligible for a program between two dates (default: this month so far)."""
+
+    program: Code
+    as_of: date | None = None
+    since: date | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+class OutreachOut(BaseModel):
+    """Newly eligible persons: a count, and (for supervisors) who they are."""
+
+    program: str
+    as_of: date
+    since: date
+    catalog_version: str
+    newly_eligible: int
+    persons: list[dict[str, Any]]
