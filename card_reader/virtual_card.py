@@ -11,6 +11,7 @@ been answered; a `clone_of` card carries another card's payload but not its key.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import struct
 import threading
@@ -55,7 +56,7 @@ class Applet:
         """Answer one command APDU with data + SW1 SW2."""
         if len(apdu) < 4:
             return b"\x67\x00"
-        cla, ins, p1, p2 = apdu[:4]
+        _cla, ins, p1, p2 = apdu[:4]
         data = apdu[5 : 5 + apdu[4]] if len(apdu) > 5 else b""
         mem = self.memory
         if ins == 0xA4:
@@ -153,10 +154,8 @@ class VirtualCard:
         """Disconnect: the card leaves the reader."""
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
@@ -16,8 +17,10 @@ from redangel.auth.dependencies import (
     FrontDesk,
     KioskDevicePrincipal,
     rate_limit,
+    require_roles,
 )
 from redangel.auth.policy import person_condition
+from redangel.auth.principal import Principal
 from redangel.card import repository, service
 from redangel.card.schemas import (
     CardReport,
@@ -40,6 +43,7 @@ from redangel.person import repository as persons
 
 router = APIRouter(tags=["cards"])
 CARD_LIMIT = Depends(rate_limit("card", "rate_limit_card_per_minute"))
+CardVerifier = Annotated[Principal, Depends(require_roles("device", "clerk", "supervisor"))]
 
 
 def _status(card: object) -> CardStatus:
@@ -70,6 +74,18 @@ def confirm_issuance(issuance_id: uuid.UUID, data: IssuanceConfirm, session: DbS
     return _status(card)
 
 
+@router.post("/cards/{serial}/confirm", response_model=CardStatus, responses=with_errors(409),
+             dependencies=[CARD_LIMIT])
+def confirm_by_serial(serial: str, data: IssuanceConfirm, session: DbSession,
+                      principal: FrontDesk) -> CardStatus:
+    """Resume an issuance interrupted after the card was locked: confirm it by serial."""
+    card = repository.card_by_serial(session, serial[:32])
+    if card is None:
+        raise NotFound()
+    return _status(service.confirm_issuance(session, principal=principal, card_id=card.id,
+                                            payload_sha256=data.payload_sha256))
+
+
 @router.post("/cards/{serial}/report", response_model=CardStatus, responses=with_errors(409))
 def report_card(serial: str, data: CardReport, session: DbSession, principal: FrontDesk) -> CardStatus:
     """Report a card lost, stolen or damaged; it stops opening sessions at once."""
@@ -85,7 +101,7 @@ def person_cards(person_id: uuid.UUID, session: DbSession, principal: FrontDesk)
 
 
 @router.get("/cards/issuer-keys", response_model=IssuerKeys, responses=ERRORS)
-def issuer_keys(session: DbSession, principal: KioskDevicePrincipal) -> IssuerKeys:
+def issuer_keys(session: DbSession, principal: CardVerifier) -> IssuerKeys:
     """Issuer public keys by key id, for offline verification at kiosks."""
     return IssuerKeys(keys=[
         IssuerKeyOut(kid=k.kid, public_key=base64.b64encode(k.public_key).decode(), status=k.status)
@@ -95,7 +111,7 @@ def issuer_keys(session: DbSession, principal: KioskDevicePrincipal) -> IssuerKe
 
 @router.get("/cards/revocations", responses={200: {"content": {"application/octet-stream": {}}},
                                              **ERRORS})
-def revocations(session: DbSession, principal: KioskDevicePrincipal, keyring: KeyringDep) -> Response:
+def revocations(session: DbSession, principal: CardVerifier, keyring: KeyringDep) -> Response:
     """The signed list of revoked card serials (binary; see docs/card-format.md)."""
     return Response(service.revocation_list(session, keyring=keyring),
                     media_type="application/octet-stream")
