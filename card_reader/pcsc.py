@@ -6,6 +6,7 @@ the office and kiosk flows run unchanged on a physical reader or on the virtual 
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Protocol
 
@@ -73,10 +74,8 @@ class PcscConnection:
 
     def close(self) -> None:
         """Release the card."""
-        try:
+        with contextlib.suppress(Exception):  # the card may already be gone: nothing to release
             self._connection.disconnect()
-        except Exception:  # noqa: S110 - the card may already be gone; nothing to release
-            pass
 
 
 def card_present(reader_name: str) -> bool:

@@ -40,13 +40,28 @@ def _known(values: np.ndarray) -> np.ndarray:
     elif values.dtype.kind == "M":
         known = ~np.isnat(values)
     elif values.dtype.kind == "O":
-        known = np.array([v is not None for v in values], dtype=bool)
+        known = np.asarray(values != None, dtype=bool)  # noqa: E711 - elementwise on objects
     else:
         known = np.ones(values.shape, dtype=bool)
     return known
 
 
+_YMD_CACHE: dict[int, tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
+
+
 def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day columns of a date column (cached: ages are asked for often)."""
+    cached = _YMD_CACHE.get(id(days))
+    if cached is not None and cached[0] is days:
+        return cached[1]
+    parts = _split(days)
+    if len(_YMD_CACHE) > 8:
+        _YMD_CACHE.clear()
+    _YMD_CACHE[id(days)] = (days, parts)
+    return parts
+
+
+def _split(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     safe = np.where(np.isnat(days), np.datetime64("2000-01-01"), days)
     years = safe.astype("datetime64[Y]").astype(np.int64) + 1970
     months = safe.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -60,6 +75,7 @@ class Vectoriser:
     def __init__(self, columns: Mapping[str, np.ndarray], n: int, as_of: date,
                  catalog: Catalog) -> None:
         self.columns, self.n, self.as_of, self.catalog = columns, n, as_of, catalog
+        self._known: dict[str, np.ndarray] = {}
 
     def unknown(self) -> Column:
         return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
@@ -91,7 +107,9 @@ class Vectoriser:
             values = self.columns.get(key)
             if values is None:
                 return self.unknown()
-            return values, _known(values)
+            if key not in self._known:
+                self._known[key] = _known(values)
+            return values, self._known[key]
         if kind == "call":
             return self.call(node)
         if kind == "aggregate":
@@ -156,15 +174,17 @@ class Vectoriser:
             return columns[0][1].copy(), np.ones(self.n, dtype=bool)
         if any(values.dtype.kind != "M" for values, _ in columns):  # an unknown date
             return np.zeros(self.n), np.zeros(self.n, dtype=bool)
+        by: Any
         if name in ("age", "age_months"):
-            (born, known), at = columns[0], (self.scalar(self.as_of)[0])
+            (born, known) = columns[0]
+            ay, am, ad = self.as_of.year, self.as_of.month, self.as_of.day
         elif name in ("age_at", "months_between"):
             (born, kb), (at, ka) = columns
             known = kb & ka
+            ay, am, ad = _ymd(at)
         else:
             raise ValueError(f"cannot vectorise {name}")
         by, bm, bd = _ymd(born)
-        ay, am, ad = _ymd(at)
         if name in ("age", "age_at"):
             value = ay - by - ((am < bm) | ((am == bm) & (ad < bd)))
         else:
