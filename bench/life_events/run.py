@@ -92,7 +92,8 @@ def http_figures(catalog_dir: Path) -> None:
         token = client.post("/auth/login", json={"username": "clerk",
                             "password": "demo-redangel-2026"}).json()["session_token"]
         client.headers["Authorization"] = f"Bearer {token}"
-        person = client.post("/persons/search", json={"borough": "iztapalapa", "limit": 1}).json()["items"][0]["id"]
+        found = client.post("/persons/search", json={"borough": "iztapalapa", "limit": 1}).json()
+        person = found["items"][0]["id"]
         body = {"person_id": person, "answers": {"child_birth_date": "2026-11-01"}}
         timings = []
         for _ in range(300):

@@ -131,6 +131,14 @@ end
 """
 
 
+def _milliseconds(text: str) -> float:
+    """wrk's latency text (e.g. 12.3ms, 1.2s, 850us) in milliseconds."""
+    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * factor
+    return float(text)
+
+
 def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
     """Drive the server with wrk (C, so the load generator takes little of the 2 cores)."""
     import json as _json
@@ -152,8 +160,7 @@ def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrenc
     for line in out.splitlines():
         parts = line.split()
         if parts[:1] in (["50%"], ["90%"], ["99%"]):
-            value = float(parts[1].rstrip("msu")) * (1 if parts[1].endswith("ms") else
-                                                     1000 if parts[1].endswith("s") and not parts[1].endswith("us") else 0.001)
+            value = _milliseconds(parts[1])
             figures["p" + parts[0].rstrip("%")] = value
         elif line.startswith("Requests/sec:"):
             figures["rps"] = float(parts[1])
