@@ -174,7 +174,9 @@ class Vectoriser:
             return columns[0][1].copy(), np.ones(self.n, dtype=bool)
         if any(values.dtype.kind != "M" for values, _ in columns):  # an unknown date
             return np.zeros(self.n), np.zeros(self.n, dtype=bool)
-        by: Any
+        ay: Any
+        am: Any
+        ad: Any
         if name in ("age", "age_months"):
             (born, known) = columns[0]
             ay, am, ad = self.as_of.year, self.as_of.month, self.as_of.day
