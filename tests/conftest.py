@@ -77,7 +77,8 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         name = f"redangel_test_{os.getpid()}"
         url = postgres_database(name)
     config = make_settings(url, data_dir, rate_limit_login_per_minute=1000,
-                           rate_limit_search_per_minute=100_000, audit_checkpoint_every=50)
+                           rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
+                           audit_checkpoint_every=50)
     migrate(config)
     yield config
     if name:
