@@ -220,3 +220,33 @@ MESSAGES.update({
         "The kiosk challenge expired or was already used; tap the card again.",
     ),
 })
+
+MESSAGES.update({
+    # programs, applications, enrollments, deliveries, agency API
+    "transition_not_allowed": (
+        "No se puede pasar de «{status}» a «{to}». Desde «{status}» se permite: {allowed}.",
+        "Cannot move from '{status}' to '{to}'. From '{status}' the allowed moves are: {allowed}.",
+    ),
+    "programs_exclusive_named": (
+        "El programa {program} no puede tenerse al mismo tiempo que {excluded_by}, en el que la "
+        "persona ya está inscrita; dé de baja ese programa primero o rechace esta solicitud.",
+        "Program {program} cannot be held at the same time as {excluded_by}, in which the person "
+        "is already enrolled; exit that program first or reject this application.",
+    ),
+    "reason_required": (
+        "indique el motivo, en palabras que la persona solicitante pueda entender",
+        "give the reason, in words the applicant can understand",
+    ),
+    "program_not_open": (
+        "El programa {program} no está vigente hoy; no recibe solicitudes.",
+        "Program {program} is not in force today; it does not take applications.",
+    ),
+    "delivery_not_active": (
+        "Solo se registran entregas de inscripciones activas (esta está «{status}»).",
+        "Deliveries are recorded only for active enrollments (this one is '{status}').",
+    ),
+    "delivery_date": (
+        "la fecha de entrega no puede ser futura ni anterior al alta en el programa",
+        "the delivery date cannot be in the future or before the enrollment started",
+    ),
+})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from redangel import __version__, logging_setup
+from redangel.agency.api import router as agency_router
 from redangel.audit import service as audit
 from redangel.audit.api import router as audit_router
 from redangel.auth.api import router as auth_router
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, audit_router, card_router,
-                   program_router, lifeevent_router):
+                   program_router, lifeevent_router, agency_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

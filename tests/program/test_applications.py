@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -87,7 +88,7 @@ def test_exclusive_programs_cannot_both_be_active(clerk: httpx.Client, person: s
 
 
 def test_concurrent_approvals_of_exclusive_programs_let_one_through(
-    live: LiveServer, world, clerk: httpx.Client, person: str  # type: ignore[no-untyped-def]
+    live: LiveServer, world: Any, clerk: httpx.Client, person: str
 ) -> None:
     folios = [apply(clerk, person, code).json()["folio"]
               for code in ("seguro_desempleo", "apoyo_jovenes_riesgo")]

@@ -1,10 +1,10 @@
-"""HTTP endpoints for applications, enrollments and the person's overview across agencies."""
+"""HTTP endpoints for applications, enrollments, deliveries and the person's 360 overview."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,25 +15,37 @@ from redangel.auth.principal import Principal
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
+from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import FieldError, NotFound
 from redangel.person import repository as persons
 from redangel.person.service import require_pin
 from redangel.program import folio as folios
+from redangel.program import overview as overviews
 from redangel.program import repository, service
+from redangel.program.models import Application, Enrollment
+from redangel.program.policy import program_condition
 from redangel.program.schemas import (
     ApplicationCreate,
     ApplicationMove,
     ApplicationOut,
+    DeliveryCreate,
+    DeliveryOut,
+    DocumentsReceived,
     EnrollmentMove,
     EnrollmentOut,
+    Transition,
     application_out,
+    delivery_out,
     enrollment_out,
 )
 
 router = APIRouter(tags=["programs"])
 Decider = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "agency"))]
 Supervisor = Annotated[Principal, Depends(require_roles("supervisor"))]
+Agency = Annotated[Principal, Depends(require_roles("agency"))]
+OverviewReader = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "citizen"))]
+OverviewPurpose = Literal["attention", "follow_up", "supervision", "self_service"]
 
 
 def _folio(text: str) -> str:
@@ -43,11 +55,37 @@ def _folio(text: str) -> str:
     return canonical
 
 
+def _application(session: DbSession, folio: str, principal: Principal, *,
+                 for_update: bool = False) -> Application:
+    app = repository.application_by_folio(
+        session, _folio(folio), person_condition(principal),
+        program_condition(principal, Application.program_code), for_update=for_update)
+    if app is None:
+        raise NotFound()
+    return app
+
+
+def _enrollment(session: DbSession, enrollment_id: uuid.UUID, principal: Principal, *,
+                for_update: bool = False) -> Enrollment:
+    row = repository.enrollment(session, enrollment_id, person_condition(principal),
+                                program_condition(principal, Enrollment.program_code),
+                                for_update=for_update)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _transitions(session: DbSession, entity: str, entity_id: uuid.UUID) -> list[Transition]:
+    return [Transition(at=h.at, action=h.action, actor_kind=h.actor_kind, actor_id=h.actor_id,
+                       reason=(h.changes or {}).get("reason"))
+            for h in repository.transitions(session, entity, entity_id)]
+
+
 @router.post("/applications", status_code=201, response_model=ApplicationOut,
              responses=with_errors(409))
 def create_application(data: ApplicationCreate, request: Request, session: DbSession,
                        principal: FrontDesk) -> Response:
-    """Apply for a program on a person's behalf; answers the folio."""
+    """Apply for a program on a person's behalf; answers the folio (Idempotency-Key honoured)."""
     idem = Idempotency(request=request, session=session, principal=principal, payload=data)
     if (replay := idem.replay()) is not None:
         return replay
@@ -57,19 +95,20 @@ def create_application(data: ApplicationCreate, request: Request, session: DbSes
                          program_code=data.program, channel=data.channel)
     payload = application_out(app).model_dump(mode="json")
     idem.remember(201, payload)
-    return JSONResponse(payload, status_code=201, headers={"ETag": etag("application", app.id, app.version)})
+    return JSONResponse(payload, status_code=201,
+                        headers={"ETag": etag("application", app.id, app.version),
+                                 "Location": f"/api/v1/applications/{app.folio}"})
 
 
 @router.get("/applications/{folio}", response_model=ApplicationOut, responses=ERRORS)
 def read_application(folio: str, response: Response, session: DbSession,
                      principal: PersonReader) -> ApplicationOut:
-    """An application by folio (a mistyped folio is caught by its check character)."""
+    """An application by folio, with its transitions (a mistyped folio is caught)."""
     require_pin(principal)
-    app = repository.application_by_folio(session, _folio(folio), person_condition(principal))
-    if app is None:
-        raise NotFound()
+    app = _application(session, folio, principal)
     response.headers["ETag"] = etag("application", app.id, app.version)
-    return application_out(app)
+    return application_out(app, repository.enrollment_of_application(session, app.id),
+                           _transitions(session, "application", app.id))
 
 
 @router.post("/applications/{folio}/transitions", response_model=ApplicationOut,
@@ -77,10 +116,7 @@ def read_application(folio: str, response: Response, session: DbSession,
 def move_application(folio: str, data: ApplicationMove, request: Request, response: Response,
                      session: DbSession, principal: Decider) -> ApplicationOut:
     """Put an application in review, approve it (enrolling the person) or reject it."""
-    app = repository.application_by_folio(session, _folio(folio), person_condition(principal),
-                                          for_update=True)
-    if app is None:
-        raise NotFound()
+    app = _application(session, folio, principal, for_update=True)
     require_if_match(request, "application", app.id, app.version)
     enrollment = service.move_application(session, principal=principal, application=app,
                                           to=data.to, reason=data.reason)
@@ -88,17 +124,27 @@ def move_application(folio: str, data: ApplicationMove, request: Request, respon
     return application_out(app, enrollment.id if enrollment else None)
 
 
+@router.post("/applications/{folio}/documents", response_model=ApplicationOut,
+             responses=with_errors(409, 412, 428))
+def mark_documents(folio: str, data: DocumentsReceived, request: Request, response: Response,
+                   session: DbSession, principal: FrontDesk) -> ApplicationOut:
+    """Tick checklist documents (by position) as received."""
+    app = _application(session, folio, principal, for_update=True)
+    require_if_match(request, "application", app.id, app.version)
+    service.mark_documents(session, principal=principal, application=app, received=data.received)
+    response.headers["ETag"] = etag("application", app.id, app.version)
+    return application_out(app)
+
+
 @router.post("/enrollments/{enrollment_id}/transitions", response_model=EnrollmentOut,
              responses=with_errors(409, 412, 428))
 def move_enrollment(enrollment_id: uuid.UUID, data: EnrollmentMove, request: Request,
                     response: Response, session: DbSession, principal: Decider) -> EnrollmentOut:
     """Suspend, reactivate or exit an enrollment (with a reason)."""
-    row = repository.enrollment(session, enrollment_id, person_condition(principal), for_update=True)
-    if row is None:
-        raise NotFound()
+    row = _enrollment(session, enrollment_id, principal, for_update=True)
     require_if_match(request, "enrollment", row.id, row.version)
     service.move_enrollment(session, principal=principal, enrollment=row, to=data.to,
-                            reason=data.reason)
+                            reason=data.reason, note=data.note)
     response.headers["ETag"] = etag("enrollment", row.id, row.version)
     return enrollment_out(row)
 
@@ -106,36 +152,61 @@ def move_enrollment(enrollment_id: uuid.UUID, data: EnrollmentMove, request: Req
 @router.get("/enrollments/{enrollment_id}", response_model=EnrollmentOut, responses=ERRORS)
 def read_enrollment(enrollment_id: uuid.UUID, response: Response, session: DbSession,
                     principal: Decider) -> EnrollmentOut:
-    """One enrollment (with its ETag for updates)."""
-    row = repository.enrollment(session, enrollment_id, person_condition(principal))
-    if row is None:
-        raise NotFound()
+    """One enrollment with its transitions (and its ETag for updates)."""
+    row = _enrollment(session, enrollment_id, principal)
     response.headers["ETag"] = etag("enrollment", row.id, row.version)
-    return enrollment_out(row)
+    return enrollment_out(row, _transitions(session, "enrollment", row.id))
+
+
+@router.post("/enrollments/{enrollment_id}/deliveries", status_code=201,
+             response_model=DeliveryOut, responses=with_errors(409))
+def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, request: Request,
+                    session: DbSession, principal: Agency) -> Response:
+    """The agency records a service delivered (Idempotency-Key honoured)."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+    if (replay := idem.replay()) is not None:
+        return replay
+    row = _enrollment(session, enrollment_id, principal, for_update=True)
+    delivery = service.record_delivery(session, principal=principal, enrollment=row, data=data)
+    payload = delivery_out(delivery).model_dump(mode="json")
+    idem.remember(201, payload)
+    return JSONResponse(payload, status_code=201)
 
 
 @router.get("/persons/{person_id}/programs", responses=ERRORS)
 def person_programs(person_id: uuid.UUID, session: DbSession,
                     principal: PersonReader) -> dict[str, Any]:
-    """Every application and enrollment of a person across agencies, with overdue flags."""
+    """A person's applications and enrollments (an agency sees only its own programs')."""
     require_pin(principal)
     if persons.get(session, person_id, person_condition(principal)) is None:
         raise NotFound()
-    applications, enrollments = repository.person_programs(session, person_id)
+    applications, enrollments = repository.person_programs(
+        session, person_id, program_condition(principal, Application.program_code),
+        program_condition(principal, Enrollment.program_code))
     today = date.today()
     return {
         "applications": [
-            {**application_out(a).model_dump(mode="json"), "program_name": {"es": es, "en": en},
-             "agency": agency, "overdue": a.status in ("submitted", "in_review")
-             and a.expected_decision_on < today}
-            for a, es, en, agency in (tuple(r) for r in applications)
+            {**application_out(r[0]).model_dump(mode="json"),
+             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es,
+             "overdue": r[0].status in ("submitted", "in_review")
+             and r[0].expected_decision_on < today}
+            for r in applications
         ],
         "enrollments": [
-            {**enrollment_out(e).model_dump(mode="json"), "program_name": {"es": es, "en": en},
-             "agency": agency}
-            for e, es, en, agency in (tuple(r) for r in enrollments)
+            {**enrollment_out(r[0]).model_dump(mode="json"),
+             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es}
+            for r in enrollments
         ],
     }
+
+
+@router.get("/persons/{person_id}/overview", responses=ERRORS)
+def person_overview(person_id: uuid.UUID, session: DbSession, principal: OverviewReader,
+                    keyring: KeyringDep,
+                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> dict[str, Any]:
+    """Person 360: the person, household, every enrollment, open applications, deliveries."""
+    return overviews.overview(session, keyring=keyring, principal=principal,
+                              person_id=person_id, purpose=purpose)
 
 
 @router.get("/offices/current/overdue", responses=ERRORS)

@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
 OPEN_APPLICATION = ("submitted", "in_review")
 LIVE_ENROLLMENT = ("active", "suspended")
+EXIT_REASONS = ("death", "moved_away", "no_longer_eligible", "voluntary", "end_of_term")
+SUSPEND_REASONS = ("documents_missing", "under_investigation", "temporary_absence", "other")
+CHANNELS = ("office", "kiosk", "website", "call_center", "agency", "proactive")
 
 
 class Agency(Base):
@@ -57,6 +72,7 @@ class Application(Base):
             postgresql_where=text("status IN ('submitted', 'in_review')"),
         ),
         Index("ix_application_program_status", "program_code", "status", "expected_decision_on"),
+        Index("ix_application_queue", "program_code", "status", "submitted_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -87,7 +103,7 @@ class Enrollment(Base):
             sqlite_where=text("status IN ('active', 'suspended')"),
             postgresql_where=text("status IN ('active', 'suspended')"),
         ),
-        Index("ix_enrollment_program_status", "program_code", "status"),
+        Index("ix_enrollment_roll", "program_code", "status", "started_on", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -102,3 +118,51 @@ class Enrollment(Base):
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     exit_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
+
+
+class Delivery(Base):
+    """A service or benefit an agency delivered to an enrolled person (date, kind, amount, place)."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_person_on", "person_id", "delivered_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    enrollment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("enrollment.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))
+    program_code: Mapped[str] = mapped_column(ForeignKey("program.code"))
+    delivered_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChangeHead(Base):
+    """The last change number handed out for one agency's feed (locked while numbering)."""
+
+    __tablename__ = "change_head"
+
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ChangeEntry(Base):
+    """One change to an agency's applications, enrollments or deliveries, numbered in commit order.
+
+    The number is taken under the agency's `ChangeHead` row lock, held until commit, so a reader
+    never sees change n+1 without change n: the feed is a gap-free prefix at every instant.
+    """
+
+    __tablename__ = "change_entry"
+
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    entity: Mapped[str] = mapped_column(String(16))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    program_code: Mapped[str] = mapped_column(String(48))
+    action: Mapped[str] = mapped_column(String(24))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

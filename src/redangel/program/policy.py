@@ -1,19 +1,46 @@
-"""An agency's view of the registry: persons connected to its own programs, nobody else."""
+"""An agency's view of the registry: persons connected to its own programs, nobody else.
+
+Two conditions: which persons an agency may see at all (`agency_person_condition`, used by the
+one authorization policy), and which program objects — applications, enrollments, deliveries,
+changes — it may see or act on (`program_condition`): only those of its own programs, even for
+a person it shares with another agency.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from typing import Any
 
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy.orm import aliased
+
+from redangel.auth.principal import Principal
 from redangel.person.models import Person
 from redangel.program.models import Application, Enrollment, Program
 
 
+def agency_programs(agency_code: str) -> Any:
+    """The codes of an agency's programs, as a subquery."""
+    return select(Program.code).where(Program.agency_code == agency_code)
+
+
 def agency_person_condition(agency_code: str) -> ColumnElement[bool]:
     """Persons enrolled in, or applying to, one of the agency's programs."""
-    own_programs = select(Program.code).where(Program.agency_code == agency_code)
+    own_programs = agency_programs(agency_code)
+    # Aliases: inside a query on enrollments or applications themselves, the subqueries must not
+    # correlate to the outer rows.
+    enrollment, application = aliased(Enrollment), aliased(Application)
     return or_(
-        exists().where(Enrollment.person_id == Person.id, Enrollment.program_code.in_(own_programs)),
-        exists().where(
-            Application.person_id == Person.id, Application.program_code.in_(own_programs)
-        ),
+        exists().where(enrollment.person_id == Person.id,
+                       enrollment.program_code.in_(own_programs)),
+        exists().where(application.person_id == Person.id,
+                       application.program_code.in_(own_programs)),
     )
+
+
+def program_condition(principal: Principal, program_column: Any) -> ColumnElement[bool]:
+    """Which program objects this principal may see: an agency only its own programs'."""
+    if principal.kind == "agency":
+        if not principal.agency_code:
+            return false()
+        return program_column.in_(agency_programs(principal.agency_code))  # type: ignore[no-any-return]
+    return true()

@@ -1,24 +1,30 @@
-"""All SQL about agencies, programs, applications, enrollments and deliveries."""
+"""All SQL about agencies, programs, applications, enrollments, deliveries and the change feed."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, Uuid, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from redangel.history.models import HistoryEntry
+from redangel.household.models import Membership
 from redangel.person.models import Person
 from redangel.program.models import (
     LIVE_ENROLLMENT,
     OPEN_APPLICATION,
     Agency,
     Application,
+    ChangeEntry,
+    Delivery,
     Enrollment,
     Program,
 )
+from redangel.program.policy import agency_programs
 
 
 def live_program_codes(session: Session, person_id: uuid.UUID) -> set[str]:
@@ -30,10 +36,13 @@ def live_program_codes(session: Session, person_id: uuid.UUID) -> set[str]:
     return set(enrolled) | set(applied)
 
 
-def live_enrollment_codes(session: Session, person_id: uuid.UUID) -> set[str]:
-    """Programs the person is enrolled in (active or suspended)."""
-    return set(session.scalars(select(Enrollment.program_code).where(
+def live_enrollment_codes(session: Session, person_id: uuid.UUID, *,
+                          exclude: str | None = None) -> set[str]:
+    """Programs the person is enrolled in (active or suspended), other than `exclude`."""
+    codes = set(session.scalars(select(Enrollment.program_code).where(
         Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))).all())
+    codes.discard(exclude or "")
+    return codes
 
 
 def program(session: Session, code: str) -> Program | None:
@@ -42,36 +51,81 @@ def program(session: Session, code: str) -> Program | None:
 
 
 def application_by_folio(session: Session, folio: str, visible: ColumnElement[bool],
-                         *, for_update: bool = False) -> Application | None:
-    """An application whose person the principal may see."""
+                         scope: ColumnElement[bool], *, for_update: bool = False
+                         ) -> Application | None:
+    """An application whose person the principal may see, of a program in its scope."""
     stmt = (select(Application).join(Person, Person.id == Application.person_id)
-            .where(Application.folio == folio, visible))
+            .where(Application.folio == folio, visible, scope))
     return session.scalar(stmt.with_for_update(of=Application) if for_update else stmt)
 
 
 def enrollment(session: Session, enrollment_id: uuid.UUID, visible: ColumnElement[bool],
-               *, for_update: bool = False) -> Enrollment | None:
-    """An enrollment whose person the principal may see."""
+               scope: ColumnElement[bool], *, for_update: bool = False) -> Enrollment | None:
+    """An enrollment whose person the principal may see, of a program in its scope."""
     stmt = (select(Enrollment).join(Person, Person.id == Enrollment.person_id)
-            .where(Enrollment.id == enrollment_id, visible))
+            .where(Enrollment.id == enrollment_id, visible, scope))
     return session.scalar(stmt.with_for_update(of=Enrollment) if for_update else stmt)
 
 
-def person_programs(session: Session, person_id: uuid.UUID) -> tuple[Sequence[Any], Sequence[Any]]:
+def enrollment_of_application(session: Session, application_id: uuid.UUID) -> uuid.UUID | None:
+    """The enrollment an approved application created."""
+    return session.scalar(select(Enrollment.id).where(Enrollment.application_id == application_id))
+
+
+def transitions(session: Session, entity: str, entity_id: uuid.UUID) -> Sequence[HistoryEntry]:
+    """Who moved a record, when and why, oldest first."""
+    return session.scalars(
+        select(HistoryEntry).where(HistoryEntry.entity == entity,
+                                   HistoryEntry.entity_id == entity_id)
+        .order_by(HistoryEntry.id)
+    ).all()
+
+
+def person_programs(session: Session, person_id: uuid.UUID, scope_app: ColumnElement[bool],
+                    scope_enr: ColumnElement[bool]) -> tuple[Sequence[Any], Sequence[Any]]:
     """A person's applications and enrollments with program and agency names (two queries)."""
     applications = session.execute(
-        select(Application, Program.name_es, Program.name_en, Agency.name_es.label("agency_es"))
+        select(Application, Program.name_es, Program.name_en, Agency.code.label("agency_code"),
+               Agency.name_es.label("agency_es"), Agency.name_en.label("agency_en"))
         .join(Program, Program.code == Application.program_code)
         .join(Agency, Agency.code == Program.agency_code)
-        .where(Application.person_id == person_id).order_by(Application.submitted_at.desc())
+        .where(Application.person_id == person_id, scope_app)
+        .order_by(Application.submitted_at.desc(), Application.id)
     ).all()
     enrollments = session.execute(
-        select(Enrollment, Program.name_es, Program.name_en, Agency.name_es.label("agency_es"))
+        select(Enrollment, Program.name_es, Program.name_en, Agency.code.label("agency_code"),
+               Agency.name_es.label("agency_es"), Agency.name_en.label("agency_en"))
         .join(Program, Program.code == Enrollment.program_code)
         .join(Agency, Agency.code == Program.agency_code)
-        .where(Enrollment.person_id == person_id).order_by(Enrollment.started_on.desc())
+        .where(Enrollment.person_id == person_id, scope_enr)
+        .order_by(Enrollment.started_on.desc(), Enrollment.id)
     ).all()
     return applications, enrollments
+
+
+def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int) -> Sequence[Any]:
+    """A person's latest deliveries, newest first, with the program's name."""
+    return session.execute(
+        select(Delivery, Program.name_es, Program.name_en)
+        .join(Program, Program.code == Delivery.program_code)
+        .where(Delivery.person_id == person_id)
+        .order_by(Delivery.delivered_on.desc(), Delivery.id).limit(limit)
+    ).all()
+
+
+def household_members(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
+    """The current members of the person's current household (one query, none when alone)."""
+    current = (select(Membership.household_id)
+               .where(Membership.person_id == person_id, Membership.until.is_(None))
+               .scalar_subquery())
+    return session.execute(
+        select(Membership.household_id, Membership.person_id, Membership.relationship,
+               Membership.since, Person.given_names, Person.first_surname,
+               Person.second_surname, Person.birth_date)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.household_id == current, Membership.until.is_(None))
+        .order_by(Membership.since, Membership.id)
+    ).all()
 
 
 def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: int) -> Sequence[Any]:
@@ -84,3 +138,100 @@ def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: 
                visible)
         .order_by(Application.expected_decision_on).limit(limit)
     ).all()
+
+
+@dataclass(frozen=True)
+class RollFilter:
+    """What an agency asks of its applications or enrollments list."""
+
+    agency_code: str
+    status: str | None = None
+    program: str | None = None
+    borough: str | None = None
+    since: date | None = None
+    until: date | None = None
+    after: tuple[str, uuid.UUID] | None = None
+    limit: int = 50
+
+
+def _programs_of(f: RollFilter, column: Any) -> ColumnElement[bool]:
+    if f.program is not None:
+        return column.in_(select(Program.code).where(  # type: ignore[no-any-return]
+            Program.agency_code == f.agency_code, Program.code == f.program))
+    return column.in_(agency_programs(f.agency_code))  # type: ignore[no-any-return]
+
+
+def list_applications(session: Session, f: RollFilter) -> Sequence[Any]:
+    """One keyset page of an agency's applications, by submission time, at most limit + 1."""
+    stmt = (select(Application, Person.borough)
+            .join(Person, Person.id == Application.person_id)
+            .where(_programs_of(f, Application.program_code)))
+    if f.status:
+        stmt = stmt.where(Application.status == f.status)
+    if f.borough:
+        stmt = stmt.where(Person.borough == f.borough)
+    if f.since:
+        stmt = stmt.where(Application.submitted_at >= _start_of(f.since))
+    if f.until:
+        stmt = stmt.where(Application.submitted_at < _start_of(f.until, plus_days=1))
+    if f.after:
+        from datetime import datetime
+
+        after_at = datetime.fromisoformat(f.after[0])
+        stmt = stmt.where(tuple_(Application.submitted_at, Application.id)
+                          > tuple_(literal(after_at, type_=Application.submitted_at.type),
+                                   literal(f.after[1], type_=Uuid())))
+    stmt = stmt.order_by(Application.submitted_at, Application.id).limit(f.limit + 1)
+    return session.execute(stmt).all()
+
+
+def list_enrollments(session: Session, f: RollFilter) -> Sequence[Any]:
+    """One keyset page of an agency's roll, by start date, at most limit + 1 rows."""
+    stmt = (select(Enrollment, Person.borough)
+            .join(Person, Person.id == Enrollment.person_id)
+            .where(_programs_of(f, Enrollment.program_code)))
+    if f.status:
+        stmt = stmt.where(Enrollment.status == f.status)
+    if f.borough:
+        stmt = stmt.where(Person.borough == f.borough)
+    if f.since:
+        stmt = stmt.where(Enrollment.started_on >= f.since)
+    if f.until:
+        stmt = stmt.where(Enrollment.started_on <= f.until)
+    if f.after:
+        stmt = stmt.where(tuple_(Enrollment.started_on, Enrollment.id)
+                          > tuple_(literal(date.fromisoformat(f.after[0])),
+                                   literal(f.after[1], type_=Uuid())))
+    stmt = stmt.order_by(Enrollment.started_on, Enrollment.id).limit(f.limit + 1)
+    return session.execute(stmt).all()
+
+
+def _start_of(day: date, plus_days: int = 0) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus_days)
+
+
+def changes_after(session: Session, agency_code: str, after: int, limit: int) -> Sequence[Any]:
+    """The agency's changes numbered after `after`, in order, at most `limit`."""
+    return session.execute(
+        select(ChangeEntry.seq, ChangeEntry.at, ChangeEntry.entity, ChangeEntry.entity_id,
+               ChangeEntry.person_id, ChangeEntry.program_code, ChangeEntry.action,
+               ChangeEntry.data)
+        .where(ChangeEntry.agency_code == agency_code, ChangeEntry.seq > after)
+        .order_by(ChangeEntry.seq).limit(limit)
+    ).all()
+
+
+def roll_statement(agency_code: str, *, program: str | None, status: str | None,
+                   columns: Sequence[Any]) -> Select[Any]:
+    """The agency's roll (enrollments joined to the person's listed columns), unordered."""
+    f = RollFilter(agency_code=agency_code, program=program)
+    stmt = (select(Enrollment.id, Enrollment.person_id, Enrollment.program_code,
+                   Enrollment.status, Enrollment.started_on, Enrollment.ended_on,
+                   Enrollment.exit_reason, *columns)
+            .join(Person, Person.id == Enrollment.person_id)
+            .where(_programs_of(f, Enrollment.program_code)))
+    if status:
+        stmt = stmt.where(Enrollment.status == status)
+    return stmt

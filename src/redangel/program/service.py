@@ -1,10 +1,11 @@
-"""Applications and enrollments: submitting, deciding, enrolling, suspending, exiting.
+"""Applications, enrollments and deliveries: submitting, deciding, enrolling, suspending, exiting.
 
-Every transition keeps who, when and why (history), is audited, and checks the state machine;
-an illegal move answers 409 naming the moves that are allowed. The database holds the
-invariants (one open application, one live enrollment per person and program); exclusions
-between programs are checked under the person's row lock so concurrent approvals cannot both
-win.
+Every transition keeps who, when and why (history), is audited, enters the owning agency's
+change feed, and checks the state machine; an illegal move answers 409 naming the moves that
+are allowed. The database holds the invariants (one open application, one live enrollment per
+person and program); exclusions between programs are checked under the person's row lock
+(`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serializes writers with BEGIN IMMEDIATE), so
+concurrent approvals of two exclusive programs cannot both win.
 """
 
 from __future__ import annotations
@@ -18,14 +19,23 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.policy import person_condition
-from redangel.auth.principal import Principal
+from redangel.auth.principal import SYSTEM, Principal
 from redangel.db import utcnow
-from redangel.errors import Conflict, FieldError, Forbidden, NotFound
+from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import repository as persons
-from redangel.program import repository
+from redangel.program import changes, repository
 from redangel.program.folio import new_folio
-from redangel.program.models import Agency, Application, Enrollment, Program
+from redangel.program.models import (
+    EXIT_REASONS,
+    SUSPEND_REASONS,
+    Agency,
+    Application,
+    Delivery,
+    Enrollment,
+    Program,
+)
+from redangel.program.schemas import DeliveryCreate
 
 APPLICATION_MOVES = {
     "submitted": ("in_review", "rejected"),
@@ -57,6 +67,37 @@ def sync_catalog(session: Session, catalog: Any) -> int:
     return len(catalog.programs)
 
 
+def application_data(app: Application) -> dict[str, Any]:
+    """The state of an application as the change feed carries it."""
+    return {"folio": app.folio, "person_id": str(app.person_id), "program": app.program_code,
+            "channel": app.channel, "status": app.status,
+            "submitted_at": app.submitted_at.isoformat(),
+            "expected_decision_on": app.expected_decision_on.isoformat(),
+            "decision_reason": app.decision_reason, "version": app.version}
+
+
+def enrollment_data(row: Enrollment) -> dict[str, Any]:
+    """The state of an enrollment as the change feed carries it."""
+    return {"id": str(row.id), "person_id": str(row.person_id), "program": row.program_code,
+            "status": row.status, "started_on": row.started_on.isoformat(),
+            "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+            "exit_reason": row.exit_reason, "version": row.version}
+
+
+def delivery_data(row: Delivery) -> dict[str, Any]:
+    """A delivery as the change feed carries it."""
+    return {"id": str(row.id), "enrollment_id": str(row.enrollment_id),
+            "person_id": str(row.person_id), "program": row.program_code,
+            "delivered_on": row.delivered_on.isoformat(), "kind": row.kind,
+            "amount": str(row.amount) if row.amount is not None else None, "place": row.place}
+
+
+def _feed(session: Session, program: Program, entity: str, entity_id: uuid.UUID,
+          person_id: uuid.UUID, action: str, data: dict[str, Any]) -> None:
+    changes.record(session, agency_code=program.agency_code, entity=entity, entity_id=entity_id,
+                   person_id=person_id, program_code=program.code, action=action, data=data)
+
+
 def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, program_code: str,
            channel: str, catalog_version: str | None = None,
            evaluation: dict[str, Any] | None = None) -> Application:
@@ -64,10 +105,15 @@ def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, prog
     program = repository.program(session, program_code)
     if program is None:
         raise NotFound(fields=[FieldError("program", "not_found")])
+    today = date.today()
+    if (program.valid_from and today < program.valid_from) or (
+        program.valid_to and today > program.valid_to
+    ):
+        raise Conflict("program_not_open", program=program.code)
     application = Application(
         id=uuid.uuid4(), folio=new_folio(), person_id=person_id, program_code=program_code,
         channel=channel, status="submitted", submitted_at=utcnow(),
-        expected_decision_on=date.today() + timedelta(days=program.expected_days),
+        expected_decision_on=today + timedelta(days=program.expected_days),
         documents=[{**d, "received": False} for d in program.documents],
         catalog_version=catalog_version, evaluation=evaluation, office_id=principal.office_id,
     )
@@ -80,6 +126,8 @@ def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, prog
                    action="submitted", changes={"program": program_code, "channel": channel})
     audit.record(session, principal=principal, action="application.submit", person_id=person_id,
                  purpose="application", detail={"program": program_code})
+    _feed(session, program, "application", application.id, person_id, "submitted",
+          application_data(application))
     return application
 
 
@@ -90,6 +138,12 @@ def _may_decide(principal: Principal, program: Program) -> None:
         raise Forbidden()
 
 
+def _illegal(current: str, to: str, allowed: tuple[str, ...]) -> Conflict:
+    return Conflict("transition_not_allowed", status=current, to=to,
+                    allowed=", ".join(allowed) or "-",
+                    extra={"current_status": current, "to": to, "allowed": list(allowed)})
+
+
 def move_application(session: Session, *, principal: Principal, application: Application,
                      to: str, reason: str | None) -> Enrollment | None:
     """Move an application along its life; approval enrols the person."""
@@ -98,8 +152,9 @@ def move_application(session: Session, *, principal: Principal, application: App
     _may_decide(principal, program)
     allowed = APPLICATION_MOVES[application.status]
     if to not in allowed:
-        raise Conflict("illegal_transition", extra={"status": application.status,
-                                                    "allowed": list(allowed)})
+        raise _illegal(application.status, to, allowed)
+    if to == "rejected" and not reason:
+        raise InvalidInput(fields=[FieldError("reason", "reason_required")])
     enrollment = None
     if to == "approved":
         enrollment = enrol(session, principal=principal, application=application, program=program)
@@ -113,19 +168,26 @@ def move_application(session: Session, *, principal: Principal, application: App
     audit.record(session, principal=principal, action=f"application.{to}",
                  person_id=application.person_id, purpose="program_administration",
                  detail={"folio": application.folio})
+    _feed(session, program, "application", application.id, application.person_id, to,
+          application_data(application))
     return enrollment
+
+
+def _check_exclusions(session: Session, person_id: uuid.UUID, program: Program) -> None:
+    """Under the person's row lock: refuse a program that excludes one the person holds."""
+    persons.get_for_update(session, person_id, person_condition(SYSTEM))
+    live = repository.live_enrollment_codes(session, person_id, exclude=program.code)
+    clash = sorted(set(program.excludes) & live)
+    if clash:
+        raise Conflict("programs_exclusive_named", program=program.code,
+                       excluded_by=", ".join(clash),
+                       extra={"program": program.code, "excluded_by": clash})
 
 
 def enrol(session: Session, *, principal: Principal, application: Application,
           program: Program) -> Enrollment:
     """Put an approved applicant on the roll, refusing programs that exclude a live one."""
-    from redangel.auth.principal import SYSTEM
-
-    persons.get_for_update(session, application.person_id, person_condition(SYSTEM))
-    live = repository.live_enrollment_codes(session, application.person_id)
-    clash = sorted(set(program.excludes) & live)
-    if clash:
-        raise Conflict("programs_exclusive", extra={"program": program.code, "excluded_by": clash})
+    _check_exclusions(session, application.person_id, program)
     enrollment = Enrollment(id=uuid.uuid4(), person_id=application.person_id,
                             program_code=program.code, application_id=application.id,
                             status="active", started_on=date.today())
@@ -134,26 +196,77 @@ def enrol(session: Session, *, principal: Principal, application: Application,
             session.add(enrollment)
     except IntegrityError as exc:
         raise Conflict("enrollment_live", extra={"program": program.code}) from exc
+    history.record(session, principal=principal, entity="enrollment", entity_id=enrollment.id,
+                   action="active", changes={"application": application.folio})
+    _feed(session, program, "enrollment", enrollment.id, enrollment.person_id, "active",
+          enrollment_data(enrollment))
     return enrollment
 
 
 def move_enrollment(session: Session, *, principal: Principal, enrollment: Enrollment, to: str,
-                    reason: str | None) -> None:
-    """Suspend, reactivate or exit an enrollment."""
+                    reason: str | None, note: str | None = None) -> None:
+    """Suspend, reactivate or exit an enrollment (exits and suspensions name their reason)."""
     program = repository.program(session, enrollment.program_code)
     assert program is not None
     _may_decide(principal, program)
     allowed = ENROLLMENT_MOVES[enrollment.status]
     if to not in allowed:
-        raise Conflict("illegal_transition", extra={"status": enrollment.status,
-                                                    "allowed": list(allowed)})
+        raise _illegal(enrollment.status, to, allowed)
+    wanted = {"exited": EXIT_REASONS, "suspended": SUSPEND_REASONS}.get(to)
+    if wanted is not None and reason not in wanted:
+        raise InvalidInput(fields=[FieldError("reason", "field_choice",
+                                              {"choices": ", ".join(wanted)})])
+    if to == "active":
+        _check_exclusions(session, enrollment.person_id, program)
     enrollment.status = to
     enrollment.version += 1
     if to == "exited":
         enrollment.ended_on, enrollment.exit_reason = date.today(), reason
     session.flush()
     history.record(session, principal=principal, entity="enrollment", entity_id=enrollment.id,
-                   action=to, changes={"reason": reason})
+                   action=to, changes={"reason": reason, "note": note})
     audit.record(session, principal=principal, action=f"enrollment.{to}",
                  person_id=enrollment.person_id, purpose="program_administration",
                  detail={"program": enrollment.program_code})
+    _feed(session, program, "enrollment", enrollment.id, enrollment.person_id, to,
+          enrollment_data(enrollment))
+
+
+def mark_documents(session: Session, *, principal: Principal, application: Application,
+                   received: list[int]) -> None:
+    """Tick documents of an open application's checklist as received."""
+    if application.status not in ("submitted", "in_review"):
+        raise _illegal(application.status, "documents", ())
+    documents = [dict(d) for d in application.documents or []]
+    for index in received:
+        if index >= len(documents):
+            raise InvalidInput(fields=[FieldError("received", "field_range")])
+        documents[index]["received"] = True
+    application.documents = documents
+    application.version += 1
+    session.flush()
+    history.record(session, principal=principal, entity="application", entity_id=application.id,
+                   action="documents", changes={"received": sorted(set(received))})
+
+
+def record_delivery(session: Session, *, principal: Principal, enrollment: Enrollment,
+                    data: DeliveryCreate) -> Delivery:
+    """Record a service delivered under an active enrollment."""
+    program = repository.program(session, enrollment.program_code)
+    assert program is not None
+    _may_decide(principal, program)
+    if enrollment.status != "active":
+        raise Conflict("delivery_not_active", status=enrollment.status)
+    if data.delivered_on > date.today() or data.delivered_on < enrollment.started_on:
+        raise InvalidInput(fields=[FieldError("delivered_on", "delivery_date")])
+    row = Delivery(id=uuid.uuid4(), enrollment_id=enrollment.id, person_id=enrollment.person_id,
+                   program_code=enrollment.program_code, delivered_on=data.delivered_on,
+                   kind=data.kind, amount=data.amount, place=data.place,
+                   actor_kind=principal.kind, actor_id=principal.id)
+    session.add(row)
+    session.flush()
+    audit.record(session, principal=principal, action="delivery.record",
+                 person_id=enrollment.person_id, purpose="program_administration",
+                 detail={"program": enrollment.program_code, "kind": data.kind})
+    _feed(session, program, "delivery", row.id, row.person_id, "delivered", delivery_data(row))
+    return row

@@ -1,0 +1,111 @@
+"""The REST API agencies integrate with, under /api/v1/agency (agency clients only).
+
+Deciding applications, moving enrollments and recording deliveries use the shared routes of
+the programs domain (`/applications/{folio}/transitions`, `/enrollments/{id}/transitions`,
+`/enrollments/{id}/deliveries`), which scope an agency to its own programs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from redangel.agency import service
+from redangel.agency.schemas import DciSearchRequest, PersonLookup
+from redangel.audit import service as audit
+from redangel.auth.dependencies import rate_limit, require_roles
+from redangel.auth.principal import Principal
+from redangel.common.openapi import ERRORS
+from redangel.common.types import Borough
+from redangel.crypto.dependencies import KeyringDep
+from redangel.db import DbSession
+from redangel.program.repository import RollFilter
+from redangel.program.schemas import ProgramCode
+
+router = APIRouter(prefix="/agency", tags=["agency"])
+AgencyClient = Annotated[Principal, Depends(require_roles("agency"))]
+SEARCH_LIMIT = Depends(rate_limit("search", "rate_limit_search_per_minute"))
+Cursor = Annotated[str | None, Query(max_length=600)]
+PageSize = Annotated[int, Query(ge=1, le=100)]
+
+
+@router.get("/applications", responses=ERRORS)
+def list_applications(
+    session: DbSession, principal: AgencyClient,
+    status: Annotated[Literal["submitted", "in_review", "approved", "rejected"] | None,
+                      Query()] = None,
+    program: Annotated[ProgramCode | None, Query()] = None,
+    borough: Annotated[Borough | None, Query()] = None,
+    submitted_from: Annotated[date | None, Query()] = None,
+    submitted_to: Annotated[date | None, Query()] = None,
+    cursor: Cursor = None, limit: PageSize = 50,
+) -> dict[str, Any]:
+    """The agency's applications, filtered, oldest submission first, with a keyset cursor."""
+    f = RollFilter(agency_code="", status=status, program=program, borough=borough,
+                   since=submitted_from, until=submitted_to, limit=limit)
+    return service.list_applications(session, principal=principal, f=f, cursor=cursor)
+
+
+@router.get("/enrollments", responses=ERRORS)
+def list_enrollments(
+    session: DbSession, principal: AgencyClient,
+    status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
+    program: Annotated[ProgramCode | None, Query()] = None,
+    borough: Annotated[Borough | None, Query()] = None,
+    started_from: Annotated[date | None, Query()] = None,
+    started_to: Annotated[date | None, Query()] = None,
+    cursor: Cursor = None, limit: PageSize = 50,
+) -> dict[str, Any]:
+    """The agency's roll, filtered, earliest start first, with a keyset cursor."""
+    f = RollFilter(agency_code="", status=status, program=program, borough=borough,
+                   since=started_from, until=started_to, limit=limit)
+    return service.list_enrollments(session, principal=principal, f=f, cursor=cursor)
+
+
+@router.get("/changes", responses=ERRORS)
+def changes(session: DbSession, principal: AgencyClient,
+            cursor: Annotated[str | None, Query(max_length=18)] = None,
+            limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> JSONResponse:
+    """Everything that changed in the agency's programs after `cursor`, in order (resumable)."""
+    return JSONResponse(service.changes(session, principal=principal, cursor=cursor,
+                                        limit=limit))
+
+
+@router.get("/roll.ndjson", responses=ERRORS, response_class=StreamingResponse)
+def export_roll(
+    request: Request, session: DbSession, principal: AgencyClient, keyring: KeyringDep,
+    program: Annotated[ProgramCode | None, Query()] = None,
+    status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
+) -> StreamingResponse:
+    """The agency's whole roll as NDJSON, one enrollment per line, streamed."""
+    assert principal.agency_code is not None
+    audit.record(session, principal=principal, action="agency.export_roll", person_id=None,
+                 purpose="program_administration", detail={"program": program, "status": status})
+    body = service.export_roll(request.app.state.engine, keyring=keyring,
+                               agency_code=principal.agency_code, program=program, status=status)
+    return StreamingResponse(body, media_type="application/x-ndjson")
+
+
+@router.get("/persons/{person_id}", responses=ERRORS)
+def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClient,
+                keyring: KeyringDep) -> dict[str, Any]:
+    """A person connected to the agency's programs: allowlisted fields and own programs."""
+    return service.person(session, keyring=keyring, principal=principal, person_id=person_id)
+
+
+@router.post("/persons/lookup", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
+           keyring: KeyringDep) -> dict[str, Any]:
+    """Find a person of the agency's programs by CURP (the CURP travels in the body)."""
+    return service.lookup(session, keyring=keyring, principal=principal, curp=data.curp)
+
+
+@router.post("/dci/registry/sync/search", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+def dci_search(data: DciSearchRequest, session: DbSession, principal: AgencyClient,
+               keyring: KeyringDep) -> dict[str, Any]:
+    """DCI-shaped synchronous registry search: `idtype-value` queries on CURP, per-item status."""
+    return service.dci_search(session, keyring=keyring, principal=principal, request=data)

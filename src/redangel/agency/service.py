@@ -1,0 +1,248 @@
+"""The agency API's rules: an agency sees persons of its own programs, through its allowlist.
+
+Lists page with keyset cursors; the change feed pages by change number; the roll export streams
+from a server-side cursor in batches, so memory stays flat whatever the roll's size.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from redangel.agency import fields as allow
+from redangel.agency.schemas import DciSearchItem, DciSearchRequest
+from redangel.audit import service as audit
+from redangel.auth.principal import Principal
+from redangel.common.pagination import decode_cursor, encode_cursor
+from redangel.crypto.keyring import Keyring
+from redangel.errors import FieldError, InvalidInput, NotFound
+from redangel.person import curp as curp_rules
+from redangel.person.models import Person
+from redangel.program import repository
+from redangel.program.models import Application, Enrollment
+from redangel.program.policy import agency_person_condition, program_condition
+from redangel.program.schemas import application_out, enrollment_out
+
+EXPORT_BATCH = 2000
+
+
+def _agency(principal: Principal) -> str:
+    assert principal.agency_code is not None
+    return principal.agency_code
+
+
+def _after(cursor: str | None) -> tuple[str, uuid.UUID] | None:
+    if cursor is None:
+        return None
+    values = decode_cursor(cursor, 2)
+    try:
+        return str(values[0]), uuid.UUID(str(values[1]))
+    except ValueError as exc:
+        raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
+
+
+def list_applications(session: Session, *, principal: Principal, f: repository.RollFilter,
+                      cursor: str | None) -> dict[str, Any]:
+    """One page of the agency's applications, oldest submission first."""
+    after = _after(cursor)
+    if after is not None:
+        try:
+            datetime.fromisoformat(after[0])
+        except ValueError as exc:
+            raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
+    rows = repository.list_applications(
+        session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
+                                          "after": after}))
+    page = rows[: f.limit]
+    items = [{**application_out(r[0]).model_dump(mode="json"), "borough": r.borough}
+             for r in page]
+    last = page[-1][0] if page else None
+    next_cursor = (encode_cursor([last.submitted_at.astimezone(UTC).isoformat(), str(last.id)])
+                   if last is not None and len(rows) > f.limit else None)
+    audit.record(session, principal=principal, action="agency.list_applications",
+                 person_id=None, purpose="program_administration", detail={"rows": len(items)})
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def list_enrollments(session: Session, *, principal: Principal, f: repository.RollFilter,
+                     cursor: str | None) -> dict[str, Any]:
+    """One page of the agency's roll, earliest start first."""
+    after = _after(cursor)
+    if after is not None:
+        try:
+            date.fromisoformat(after[0])
+        except ValueError as exc:
+            raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
+    rows = repository.list_enrollments(
+        session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
+                                          "after": after}))
+    page = rows[: f.limit]
+    items = [{**enrollment_out(r[0]).model_dump(mode="json"), "borough": r.borough}
+             for r in page]
+    last = page[-1][0] if page else None
+    next_cursor = (encode_cursor([last.started_on.isoformat(), str(last.id)])
+                   if last is not None and len(rows) > f.limit else None)
+    audit.record(session, principal=principal, action="agency.list_enrollments",
+                 person_id=None, purpose="program_administration", detail={"rows": len(items)})
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def changes(session: Session, *, principal: Principal, cursor: str | None,
+            limit: int) -> dict[str, Any]:
+    """The agency's changes after a cursor, in order; `next_cursor` resumes after the last."""
+    after = 0
+    if cursor is not None:
+        if not cursor.isdigit() or len(cursor) > 18:
+            raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")])
+        after = int(cursor)
+    rows = repository.changes_after(session, _agency(principal), after, limit)
+    items = [{"seq": r.seq, "at": r.at.isoformat(), "entity": r.entity,
+              "id": str(r.entity_id), "person_id": str(r.person_id), "program": r.program_code,
+              "action": r.action, "data": r.data} for r in rows]
+    audit.record(session, principal=principal, action="agency.changes", person_id=None,
+                 purpose="program_administration", detail={"after": after, "rows": len(items)})
+    return {"changes": items, "next_cursor": str(rows[-1].seq if rows else after),
+            "has_more": len(rows) == limit}
+
+
+def person(session: Session, *, keyring: Keyring, principal: Principal,
+           person_id: uuid.UUID) -> dict[str, Any]:
+    """One person connected to the agency's programs, through its allowlist (audited)."""
+    row = session.scalar(select(Person).where(Person.id == person_id,
+                                              agency_person_condition(_agency(principal))))
+    if row is None:
+        raise NotFound()
+    return _person_with_programs(session, keyring=keyring, principal=principal, row=row)
+
+
+def _person_with_programs(session: Session, *, keyring: Keyring, principal: Principal,
+                          row: Person) -> dict[str, Any]:
+    fields = allow.allowed(principal.agency_code)
+    applications, enrollments = repository.person_programs(
+        session, row.id, program_condition(principal, Application.program_code),
+        program_condition(principal, Enrollment.program_code))
+    audit.record(session, principal=principal, action="agency.person_read", person_id=row.id,
+                 purpose="program_administration")
+    return {
+        "person": allow.view(row, person_id=row.id, keyring=keyring, fields=fields),
+        "applications": [application_out(r[0]).model_dump(mode="json") for r in applications],
+        "enrollments": [enrollment_out(r[0]).model_dump(mode="json") for r in enrollments],
+    }
+
+
+def _by_curp(session: Session, *, keyring: Keyring, principal: Principal,
+             curp: str) -> Person | None:
+    index = keyring.blind_index("curp", curp)
+    return session.scalar(select(Person).where(Person.curp_index == index,
+                                               agency_person_condition(_agency(principal))))
+
+
+def _valid_curp(raw: str) -> str | None:
+    curp = curp_rules.normalise(raw)
+    return None if curp_rules.problems(curp) else curp
+
+
+def lookup(session: Session, *, keyring: Keyring, principal: Principal,
+           curp: str) -> dict[str, Any]:
+    """A person by CURP, if connected to the agency's programs (else 404, same as unknown)."""
+    valid = _valid_curp(curp)
+    if valid is None:
+        code = curp_rules.problems(curp_rules.normalise(curp))[0].code
+        raise InvalidInput(fields=[FieldError("curp", code)])
+    row = _by_curp(session, keyring=keyring, principal=principal, curp=valid)
+    if row is None:
+        audit.record(session, principal=principal, action="agency.lookup", person_id=None,
+                     purpose="program_administration", outcome="not_found")
+        raise NotFound()
+    return _person_with_programs(session, keyring=keyring, principal=principal, row=row)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _dci_item(session: Session, *, keyring: Keyring, principal: Principal,
+              item: DciSearchItem) -> dict[str, Any]:
+    base = {"reference_id": item.reference_id, "timestamp": _now(), "locale": item.locale}
+    criteria = item.search_criteria
+    query = criteria.query if isinstance(criteria.query, dict) else criteria.query.model_dump()
+    if criteria.query_type != "idtype-value":
+        return {**base, "status": "rjct", "status_reason_code": "rjct.query_type.invalid",
+                "status_reason_message": "only idtype-value queries are answered"}
+    if str(query.get("type", "")).upper() != "CURP" or not isinstance(query.get("value"), str):
+        return {**base, "status": "rjct", "status_reason_code": "rjct.search_criteria.invalid",
+                "status_reason_message": "query.type must be CURP with a string value"}
+    curp = _valid_curp(str(query["value"])[:40])
+    if curp is None:
+        return {**base, "status": "rjct", "status_reason_code": "rjct.search_criteria.invalid",
+                "status_reason_message": "query.value is not a valid CURP"}
+    row = _by_curp(session, keyring=keyring, principal=principal, curp=curp)
+    records = []
+    if row is not None:
+        records.append(allow.view(row, person_id=row.id, keyring=keyring,
+                                  fields=allow.allowed(principal.agency_code)))
+    audit.record(session, principal=principal, action="agency.dci_search",
+                 person_id=row.id if row is not None else None,
+                 purpose="program_administration", outcome="ok" if row else "not_found")
+    return {**base, "status": "succ", "status_reason_code": None,
+            "status_reason_message": None,
+            "data": {"version": "1.0.0", "reg_type": "redangel:person",
+                     "reg_record_type": "person", "reg_records": records},
+            "pagination": {"page_size": 1, "page_number": 1, "total_count": len(records)}}
+
+
+def dci_search(session: Session, *, keyring: Keyring, principal: Principal,
+               request: DciSearchRequest) -> dict[str, Any]:
+    """Answer a DCI synchronous registry search, item by item, under the same reference ids."""
+    seen: set[str] = set()
+    answers = []
+    for item in request.message.search_request:
+        if item.reference_id in seen:
+            answers.append({"reference_id": item.reference_id, "timestamp": _now(),
+                            "status": "rjct", "status_reason_code": "rjct.reference_id.duplicate",
+                            "status_reason_message": "reference_id repeated in this message",
+                            "locale": item.locale})
+            continue
+        seen.add(item.reference_id)
+        answers.append(_dci_item(session, keyring=keyring, principal=principal, item=item))
+    completed = sum(1 for a in answers if a["status"] == "succ")
+    return {
+        "signature": None,
+        "header": {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": _now(),
+                   "action": "on-search", "status": "succ", "status_reason_code": None,
+                   "status_reason_message": None, "total_count": len(answers),
+                   "completed_count": completed, "sender_id": "redangel",
+                   "receiver_id": request.header.sender_id, "is_msg_encrypted": False},
+        "message": {"transaction_id": request.message.transaction_id,
+                    "correlation_id": str(uuid.uuid4()), "search_response": answers},
+    }
+
+
+def export_roll(engine: Engine, *, keyring: Keyring, agency_code: str, program: str | None,
+                status: str | None) -> Iterator[bytes]:
+    """The agency's roll as NDJSON, read through a server-side cursor in batches."""
+    fields = allow.allowed(agency_code)
+    stmt = repository.roll_statement(agency_code, program=program, status=status,
+                                     columns=allow.person_columns(fields))
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with engine.connect().execution_options(readonly=True, stream_results=True,
+                                            yield_per=EXPORT_BATCH) as conn:
+        result = conn.execute(stmt)
+        for batch in result.partitions():
+            lines = []
+            for row in batch:
+                lines.append(dumps({
+                    "enrollment_id": str(row.id), "program": row.program_code,
+                    "status": row.status, "started_on": row.started_on.isoformat(),
+                    "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+                    "exit_reason": row.exit_reason,
+                    "person": allow.view(row, person_id=row.pid, keyring=keyring, fields=fields),
+                }))
+            lines.append("")
+            yield "\n".join(lines).encode()
