@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from redangel.eligibility.catalog import Catalog, Criterion
+from redangel.eligibility.errors import EligibilityError, UnknownCode
 from redangel.eligibility.expr import Node
 
 Column = tuple[np.ndarray, np.ndarray]  # values, known
@@ -34,7 +35,26 @@ def _text(node: Node) -> str:
     return f"{node.kind}:{node.value}"
 
 
+_KNOWN_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
 def _known(values: np.ndarray) -> np.ndarray:
+    """Where a column holds a value (cached by identity: a registry's columns are reused)."""
+    cached = _KNOWN_CACHE.get(id(values))
+    if cached is not None and cached[0] is values:
+        return cached[1]
+    known = _known_now(values)
+    if len(_KNOWN_CACHE) > 64:
+        _KNOWN_CACHE.clear()
+    _KNOWN_CACHE[id(values)] = (values, known)
+    return known
+
+
+def _bools(values: np.ndarray) -> np.ndarray:
+    return values if values.dtype == np.bool_ else values.astype(bool)
+
+
+def _known_now(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "f":
         known: np.ndarray = ~np.isnan(values)
     elif values.dtype.kind == "M":
@@ -75,7 +95,6 @@ class Vectoriser:
     def __init__(self, columns: Mapping[str, np.ndarray], n: int, as_of: date,
                  catalog: Catalog) -> None:
         self.columns, self.n, self.as_of, self.catalog = columns, n, as_of, catalog
-        self._known: dict[str, np.ndarray] = {}
 
     def unknown(self) -> Column:
         return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=bool)
@@ -99,6 +118,8 @@ class Vectoriser:
             return self.scalar(node.value)
         if kind == "unknown":
             return self.unknown()
+        if kind == "duration":  # read by the date arithmetic around it
+            return np.zeros(self.n), np.ones(self.n, dtype=bool)
         if kind == "name":
             name = str(node.value)
             if name == "today":
@@ -107,9 +128,7 @@ class Vectoriser:
             values = self.columns.get(key)
             if values is None:
                 return self.unknown()
-            if key not in self._known:
-                self._known[key] = _known(values)
-            return values, self._known[key]
+            return values, _known(values)
         if kind == "call":
             return self.call(node)
         if kind == "aggregate":
@@ -117,16 +136,19 @@ class Vectoriser:
             return self.unknown() if values is None else (values, _known(values))
         if kind == "not":
             value, known = self.run(node.children[0])
-            return ~value.astype(bool), known
+            return ~_bools(value), known
         if kind in ("and", "or"):
             (a, ka), (b, kb) = (self.run(c) for c in node.children)
-            a, b = a.astype(bool), b.astype(bool)
+            a, b = _bools(a), _bools(b)
             if kind == "and":
                 false = (ka & ~a) | (kb & ~b)
                 return (a & b), false | (ka & kb)
             true = (ka & a) | (kb & b)
             return true, true | (ka & kb)
         if kind == "cmp":
+            literal = self.literal_equality(node)
+            if literal is not None:
+                return literal
             (a, ka), (b, kb) = (self.run(c) for c in node.children)
             ops = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
                    ">": np.greater, ">=": np.greater_equal}
@@ -139,7 +161,13 @@ class Vectoriser:
                 return ops[str(node.value)](a, b) & known, known
         if kind == "in":
             value, known = self.run(node.children[0])
-            options = np.array([c.value for c in node.children[1:]], dtype=object)
+            if value.dtype.kind == "O":
+                hit = np.zeros(self.n, dtype=bool)
+                for option in node.children[1:]:
+                    wanted: Any = option.value
+                    hit |= np.asarray(np.equal(value, wanted), dtype=np.bool_)
+                return hit & known, known
+            options = np.array([c.value for c in node.children[1:]])
             return np.isin(value, options) & known, known
         if kind == "arith":
             (a, ka), (b, kb) = (self.run(c) for c in node.children)
@@ -152,9 +180,12 @@ class Vectoriser:
                 delta = np.array(sign * amount).astype(f"timedelta64[{step}]")
                 if step == "D":
                     return a + delta, ka
-                shifted = a.astype(f"datetime64[{step}]") + delta
-                offset = a - a.astype("datetime64[M]")
-                return shifted.astype("datetime64[M]").astype("datetime64[D]") + offset, ka
+                month = a.astype("datetime64[M]")
+                target = month + delta.astype("timedelta64[M]")
+                last = (target + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+                shifted = np.minimum(target.astype("datetime64[D]") + (a - month.astype("datetime64[D]")),
+                                     last)
+                return shifted, ka
             with np.errstate(divide="ignore", invalid="ignore"):
                 result = {"+": np.add, "-": np.subtract, "*": np.multiply,
                           "/": np.divide}[op](a.astype(float), b.astype(float))
@@ -164,6 +195,16 @@ class Vectoriser:
             c = c.astype(bool)
             return np.where(c, y, n), kc & np.where(c, ky, kn)
         raise ValueError(f"cannot vectorise {kind}")
+
+    def literal_equality(self, node: Node) -> Column | None:
+        """`fact == "text"` (or true/false) without materialising the literal as a column."""
+        left, right = node.children
+        if node.value not in ("==", "!=") or right.kind not in ("string", "bool"):
+            return None
+        values, known = self.run(left)
+        literal: Any = right.value
+        hit = np.asarray(np.equal(values, literal), dtype=np.bool_)
+        return (hit if node.value == "==" else ~hit) & known, known
 
     def call(self, node: Node) -> Column:
         name = str(node.value)
@@ -216,7 +257,12 @@ def _criterion(vec: Vectoriser, criterion: Criterion) -> Column:
 def evaluate_columns(catalog: Catalog, *, program_code: str, columns: Mapping[str, np.ndarray],
                      as_of: date) -> np.ndarray:
     """Verdict codes for every person in the columns: 0 not eligible, 1 eligible, 2 unknown."""
-    n = len(next(iter(columns.values())))
+    if program_code not in catalog.programs:
+        raise UnknownCode("program", program_code)
+    lengths = {len(values) for values in columns.values()}
+    if len(lengths) != 1:
+        raise EligibilityError("columns must be given, all of the same length")
+    n = lengths.pop()
     vec = Vectoriser(columns, n, as_of, catalog)
     program = catalog.programs[program_code]
     any_false = np.zeros(n, dtype=bool)

@@ -15,8 +15,11 @@ from typing import Any
 
 from redangel.eligibility.errors import CatalogError
 from redangel.eligibility.expr import Node
+from redangel.eligibility.values import holds, months_between, num, shift, years_between
 
 Value = Any
+__all__ = ["Comparison", "Compiled", "Context", "Scope", "compile_expression", "months_between",
+           "years_between"]
 NUMERIC = {"number", "money"}
 
 
@@ -29,6 +32,7 @@ class Comparison:
     op: str
     threshold: Value
     result: bool | None
+    in_member: bool = False
 
 
 @dataclass
@@ -58,61 +62,14 @@ class Scope:
     file: str
     line: int
     in_members: bool = False
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def months_between(a: date, b: date) -> int:
-    """Whole months from a to b (negative when b is earlier)."""
-    months = (b.year - a.year) * 12 + b.month - a.month
-    if b.day < a.day:
-        months -= 1
-    return months
-
-
-def years_between(a: date, b: date) -> int:
-    """Whole years from a to b: an age."""
-    return (b.year - a.year) - ((b.month, b.day) < (a.month, a.day))
-
-
-def _shift(day: date, amount: int, unit: str) -> date:
-    if unit == "days":
-        return date.fromordinal(day.toordinal() + amount)
-    months = day.month - 1 + amount * (12 if unit == "years" else 1)
-    year, month = day.year + months // 12, months % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError("unreachable")
-
-
-def _compare(op: str, a: Value, b: Value) -> bool:
-    if op == "==":
-        return bool(a == b)
-    if op == "!=":
-        return bool(a != b)
-    if op == "<":
-        return bool(a < b)
-    if op == "<=":
-        return bool(a <= b)
-    if op == ">":
-        return bool(a > b)
-    return bool(a >= b)
-
-
-def _num(value: Value) -> Value:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Decimal(str(value))
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except ArithmeticError:
-            return None
-    return value
+FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
 def _is_threshold(node: Node) -> bool:
-    if node.kind in ("number", "money", "date", "string", "call") and (
+    if node.kind in ("number", "money", "date", "string", "bool", "call") and (
         node.kind != "call" or node.value == "param"
     ):
         return True
@@ -173,7 +130,7 @@ class Compiler:
                 value = ctx.person.get(fact)
                 if value is None:
                     ctx.missing.add(name)
-                return _num(value) if kind in NUMERIC else value
+                return num(value) if kind in NUMERIC else value
 
             return person_fact, kind
         if root == "event" and fact in self.scope.event:
@@ -183,7 +140,7 @@ class Compiler:
                 value = ctx.answers.get(fact)
                 if value is None:
                     ctx.missing.add(name)
-                return _num(value) if kind in NUMERIC else value
+                return num(value) if kind in NUMERIC else value
 
             return event_fact, kind
         if root == "member" and self.scope.in_members and (
@@ -193,7 +150,9 @@ class Compiler:
 
             def member_fact(ctx: Context) -> Value:
                 value = (ctx.member or {}).get(fact)
-                return _num(value) if kind in NUMERIC else value
+                if value is None:
+                    ctx.missing.add(name)
+                return num(value) if kind in NUMERIC else value
 
             return member_fact, kind
         raise self.fail(f"unknown fact `{name}`")
@@ -251,19 +210,34 @@ class Compiler:
             raise self.fail(f"cannot compare a {lkind} with a {rkind}")
         if op not in ("==", "!=") and lkind in ("bool", "string"):
             raise self.fail(f"`{op}` needs numbers, money or dates, not {lkind}s")
+        self.check_options(left_node, [right_node])
+        self.check_options(right_node, [left_node])
         key = (self.scope.file, self.scope.line, node.offset)
-        traced = not self.scope.in_members and _is_threshold(right_node) and not _is_threshold(left_node)
+        in_member = self.scope.in_members
+        flipped = _is_threshold(left_node) and not _is_threshold(right_node)
+        traced = flipped or (_is_threshold(right_node) and not _is_threshold(left_node))
+        shown = FLIP[op] if flipped else op
 
         def compare(ctx: Context) -> Value:
             a, b = left(ctx), right(ctx)
-            result = None if a is None or b is None else _compare(op, a, b)
+            result = None if a is None or b is None else holds(op, a, b)
             if traced and ctx.comparisons is not None:
-                ctx.comparisons.append(Comparison(key, a, op, b, result))
+                actual, threshold = (b, a) if flipped else (a, b)
+                ctx.comparisons.append(Comparison(key, actual, shown, threshold, result, in_member))
             return result
 
         return compare, "bool"
 
+    def check_options(self, node: Node, others: list[Node]) -> None:
+        """Refuse a text literal that is not one of an enum's options (a misspelt value)."""
+        allowed = self.scope.options.get(str(node.value)) if node.kind == "name" else None
+        for other in others if allowed else []:
+            if other.kind == "string" and other.value not in (allowed or ()):
+                raise self.fail(f"`{other.value}` is not an option of `{node.value}` "
+                                f"({', '.join(allowed or ())})")
+
     def _in(self, node: Node) -> tuple[Compiled, str]:
+        self.check_options(node.children[0], list(node.children[1:]))
         value, kind = self.compile(node.children[0])
         options = []
         for item in node.children[1:]:
@@ -282,7 +256,7 @@ class Compiler:
 
             def shifted(ctx: Context) -> Value:
                 day, span = left(ctx), right(ctx)
-                return None if day is None else _shift(day, sign * span[0], span[1])
+                return None if day is None else shift(day, sign * span[0], span[1])
 
             return shifted, "date"
         if not ({lkind, rkind} <= NUMERIC | {"unknown"}):
@@ -311,7 +285,15 @@ class Compiler:
             pname = str(args[0].value)
             if pname not in self.scope.params:
                 raise self.fail(f"unknown parameter `{pname}`")
-            return (lambda ctx: ctx.params(pname, ctx.as_of)), self.scope.params[pname]
+            missing_name = f'param("{pname}")'
+
+            def parameter(ctx: Context) -> Value:
+                value = ctx.params(pname, ctx.as_of)
+                if value is None:  # before the parameter's first dated value
+                    ctx.missing.add(missing_name)
+                return value
+
+            return parameter, self.scope.params[pname]
         compiled = [self.compile(a) for a in args]
         kinds = [k for _, k in compiled]
         fns = [f for f, _ in compiled]
@@ -330,14 +312,23 @@ class Compiler:
                     else Decimal(months_between(x, y))), "number"
         if name == "is_known" and len(fns) == 1:
             (inner,) = fns
-            return (lambda ctx: inner(ctx) is not None), "bool"
+
+            def is_known(ctx: Context) -> Value:
+                missing, ctx.missing = ctx.missing, set()  # asking is not missing
+                try:
+                    return inner(ctx) is not None
+                finally:
+                    ctx.missing = missing
+
+            return is_known, "bool"
         raise self.fail(f"unknown function `{name}({', '.join(kinds)})`")
 
     def _aggregate(self, node: Node) -> tuple[Compiled, str]:
         spec: tuple[str, str | None] = node.value  # type: ignore[assignment]
         function, fact = spec
         inner = Compiler(Scope(self.scope.person, self.scope.event, self.scope.params,
-                               self.scope.file, self.scope.line, in_members=True))
+                               self.scope.file, self.scope.line, in_members=True,
+                               options=self.scope.options))
         condition = inner.boolean(node.children[0])
         if function == "sum":
             if fact is None or self.scope.person.get(fact, "") not in NUMERIC:
@@ -352,7 +343,7 @@ class Compiler:
                 hit = condition(ctx)
                 outcomes.append(hit)
                 if hit and fact is not None:
-                    value = _num(member.get(fact))
+                    value = num(member.get(fact))
                     if value is None:
                         unknown = True
                     else:

@@ -14,7 +14,8 @@ from typing import Any
 
 from redangel.eligibility.catalog import Catalog, Criterion, Event, Program, Question
 from redangel.eligibility.compile import Comparison, Context
-from redangel.eligibility.errors import AnswerError
+from redangel.eligibility.errors import AnswerError, UnknownCode
+from redangel.eligibility.facts import typed
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
 
@@ -122,8 +123,10 @@ def _coerce(question: Question, value: Any) -> Any:
     return str(value)[:200]
 
 
-def check_answers(event: Event, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Answers typed as the event's questions declare; unknown names and wrong types refused."""
+def check_answers(event: Event, answers: Mapping[str, Any], *,
+                  require: bool = True) -> dict[str, Any]:
+    """Answers typed as the event's questions declare; unknown names, wrong types and (with
+    `require`) unanswered required questions refused."""
     questions = {q.name: q for q in event.questions}
     for name in answers:
         if name not in questions:
@@ -133,6 +136,8 @@ def check_answers(event: Event, answers: Mapping[str, Any]) -> dict[str, Any]:
         value = answers.get(name)
         if value is not None:
             checked[name] = _coerce(question, value)
+        elif require and question.required:
+            raise AnswerError(name, "is required for this life event")
     return checked
 
 
@@ -146,7 +151,7 @@ def _run(criterion: Criterion, ctx: Context) -> CriterionResult:
         return CriterionResult(
             criterion.id, label, value if isinstance(value, bool) else None,
             [{"actual": _plain(c.actual), "op": c.op, "threshold": _plain(c.threshold),
-              "result": c.result} for c in comparisons],
+              "result": c.result} for c in comparisons if not c.in_member],
             sorted(ctx.missing) if value is None else [],
         )
     children = [_run(child, ctx) for child in criterion.children]
@@ -165,21 +170,58 @@ def _failed(results: Sequence[CriterionResult]) -> list[CriterionResult]:
     return [r for r in results if r.result is False]
 
 
-def _reason(verdict: str, program: Program, results: list[CriterionResult], missing: list[str],
-            catalog: Catalog) -> dict[str, str]:
-    def fact_label(name: str, lang: str) -> str:
-        fact = catalog.facts.get(name.split(".", 1)[-1])
-        return getattr(fact.label, lang) if fact and name.startswith("person.") else name
+def _shown(value: Any) -> str:
+    plain = _plain(value)
+    if isinstance(plain, bool):
+        return "sí / yes" if plain else "no"
+    return str(plain)
 
+
+def _because(result: CriterionResult, lang: str) -> str:
+    label = result.label[lang]
+    values = [c for c in result.compared if c["result"] is False]
+    if not values:
+        return label
+    first = values[0]
+    if lang == "es":
+        return f"{label} (dato: {_shown(first['actual'])}; se requiere {first['op']} " \
+               f"{_shown(first['threshold'])})"
+    return f"{label} (value: {_shown(first['actual'])}; required {first['op']} " \
+           f"{_shown(first['threshold'])})"
+
+
+def _failed_leaves(results: Sequence[CriterionResult]) -> list[CriterionResult]:
+    out: list[CriterionResult] = []
+    for result in _failed(results):
+        deeper = _failed_leaves(result.children) if result.children else []
+        out.extend(deeper or [result])
+    return out
+
+
+def _reason(verdict: str, program: Program, results: list[CriterionResult], missing: list[str],
+            catalog: Catalog, in_force: bool) -> dict[str, str]:
+    name = program.name
     if verdict == ELIGIBLE:
-        return {"es": f"Cumple los requisitos de {program.name.es}.",
-                "en": f"Meets the requirements of {program.name.en}."}
+        checks = {"es": "", "en": ""}
+        if program.manual:
+            checks = {"es": " Falta que el personal verifique: "
+                            + "; ".join(m.es.rstrip(".") for m in program.manual) + ".",
+                      "en": " Staff must still check: "
+                            + "; ".join(m.en.rstrip(".") for m in program.manual) + "."}
+        return {"es": f"Cumple los requisitos de {name.es}.{checks['es']}",
+                "en": f"Meets the requirements of {name.en}.{checks['en']}"}
     if verdict == NOT_ELIGIBLE:
-        failed = _failed(results)
-        return {"es": "No cumple: " + "; ".join(r.label["es"] for r in failed) + ".",
-                "en": "Does not meet: " + "; ".join(r.label["en"] for r in failed) + "."}
-    return {"es": "Falta información: " + ", ".join(fact_label(m, "es") for m in missing) + ".",
-            "en": "Information needed: " + ", ".join(fact_label(m, "en") for m in missing) + "."}
+        if not in_force:
+            return {"es": f"{name.es} no está vigente en esta fecha.",
+                    "en": f"{name.en} is not in force on this date."}
+        failed = _failed_leaves(results)
+        return {"es": f"No cumple con {name.es}: " + "; ".join(_because(r, "es") for r in failed) + ".",
+                "en": f"Does not qualify for {name.en}: "
+                      + "; ".join(_because(r, "en") for r in failed) + "."}
+    return {"es": f"Para decidir sobre {name.es} falta saber: "
+                  + ", ".join(catalog.fact_label(m, "es") for m in missing) + ".",
+            "en": f"To decide on {name.en} we need to know: "
+                  + ", ".join(catalog.fact_label(m, "en") for m in missing) + "."}
 
 
 def evaluate_program(catalog: Catalog, program: Program, ctx: Context,
@@ -187,9 +229,9 @@ def evaluate_program(catalog: Catalog, program: Program, ctx: Context,
     """One program's verdict in a prepared context."""
     results = [_run(c, ctx) for c in program.criteria]
     values = [r.result for r in results]
-    if (program.valid_from and ctx.as_of < program.valid_from) or (
-        program.valid_to and ctx.as_of > program.valid_to
-    ):
+    in_force = not ((program.valid_from and ctx.as_of < program.valid_from) or (
+        program.valid_to and ctx.as_of > program.valid_to))
+    if not in_force:
         values.append(False)
     verdict = NOT_ELIGIBLE if False in values else (NEEDS_INFORMATION if None in values else ELIGIBLE)
     missing = sorted({m for r in results for m in r.missing}) if verdict == NEEDS_INFORMATION else []
@@ -201,7 +243,7 @@ def evaluate_program(catalog: Catalog, program: Program, ctx: Context,
             conflicts.append({"program": other, "kind": "excluded_by_current"})
     return ProgramResult(
         program=program.code, agency=program.agency, name=program.name.to_dict(), verdict=verdict,
-        reason=_reason(verdict, program, results, missing, catalog),
+        reason=_reason(verdict, program, results, missing, catalog, in_force),
         legal_reference=program.legal_reference, criteria=results, missing=missing,
         documents=[d.to_dict() for d in program.documents],
         manual_conditions=[d.to_dict() for d in program.manual], conflicts=conflicts,
@@ -216,6 +258,8 @@ def evaluate(catalog: Catalog, *, event_code: str | None, person: Mapping[str, A
     """Evaluate a life event's bundle (or the given programs, or all) for one person."""
     checked: dict[str, Any] = {}
     if event_code is not None:
+        if event_code not in catalog.events:
+            raise UnknownCode("life event", event_code)
         event = catalog.events[event_code]
         checked = check_answers(event, answers)
         codes = list(programs) if programs is not None else event.programs
@@ -223,12 +267,13 @@ def evaluate(catalog: Catalog, *, event_code: str | None, person: Mapping[str, A
         if answers:
             raise AnswerError("answers", "answers need a life event")
         codes = list(programs) if programs is not None else list(catalog.programs)
-
-    def params(name: str, day: date) -> Any:
-        return catalog.parameter(name, day)
-
-    ctx = Context(person=person, members=list(household), answers=checked, as_of=as_of,
-                  params=params)
+    for code in codes:
+        if code not in catalog.programs:
+            raise UnknownCode("program", code)
+    members: list[Mapping[str, Any]] = [typed(m, catalog.facts, f"household.{i}")
+                                        for i, m in enumerate(household)]
+    ctx = Context(person=typed(person, catalog.facts, "person"), members=members,
+                  answers=checked, as_of=as_of, params=catalog.parameter)
     results = [evaluate_program(catalog, catalog.programs[c], ctx, current_programs)
                for c in codes]
     eligible = {r.program for r in results if r.verdict == ELIGIBLE}

@@ -22,3 +22,20 @@ class AnswerError(EligibilityError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(f"{field}: {message}")
+
+
+class UnknownCode(EligibilityError):
+    """A life event, program or parameter the catalog does not have."""
+
+    def __init__(self, kind: str, code: str) -> None:
+        self.field = {"life event": "event_code", "program": "programs"}.get(kind, kind)
+        self.code = code
+        super().__init__(f"no {kind} `{code}` in the catalog")
+
+
+class FactError(EligibilityError):
+    """A person's or household member's fact is not of the type the schema declares."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")

@@ -22,6 +22,7 @@ from redangel.eligibility.errors import CatalogError
 UNITS = {"year": "years", "years": "years", "month": "months", "months": "months",
          "day": "days", "days": "days"}
 AGGREGATES = ("count", "any", "all", "sum")
+MAX_DEPTH = 48
 KEYWORDS = {"if", "then", "else", "and", "or", "not", "in", "true", "false", "where",
             "members", "unknown"}
 _TOKEN = re.compile(r"""
@@ -68,6 +69,7 @@ class Parser:
         self.text, self.file, self.line = text, file, line
         self.tokens = tokenize(text, file=file, line=line)
         self.i = 0
+        self.depth = 0
 
     def fail(self, message: str) -> CatalogError:
         """An error naming the expression's file and line."""
@@ -93,7 +95,20 @@ class Parser:
             raise self.fail(f"unexpected `{self.tokens[self.i][1]}`")
         return node
 
+    def deeper(self) -> None:
+        """Refuse expressions nested beyond what a person can read (and the stack can hold)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.fail(f"expression nested more than {MAX_DEPTH} levels deep")
+
     def expr(self) -> Node:
+        self.deeper()
+        try:
+            return self.conditional()
+        finally:
+            self.depth -= 1
+
+    def conditional(self) -> Node:
         if self.peek("if"):
             offset = self.take()[2]
             condition = self.expr()
@@ -119,8 +134,11 @@ class Parser:
 
     def not_(self) -> Node:
         if self.peek("not"):
+            self.deeper()
             offset = self.take()[2]
-            return Node("not", None, (self.not_(),), offset)
+            node = Node("not", None, (self.not_(),), offset)
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -155,8 +173,11 @@ class Parser:
 
     def unary(self) -> Node:
         if self.peek("-"):
+            self.deeper()
             offset = self.take()[2]
-            return Node("arith", "-", (Node("number", Decimal(0), (), offset), self.unary()), offset)
+            node = Node("arith", "-", (Node("number", Decimal(0), (), offset), self.unary()), offset)
+            self.depth -= 1
+            return node
         return self.atom()
 
     def atom(self) -> Node:

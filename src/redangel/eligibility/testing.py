@@ -2,26 +2,29 @@
 
 A case gives an as-of date, an optional life event and answers, the person's and household's
 facts, and the expected verdict per program (optionally the failing criteria and the missing
-facts). The gate fails when a criterion of a tested program is never shown both true and false,
-or when a comparison against a threshold is never exercised exactly at the threshold.
+facts, or the answer that must be refused). The gate fails when a criterion of the catalog is
+never shown both true and false, or when a comparison against a threshold (a parameter or a
+literal, also inside household aggregates) is never exercised exactly at the threshold.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from redangel.eligibility.catalog import Catalog, Criterion
 from redangel.eligibility.compile import Comparison, Context
-from redangel.eligibility.engine import check_answers, evaluate_program
-from redangel.eligibility.errors import CatalogError
+from redangel.eligibility.engine import CriterionResult, check_answers, evaluate_program
+from redangel.eligibility.errors import AnswerError, CatalogError, EligibilityError
+from redangel.eligibility.facts import typed
+from redangel.eligibility.model import Catalog, Criterion
 from redangel.eligibility.yamlfile import Mapping, read
 
-CASE_KEYS = {"name", "as_of", "person", "expect"}
-OPTIONAL_KEYS = {"event", "answers", "household", "failing", "missing", "current_programs"}
+CASE_KEYS = {"name", "as_of", "person"}
+OPTIONAL_KEYS = {"event", "answers", "household", "failing", "missing", "current_programs",
+                 "expect", "error"}
+ORDERING = ("<", "<=", ">", ">=")
 
 
 @dataclass
@@ -38,99 +41,141 @@ class Report:
         return not self.failures and not self.uncovered
 
 
-def _facts(m: Any) -> dict[str, Any]:
-    if not isinstance(m, dict):
-        return {}
-    return {k: Decimal(str(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
-            for k, v in m.items()}
+@dataclass
+class _Seen:
+    outcomes: dict[tuple[str, str], set[bool | None]] = field(default_factory=dict)
+    boundaries: dict[tuple[str, int, int], bool] = field(default_factory=dict)
+    sources: dict[tuple[str, int, int], Criterion] = field(default_factory=dict)
 
 
-def _leaves(criteria: list[Criterion]) -> list[Criterion]:
+def leaves(criteria: list[Criterion]) -> list[Criterion]:
+    """The criteria that carry an expression, in order."""
     out = []
     for c in criteria:
-        out.extend(_leaves(c.children) if c.children else [c])
+        out.extend(leaves(c.children) if c.children else [c])
     return out
 
 
 def run_catalog_tests(catalog: Catalog, tests_dir: Path | None = None) -> Report:
     """Run every case under `tests_dir` (default: the catalog's tests/) and the coverage gate."""
     folder = tests_dir or catalog.root / "tests"
-    report = Report()
-    outcomes: dict[tuple[str, str], set[bool | None]] = {}
-    boundaries: dict[tuple[str, int, int], bool] = {}
+    report, seen = Report(), _Seen()
     for path in sorted(folder.glob("*.yaml")):
         cases = read(path, catalog.root)
         if not isinstance(cases, list):
-            raise CatalogError("a test file is a list of cases", file=str(path), line=1)
+            raise CatalogError("a test file is a list of cases", file=path.name, line=1)
         for case in cases:
+            if not isinstance(case, Mapping):
+                raise CatalogError("each test case must be a mapping", file=path.name, line=1)
             report.cases += 1
-            _run_case(catalog, case, report, outcomes, boundaries)
-    for code in sorted({p for p, _ in outcomes}):
-        for leaf in _leaves(catalog.programs[code].criteria):
-            seen = outcomes.get((code, leaf.id), set())
-            if not {True, False} <= seen:
-                shown = "never" if not seen else f"only {sorted(map(str, seen))}"
+            _run_case(catalog, case, report, seen)
+    for code, program in sorted(catalog.programs.items()):
+        if not any(p == code for p, _ in seen.outcomes):
+            report.uncovered.append(f"{program.file}:1: program `{code}` has no test case")
+            continue
+        for leaf in leaves(program.criteria):
+            shown = seen.outcomes.get((code, leaf.id), set())
+            if not {True, False} <= shown:
+                what = "never" if not shown else "only " + " and ".join(
+                    {True: "true", False: "false", None: "unknown"}[v] for v in
+                    sorted(shown, key=str))
                 report.uncovered.append(
-                    f"{leaf.file}:{leaf.line}: criterion `{code}.{leaf.id}` is {shown} shown; "
+                    f"{leaf.file}:{leaf.line}: criterion `{code}.{leaf.id}` is shown {what}; "
                     "add a case where it is true and one where it is false")
-    for key, at_boundary in sorted(boundaries.items()):
+    for key, at_boundary in sorted(seen.boundaries.items()):
         if not at_boundary:
-            report.uncovered.append(f"{key[0]}:{key[1]}: a threshold has no case at its boundary")
-    untested = sorted(set(catalog.programs) - {p for p, _ in outcomes})
-    report.uncovered += [f"program `{p}` has no test case" for p in untested]
+            leaf = seen.sources[key]
+            snippet = leaf.source[key[2]:][:40]
+            report.uncovered.append(
+                f"{key[0]}:{key[1]}: criterion `{leaf.id}` has no boundary case: no case puts a "
+                f"value exactly at the threshold of `…{snippet}`")
     return report
 
 
-def _run_case(catalog: Catalog, case: Mapping, report: Report,
-              outcomes: dict[tuple[str, str], set[bool | None]],
-              boundaries: dict[tuple[str, int, int], bool]) -> None:
+def _date(case: Mapping, key: str) -> date:
+    value = case.get(key)
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise case.fail(f"`{key}` must be a date YYYY-MM-DD", key)
+    return value
+
+
+def _context(catalog: Catalog, case: Mapping, answers: dict[str, Any]) -> Context:
+    person = case["person"]
+    household = case.get("household") or []
+    if not isinstance(person, dict) or not isinstance(household, list) or not all(
+        isinstance(m, dict) for m in household
+    ):
+        raise case.fail("`person` is a mapping of facts and `household` a list of them")
+    try:
+        members = [typed(m, catalog.facts, f"household.{i}") for i, m in enumerate(household)]
+        return Context(person=typed(person, catalog.facts, "person"), members=list(members),
+                       answers=answers, as_of=_date(case, "as_of"), params=catalog.parameter)
+    except EligibilityError as exc:
+        raise case.fail(f"bad fact in this case: {exc}", "person") from exc
+
+
+def _run_case(catalog: Catalog, case: Mapping, report: Report, seen: _Seen) -> None:
     case.check_keys(CASE_KEYS, OPTIONAL_KEYS)
     where = f"{case.file}:{case.line} ({case['name']})"
     answers: dict[str, Any] = {}
-    if case.get("event"):
+    if case.get("event") is not None:
         if case["event"] not in catalog.events:
             raise case.fail(f"unknown life event `{case['event']}`", "event")
-        answers = check_answers(catalog.events[case["event"]], case.get("answers") or {})
-    as_of = case["as_of"]
-    if not isinstance(as_of, date):
-        raise case.fail("as_of must be a date", "as_of")
-    comparisons: list[Comparison] = []
-    ctx = Context(person=_facts(case["person"]), members=[_facts(m) for m in case.get("household", [])],
-                  answers=answers, as_of=as_of, params=catalog.parameter)
+        try:
+            answers = check_answers(catalog.events[case["event"]], case.get("answers") or {})
+        except AnswerError as exc:
+            if case.get("error") != exc.field:
+                report.failures.append(f"{where}: answers refused ({exc}), expected "
+                                       f"{case.get('error', 'no error')}")
+            return
+    if "error" in case:
+        report.failures.append(f"{where}: expected the answer `{case['error']}` to be refused")
+        return
+    if not isinstance(case.get("expect"), Mapping):
+        raise case.fail("a case needs `expect: {program: verdict}` (or `error:`)")
+    ctx = _context(catalog, case, answers)
+    current = case.get("current_programs") or []
     for code, expected in case["expect"].items():
         if code not in catalog.programs:
             raise case["expect"].fail(f"unknown program `{code}`", code)
         program = catalog.programs[code]
-        result = evaluate_program(catalog, program, ctx, case.get("current_programs") or [])
-        ctx.comparisons = None
-        for leaf_result, leaf in _walk(result.criteria, program.criteria):
-            outcomes.setdefault((code, leaf.id), set()).add(leaf_result.result)
-        # Re-run each leaf with tracing on for the boundary check.
-        for leaf in _leaves(program.criteria):
-            ctx.comparisons, ctx.missing = [], set()
-            assert leaf.fn is not None
-            leaf.fn(ctx)
-            comparisons.extend(ctx.comparisons)
-        ctx.comparisons = None
+        result = evaluate_program(catalog, program, ctx, current)
+        walked = _walk(result.criteria, program.criteria)
+        for leaf_result, leaf in walked:
+            seen.outcomes.setdefault((code, leaf.id), set()).add(leaf_result.result)
+        _trace(program.criteria, ctx, seen)
         if result.verdict != expected:
             report.failures.append(f"{where}: {code} expected {expected}, got {result.verdict} "
                                    f"({result.reason['en']})")
         failing = (case.get("failing") or {}).get(code)
         if failing is not None:
-            got = sorted(r.id for r, _ in _walk(result.criteria, program.criteria)
-                         if r.result is False)
+            got = sorted(r.id for r, _ in walked if r.result is False)
             if got != sorted(failing):
-                report.failures.append(f"{where}: {code} failing criteria {got}, expected {sorted(failing)}")
+                report.failures.append(f"{where}: {code} failing criteria {got}, "
+                                       f"expected {sorted(failing)}")
         missing = (case.get("missing") or {}).get(code)
         if missing is not None and sorted(result.missing) != sorted(missing):
-            report.failures.append(f"{where}: {code} missing {result.missing}, expected {sorted(missing)}")
-    for comparison in comparisons:
-        if comparison.op in ("<", "<=", ">", ">="):
-            hit = comparison.actual is not None and comparison.actual == comparison.threshold
-            boundaries[comparison.key] = boundaries.get(comparison.key, False) or hit
+            report.failures.append(f"{where}: {code} missing {result.missing}, "
+                                   f"expected {sorted(missing)}")
 
 
-def _walk(results: list[Any], criteria: list[Criterion]) -> list[tuple[Any, Criterion]]:
+def _trace(criteria: list[Criterion], ctx: Context, seen: _Seen) -> None:
+    """Run each leaf with tracing on, and note which thresholds were met exactly."""
+    for leaf in leaves(criteria):
+        comparisons: list[Comparison] = []
+        ctx.comparisons, ctx.missing = comparisons, set()
+        assert leaf.fn is not None
+        leaf.fn(ctx)
+        ctx.comparisons = None
+        for comparison in comparisons:
+            if comparison.op in ORDERING:
+                hit = comparison.actual is not None and comparison.actual == comparison.threshold
+                seen.boundaries[comparison.key] = seen.boundaries.get(comparison.key, False) or hit
+                seen.sources[comparison.key] = leaf
+
+
+def _walk(results: list[CriterionResult], criteria: list[Criterion]
+          ) -> list[tuple[CriterionResult, Criterion]]:
     out = []
     for result, criterion in zip(results, criteria, strict=True):
         if criterion.children:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from redangel.eligibility.errors import CatalogError
+
+CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 class Mapping(dict[str, Any]):
@@ -24,6 +27,64 @@ class Mapping(dict[str, Any]):
     def fail(self, message: str, key: str | None = None) -> CatalogError:
         """An error at this mapping (or one of its keys)."""
         return CatalogError(message, file=self.file, line=self.line_of(key) if key else self.line)
+
+    def text(self, key: str, *, default: str | None = None) -> str:
+        """A required (or defaulted) non-empty text value."""
+        value = self.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"`{key}` must be non-empty text", key)
+        return value
+
+    def code(self, key: str) -> str:
+        """An identifier: lower-case letters, digits and underscores."""
+        value = self.get(key)
+        if not isinstance(value, str) or not CODE.fullmatch(value):
+            raise self.fail(f"`{key}` must be a code like `pension_adultos_mayores`", key)
+        return value
+
+    def integer(self, key: str, *, minimum: int = 0) -> int:
+        """A whole number no smaller than `minimum`."""
+        value = self.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise self.fail(f"`{key}` must be a whole number of at least {minimum}", key)
+        return value
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        """true or false (text such as "no" is refused, not read as true)."""
+        value = self.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"`{key}` must be true or false", key)
+        return value
+
+    def mapping(self, key: str) -> Mapping:
+        """A nested mapping."""
+        value = self.get(key)
+        if not isinstance(value, Mapping):
+            raise self.fail(f"`{key}` must be a mapping", key)
+        return value
+
+    def mappings(self, key: str, *, required: bool = True) -> list[Mapping]:
+        """A list of mappings (empty when optional and absent)."""
+        value = self.get(key, None if required else [])
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail(f"`{key}` must be a non-empty list" if required else
+                            f"`{key}` must be a list", key)
+        for item in value:
+            if not isinstance(item, Mapping):
+                raise self.fail(f"each item of `{key}` must be a mapping", key)
+        return value
+
+    def codes(self, key: str, *, required: bool = False) -> list[str]:
+        """A list of codes, without repeats."""
+        value = self.get(key, None if required else [])
+        if not isinstance(value, list) or (required and not value):
+            raise self.fail(f"`{key}` must be a list of codes", key)
+        for item in value:
+            if not isinstance(item, str) or not CODE.fullmatch(item):
+                raise self.fail(f"`{key}` must be a list of codes, `{item}` is not one", key)
+        if len(set(value)) != len(value):
+            raise self.fail(f"`{key}` lists a code twice", key)
+        return [str(v) for v in value]
 
     def check_keys(self, required: set[str], optional: set[str]) -> None:
         """Refuse unknown keys and insist on the required ones."""
@@ -59,6 +120,15 @@ def _scalar(node: yaml.Node) -> Any:
         return loader.construct_object(node, deep=True)
     finally:
         loader.dispose()
+
+
+def read_mapping(path: Path, root: Path) -> Mapping:
+    """Read one catalog file whose top level must be a mapping."""
+    data = read(path, root)
+    if not isinstance(data, Mapping):
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        raise CatalogError("the file must be a mapping of keys to values", file=name, line=1)
+    return data
 
 
 def read(path: Path, root: Path) -> Any:
