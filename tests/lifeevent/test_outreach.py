@@ -7,8 +7,8 @@ import httpx
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 
-# Far-future dates no other test uses: persons born in February 2013 reach the pension age
-# (65 from July 2026) in February 2078.
+# Far-future dates no other test uses: persons born in February 2010 reach the pension age
+# (68) in February 2078.
 AS_OF, SINCE = "2078-02-10", "2078-02-02"
 
 
@@ -21,12 +21,12 @@ def person(clerk: httpx.Client, born: str, **attributes: object) -> str:
 
 
 def test_outreach_lists_exactly_the_newly_eligible(live: LiveServer, world, clerk: httpx.Client) -> None:  # type: ignore[no-untyped-def]
-    turns_in_window = [person(clerk, "2013-02-05"), person(clerk, "2013-02-09")]
-    already_applied = person(clerk, "2013-02-06")
+    turns_in_window = [person(clerk, "2010-02-05"), person(clerk, "2010-02-09")]
+    already_applied = person(clerk, "2010-02-06")
     assert clerk.post("/applications", json={"person_id": already_applied,
                                              "program": "pension_adultos_mayores"}).status_code == 201
-    person(clerk, "2013-02-20")  # not 65 yet on AS_OF
-    person(clerk, "2013-01-01")  # was already 65 on SINCE
+    person(clerk, "2010-02-20")  # not 68 yet on AS_OF
+    person(clerk, "2010-01-01")  # was already 68 on SINCE
     supervisor = login(live, world.supervisor, world.password)
     answer = supervisor.post("/outreach", json={"program": "pension_adultos_mayores",
                                                 "as_of": AS_OF, "since": SINCE})
