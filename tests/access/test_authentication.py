@@ -13,8 +13,10 @@ from tests.conftest import LiveServer, login
 
 
 def agency_token(anon: httpx.Client, client_id: str, secret: str) -> str:
-    answer = anon.post("/auth/token", data={"grant_type": "client_credentials",
-                                            "client_id": client_id, "client_secret": secret})
+    answer = anon.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
@@ -32,10 +34,12 @@ def test_agency_token_works_and_forgeries_do_not(anon: httpx.Client, world, sett
     forged = {
         "none": jwt.encode({**claims}, key=None, algorithm="none"),
         "wrong key": jwt.encode(claims, "x" * 32, algorithm="HS256"),
-        "expired": jwt.encode({**claims, "iat": now - 7200, "exp": now - 3600},
-                              _token_key(settings), algorithm="HS256"),
-        "wrong audience": jwt.encode({**claims, "aud": "someone-else"}, _token_key(settings),
-                                     algorithm="HS256"),
+        "expired": jwt.encode(
+            {**claims, "iat": now - 7200, "exp": now - 3600}, _token_key(settings), algorithm="HS256"
+        ),
+        "wrong audience": jwt.encode(
+            {**claims, "aud": "someone-else"}, _token_key(settings), algorithm="HS256"
+        ),
         "wrong issuer": jwt.encode({**claims, "iss": "evil"}, _token_key(settings), algorithm="HS256"),
     }
     for name, bad in forged.items():
@@ -45,11 +49,16 @@ def test_agency_token_works_and_forgeries_do_not(anon: httpx.Client, world, sett
 
 
 def test_wrong_client_secret_and_grant_type(anon: httpx.Client, world) -> None:  # type: ignore[no-untyped-def]
-    bad = anon.post("/auth/token", data={"grant_type": "client_credentials",
-                                         "client_id": world.agency_client_id, "client_secret": "nope"})
+    bad = anon.post(
+        "/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": world.agency_client_id,
+            "client_secret": "nope",
+        },
+    )
     assert bad.status_code == 401
-    grant = anon.post("/auth/token", data={"grant_type": "password", "client_id": "x",
-                                           "client_secret": "y"})
+    grant = anon.post("/auth/token", data={"grant_type": "password", "client_id": "x", "client_secret": "y"})
     assert grant.status_code == 422 and grant.json()["errors"][0]["field"] == "grant_type"
 
 
@@ -75,10 +84,16 @@ def test_cookie_sessions_need_the_csrf_token_on_writes(live: LiveServer, world) 
     assert browser.get("/auth/me").status_code == 200
     refused = browser.post("/persons/search", json={"borough": "iztapalapa"})
     assert refused.status_code == 403 and refused.json()["code"] == "csrf"
-    allowed = browser.post("/persons/search", json={"borough": "iztapalapa"},
-                           headers={"X-CSRF-Token": signed_in.json()["csrf_token"]})
+    allowed = browser.post(
+        "/persons/search",
+        json={"borough": "iztapalapa"},
+        headers={"X-CSRF-Token": signed_in.json()["csrf_token"]},
+    )
     assert allowed.status_code == 200
-    assert browser.post("/auth/logout", headers={"X-CSRF-Token": signed_in.json()["csrf_token"]}).status_code == 204
+    assert (
+        browser.post("/auth/logout", headers={"X-CSRF-Token": signed_in.json()["csrf_token"]}).status_code
+        == 204
+    )
     assert browser.get("/auth/me").status_code == 401
     browser.close()
 
@@ -112,14 +127,12 @@ def test_malformed_credentials_are_401(anon: httpx.Client, header: str) -> None:
 def test_rate_limits_answer_429_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import make_settings, migrate, start_server
 
-    settings = make_settings(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path,
-                             rate_limit_login_per_minute=3)
+    settings = make_settings(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path, rate_limit_login_per_minute=3)
     migrate(settings)
     server = start_server(settings)
     try:
         with httpx.Client(base_url=server.url + "/api/v1") as client:
-            answers = [client.post("/auth/login", json={"username": "x", "password": "y"})
-                       for _ in range(5)]
+            answers = [client.post("/auth/login", json={"username": "x", "password": "y"}) for _ in range(5)]
         assert [a.status_code for a in answers][:3] == [401, 401, 401]
         limited = answers[-1]
         assert limited.status_code == 429

@@ -41,8 +41,13 @@ def trail(backend: str, tmp_path: Path) -> Iterator[tuple[object, str]]:
     for index in range(12):
         with factory() as session:
             audit.configure(session, audit.AuditConfig(secret_key=SECRET, checkpoint_every=5))
-            audit.record(session, principal=CLERK, action="person.read", person_id=uuid.uuid4(),
-                         purpose=f"attention_{index}")
+            audit.record(
+                session,
+                principal=CLERK,
+                action="person.read",
+                person_id=uuid.uuid4(),
+                purpose=f"attention_{index}",
+            )
             session.commit()
     with factory() as session:
         audit.configure(session, audit.AuditConfig(secret_key=SECRET, checkpoint_every=5))
@@ -70,8 +75,12 @@ def attack(factory, backend: str, *statements: str) -> None:  # type: ignore[no-
             session.execute(text("DROP TRIGGER audit_event_append_only ON audit_event"))
             session.execute(text("DROP TRIGGER audit_seal_append_only ON audit_seal"))
         else:
-            for trigger in ("audit_event_no_update", "audit_event_no_delete",
-                            "audit_seal_no_update", "audit_seal_no_delete"):
+            for trigger in (
+                "audit_event_no_update",
+                "audit_event_no_delete",
+                "audit_seal_no_update",
+                "audit_seal_no_delete",
+            ):
                 session.execute(text(f"DROP TRIGGER {trigger}"))
         for statement in statements:
             session.execute(text(statement))
@@ -86,8 +95,12 @@ def test_an_untouched_trail_verifies(trail) -> None:  # type: ignore[no-untyped-
 
 def test_the_application_cannot_update_or_delete_audit_rows(trail) -> None:  # type: ignore[no-untyped-def]
     factory, _ = trail
-    for statement in ("UPDATE audit_event SET purpose = 'x'", "DELETE FROM audit_event",
-                      "UPDATE audit_seal SET hash = 'x'", "DELETE FROM audit_seal"):
+    for statement in (
+        "UPDATE audit_event SET purpose = 'x'",
+        "DELETE FROM audit_event",
+        "UPDATE audit_seal SET hash = 'x'",
+        "DELETE FROM audit_seal",
+    ):
         with factory() as session, pytest.raises(DBAPIError, match="append-only"):
             session.execute(text(statement))
             session.commit()
@@ -109,10 +122,13 @@ def test_a_deleted_event_is_detected(trail) -> None:  # type: ignore[no-untyped-
 
 def test_reordered_events_are_detected(trail) -> None:  # type: ignore[no-untyped-def]
     factory, backend = trail
-    attack(factory, backend,
-           "UPDATE audit_seal SET event_id = 1000 WHERE event_id = 3",
-           "UPDATE audit_seal SET event_id = 3 WHERE event_id = 5",
-           "UPDATE audit_seal SET event_id = 5 WHERE event_id = 1000")
+    attack(
+        factory,
+        backend,
+        "UPDATE audit_seal SET event_id = 1000 WHERE event_id = 3",
+        "UPDATE audit_seal SET event_id = 3 WHERE event_id = 5",
+        "UPDATE audit_seal SET event_id = 5 WHERE event_id = 1000",
+    )
     report = check(factory)
     assert not report.ok and report.broken_at == 3
 
@@ -128,9 +144,10 @@ def test_an_inserted_event_below_the_horizon_is_detected(trail) -> None:  # type
     with factory() as session:
         if backend == "sqlite":
             session.execute(text("UPDATE audit_head SET horizon = 1000001"))
-        session.execute(text(f"INSERT INTO audit_event ({columns}) VALUES ({values})"),
-                        {**forged, "xid": 0 if backend == "postgresql" else None,
-                         "detail": "{}"})
+        session.execute(
+            text(f"INSERT INTO audit_event ({columns}) VALUES ({values})"),
+            {**forged, "xid": 0 if backend == "postgresql" else None, "detail": "{}"},
+        )
         session.commit()
     report = check(factory)
     assert not report.ok and "outside the chain" in report.reason
@@ -141,9 +158,14 @@ def test_a_truncated_tail_is_detected_by_a_checkpoint(trail) -> None:  # type: i
     with factory() as session:
         seal = session.execute(text("SELECT seq, hash FROM audit_seal WHERE seq = 10")).one()
     signature = chain.checkpoint_key(SECRET).sign(chain.checkpoint_message(seal.seq, seal.hash))
-    attack(factory, backend, "DELETE FROM audit_seal WHERE seq > 8",
-           "DELETE FROM audit_event WHERE id > 8", "DELETE FROM audit_checkpoint WHERE seq > 8",
-           "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_seal WHERE seq = 8)")
+    attack(
+        factory,
+        backend,
+        "DELETE FROM audit_seal WHERE seq > 8",
+        "DELETE FROM audit_event WHERE id > 8",
+        "DELETE FROM audit_checkpoint WHERE seq > 8",
+        "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_seal WHERE seq = 8)",
+    )
     assert check(factory).ok  # the rewritten log is consistent in itself...
     report = check(factory, external_checkpoint=(10, seal.hash, signature))
     assert not report.ok and "truncated" in report.reason  # ...but not with a kept checkpoint
@@ -151,8 +173,12 @@ def test_a_truncated_tail_is_detected_by_a_checkpoint(trail) -> None:  # type: i
 
 def test_a_truncated_tail_is_detected_by_stored_checkpoints(trail) -> None:  # type: ignore[no-untyped-def]
     factory, backend = trail
-    attack(factory, backend, "DELETE FROM audit_seal WHERE seq > 8",
-           "DELETE FROM audit_event WHERE id > 8",
-           "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_seal WHERE seq = 8)")
+    attack(
+        factory,
+        backend,
+        "DELETE FROM audit_seal WHERE seq > 8",
+        "DELETE FROM audit_event WHERE id > 8",
+        "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_seal WHERE seq = 8)",
+    )
     report = check(factory)
     assert not report.ok and report.broken_at == 10

@@ -27,18 +27,30 @@ def test_canary_never_reaches_the_database_file_a_dump_or_the_logs(
     canary = f"Calle Canario {uuid.uuid4().hex[:10]}"
     phone = "55" + str(uuid.uuid4().int)[:8]
     caplog.set_level(logging.DEBUG)
-    created = clerk.post("/persons", json=person_payload(
-        unique_suffix(), phone=phone,
-        address={"borough": "iztapalapa", "street": canary, "postal_code": "09000"},
-        sensitive={"disability": "permanent", "family_violence": True}))
+    created = clerk.post(
+        "/persons",
+        json=person_payload(
+            unique_suffix(),
+            phone=phone,
+            address={"borough": "iztapalapa", "street": canary, "postal_code": "09000"},
+            sensitive={"disability": "permanent", "family_violence": True},
+        ),
+    )
     assert created.status_code == 201
     assert clerk.get(f"/persons/{created.json()['id']}").json()["address"]["street"] == canary
     if backend == "sqlite":
         database = Path(settings.effective_database_url.removeprefix("sqlite:///"))
         stored = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
     else:
-        dump = subprocess.run(["pg_dump", "--data-only", settings.effective_database_url.replace(
-            "postgresql+psycopg", "postgresql")], capture_output=True, check=True)
+        dump = subprocess.run(
+            [
+                "pg_dump",
+                "--data-only",
+                settings.effective_database_url.replace("postgresql+psycopg", "postgresql"),
+            ],
+            capture_output=True,
+            check=True,
+        )
         stored = dump.stdout
     assert canary.encode() not in stored and phone.encode() not in stored
     assert created.json()["curp"].encode() not in stored  # only its blind index is stored
@@ -49,8 +61,12 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(clerk: httpx.Client,
     first = clerk.post("/persons", json=person_payload(unique_suffix())).json()["id"]
     second = clerk.post("/persons", json=person_payload(unique_suffix())).json()["id"]
     with sessions() as session:
-        rows = {p.id: p for p in session.scalars(select(Person).where(
-            Person.id.in_([uuid.UUID(first), uuid.UUID(second)])))}
+        rows = {
+            p.id: p
+            for p in session.scalars(
+                select(Person).where(Person.id.in_([uuid.UUID(first), uuid.UUID(second)]))
+            )
+        }
         blob = rows[uuid.UUID(first)].contact_sealed
         keyring.open(blob, table="person", column="contact", row_id=uuid.UUID(first))
         with pytest.raises(DecryptionFailed):
@@ -77,17 +93,24 @@ def test_rotation_reseals_every_row_and_loses_none(backend: str, tmp_path: Path)
     factory = make_sessionmaker(engine)
     try:
         with factory() as session:
-            keyring = load_keyring(session, kek=settings.kek_bytes,
-                                   blind_index_key=settings.blind_index_bytes)
+            keyring = load_keyring(
+                session, kek=settings.kek_bytes, blind_index_key=settings.blind_index_bytes
+            )
             offices = demo.ensure_offices(session)
             session.commit()
         written = demo.seed_population(engine, keyring=keyring, persons=3000, seed=5, offices=offices)
 
         def snapshot() -> dict[uuid.UUID, tuple[object, object]]:
             with factory() as session:
-                return {p.id: (keyring.open_json(p.contact_sealed, table="person", column="contact", row_id=p.id),
-                               keyring.open_json(p.sensitive_sealed, table="person", column="sensitive", row_id=p.id))
-                        for p in session.scalars(select(Person))}
+                return {
+                    p.id: (
+                        keyring.open_json(p.contact_sealed, table="person", column="contact", row_id=p.id),
+                        keyring.open_json(
+                            p.sensitive_sealed, table="person", column="sensitive", row_id=p.id
+                        ),
+                    )
+                    for p in session.scalars(select(Person))
+                }
 
         before = snapshot()
         report = rotate(factory, kek=settings.kek_bytes, keyring=keyring, batch=400)
