@@ -1,25 +1,49 @@
-"""`redangel-card`: the card agent at an office desk or a kiosk (Spanish by default)."""
+"""`redangel-card`: the card agent at an office desk or a kiosk, in Spanish unless told otherwise.
+
+Why a CLI: office desks and kiosks run the agent as a small process beside the reader; the same
+commands list readers, issue and unblock cards, serve kiosk taps and start a virtual card.
+"""
 
 from __future__ import annotations
 
 import getpass
-import os
-import time
+from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
-from card_reader import pcsc
-from card_reader.errors import CardError
-from card_reader.issue import issue_card
-from card_reader.kiosk import TrustStore, enter_pin, tap
+from card_reader.errors import CardError, NoCard
+from card_reader.issue import check_pin, issue_card, unblock_pin
+from card_reader.kiosk import TrustStore, hold_session, tap
 from card_reader.service_client import HttpCardService
 
 app = typer.Typer(help="Agente de tarjetas Red Ángel / Red Ángel card agent.", add_completion=False,
                   no_args_is_help=True)
-Lang = Annotated[str, typer.Option(envvar="REDANGEL_LANG", help="es | en")]
-Reader = Annotated[str, typer.Option(envvar="REDANGEL_READER", help="part of the reader's name")]
+Lang = Annotated[str, typer.Option("--lang", envvar="REDANGEL_LANG", help="es | en")]
+ReaderName = Annotated[str, typer.Option("--reader", envvar="REDANGEL_READER",
+                                         help="part of the reader's name")]
+Service = Annotated[str, typer.Option("--service", envvar="REDANGEL_SERVICE", help="service URL")]
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "pin": ("El ciudadano escribe su NIP (4 a 6 dígitos): ", "The citizen types a PIN (4-6 digits): "),
+    "again": ("Repita el NIP: ", "Type the PIN again: "),
+    "puk": ("PUK (8 dígitos): ", "PUK (8 digits): "),
+    "wait": ("Acerque la tarjeta al lector…", "Place the card on the reader…"),
+    "issued": ("Tarjeta activada: {serial}. PUK para la hoja de entrega: {puk}",
+               "Card activated: {serial}. PUK for the issuance slip: {puk}"),
+    "unblocked": ("NIP desbloqueado.", "PIN unblocked."),
+    "opened": ("Sesión abierta (tarjeta {serial}).", "Session opened (card {serial})."),
+    "offline": ("Tarjeta válida (sin conexión: no se abrió sesión).",
+                "Card valid (offline: no session opened)."),
+    "ended": ("Sesión terminada.", "Session ended."),
+}
+
+
+def say(key: str, lang: str, **params: object) -> str:
+    """A CLI text in Spanish (default) or English."""
+    es, en = TEXTS[key]
+    return (en if lang == "en" else es).format(**params)
 
 
 def _fail(error: CardError, lang: str) -> typer.Exit:
@@ -27,9 +51,16 @@ def _fail(error: CardError, lang: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _client(service: str, token: str) -> HttpCardService:
+    return HttpCardService(httpx.Client(base_url=service, timeout=15,
+                                        headers={"Authorization": f"Bearer {token}"}))
+
+
 @app.command()
 def readers(lang: Lang = "es") -> None:
     """List the card readers pcscd knows."""
+    from card_reader import pcsc
+
     try:
         for name in pcsc.list_readers():
             typer.echo(name)
@@ -37,74 +68,93 @@ def readers(lang: Lang = "es") -> None:
         raise _fail(error, lang) from error
 
 
-@app.command("virtual-card")
-def virtual_card(port: int = 35963) -> None:
-    """Put a virtual card on vpcd's reader (for the demo and tests)."""
-    from card_reader.virtual_card import VirtualCard
+@app.command()
+def issue(
+    person_id: Annotated[str, typer.Option("--person-id", help="the person's id (UUID)")],
+    token: Annotated[str, typer.Option("--token", envvar="REDANGEL_TOKEN", help="clerk token")],
+    service: Service = "http://127.0.0.1:8000",
+    reader: ReaderName = "Virtual PCD 00 00",
+    lang: Lang = "es",
+) -> None:
+    """Personalize the card on the reader for a person (the citizen types the PIN twice)."""
+    from card_reader import pcsc
 
-    card = VirtualCard(port=port)
-    card.insert()
-    typer.echo(f"tarjeta virtual en el lector (vpcd {port}); Ctrl-C para retirarla")
     try:
-        while True:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        card.remove()
+        pin = getpass.getpass(say("pin", lang))
+        check_pin(pin, getpass.getpass(say("again", lang)))
+        typer.echo(say("wait", lang))
+        with pcsc.wait_for_card(reader, 120, exclusive=True) as connection:
+            issued = issue_card(connection, _client(service, token), person_id=person_id, pin=pin)
+    except CardError as error:
+        raise _fail(error, lang) from error
+    typer.echo(say("issued", lang, serial=issued.serial, puk=issued.puk or "—"))
 
 
 @app.command()
-def issue(
-    person_id: str,
-    service: Annotated[str, typer.Option(envvar="REDANGEL_SERVICE")] = "http://127.0.0.1:8000",
-    token: Annotated[str, typer.Option(envvar="REDANGEL_TOKEN", help="clerk session token")] = "",
-    reader: Reader = "Virtual PCD 00 00",
+def unblock(
+    reader: ReaderName = "Virtual PCD 00 00",
     lang: Lang = "es",
 ) -> None:
-    """Personalize the card on the reader for a person (the citizen types a PIN twice)."""
-    pin = os.environ.get("REDANGEL_CARD_PIN") or getpass.getpass("NIP / PIN: ")
-    if not os.environ.get("REDANGEL_CARD_PIN") and getpass.getpass("Repita / Repeat: ") != pin:
-        raise typer.Exit(2)
-    client = HttpCardService(httpx.Client(base_url=service, timeout=30,
-                                          headers={"Authorization": f"Bearer {token}"}))
+    """Unblock a card's PIN with its PUK (the citizen types a new PIN twice)."""
+    from card_reader import pcsc
+
     try:
-        connection = pcsc.wait_for_card(reader, 60)
-        issued = issue_card(connection, client, person_id=person_id, pin=pin)
+        puk = getpass.getpass(say("puk", lang))
+        pin = getpass.getpass(say("pin", lang))
+        check_pin(pin, getpass.getpass(say("again", lang)))
+        with pcsc.wait_for_card(reader, 120, exclusive=True) as connection:
+            unblock_pin(connection, puk=puk, new_pin=pin)
     except CardError as error:
         raise _fail(error, lang) from error
-    typer.echo(f"{'Tarjeta activada' if lang == 'es' else 'Card activated'}: {issued.serial}")
-    if issued.puk:
-        typer.echo(f"PUK: {issued.puk}")
+    typer.echo(say("unblocked", lang))
 
 
 @app.command()
 def kiosk(
-    service: Annotated[str, typer.Option(envvar="REDANGEL_SERVICE")] = "http://127.0.0.1:8000",
-    device_token: Annotated[str, typer.Option(envvar="REDANGEL_DEVICE_TOKEN")] = "",
-    reader: Reader = "Virtual PCD 00 00",
+    device_token: Annotated[str, typer.Option("--device-token", envvar="REDANGEL_DEVICE_TOKEN")],
+    service: Service = "http://127.0.0.1:8000",
+    reader: ReaderName = "Virtual PCD 00 00",
     lang: Lang = "es",
-    once: bool = False,
+    once: Annotated[bool, typer.Option("--once", help="serve one tap, then exit")] = False,
 ) -> None:
     """Wait for taps; open a session for each verified card; end it when the card leaves."""
-    client = HttpCardService(httpx.Client(base_url=service, timeout=10,
-                                          headers={"Authorization": f"Bearer {device_token}"}))
+    from card_reader import pcsc
+
+    client = _client(service, device_token)
     trust = TrustStore()
+    slot = pcsc.PcscReader(reader)
     while True:
         try:
             trust.refresh(client)
-            connection = pcsc.wait_for_card(reader, 3600)
-            session = tap(connection, client, trust)
-            typer.echo(("Sesión abierta" if lang == "es" else "Session opened") + f": {session.person_id}")
-            pin = os.environ.get("REDANGEL_CARD_PIN")
-            if pin:
-                enter_pin(connection, client, pin)
-            pcsc.wait_for_removal(reader, 3600)
-            client.end_session()
-            typer.echo("Sesión terminada" if lang == "es" else "Session ended")
+            with slot.wait_for_card(3600) as connection:
+                result = tap(connection, client, trust)
+            if result.session is None:
+                typer.echo(say("offline", lang))
+                slot.wait_for_removal(3600)
+            else:
+                typer.echo(say("opened", lang, serial=result.payload.serial_text))
+                hold_session(slot, client, result.session)
+                typer.echo(say("ended", lang))
+        except NoCard:
+            continue
         except CardError as error:
             typer.echo(error.message(lang), err=True)
-            pcsc.wait_for_removal(reader, 60)
+            slot.wait_for_removal(60)
         if once:
             return
+
+
+@app.command("virtual-card")
+def virtual_card(
+    port: Annotated[int, typer.Option("--port", help="vpcd port (35963 or 35964)")] = 35963,
+    state: Annotated[Path | None, typer.Option("--state", help="JSON file for the card's memory")] = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    lang: Lang = "es",
+) -> None:
+    """Put a virtual card on a vpcd reader (for the demo and tests) until Ctrl-C."""
+    from card_reader.virtual_card import serve
+
+    serve(host=host, port=port, state=state, lang=lang)
 
 
 def main() -> None:

@@ -171,6 +171,10 @@ MESSAGES.update({
         "La tarjeta fue alterada o no es auténtica; no puede usarse.",
         "The card was altered or is not genuine; it cannot be used.",
     ),
+    "card_malformed": (
+        "Los datos de la tarjeta no se pueden leer; acuda a un módulo.",
+        "The card's data cannot be read; please visit an office.",
+    ),
     "card_unknown_issuer": (
         "La tarjeta fue firmada con una llave desconocida; acuda a un módulo.",
         "The card was signed with an unknown key; please visit an office.",
