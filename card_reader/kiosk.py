@@ -27,7 +27,7 @@ from card_reader.errors import (
     ServiceUnavailable,
     from_format,
 )
-from card_reader.service_client import KioskService, KioskSession
+from card_reader.service_client import HttpCardService, KioskService, KioskSession
 from redangel.card import format as card_format
 
 
@@ -153,3 +153,11 @@ def pin_tries(connection: SmartCardConnection) -> int:
 def pin_proof(connection: SmartCardConnection, challenge: bytes) -> bytes:
     """After `enter_pin`: the chip's signature proving its PIN was verified (PinRequired before)."""
     return Card(connection).run(apdu.internal_authenticate(challenge, pin_proof=True))
+
+
+def unlock_personal_views(connection: SmartCardConnection, service: HttpCardService, pin: str) -> None:
+    """The citizen types the PIN; the chip verifies it and signs a fresh challenge as proof."""
+    enter_pin(connection, pin)
+    challenge = service.new_challenge()
+    service.prove_pin(challenge_id=challenge.challenge_id,
+                      signature=pin_proof(connection, challenge.challenge))

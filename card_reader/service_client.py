@@ -172,6 +172,11 @@ class HttpCardService:
         return KioskSession(str(body["session_token"]), str(body["person_id"]),
                             datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00")))
 
+    def prove_pin(self, *, challenge_id: str, signature: bytes) -> None:
+        """POST /kiosk/sessions/current/pin-proof: the chip's proof that the PIN was verified."""
+        self._call("POST", "/kiosk/sessions/current/pin-proof",
+                   json={"challenge_id": challenge_id, "signature": _b64(signature)})
+
     def end_session(self, session_token: str) -> None:
         """DELETE /kiosk/sessions/current, authorized by the session token itself."""
         self._call("DELETE", "/kiosk/sessions/current",

@@ -50,7 +50,7 @@ MATRIX: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/kiosk/challenges"): frozenset({"device"}),
     ("POST", "/api/v1/kiosk/sessions"): frozenset({"device"}),
     ("GET", "/api/v1/kiosk/sessions/current"): frozenset({"device"}),
-    ("POST", "/api/v1/kiosk/sessions/current/pin-verified"): frozenset({"device"}),
+    ("POST", "/api/v1/kiosk/sessions/current/pin-proof"): frozenset({"device"}),
     ("DELETE", "/api/v1/kiosk/sessions/device-current"): frozenset({"device"}),
     ("DELETE", "/api/v1/kiosk/sessions/current"): frozenset({"citizen"}),
     ("POST", "/api/v1/applications"): STAFF_DESK,

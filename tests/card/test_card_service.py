@@ -86,7 +86,15 @@ class TestIssueAndTap:
             assert locked.status_code == 403 and locked.json()["code"] == "pin_required"
             current = kiosk.get("/kiosk/sessions/current").json()
             assert current == {**current, "person_id": person, "pin_verified": False}
-            assert kiosk.post("/kiosk/sessions/current/pin-verified").status_code == 204
+            issued = kiosk.post("/kiosk/challenges").json()
+            forged = kiosk.post("/kiosk/sessions/current/pin-proof", json={
+                "challenge_id": issued["challenge_id"], "signature": card.answer(issued["challenge"])})
+            assert forged.status_code == 403  # a challenge answer is not a PIN proof
+            issued = kiosk.post("/kiosk/challenges").json()
+            proof = card.key.sign(signing.PIN_PROOF_DOMAIN + base64.b64decode(issued["challenge"]))
+            assert kiosk.post("/kiosk/sessions/current/pin-proof", json={
+                "challenge_id": issued["challenge_id"],
+                "signature": base64.b64encode(proof).decode()}).status_code == 204
             assert citizen.get(f"/persons/{person}").status_code == 200
             other = clerk.post("/persons", json=person_payload(unique_suffix())).json()["id"]
             assert citizen.get(f"/persons/{other}").status_code == 404

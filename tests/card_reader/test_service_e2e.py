@@ -8,7 +8,7 @@ import pytest
 
 from card_reader.errors import CardRemoved, CardRevoked
 from card_reader.issue import Journal, issue_card
-from card_reader.kiosk import TrustStore, tap
+from card_reader.kiosk import TrustStore, tap, unlock_personal_views
 from card_reader.service_client import HttpCardService
 from tests.builders import person_payload
 from tests.card_reader.fixtures import CardSlot
@@ -46,7 +46,10 @@ def test_issue_tap_end_and_revoke_against_the_service(
     assert result.session is not None and result.session.person_id == person
     citizen = httpx.Client(base_url=live.url + "/api/v1",
                            headers={"Authorization": f"Bearer {result.session.session_token}"})
-    assert citizen.get(f"/persons/{person}").status_code != 401  # signed in (personal views need the PIN)
+    locked = citizen.get(f"/persons/{person}")
+    assert locked.status_code == 403 and locked.json()["code"] == "pin_required"
+    unlock_personal_views(card_slot.connect(), kiosk, "2468")
+    assert citizen.get(f"/persons/{person}").status_code == 200
     kiosk.end_session(result.session.session_token)
     assert citizen.get(f"/persons/{person}").status_code == 401
     citizen.close()

@@ -34,6 +34,7 @@ from redangel.card.schemas import (
     KioskCurrent,
     KioskSessionOpen,
     KioskSessionOut,
+    PinProof,
 )
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
@@ -159,15 +160,12 @@ def current_session(session: DbSession, principal: KioskDevicePrincipal,
                         opened_at=kiosk.opened_at)
 
 
-@router.post("/kiosk/sessions/current/pin-verified", status_code=204, responses=ERRORS)
-def pin_verified(session: DbSession, principal: KioskDevicePrincipal,
-                 settings: AppSettings) -> Response:
-    """The kiosk agent reports that the card accepted the citizen's PIN (VERIFY answered 9000)."""
-    kiosk = auth.device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
-    if kiosk is None:
-        raise NotFound()
-    kiosk.pin_verified = True
-    session.flush()
+@router.post("/kiosk/sessions/current/pin-proof", status_code=204, responses=ERRORS)
+def pin_proof(data: PinProof, session: DbSession, principal: KioskDevicePrincipal,
+              settings: AppSettings) -> Response:
+    """The card proves, with its own key, that the citizen's PIN was verified on the chip."""
+    service.accept_pin_proof(session, principal=principal, settings=settings,
+                             challenge_id=data.challenge_id, signature=data.signature)
     return Response(status_code=204)
 
 

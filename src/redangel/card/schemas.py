@@ -98,3 +98,10 @@ class KioskCurrent(BaseModel):
     person_id: uuid.UUID
     pin_verified: bool
     opened_at: datetime
+
+
+class PinProof(Strict):
+    """The card's signature over a fresh challenge, given only after its PIN was verified."""
+
+    challenge_id: uuid.UUID
+    signature: Base64

@@ -16,6 +16,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -233,3 +234,27 @@ def open_session(session: Session, *, device: KioskDevice, principal: Principal,
     audit.record(session, principal=principal, action="kiosk.session_open",
                  person_id=card.person_id, purpose="self_service", detail={"serial": card.serial})
     return token, kiosk.person_id
+
+
+def accept_pin_proof(session: Session, *, principal: Principal, settings: Any,
+                     challenge_id: uuid.UUID, signature: str) -> None:
+    """Unlock personal views for the kiosk's open session when the chip proves the PIN."""
+    from redangel.auth import service as auth_service
+
+    device_id = uuid.UUID(principal.id)
+    kiosk = auth_service.device_session(session, device_id=device_id, settings=settings)
+    if kiosk is None or kiosk.card_serial is None:
+        raise NotFound()
+    card = repository.card_by_serial(session, kiosk.card_serial)
+    challenge = repository.challenge(session, challenge_id, device_id)
+    now = utcnow()
+    if challenge is None or now - challenge.created_at > timedelta(seconds=CHALLENGE_SECONDS):
+        raise _refuse(session, principal, "challenge_invalid", kiosk.person_id)
+    challenge.used_at = now
+    proof = _b64(signature, "signature")
+    if card is None or not signing.verify_pin_proof(card.card_public_key, challenge.challenge, proof):
+        raise _refuse(session, principal, "card_cloned", kiosk.person_id)
+    kiosk.pin_verified = True
+    session.flush()
+    audit.record(session, principal=principal, action="kiosk.pin_verified",
+                 person_id=kiosk.person_id, purpose="self_service")
