@@ -163,8 +163,7 @@ def demo_run(
     else:
         typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin "
                    f"(password: {__import__('redangel.demo.seed').demo.seed.DEMO_PASSWORD})")
-    typer.echo(f"API docs: http://{host}:{port}/docs   office: http://{host}:{port}/office   "
-               f"kiosk: http://{host}:{port}/kiosk")
+    typer.echo(f"API docs: http://{host}:{port}/docs")
     serve(host=host, port=port, workers=1)
 
 
