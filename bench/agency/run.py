@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.support import serve, wrk_figures  # noqa: E402
 from redangel.config import Settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 
@@ -165,23 +166,6 @@ def copy_changes(url: str, agency: str, count: int) -> None:
         conn.commit()
 
 
-def serve(url: str, workers: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, REDANGEL_DATABASE_URL=url,
-               REDANGEL_RATE_LIMIT_SEARCH_PER_MINUTE="10000000",
-               REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000", REDANGEL_PROJECT_DIR=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "redangel.main:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(PORT), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=env, cwd=str(ROOT))
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
-
-
 def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict[str, float]:
     workdir = Path(tempfile.mkdtemp(prefix="redangel-wrk-"))
     (workdir / "requests.txt").write_text("\n".join(f"/api/v1{p}" for p in paths) + "\n")
@@ -193,20 +177,7 @@ def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict[st
         capture_output=True, text=True, check=True,
         env=dict(os.environ, BENCH_REQUESTS=str(workdir / "requests.txt")),
     ).stdout
-    figures: dict[str, float] = {"errors": 0}
-    for line in out.splitlines():
-        parts = line.split()
-        if parts[:1] in (["50%"], ["90%"], ["99%"]):
-            text = parts[1]
-            for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-                if text.endswith(suffix):
-                    figures["p" + parts[0].rstrip("%")] = float(text[: -len(suffix)]) * factor
-                    break
-        elif line.startswith("Requests/sec:"):
-            figures["rps"] = float(parts[1])
-        elif "Non-2xx" in line:
-            figures["errors"] = float(parts[-1])
-    return figures
+    return wrk_figures(out)
 
 
 def agency_token(base: str, url: str, agency: str) -> str:
@@ -288,7 +259,7 @@ def main() -> None:
         agency, url = args.reuse, PG_ADMIN.rsplit("/", 1)[0] + f"/{DB_NAME}"
     else:
         agency, url = load(fresh_database(), args.persons, args.changes)
-    server = serve(url, args.workers)
+    server = serve(url, port=PORT, workers=args.workers)
     try:
         measure(url, agency, args)
     finally:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.support import serve, wrk_figures  # noqa: E402
 from redangel.config import Settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.demo.generate import PopulationGenerator  # noqa: E402
@@ -131,14 +132,6 @@ end
 """
 
 
-def _milliseconds(text: str) -> float:
-    """wrk's latency text (e.g. 12.3ms, 1.2s, 850us) in milliseconds."""
-    for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * factor
-    return float(text)
-
-
 def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
     """Drive the server with wrk (C, so the load generator takes little of the 2 cores)."""
     import json as _json
@@ -156,34 +149,7 @@ def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrenc
         capture_output=True, text=True, check=True,
         env=dict(os.environ, BENCH_REQUESTS=str(workdir / "requests.txt")),
     ).stdout
-    figures: dict[str, float] = {"errors": 0}
-    for line in out.splitlines():
-        parts = line.split()
-        if parts[:1] in (["50%"], ["90%"], ["99%"]):
-            value = _milliseconds(parts[1])
-            figures["p" + parts[0].rstrip("%")] = value
-        elif line.startswith("Requests/sec:"):
-            figures["rps"] = float(parts[1])
-        elif "Non-2xx" in line:
-            figures["errors"] = float(parts[-1])
-    return figures
-
-
-def serve(url: str, workdir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_DATA_DIR=str(workdir),
-               REDANGEL_RATE_LIMIT_SEARCH_PER_MINUTE="10000000",
-               REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000", REDANGEL_PROJECT_DIR=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "redangel.main:create_app", "--factory", "--host",
-         "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], env=env, cwd=str(ROOT))
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+    return wrk_figures(out)
 
 
 def run_backend(backend: str, persons: int, requests: int, workers: int, seconds: int,
@@ -204,7 +170,7 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
         rate, detail = load(settings, persons)
         print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
     port = 8765
-    server = serve(url, workdir, port, workers)
+    server = serve(url, port=port, workers=workers, data_dir=workdir)
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         token = httpx.post(f"{base}/auth/login", json={"username": "supervisor",
