@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from redangel.auth import service
-from redangel.auth.dependencies import SESSION_COOKIE, AppSettings, CurrentPrincipal, rate_limit
+from redangel.auth.dependencies import (
+    SESSION_COOKIE,
+    AppSettings,
+    CurrentPrincipal,
+    limit_subject,
+    rate_limit,
+)
 from redangel.auth.schemas import LoginRequest, LoginResponse, Me, TokenResponse
 from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
@@ -18,9 +24,11 @@ LOGIN_LIMIT = Depends(rate_limit("login", "rate_limit_login_per_minute"))
 
 
 @router.post("/login", response_model=LoginResponse, responses=ERRORS, dependencies=[LOGIN_LIMIT])
-def login(data: LoginRequest, response: Response, session: DbSession,
+def login(data: LoginRequest, request: Request, response: Response, session: DbSession,
           settings: AppSettings) -> LoginResponse:
     """Sign a staff member in: sets an HttpOnly session cookie and returns the CSRF token."""
+    limit_subject(request, "login", f"user:{data.username.casefold()}",
+                  settings.rate_limit_login_per_minute)
     result = service.login(session, settings=settings, username=data.username, password=data.password)
     response.set_cookie(
         SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
@@ -50,12 +58,13 @@ def me(principal: CurrentPrincipal) -> Me:
 
 @router.post("/token", response_model=TokenResponse, responses=ERRORS, dependencies=[LOGIN_LIMIT])
 def token(
-    session: DbSession, settings: AppSettings,
+    request: Request, session: DbSession, settings: AppSettings,
     grant_type: Annotated[str, Form(max_length=40)],
     client_id: Annotated[str, Form(min_length=1, max_length=64)],
     client_secret: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> TokenResponse:
     """OAuth2 client credentials: an agency system exchanges its id and secret for a JWT."""
+    limit_subject(request, "login", f"client:{client_id}", settings.rate_limit_login_per_minute)
     if grant_type != "client_credentials":
         raise InvalidInput(fields=[FieldError("grant_type", "field_choice",
                                               {"choices": "client_credentials"})])

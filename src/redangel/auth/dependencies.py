@@ -61,6 +61,8 @@ def current_principal(request: Request, session: DbSession, settings: AppSetting
     request.state.principal = principal
     limiter = request.app.state.rate_limiter
     limiter.hit("request", principal.key, settings.rate_limit_requests_per_minute)
+    for bucket, per_minute in getattr(request.state, "rate_limits", ()):
+        limiter.hit(bucket, principal.key, per_minute)
     return principal
 
 
@@ -95,5 +97,14 @@ def rate_limit(bucket: str, setting: str) -> Callable[[Request], Awaitable[None]
         per_minute = int(getattr(settings, setting))
         address = request.client.host if request.client else "unknown"
         request.app.state.rate_limiter.hit(bucket, f"ip:{address}", per_minute)
+        # Route dependencies run before the principal is known: `current_principal` counts the
+        # same bucket against the principal too, so changing address does not reset a limit.
+        pending: list[tuple[str, int]] = getattr(request.state, "rate_limits", [])
+        request.state.rate_limits = [*pending, (bucket, per_minute)]
 
     return limit
+
+
+def limit_subject(request: Request, bucket: str, subject: str, per_minute: int) -> None:
+    """Count a bucket against a named subject (a username or client id being tried)."""
+    request.app.state.rate_limiter.hit(bucket, subject, per_minute)

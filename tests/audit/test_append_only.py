@@ -1,0 +1,96 @@
+"""The audit rows cannot be changed by the application. On PostgreSQL the application runs as a
+role that has every data right (SELECT/INSERT/UPDATE/DELETE/TRUNCATE on all tables) but does
+not own the schema: UPDATE, DELETE and TRUNCATE of audit rows still fail, and so does dropping
+or disabling the triggers that forbid them. On SQLite the triggers refuse UPDATE and DELETE."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from redangel.audit import service as audit
+from redangel.auth.principal import Principal
+from redangel.db import make_engine, make_sessionmaker
+from tests.conftest import ADMIN_URL, drop_postgres_database, make_settings, migrate, postgres_database
+
+TABLES = ("audit_event", "audit_seal")
+
+
+@pytest.fixture
+def app_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated database with a few events, and the URL the application would connect with."""
+    name = role = None
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'append.db'}"
+        app = url
+    else:
+        name = f"redangel_append_{os.getpid()}"
+        role = f"redangel_app_{os.getpid()}"
+        url = postgres_database(name)
+    settings = make_settings(url, tmp_path)
+    migrate(settings)
+    engine = make_engine(url)
+    factory = make_sessionmaker(engine)
+    config = audit.AuditConfig(secret_key=settings.secret_key, checkpoint_every=2)
+    for _ in range(4):
+        with factory() as session:
+            audit.configure(session, config)
+            audit.record(session, principal=Principal(kind="staff", id="x", role="clerk"),
+                         action="person.read", person_id=uuid.uuid4(), purpose="attention")
+            session.commit()
+    engine.dispose()
+    if role is not None:
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+            conn.execute(f'CREATE ROLE "{role}" LOGIN')
+            conn.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"')
+            conn.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
+        app = url.replace("postgres@", f"{role}@", 1)
+        assert app != url
+    yield app
+    if name:
+        drop_postgres_database(name)
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _refused(url: str, statement: str) -> str:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as raised:
+            conn.execute(text(statement))
+            conn.commit()
+        return str(raised.value)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_the_application_cannot_change_audit_rows(app_url: str, backend: str, table: str) -> None:
+    statements = [f"UPDATE {table} SET {'purpose' if table == 'audit_event' else 'hash'} = 'x'",
+                  f"DELETE FROM {table}"]
+    if backend == "postgresql":
+        statements.append(f"TRUNCATE {table}")
+    for statement in statements:
+        assert "append-only" in _refused(app_url, statement), statement
+    engine = make_engine(app_url)
+    with engine.connect() as conn:  # ...while appending and reading still work for it
+        assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == 4
+    engine.dispose()
+
+
+def test_the_application_role_cannot_remove_the_guard(app_url: str, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite has no roles: whoever can write the file can drop the triggers")
+    for statement in ("DROP TRIGGER audit_event_append_only ON audit_event",
+                      "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
+                      "DROP FUNCTION audit_event_append_only() CASCADE"):
+        assert "must be owner" in _refused(app_url, statement), statement
+    assert "append-only" in _refused(app_url, "DELETE FROM audit_event")

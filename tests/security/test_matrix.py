@@ -1,0 +1,241 @@
+"""The authorization matrix over HTTP: every route × principal × relation, and a meta-test
+that fails when a route of the app has no row in tests/security/matrix.py."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from tests.builders import person_payload
+from tests.conftest import LiveServer, login, unique_suffix
+from tests.security.matrix import BIRTH, EXEMPT_PREFIXES, MATRIX, RELATIONS, ROLES, Expect, Row, Side
+
+API = "/api/v1"
+
+
+def _flat_routes(routes: list[Any]) -> list[Any]:
+    """Every route of the app with its full path (FastAPI >= 0.16x keeps included routers lazy)."""
+    from fastapi import routing
+
+    flatten = getattr(routing, "iter_route_contexts", None)
+    if flatten is None:  # older FastAPI: included routes are already flat
+        return [_Plain(r) for r in routes]
+    return list(flatten(routes))
+
+
+@dataclass
+class _Plain:
+    route: Any
+
+    def __getattr__(self, name: str) -> Any:
+        return self.route if name == "original_route" else getattr(self.route, name)
+
+
+def test_every_route_of_the_app_has_a_row(live: LiveServer) -> None:
+    """Walk app.routes: each API route × method needs a row; everything else an exempt prefix."""
+    missing, unexempt, seen = [], [], set()
+    for route in _flat_routes(live.app.routes):  # type: ignore[attr-defined]
+        path = getattr(route, "path", None) or ""
+        if isinstance(route.original_route, APIRoute) and path.startswith(API):
+            for method in sorted(set(route.methods or ()) - {"HEAD", "OPTIONS"}):
+                seen.add((method, path))
+                if (method, path) not in MATRIX:
+                    missing.append(f"{method} {path}")
+        elif not path.startswith(EXEMPT_PREFIXES):
+            unexempt.append(path)
+    assert not missing, (
+        "routes without a row in tests/security/matrix.py (add the request to send and the "
+        f"status each principal must get): {missing}")
+    assert not unexempt, (
+        f"routes outside {API} not covered by EXEMPT_PREFIXES in tests/security/matrix.py: "
+        f"{unexempt}")
+    stale = sorted(f"{m} {p}" for m, p in set(MATRIX) - seen)
+    assert not stale, f"rows in tests/security/matrix.py for routes that do not exist: {stale}"
+
+
+def test_every_row_decides_for_every_principal() -> None:
+    """A row names a status for every principal, so no pair is silently skipped."""
+    for key, row in MATRIX.items():
+        assert set(row.expect) == set(ROLES), (key, set(ROLES) ^ set(row.expect))
+
+
+@dataclass
+class World:
+    """Both sides and the credentials of every principal."""
+
+    a: Side
+    b: Side
+    clients: dict[str, httpx.Client]
+    device_id: Any
+    device_token: str
+    live: LiveServer
+    staff: dict[str, str]
+    password: str
+    agency_creds: tuple[str, str]
+
+
+def _ok(answer: httpx.Response, status: int = 201) -> dict[str, Any]:
+    assert answer.status_code == status, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _side(desk: httpx.Client, borough: str, program: str) -> Side:
+    suffix = unique_suffix()
+    address = {"borough": borough, "colonia": "Centro", "postal_code": "09000", "street": "Calle 1"}
+    person = _ok(desk.post("/persons", json=person_payload(suffix, address=address)))
+    newcomer = _ok(desk.post("/persons", json=person_payload(unique_suffix(), address=address)))
+    house = _ok(desk.post("/households", json={
+        "borough": borough,
+        "members": [{"person_id": person["id"], "relationship": "head", "since": "2020-01-01"}]}))
+    folio = _ok(desk.post("/applications", json={"person_id": person["id"], "program": program}))
+    folio_id = folio["folio"]
+    for to in ("in_review", "approved"):
+        etag = desk.get(f"/applications/{folio_id}").headers["etag"]
+        moved = _ok(desk.post(f"/applications/{folio_id}/transitions", json={"to": to},
+                              headers={"If-Match": etag}), 200)
+    card = _ok(desk.post("/cards/issuances", json={
+        "person_id": person["id"], "card_public_key": "B" * 43 + "="}))
+    evaluation = _ok(desk.post("/life-events/birth_of_child/evaluations",
+                               json={"person_id": person["id"], "answers": BIRTH}))
+    return Side(
+        person_id=person["id"], curp=person["curp"], surname=suffix,
+        household_id=house["id"], membership_id=house["members"][0]["membership_id"],
+        folio=folio_id, enrollment_id=moved["enrollment_id"], issuance_id=card["issuance_id"],
+        serial=card["serial"], evaluation_id=evaluation["evaluation_id"],
+        newcomer_id=newcomer["id"], program=program,
+    )
+
+
+def _agency_token(live: LiveServer, client_id: str, secret: str) -> str:
+    answer = httpx.post(f"{live.url}{API}/auth/token", data={
+        "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
+    return str(_ok(answer, 200)["access_token"])
+
+
+@pytest.fixture(scope="module")
+def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    from redangel.auth import service as auth
+    from redangel.auth.models import AgencyClient
+    from redangel.program.models import Program
+
+    tag = f"{random.randrange(16**6):06x}"
+    with sessions() as session:
+        codes = {c.client_id: c.agency_code for c in session.query(AgencyClient).filter(
+            AgencyClient.client_id.in_([world.agency_client_id, world.other_agency_client_id]))}
+        for name, client_id in (("pa", world.agency_client_id), ("pb", world.other_agency_client_id)):
+            session.add(Program(code=f"{name}{tag}", agency_code=codes[client_id],
+                                name_es=f"Programa {name}", name_en=f"Program {name}",
+                                expected_days=30, documents=[]))
+        device, device_token = auth.create_kiosk_device(session, name=f"matrix-{tag}",
+                                                        office_id=world.office_id)
+        session.commit()
+        device_id = device.id
+    clerk = login(live, world.clerk, world.password)
+    other = login(live, world.other_clerk, world.password)
+    a = _side(clerk, "iztapalapa", f"pa{tag}")
+    b = _side(other, "coyoacan", f"pb{tag}")
+    other.close()
+    clients = {"clerk": clerk}
+    for role in ("supervisor", "analyst", "admin"):
+        clients[role] = login(live, getattr(world, role), world.password)
+    base = live.url + API
+    clients["anonymous"] = httpx.Client(base_url=base, timeout=30)
+    token = _agency_token(live, world.agency_client_id, world.agency_secret)
+    clients["agency"] = httpx.Client(base_url=base, timeout=30,
+                                     headers={"Authorization": f"Bearer {token}"})
+    clients["device"] = httpx.Client(base_url=base, timeout=30,
+                                     headers={"Authorization": f"Bearer {device_token}"})
+    staff = {role: getattr(world, role) for role in ("clerk", "supervisor", "analyst", "admin")}
+    yield World(a, b, clients, device_id, device_token, live, staff, world.password,
+                (world.agency_client_id, world.agency_secret))
+    for client in clients.values():
+        client.close()
+
+
+def _citizen(w: World, sessions: Any) -> httpx.Client:
+    """A fresh card session of side A's person at the matrix kiosk, PIN verified."""
+    from redangel.auth.models import KioskDevice
+    from redangel.auth.service import open_kiosk_session
+
+    with sessions() as session:
+        device = session.get(KioskDevice, w.device_id)
+        token, kiosk = open_kiosk_session(session, device=device, person_id=_uuid(w.a.person_id),
+                                          card_serial=None)
+        kiosk.pin_verified = True
+        session.commit()
+    return httpx.Client(base_url=w.live.url + API, timeout=30,
+                        headers={"Authorization": f"Bearer {token}"})
+
+
+def _uuid(text: str) -> Any:
+    import uuid
+
+    return uuid.UUID(text)
+
+
+def _client(w: World, role: str, row: Row, sessions: Any) -> tuple[httpx.Client, bool]:
+    """The client of a role; a fresh one (to be closed) when the call ends its session."""
+    if role == "citizen":
+        return _citizen(w, sessions), True
+    if row.ends_session and role in w.staff:
+        return login(w.live, w.staff[role], w.password), True
+    if row.ends_session and role == "agency":
+        token = _agency_token(w.live, *w.agency_creds)
+        return httpx.Client(base_url=w.live.url + API, timeout=30,
+                            headers={"Authorization": f"Bearer {token}"}), True
+    return w.clients[role], False
+
+
+def _call(client: httpx.Client, method: str, path: str, row: Row, side: Side) -> httpx.Response:
+    url = path.removeprefix(API).format(**side.params)
+    body = row.body(side) if row.body else None
+    if row.form:
+        return client.request(method, url, data=body, headers=dict(row.headers))
+    return client.request(method, url, json=body, headers=dict(row.headers), params=row.query)
+
+
+def _expected(expect: Expect) -> tuple[frozenset[int], frozenset[int]]:
+    pair = expect if isinstance(expect, tuple) else (expect, expect)
+    return tuple(  # type: ignore[return-value]
+        frozenset({s}) if isinstance(s, int) else s for s in pair)
+
+
+def _no_leak(answer: httpx.Response, side: Side, context: str) -> None:
+    text = answer.text
+    assert side.curp not in text and side.surname not in text, (
+        f"{context}: the other side's CURP or name in the answer: {text[:300]}")
+    if 200 <= answer.status_code < 300:
+        assert side.person_id not in text, f"{context}: the other side's person in {text[:300]}"
+
+
+CASES = [(m, p, role) for (m, p) in sorted(MATRIX) for role in ROLES]
+
+
+@pytest.mark.parametrize(("method", "path", "role"), CASES,
+                         ids=[f"{m} {p} {r}" for m, p, r in CASES])
+def test_route_principal_relation(two_sides: World, sessions, method: str, path: str,  # type: ignore[no-untyped-def]
+                                  role: str) -> None:
+    row = MATRIX[(method, path)]
+    want = _expected(row.expect[role])
+    for side, wanted, relation in zip((two_sides.a, two_sides.b), want, RELATIONS[role],
+                                      strict=True):
+        client, fresh = _client(two_sides, role, row, sessions)
+        try:
+            answer = _call(client, method, path, row, side)
+        finally:
+            if fresh:
+                client.close()
+        context = f"{method} {path} as {role} ({relation})"
+        assert answer.status_code in wanted, (
+            f"{context}: got {answer.status_code}, matrix says {sorted(wanted)}: {answer.text[:400]}")
+        if answer.status_code >= 400:
+            assert answer.headers["content-type"].startswith("application/problem+json"), context
+        if side is two_sides.b:
+            _no_leak(answer, side, context)
