@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -49,10 +50,12 @@ def app_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if role is not None:
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
-            conn.execute(f'CREATE ROLE "{role}" LOGIN')
+            conn.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{role}'")
             conn.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"')
             conn.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"')
-        app = url.replace("postgres@", f"{role}@", 1)
+        parts = urlsplit(url)
+        app = urlunsplit(parts._replace(
+            netloc=f"{role}:{role}@{parts.hostname}:{parts.port or 5432}"))
         assert app != url
     yield app
     if name:
