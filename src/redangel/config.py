@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     rate_limit_card_per_minute: int = 60
 
     page_size_max: int = 100
+    desk_agent_url: str = Field(default="http://127.0.0.1:8791", max_length=200,
+                                description="the office card agent beside the desk's reader")
+    kiosk_agent_url: str = Field(default="http://127.0.0.1:8790", max_length=200,
+                                 description="the kiosk card agent beside the kiosk's reader")
     audit_checkpoint_every: int = 1000
 
     @field_validator("key_encryption_key", "blind_index_key")

@@ -223,39 +223,52 @@ class AppErrorValue(ValueError):
         self.params = params
 
 
+def answer(error: AppError, request: Request) -> Response:
+    """The error's answer on its surface: an HTML page under a page prefix, else problem+json."""
+    render = getattr(request.app.state, "page_error", None)
+    prefixes: tuple[str, ...] = getattr(request.app.state, "page_prefixes", ())
+    if render is not None and request.url.path.startswith(prefixes):
+        page: Response = render(request, error)
+        return page
+    return problem_response(error, request)
+
+
 def install_api_handlers(app: FastAPI) -> None:
-    """Register the problem+json handlers: AppError, validation, HTTP errors, anything else."""
+    """Register the error handlers: AppError, validation, HTTP errors, anything else.
+
+    API paths answer problem+json; page paths (registered by `redangel.web`) an HTML page.
+    """
 
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
         hook = getattr(request.app.state, "on_app_error", None)
         if hook is not None:
             hook(request, exc)
-        return problem_response(exc, request)
+        return answer(exc, request)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(validation_to_app_error(exc), request)
+        return answer(validation_to_app_error(exc), request)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         mapping: dict[int, type[AppError]] = {404: NotFound, 401: Unauthenticated}
         if exc.status_code == 404:
-            return problem_response(NotFound("route_not_found"), request)
+            return answer(NotFound("route_not_found"), request)
         if exc.status_code == 405:
             error = AppError("method_not_allowed")
             error.status = 405
-            return problem_response(error, request)
+            return answer(error, request)
         cls = mapping.get(exc.status_code, AppError)
         error = cls()
         error.status = exc.status_code
-        return problem_response(error, request)
+        return answer(error, request)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         error = AppError("internal")
         error.status = 500
-        return problem_response(error, request)
+        return answer(error, request)
 
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)

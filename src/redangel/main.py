@@ -35,15 +35,17 @@ from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
 from redangel.person.api import router as person_router
 from redangel.program.api import router as program_router
+from redangel.web.setup import mount_pages
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
 _DENIALS = (NotFound, Forbidden, Unauthenticated)
+AUDITED_PREFIXES = ("/api/", "/office/", "/kiosk/")
 
 
 def _audit_denial(request: Request, error: AppError) -> None:
     """Record a denied attempt in its own transaction (the request's was rolled back)."""
-    if not isinstance(error, _DENIALS) or not request.url.path.startswith("/api/"):
+    if not isinstance(error, _DENIALS) or not request.url.path.startswith(AUDITED_PREFIXES):
         return
     principal: Principal | None = getattr(request.state, "principal", None)
     person_id = request.path_params.get("person_id") if request.path_params else None
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)
+    mount_pages(app)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
 
