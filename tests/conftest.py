@@ -77,6 +77,8 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         name = f"redangel_test_{os.getpid()}"
         url = postgres_database(name)
     config = make_settings(url, data_dir, rate_limit_login_per_minute=1000,
+                           desk_agent_url=f"http://127.0.0.1:{_free_port()}",
+                           kiosk_agent_url=f"http://127.0.0.1:{_free_port()}",
                            rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
                            audit_checkpoint_every=50)
     migrate(config)
