@@ -163,7 +163,10 @@ def demo_run(
     else:
         typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin "
                    f"(password: {__import__('redangel.demo.seed').demo.seed.DEMO_PASSWORD})")
-    typer.echo(f"API docs: http://{host}:{port}/docs")
+    base = f"http://{host}:{port}"
+    typer.echo(f"office console: {base}/office   kiosk: {base}/kiosk   "
+               f"public screening: {base}/screening")
+    typer.echo(f"API docs: {base}/docs")
     serve(host=host, port=port, workers=1)
 
 
