@@ -246,3 +246,42 @@ def create_kiosk_device(
     session.add(device)
     session.flush()
     return device, token
+
+
+def device_citizen(session: Session, *, device_id: uuid.UUID, settings: Settings,
+                   activity: bool) -> Principal | None:
+    """The citizen principal of the card session open at a kiosk (None when there is none).
+
+    The kiosk page is authenticated as the device; the citizen's data is shown from the card
+    session the kiosk agent opened there, with the same principal `kiosk_principal` builds.
+    `activity` says whether this request is the citizen's own (a page they asked for: it keeps
+    the session alive) or a background poll (it does not).
+    """
+    kiosk = device_session(session, device_id=device_id, settings=settings)
+    if kiosk is None:
+        return None
+    if activity:
+        kiosk.last_seen_at = utcnow()
+        session.flush()
+    return Principal(
+        kind="kiosk", id=str(kiosk.device_id), role="citizen", person_id=kiosk.person_id,
+        session_id=kiosk.id, pin_verified=kiosk.pin_verified,
+    )
+
+
+def end_device_session(session: Session, *, device_id: uuid.UUID, settings: Settings) -> bool:
+    """End the card session open at a kiosk (the screen idled out); False when none was open."""
+    kiosk = device_session(session, device_id=device_id, settings=settings)
+    if kiosk is None:
+        return False
+    kiosk.ended_at = utcnow()
+    session.flush()
+    return True
+
+
+def office_name(session: Session, office_id: uuid.UUID | None) -> str | None:
+    """The name of an office (a kiosk's own, to tell a citizen where to go), if it exists."""
+    if office_id is None:
+        return None
+    office = repository.office(session, office_id)
+    return office.name if office is not None else None

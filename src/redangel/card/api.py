@@ -19,7 +19,6 @@ from redangel.auth.dependencies import (
     rate_limit,
     require_roles,
 )
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.card import repository, service
 from redangel.card.schemas import (
@@ -40,7 +39,6 @@ from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, utcnow
 from redangel.errors import NotFound
-from redangel.person import repository as persons
 
 router = APIRouter(tags=["cards"])
 CARD_LIMIT = Depends(rate_limit("card", "rate_limit_card_per_minute"))
@@ -96,9 +94,7 @@ def report_card(serial: str, data: CardReport, session: DbSession, principal: Fr
 @router.get("/persons/{person_id}/cards", response_model=list[CardStatus], responses=ERRORS)
 def person_cards(person_id: uuid.UUID, session: DbSession, principal: FrontDesk) -> list[CardStatus]:
     """Every card a person has had, newest first."""
-    if persons.get(session, person_id, person_condition(principal)) is None:
-        raise NotFound()
-    return [_status(c) for c in repository.cards_of(session, person_id)]
+    return [_status(c) for c in service.cards_of(session, principal=principal, person_id=person_id)]
 
 
 @router.get("/cards/issuer-keys", response_model=IssuerKeys, responses=ERRORS)

@@ -159,6 +159,13 @@ def confirm_issuance(session: Session, *, principal: Principal, card_id: uuid.UU
     return card
 
 
+def cards_of(session: Session, *, principal: Principal, person_id: uuid.UUID) -> list[Card]:
+    """Every card a person in the principal's scope has had, newest first (404 outside it)."""
+    if persons.get(session, person_id, person_condition(principal)) is None:
+        raise NotFound()
+    return list(repository.cards_of(session, person_id))
+
+
 def report(session: Session, *, principal: Principal, serial: str, status: str) -> Card:
     """Mark an active card lost, stolen or damaged: it stops working everywhere."""
     card = repository.card_by_serial(session, serial, for_update=True)
@@ -173,20 +180,23 @@ def report(session: Session, *, principal: Principal, serial: str, status: str) 
     return card
 
 
-_LIST_CACHE: dict[str, object] = {}
+_LIST_CACHE: dict[str, tuple[object, bytes]] = {}
 
 
 def revocation_list(session: Session, *, keyring: Keyring) -> bytes:
     """The signed list of revoked serials, rebuilt only when a card's status changed."""
     stamp = repository.revocation_stamp(session)
-    cached = _LIST_CACHE.get("list")
-    if cached is not None and _LIST_CACHE.get("stamp") == stamp:
-        return cached  # type: ignore[return-value]
+    # One cached list per database: two apps in one process (the test suite runs SQLite and
+    # PostgreSQL side by side) must never serve each other's list, signed by the other's key.
+    where = str(session.get_bind().engine.url)
+    cached = _LIST_CACHE.get(where)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     key = ensure_issuer_key(session, keyring=keyring)
     serials = [signing.serial_number(s) for s in repository.revoked_serials(session)]
     blob = signing.sign_revocations(serials, sequence=stamp[0], issued_at=utcnow(), kid=key.kid,
                                     key=_private(keyring, key))
-    _LIST_CACHE.update(list=blob, stamp=stamp)
+    _LIST_CACHE[where] = (stamp, blob)
     return blob
 
 

@@ -20,7 +20,6 @@ from redangel.db import DbSession
 from redangel.errors import FieldError, NotFound
 from redangel.person import repository as persons
 from redangel.person.service import require_pin
-from redangel.program import folio as folios
 from redangel.program import overview as overviews
 from redangel.program import repository, service
 from redangel.program.models import Application, Enrollment
@@ -48,21 +47,10 @@ OverviewReader = Annotated[Principal, Depends(require_roles("clerk", "supervisor
 OverviewPurpose = Literal["attention", "follow_up", "supervision", "self_service"]
 
 
-def _folio(text: str) -> str:
-    canonical = folios.normalise(text[:40])
-    if canonical is None:
-        raise NotFound(fields=[FieldError("folio", "folio_invalid")])
-    return canonical
-
-
 def _application(session: DbSession, folio: str, principal: Principal, *,
                  for_update: bool = False) -> Application:
-    app = repository.application_by_folio(
-        session, _folio(folio), person_condition(principal),
-        program_condition(principal, Application.program_code), for_update=for_update)
-    if app is None:
-        raise NotFound()
-    return app
+    return service.find_application(session, principal=principal, folio=folio,
+                                    for_update=for_update)
 
 
 def _enrollment(session: DbSession, enrollment_id: uuid.UUID, principal: Principal, *,
@@ -213,9 +201,4 @@ def person_overview(person_id: uuid.UUID, session: DbSession, principal: Overvie
 def overdue(session: DbSession, principal: Supervisor,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
     """The office's open applications past their expected date, most late first."""
-    today = date.today()
-    rows = repository.overdue(session, person_condition(principal), today, limit)
-    return [{"folio": a.folio, "program": name, "person": f"{given} {first}",
-             "expected_decision_on": a.expected_decision_on.isoformat(),
-             "days_late": (today - a.expected_decision_on).days, "status": a.status}
-            for a, name, given, first in (tuple(r) for r in rows)]
+    return service.overdue(session, principal=principal, limit=limit)

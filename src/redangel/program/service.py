@@ -25,6 +25,7 @@ from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFo
 from redangel.history import service as history
 from redangel.person import repository as persons
 from redangel.program import changes, repository
+from redangel.program import folio as folios
 from redangel.program.folio import new_folio
 from redangel.program.models import (
     EXIT_REASONS,
@@ -35,6 +36,7 @@ from redangel.program.models import (
     Enrollment,
     Program,
 )
+from redangel.program.policy import program_condition
 from redangel.program.schemas import DeliveryCreate
 
 APPLICATION_MOVES = {
@@ -129,6 +131,33 @@ def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, prog
     _feed(session, program, "application", application.id, person_id, "submitted",
           application_data(application))
     return application
+
+
+def find_application(session: Session, *, principal: Principal, folio: str,
+                     for_update: bool = False) -> Application:
+    """An application by its folio as someone typed it; a mistyped folio is caught by its check
+    symbol, and one outside the principal's scope is not found."""
+    canonical = folios.normalise(folio[:40])
+    if canonical is None:
+        raise NotFound(fields=[FieldError("folio", "folio_invalid")])
+    app = repository.application_by_folio(
+        session, canonical, person_condition(principal),
+        program_condition(principal, Application.program_code), for_update=for_update)
+    if app is None:
+        raise NotFound()
+    return app
+
+
+def overdue(session: Session, *, principal: Principal, limit: int) -> list[dict[str, Any]]:
+    """The open applications of persons in the principal's scope past their expected decision
+    date, most late first."""
+    today = date.today()
+    rows = repository.overdue(session, person_condition(principal), today, limit)
+    return [{"folio": a.folio, "program": name, "person": f"{given} {first}",
+             "person_id": str(a.person_id),
+             "expected_decision_on": a.expected_decision_on.isoformat(),
+             "days_late": (today - a.expected_decision_on).days, "status": a.status}
+            for a, name, given, first in (tuple(r) for r in rows)]
 
 
 def _may_decide(principal: Principal, program: Program) -> None:

@@ -100,3 +100,24 @@ def kiosk_device(request: Request, session: DbSession) -> Principal:
 
 
 KioskDevice = Annotated[Principal, Depends(kiosk_device)]
+
+
+# ---------- kiosk: the citizen at the device (this section belongs to the kiosk pages) ----------
+
+def _kiosk_citizen(request: Request, session: DbSession, device: KioskDevice) -> Principal:
+    """The card holder at this kiosk, for a page the citizen asked for (keeps the session alive).
+
+    No card session open (the card left, or the kiosk idled out): back to the idle screen.
+    """
+    import uuid
+
+    settings = request.app.state.settings
+    citizen = service.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                                     activity=True)
+    if citizen is None:
+        raise Redirect("/kiosk")
+    request.state.principal = citizen
+    return citizen
+
+
+KioskCitizen = Annotated[Principal, Depends(_kiosk_citizen)]

@@ -1,7 +1,219 @@
-"""The citizen's kiosk at /kiosk: idle screen, card session, PIN, the citizen's own views."""
+"""The citizen's kiosk at /kiosk: idle screen, card session, PIN, the citizen's own views.
+
+The page is authenticated as the kiosk device (`web.auth.KioskDevice`); what it shows of a
+citizen comes from the card session the kiosk agent opened at this device
+(`web.auth.KioskCitizen`). Pages the citizen asks for keep that session alive; the
+background poll (`/kiosk/state`) does not. The PIN never reaches these pages: the screen's
+keypad talks to the agent on loopback, which proves the PIN to the service.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from redangel.auth import service as auth
+from redangel.auth.dependencies import AppSettings
+from redangel.auth.principal import Principal
+from redangel.crypto.dependencies import KeyringDep
+from redangel.db import DbSession
+from redangel.errors import Forbidden, Unauthenticated
+from redangel.person import service as persons
+from redangel.program import overview as program_overview
+from redangel.program import self_service
+from redangel.web import i18n
+from redangel.web.auth import KIOSK_COOKIE, KioskCitizen, KioskDevice, Redirect
+from redangel.web.kiosk import words
+from redangel.web.templating import render
 
 router = APIRouter(prefix="/kiosk", include_in_schema=False)
+PAGE_IDLE_SECONDS = 60
+
+TILES = (
+    ("programs", i18n._("My programs"), "star"),
+    ("applications", i18n._("My applications"), "list"),
+    ("deliveries", i18n._("Next deliveries"), "calendar"),
+    ("eligible", i18n._("Programs I might qualify for"), "search"),
+    ("accesses", i18n._("Who looked at my data and why"), "eye"),
+)
+
+
+def _context(request: Request, settings: Any, **values: Any) -> dict[str, Any]:
+    # One minute without a touch ends the session on screen (sooner if the service's own idle
+    # limit is shorter, so the screen never shows a session the service already ended).
+    idle = min(PAGE_IDLE_SECONDS, settings.kiosk_session_idle_seconds)
+    return {"agent_url": settings.kiosk_agent_url, "idle_seconds": idle, **values}
+
+
+@router.get("/setup")
+def setup_page(request: Request, settings: AppSettings) -> Response:
+    """Where a technician pastes the kiosk's device token, once."""
+    return render(request, "kiosk/setup.html", _context(
+        request, settings, screen="setup", error="",
+        invalid=request.query_params.get("invalid") == "1"))
+
+
+@router.post("/setup")
+def setup(request: Request, session: DbSession, settings: AppSettings,
+          token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """Check the device token and keep it in the kiosk's HttpOnly cookie."""
+    address = request.client.host if request.client else "unknown"
+    request.app.state.rate_limiter.hit("login", f"ip:{address}", settings.rate_limit_login_per_minute)
+    lang = i18n.page_lang(request)
+    token = token.strip()
+    try:
+        if not token.startswith("rk_"):
+            raise Unauthenticated()
+        auth.device_principal(session, token=token)
+    except Unauthenticated:
+        return render(request, "kiosk/setup.html", _context(
+            request, settings, screen="setup", invalid=False,
+            error=i18n.translate(lang, "This device token is not valid. Copy it again from the "
+                                       "kiosk's registration.")), status_code=401)
+    response = RedirectResponse("/kiosk", status_code=303)
+    response.set_cookie(KIOSK_COOKIE, token, httponly=True, secure=settings.cookie_secure,
+                        samesite="strict", max_age=365 * 24 * 3600, path="/kiosk")
+    return response
+
+
+@router.get("")
+def idle(request: Request, session: DbSession, settings: AppSettings,
+         device: KioskDevice) -> Response:
+    """The idle screen: an invitation to tap the card."""
+    if auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                           activity=False) is not None:
+        raise Redirect("/kiosk/me")
+    return render(request, "kiosk/idle.html", _context(request, settings, screen="idle"))
+
+
+@router.get("/state")
+def state(session: DbSession, settings: AppSettings, device: KioskDevice) -> Response:
+    """What the screen's script polls: is a card session open here (no personal data)."""
+    citizen = auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                                  activity=False)
+    return JSONResponse({"session": citizen is not None,
+                         "pin_verified": bool(citizen and citizen.pin_verified)})
+
+
+@router.post("/end")
+def end(request: Request, session: DbSession, settings: AppSettings,
+        device: KioskDevice) -> Response:
+    """The screen idled out: end the card session open here (called by the screen's script)."""
+    if request.headers.get("x-kiosk-screen") != "1":  # a custom header: never a cross-site form
+        raise Forbidden()
+    auth.end_device_session(session, device_id=uuid.UUID(device.id), settings=settings)
+    return Response(status_code=204)
+
+
+@router.post("/touch")
+def touch(request: Request, session: DbSession, settings: AppSettings,
+          device: KioskDevice) -> Response:
+    """The citizen touched the screen without changing page: that is activity, like a page view."""
+    if request.headers.get("x-kiosk-screen") != "1":
+        raise Forbidden()
+    citizen = auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                                  activity=True)
+    return Response(status_code=204 if citizen is not None else 404)
+
+
+@router.get("/ended")
+def ended(request: Request, settings: AppSettings, device: KioskDevice) -> Response:
+    """'Your session ended': shown a moment, in Spanish again, before the idle screen."""
+    if request.query_params.get("lang") != "es":  # the next citizen starts in Spanish
+        raise Redirect("/kiosk/ended?lang=es")
+    return render(request, "kiosk/ended.html", _context(request, settings, screen="ended"))
+
+
+def _overview(session: DbSession, keyring: Any, citizen: Principal) -> dict[str, Any]:
+    assert citizen.person_id is not None
+    return program_overview.overview(session, keyring=keyring, principal=citizen,
+                                     person_id=citizen.person_id, purpose="self_service")
+
+
+def _needs_pin(citizen: Principal) -> None:
+    """Personal views wait for the PIN: back to the keypad until it is proven."""
+    if not citizen.pin_verified:
+        raise Redirect("/kiosk/me")
+
+
+@router.get("/me")
+def home(request: Request, session: DbSession, settings: AppSettings, keyring: KeyringDep,
+         citizen: KioskCitizen) -> Response:
+    """The citizen's start: the PIN keypad until the PIN is proven, then the tiles."""
+    given = ""
+    if citizen.pin_verified:
+        assert citizen.person_id is not None
+        person = persons.get(session, principal=citizen, person_id=citizen.person_id,
+                             purpose="self_service")
+        given = person.given_names
+    return render(request, "kiosk/home.html", _context(
+        request, settings, screen="citizen", given=given, tiles=TILES,
+        pin_verified=citizen.pin_verified))
+
+
+@router.get("/me/programs")
+def programs(request: Request, session: DbSession, settings: AppSettings, keyring: KeyringDep,
+             citizen: KioskCitizen) -> Response:
+    """My programs: what the citizen is enrolled in, in words."""
+    _needs_pin(citizen)
+    lang = i18n.page_lang(request)
+    data = _overview(session, keyring, citizen)
+    return render(request, "kiosk/programs.html", _context(
+        request, settings, screen="citizen", view="programs",
+        enrollments=words.enrollments(data, lang)))
+
+
+@router.get("/me/applications")
+def applications(request: Request, session: DbSession, settings: AppSettings,
+                 keyring: KeyringDep, citizen: KioskCitizen) -> Response:
+    """My applications: each request with its folio, its state and the expected answer date."""
+    _needs_pin(citizen)
+    lang = i18n.page_lang(request)
+    data = _overview(session, keyring, citizen)
+    return render(request, "kiosk/applications.html", _context(
+        request, settings, screen="citizen", view="applications",
+        applications=words.applications(data, lang)))
+
+
+@router.get("/me/deliveries")
+def deliveries(request: Request, session: DbSession, settings: AppSettings,
+               keyring: KeyringDep, citizen: KioskCitizen) -> Response:
+    """Next deliveries: the dates ahead (answers expected) and the latest deliveries received."""
+    _needs_pin(citizen)
+    lang = i18n.page_lang(request)
+    data = _overview(session, keyring, citizen)
+    return render(request, "kiosk/deliveries.html", _context(
+        request, settings, screen="citizen", view="deliveries",
+        upcoming=words.upcoming(data, lang), deliveries=words.deliveries(data, lang)))
+
+
+@router.get("/me/eligible")
+def eligible(request: Request, session: DbSession, settings: AppSettings, keyring: KeyringDep,
+             citizen: KioskCitizen, device: KioskDevice) -> Response:
+    """Programs I might qualify for: a screening on the card holder's facts, nothing stored."""
+    _needs_pin(citizen)
+    assert citizen.person_id is not None
+    data = _overview(session, keyring, citizen)
+    held = [a["program"] for a in data["open_applications"]]
+    found = self_service.might_qualify(session, catalog=request.app.state.catalog,
+                                       keyring=keyring, principal=citizen,
+                                       person_id=citizen.person_id, held=held)
+    return render(request, "kiosk/eligible.html", _context(
+        request, settings, screen="citizen", view="eligible", programs=found,
+        office=auth.office_name(session, device.office_id)))
+
+
+@router.get("/me/accesses")
+def accesses(request: Request, session: DbSession, settings: AppSettings,
+             citizen: KioskCitizen) -> Response:
+    """Who looked at my data and why: the audit's accesses of this person, in words."""
+    _needs_pin(citizen)
+    assert citizen.person_id is not None
+    lang = i18n.page_lang(request)
+    rows = self_service.accesses(session, principal=citizen, person_id=citizen.person_id)
+    return render(request, "kiosk/accesses.html", _context(
+        request, settings, screen="citizen", view="accesses",
+        accesses=words.accesses(rows, lang)))

@@ -1,6 +1,8 @@
-"""The clerk's console at /office: sign in, find a person, and the pages built on them.
+"""The clerk's console at /office: sign in and out here; each page's module is included below.
 
 Pages call services, never repositories; the request owns the transaction like any API call.
+`search` (home), `enroll`, `persons` (person 360), `events` (life-event wizard and receipt),
+`cards` and `supervisor` each hold one page family.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from redangel.db import DbSession
 from redangel.errors import RateLimited, Unauthenticated
 from redangel.web import i18n
 from redangel.web.auth import OfficeUser, safe_next
+from redangel.web.office import cards, enroll, events, persons, search, supervisor
 from redangel.web.templating import render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -74,4 +77,9 @@ def logout(session: DbSession, principal: OfficeUser) -> Response:
 @router.get("")
 def home(request: Request, principal: OfficeUser) -> Response:
     """The search-first home page."""
-    return render(request, "office/home.html", {"nav": "search"})
+    return search.home(request)
+
+
+# `enroll` before `persons`: /office/persons/new is not a person id.
+for module in (search, enroll, persons, events, cards, supervisor):
+    router.include_router(module.router)

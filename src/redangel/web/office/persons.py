@@ -1,0 +1,112 @@
+"""Person 360: the clerk states why a record is opened, then sees everything across agencies.
+
+The purpose is asked before any of the person's data is shown, and the service audits the
+opening with it (`program.overview.overview`). From here the clerk runs a life event, issues or
+replaces a card, or reports one lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse, Response
+
+from redangel.auth.principal import Principal
+from redangel.card import service as cards
+from redangel.common.types import BOROUGHS
+from redangel.crypto.dependencies import KeyringDep
+from redangel.db import DbSession
+from redangel.errors import AppError, NotFound
+from redangel.program import overview as overviews
+from redangel.web import i18n
+from redangel.web.auth import OfficeUser
+from redangel.web.office import labels
+from redangel.web.office.forms import Form, age_of, city_day, message_page, problems_of, text
+from redangel.web.templating import render
+
+router = APIRouter()
+Purpose = Annotated[str, Query(max_length=32)]
+NOTICES = {
+    "reported": i18n._("The card was reported. It no longer works anywhere; issue a new one when "
+                       "the citizen asks."),
+}
+
+
+def purposes_for(principal: Principal) -> dict[str, str]:
+    """The purposes this clerk may state when opening a record."""
+    return labels.SUPERVISOR_PURPOSES if principal.role == "supervisor" else labels.PURPOSES
+
+
+def history(data: dict[str, Any], card_rows: list[Any]) -> list[dict[str, Any]]:
+    """What happened to the person's applications, enrollments and cards, newest first."""
+    items: list[dict[str, Any]] = []
+    for app in data["open_applications"] + data["decided_applications"]:
+        items.append({"at": app["submitted_at"], "kind": "submitted", "what": app})
+        if app.get("decided_at"):
+            items.append({"at": app["decided_at"], "kind": app["status"], "what": app})
+    for row in data["enrollments"]:
+        items.append({"at": row["started_on"], "kind": "enrolled", "what": row})
+        if row.get("ended_on"):
+            items.append({"at": row["ended_on"], "kind": "exited", "what": row})
+    for card in card_rows:
+        items.append({"at": card.issued_at.isoformat(), "kind": "card_issued", "what": card})
+        if card.status not in ("active", "pending_write"):
+            items.append({"at": card.status_changed_at.isoformat(), "kind": "card_status",
+                          "what": card})
+    # A bare date (an enrollment's start) sorts after that day's moments: it follows the approval.
+    return sorted(items, key=lambda item: str(item["at"]) if "T" in str(item["at"])
+                  else f"{item['at']}T99", reverse=True)
+
+
+@router.get("/persons/{person_id}")
+def person(request: Request, person_id: uuid.UUID, session: DbSession, principal: OfficeUser,
+           keyring: KeyringDep, purpose: Purpose = "", suggest: Purpose = "",
+           done: Purpose = "") -> Response:
+    """Ask why the record is opened; with a purpose, the person's whole situation."""
+    allowed = purposes_for(principal)
+    if purpose not in allowed:
+        return render(request, "office/purpose.html", {
+            "person_id": person_id, "purposes": allowed,
+            "suggest": suggest if suggest in allowed else "attention",
+            "asked_again": bool(purpose)})
+    data = overviews.overview(session, keyring=keyring, principal=principal,
+                              person_id=person_id, purpose=purpose)
+    card_rows = cards.cards_of(session, principal=principal, person_id=person_id)
+    today = date.today()
+    for app in data["open_applications"]:
+        app["days_late"] = (today - date.fromisoformat(app["expected_decision_on"])).days
+    active = next((c for c in card_rows if c.status == "active"), None)
+    return render(request, "office/person.html", {
+        "person_id": person_id, "purpose": purpose, "purpose_words": allowed[purpose],
+        "data": data, "p": data["person"], "age": age_of(data["person"]["birth_date"]),
+        "cards": card_rows, "active_card": active, "history": history(data, card_rows),
+        "when": city_day, "labels": labels, "boroughs": BOROUGHS,
+        "notice": NOTICES.get(done, ""),
+    })
+
+
+@router.post("/persons/{person_id}/cards/{serial}/report")
+def report_card(request: Request, person_id: uuid.UUID, serial: str, session: DbSession,
+                principal: OfficeUser, form: Form) -> Response:
+    """Report the person's card lost, stolen or damaged: it stops working at once."""
+    lang = i18n.page_lang(request)
+    status = text(form, "status", 16)
+    purpose = text(form, "purpose", 32)
+    back = f"/office/persons/{person_id}"
+    if status not in labels.CARD_REPORTS:
+        return message_page(request, status=422, home=back, detail=i18n.translate(
+            lang, "Choose whether the card was lost, stolen or damaged."))
+    try:
+        # Only this person's own card is reported from their page (404 for anyone else's).
+        if serial not in {c.serial for c in cards.cards_of(session, principal=principal,
+                                                           person_id=person_id)}:
+            raise NotFound()
+        cards.report(session, principal=principal, serial=serial, status=status)
+    except AppError as error:
+        return message_page(request, status=error.status, home=back,
+                            detail=problems_of(error, lang).summary)
+    purpose = purpose if purpose in purposes_for(principal) else "card_issuance"
+    return RedirectResponse(f"{back}?purpose={purpose}&done=reported", status_code=303)

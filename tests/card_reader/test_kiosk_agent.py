@@ -1,0 +1,114 @@
+"""The kiosk card agent against the real service, through the real PC/SC stack: what the page
+sees on /status, the PIN proven through the chip, the session ending when the card leaves."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from card_reader.kiosk_agent import RunningAgent
+from tests.card_reader.fixtures import CardSlot
+from tests.conftest import LiveServer
+from tests.web.kiosk_steps import KIOSK_PORT, Citizen, citizen_with_card, start_kiosk_agent
+
+pytestmark = pytest.mark.pcsc
+
+
+def _until(check: Callable[[], Any], seconds: float = 15.0) -> Any:
+    """Wait for a condition the agent reaches by itself (a poll, not a timed assertion)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def slot(pcscd: int | None) -> Iterator[CardSlot]:
+    hand = CardSlot(KIOSK_PORT)
+    yield hand
+    hand.remove()
+
+
+@pytest.fixture
+def citizen(live: LiveServer, clerk: httpx.Client, slot: CardSlot) -> Citizen:
+    return citizen_with_card(live, clerk, slot)
+
+
+@pytest.fixture
+def agent(live: LiveServer, settings, world, citizen: Citizen) -> Iterator[RunningAgent]:  # type: ignore[no-untyped-def]
+    running = start_kiosk_agent(live, settings, world.kiosk_token)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def page_side(agent: RunningAgent, live: LiveServer) -> Iterator[httpx.Client]:
+    """What the kiosk page's script is: the service's origin talking to the agent."""
+    with httpx.Client(base_url=agent.api.url, headers={"Origin": live.url}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def device(live: LiveServer, world) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    with httpx.Client(base_url=live.url + "/api/v1", timeout=30,
+                      headers={"Authorization": f"Bearer {world.kiosk_token}"}) as client:
+        yield client
+
+
+def _state(client: httpx.Client) -> str:
+    return str(client.get("/status").json()["state"])
+
+
+class TestKioskAgent:
+    def test_tap_pin_and_removal(self, slot, citizen, page_side, device) -> None:  # type: ignore[no-untyped-def]
+        assert _state(page_side) == "idle"
+        assert page_side.post("/pin", json={"pin": "2468"}).status_code == 409  # no card yet
+        slot.insert(citizen.applet)
+        assert _until(lambda: _state(page_side) == "open")
+        current = device.get("/kiosk/sessions/current").json()
+        assert current["person_id"] == citizen.person_id and current["pin_verified"] is False
+
+        short = page_side.post("/pin", json={"pin": "12"})
+        assert short.status_code == 400 and short.json()["code"] == "pin_invalid"
+        wrong = page_side.post("/pin", json={"pin": "1111"})
+        assert wrong.status_code == 400
+        assert wrong.json()["tries"] == 2
+        assert wrong.json()["message"]["es"] == "NIP incorrecto. Le quedan 2 intentos."
+        right = page_side.post("/pin", json={"pin": citizen.pin})
+        assert right.status_code == 200 and right.json() == {"ok": True}
+        assert device.get("/kiosk/sessions/current").json()["pin_verified"] is True
+
+        slot.remove()
+        assert _until(lambda: _state(page_side) == "idle")
+        assert device.get("/kiosk/sessions/current").status_code == 404
+
+    def test_a_session_ended_by_the_screen_asks_for_the_card_back(  # type: ignore[no-untyped-def]
+            self, slot, citizen, page_side, device, live, world) -> None:
+        slot.insert(citizen.applet)
+        assert _until(lambda: _state(page_side) == "open")
+        assert device.delete("/kiosk/sessions/device-current").status_code == 204
+        assert _until(lambda: _state(page_side) == "ended")
+        assert page_side.post("/pin", json={"pin": citizen.pin}).status_code == 409
+        slot.remove()
+        assert _until(lambda: _state(page_side) == "idle")
+
+    def test_a_blocked_pin_says_so(self, slot, citizen, page_side) -> None:  # type: ignore[no-untyped-def]
+        slot.insert(citizen.applet)
+        assert _until(lambda: _state(page_side) == "open")
+        for _ in range(3):
+            last = page_side.post("/pin", json={"pin": "0000"})
+        assert last.json()["code"] == "pin_blocked"
+        assert page_side.post("/pin", json={"pin": citizen.pin}).json()["code"] == "pin_blocked"
+
+    def test_only_the_service_pages_may_ask(self, agent, live) -> None:  # type: ignore[no-untyped-def]
+        with httpx.Client(base_url=agent.api.url, timeout=30) as stranger:
+            assert stranger.get("/status").status_code == 403
+            assert stranger.get("/status", headers={"Origin": "http://evil.example"}).status_code == 403
+            assert stranger.post("/pin", json={"pin": "2468"},
+                                 headers={"Origin": "http://evil.example"}).status_code == 403
