@@ -13,7 +13,7 @@ from typing import Annotated
 import httpx
 import typer
 
-from card_reader.errors import CardError, NoCard
+from card_reader.errors import CardError, NoCard, ServiceUnavailable
 from card_reader.issue import check_pin, issue_card, unblock_pin
 from card_reader.kiosk import TrustStore, hold_session, tap
 from card_reader.service_client import HttpCardService
@@ -37,6 +37,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "offline": ("Tarjeta válida (sin conexión: no se abrió sesión).",
                 "Card valid (offline: no session opened)."),
     "ended": ("Sesión terminada.", "Session ended."),
+    "username": ("Usuario", "User name"),
+    "password": ("Contraseña: ", "Password: "),
+    "refused": ("Usuario o contraseña incorrectos.", "Wrong user name or password."),
+    "desk": ("Lector listo para la consola del módulo (127.0.0.1:{port}). Ctrl-C para terminar.",
+             "Reader ready for the office console (127.0.0.1:{port}). Ctrl-C to stop."),
+    "kiosk": ("Quiosco listo (127.0.0.1:{port}). Ctrl-C para terminar.",
+              "Kiosk ready (127.0.0.1:{port}). Ctrl-C to stop."),
 }
 
 
@@ -109,6 +116,43 @@ def unblock(
     typer.echo(say("unblocked", lang))
 
 
+def _sign_in(service: str, lang: str) -> str:
+    """Ask the clerk for user name and password; the session token the agent will act with."""
+    username = typer.prompt(say("username", lang))
+    password = getpass.getpass(say("password", lang))
+    try:
+        answer = httpx.post(f"{service}/api/v1/auth/login", timeout=15,
+                            json={"username": username, "password": password})
+    except httpx.HTTPError as exc:
+        raise _fail(ServiceUnavailable(), lang) from exc
+    if answer.status_code != 200:
+        typer.echo(say("refused", lang), err=True)
+        raise typer.Exit(1)
+    return str(answer.json()["session_token"])
+
+
+@app.command()
+def desk(
+    token: Annotated[str, typer.Option("--token", envvar="REDANGEL_TOKEN",
+                                       help="clerk session token (asked for when missing)")] = "",
+    service: Service = "http://127.0.0.1:8000",
+    reader: ReaderName = "Virtual PCD 00 00",
+    port: Annotated[int, typer.Option("--port", help="loopback port the desk's pages call")] = 8791,
+    origin: Annotated[str, typer.Option("--origin", help="the service's address as the desk's "
+                                                         "browser sees it (default: --service)")] = "",
+    lang: Lang = "es",
+) -> None:
+    """Serve the office console's card flows at this desk, acting for the signed-in clerk."""
+    from card_reader.desk_agent import serve as serve_desk
+
+    token = token or _sign_in(service, lang)
+    typer.echo(say("desk", lang, port=port))
+    try:
+        serve_desk(service=service, token=token, reader=reader, origin=origin or None, port=port)
+    except CardError as error:
+        raise _fail(error, lang) from error
+
+
 @app.command()
 def kiosk(
     device_token: Annotated[str, typer.Option("--device-token", envvar="REDANGEL_DEVICE_TOKEN")],
@@ -116,9 +160,22 @@ def kiosk(
     reader: ReaderName = "Virtual PCD 00 00",
     lang: Lang = "es",
     once: Annotated[bool, typer.Option("--once", help="serve one tap, then exit")] = False,
+    serve_page: Annotated[bool, typer.Option("--serve", help="serve the kiosk page (PIN on screen, "
+                                                              "status) on loopback")] = False,
+    port: Annotated[int, typer.Option("--port", help="loopback port the kiosk page calls")] = 8790,
+    origin: Annotated[str, typer.Option("--origin", help="the service's address as the kiosk's "
+                                                         "browser sees it (default: --service)")] = "",
 ) -> None:
     """Wait for taps; open a session for each verified card; end it when the card leaves."""
     from card_reader import pcsc
+
+    if serve_page:
+        from card_reader.kiosk_agent import run as run_kiosk
+
+        typer.echo(say("kiosk", lang, port=port))
+        run_kiosk(service_url=service, device_token=device_token, reader_name=reader,
+                  agent_url=f"http://127.0.0.1:{port}", page_origin=origin or None)
+        return
 
     client = _client(service, device_token)
     trust = TrustStore()

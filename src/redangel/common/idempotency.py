@@ -37,12 +37,14 @@ class Idempotency:
     """The Idempotency-Key handling of one creating request."""
 
     def __init__(
-        self, *, request: Request, session: Session, principal: Principal, payload: BaseModel
+        self, *, request: Request, session: Session, principal: Principal, payload: BaseModel,
+        key: str | None = None,
     ) -> None:
+        """`key` replaces the Idempotency-Key header where the caller derives one (a page form)."""
         self.session = session
         self.principal = principal
         self.route = request.url.path[:120]
-        self.key = request.headers.get(HEADER)
+        self.key = key if key is not None else request.headers.get(HEADER)
         self.hash = body_hash(payload)
         if self.key is not None and not (1 <= len(self.key) <= 200 and self.key.isprintable()):
             raise InvalidInput(fields=[FieldError("Idempotency-Key", "field_too_long", {"max": 200})])

@@ -131,7 +131,7 @@ def household_members(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
 def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: int) -> Sequence[Any]:
     """Open applications past their expected decision date, most late first."""
     return session.execute(
-        select(Application, Program.name_es, Person.given_names, Person.first_surname)
+        select(Application, Program.name_es, Program.name_en, Person.given_names, Person.first_surname)
         .join(Person, Person.id == Application.person_id)
         .join(Program, Program.code == Application.program_code)
         .where(Application.status.in_(OPEN_APPLICATION), Application.expected_decision_on < today,

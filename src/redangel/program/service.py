@@ -153,11 +153,11 @@ def overdue(session: Session, *, principal: Principal, limit: int) -> list[dict[
     date, most late first."""
     today = date.today()
     rows = repository.overdue(session, person_condition(principal), today, limit)
-    return [{"folio": a.folio, "program": name, "person": f"{given} {first}",
-             "person_id": str(a.person_id),
+    return [{"folio": a.folio, "program": name_es, "program_name": {"es": name_es, "en": name_en},
+             "person": f"{given} {first}", "person_id": str(a.person_id),
              "expected_decision_on": a.expected_decision_on.isoformat(),
              "days_late": (today - a.expected_decision_on).days, "status": a.status}
-            for a, name, given, first in (tuple(r) for r in rows)]
+            for a, name_es, name_en, given, first in (tuple(r) for r in rows)]
 
 
 def _may_decide(principal: Principal, program: Program) -> None:

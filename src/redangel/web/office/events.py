@@ -181,10 +181,10 @@ def apply(request: Request, person_id: uuid.UUID, event_code: EventCode, session
                             programs=programs, channel="office")
     except ValueError as exc:
         raise InvalidInput(fields=[FieldError("evaluation_id", "not_found")]) from exc
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
     # One evaluation with one choice of programs is applied once, however often it is posted.
-    idem.key = f"office-apply:{data.evaluation_id}:" + hashlib.sha256(
+    key = f"office-apply:{data.evaluation_id}:" + hashlib.sha256(
         ",".join(programs).encode()).hexdigest()[:32]
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data, key=key)
     replay = idem.replay()
     if replay is not None:
         body = json.loads(bytes(replay.body))
