@@ -217,3 +217,6 @@ def virtual_card(
 def main() -> None:
     """Entry point of `redangel-card`."""
     app()
+
+if __name__ == "__main__":
+    main()

@@ -26,7 +26,14 @@ import httpx
 
 from card_reader import apdu
 from card_reader.connection import SmartCardConnection
-from card_reader.errors import CardError, InvalidPin, NoCard, ServiceError, ServiceUnavailable
+from card_reader.errors import (
+    CardError,
+    InvalidPin,
+    NoCard,
+    ServiceError,
+    ServiceUnavailable,
+    StaffSessionRefused,
+)
 from card_reader.issue import Issued, Journal, check_pin, issue_card
 from card_reader.local_http import LocalApi
 from card_reader.service_client import HttpCardService, OfficeService
@@ -226,12 +233,12 @@ def signed_in_as(client: httpx.Client) -> dict[str, Any]:
     except httpx.HTTPError as exc:
         raise ServiceUnavailable() from exc
     if answer.status_code == 401:
-        raise ServiceError(detail="the clerk's session token is not valid; sign in again")
+        raise StaffSessionRefused()
     if answer.status_code != 200:
         raise ServiceError(detail=f"HTTP {answer.status_code}")
     me: dict[str, Any] = answer.json()
     if me.get("role") not in ("clerk", "supervisor"):
-        raise ServiceError(detail="the token is not a clerk's or a supervisor's")
+        raise StaffSessionRefused()
     return {"role": me["role"], "user_id": me.get("id"), "office_id": me.get("office_id")}
 
 

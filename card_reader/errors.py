@@ -218,6 +218,15 @@ class ServiceUnavailable(CardError):
     message_en = "The service cannot be reached. Please try later."
 
 
+class StaffSessionRefused(CardError):
+    """The desk agent was started with a session that is not a live clerk's or supervisor's."""
+
+    code = "staff_session_refused"
+    message_es = ("La sesión no es de personal de ventanilla o supervisión, o ya venció; "
+                  "inicie sesión de nuevo.")
+    message_en = "The session is not a clerk's or a supervisor's, or it has expired; sign in again."
+
+
 _BY_CODE: dict[str, type[CardError]] = {
     cls.code: cls for cls in (
         UnknownCard, CardNotActivated, CardLocked, TamperedCard, MalformedCard, ClonedCard,

@@ -60,6 +60,9 @@ def _audit_denial(request: Request, error: AppError) -> None:
     actor = principal or Principal(kind="system", id="anonymous", role="anonymous")
     route = request.scope.get("route")
     path = getattr(route, "path", request.url.path)
+    for surface in ("/office", "/kiosk"):  # page routes are named relative to their surface
+        if request.url.path.startswith(surface) and not path.startswith(surface):
+            path = surface + path
     factory = request.app.state.sessionmaker
     with factory() as session:
         audit.configure(session, request.app.state.audit_config)

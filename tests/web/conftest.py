@@ -36,10 +36,9 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Any, live: LiveServer) -> Iterator[Any]:
-    """A fresh browser profile (no cookies, no cache) at the live server."""
-    context = browser.new_context(base_url=live.url, viewport={"width": 1280, "height": 900})
+def _profile(browser: Any, live: LiveServer, **options: Any) -> Iterator[Any]:
+    """A fresh browser profile (no cookies, no cache) at the live server; fails on script errors."""
+    context = browser.new_context(base_url=live.url, **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
@@ -47,20 +46,18 @@ def page(browser: Any, live: LiveServer) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"script errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Any, live: LiveServer) -> Iterator[Any]:
+    """A desk's browser: a fresh profile on a 1280×900 screen."""
+    yield from _profile(browser, live, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def kiosk_page(browser: Any, live: LiveServer) -> Iterator[Any]:
     """A browser profile shaped like a kiosk screen (1080p, touch)."""
-    context = browser.new_context(base_url=live.url, viewport={"width": 1920, "height": 1080},
-                                  has_touch=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"script errors on the page: {errors}"
+    yield from _profile(browser, live, viewport={"width": 1920, "height": 1080}, has_touch=True)
 
 
 @pytest.fixture

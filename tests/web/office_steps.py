@@ -7,6 +7,7 @@ end-to-end test chains them with the kiosk's steps.
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -41,12 +42,20 @@ class Member:
         """The name as the pages show it."""
         return " ".join(n for n in (self.given_names, self.first_surname, self.second_surname) if n)
 
+    salt: int = field(default_factory=lambda: random.randrange(10**6))
+
     @property
     def curp(self) -> str:
-        """A CURP that agrees with the name, birth date, sex and state (Mexico City)."""
+        """A CURP that agrees with the name, birth date, sex and state (Mexico City).
+
+        Its homonymy character is drawn at random (fixed per member): CURPs of different test
+        families share their first letters often enough to collide otherwise.
+        """
+        homonymy = ("0123456789"[self.salt % 10] if self.birth_date.year < 2000
+                    else "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.salt % 26])
         return curp_rules.build(given_names=self.given_names, first_surname=self.first_surname,
                                 second_surname=self.second_surname, birth_date=self.birth_date,
-                                sex=self.sex, birth_state="DF")
+                                sex=self.sex, birth_state="DF", homonymy=homonymy)
 
 
 @dataclass
@@ -62,7 +71,8 @@ def family_of_three(suffix: str, *, baby_days: int = 20) -> list[Member]:
     """A mother living with her partner and their newborn, on a low income, without coverage."""
     baby = date.today() - timedelta(days=baby_days)
     return [
-        Member("Guadalupe", f"{suffix}martínez", "Reyes", "M", date(1996, 4, 12),
+        Member("Guadalupe", f"{suffix}martínez", "Reyes", "M",
+               date(1990, 1, 1) + timedelta(days=random.randrange(3000)),
                marital_status="free_union", monthly_income="4200", health_coverage="none",
                employment_status="informal"),
         Member("José Luis", f"{suffix}ramírez", "Ortiz", "H", date(1994, 9, 3), "spouse",

@@ -47,3 +47,17 @@ def test_no_fuzzy_or_unused_entries() -> None:
 def test_spanish_is_the_default_and_english_the_ids() -> None:
     assert i18n.translate("es", "Sign in") == "Entrar"
     assert i18n.translate("en", "Sign in") == "Sign in"
+
+
+def test_each_text_lives_in_one_catalog() -> None:
+    from babel.messages.pofile import read_po
+
+    seen: dict[str, str] = {}
+    twice = []
+    for path in i18n.catalog_files("es"):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id and message.id in seen:
+                    twice.append((message.id, seen[message.id], path.name))
+                seen.setdefault(message.id, path.name)
+    assert not twice, f"texts in two catalogs (keep shared ones in common.po): {twice}"

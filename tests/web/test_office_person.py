@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 import httpx
@@ -86,10 +87,21 @@ class TestPerson360:
         assert page.get_by_role("alert").inner_text() == "Elija uno de los motivos de abajo."
         assert mother["first_surname"] not in page.content()
 
-    def test_a_person_of_another_office_is_not_found(self, page, world, other_clerk: httpx.Client) -> None:  # type: ignore[no-untyped-def]
+    def test_a_person_of_another_office_is_not_found(self, page, world, other_clerk: httpx.Client,  # type: ignore[no-untyped-def]
+                                                     sessions) -> None:
+        from sqlalchemy import select
+
+        from redangel.audit.models import AuditEvent
+
         stranger = other_clerk.post("/persons", json=person_payload(
             unique_suffix(), address={"borough": "coyoacan"})).json()
         sign_in(page, world.clerk, world.password)
         answer = page.goto(f"/office/persons/{stranger['id']}?purpose=attention")
         assert answer is not None and answer.status == 404
         assert page.get_by_role("heading", name="No se encontró").is_visible()
+        assert stranger["first_surname"] not in page.content()
+        with sessions() as session:  # the denied attempt is audited, as on the API
+            denied = session.scalars(select(AuditEvent.action).where(
+                AuditEvent.person_id == uuid.UUID(stranger["id"]),
+                AuditEvent.action.startswith("denied:"))).all()
+        assert denied == ["denied:GET /office/persons/{person_id}"]

@@ -10,15 +10,19 @@ keypad talks to the agent on loopback, which proves the PIN to the service.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from redangel.auth import service as auth
 from redangel.auth.dependencies import AppSettings
 from redangel.auth.principal import Principal
+from redangel.config import Settings
 from redangel.crypto.dependencies import KeyringDep
+from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
 from redangel.errors import Forbidden, Unauthenticated
 from redangel.person import service as persons
@@ -154,40 +158,40 @@ def home(request: Request, session: DbSession, settings: AppSettings, keyring: K
         pin_verified=citizen.pin_verified))
 
 
+def _overview_page(request: Request, session: Session, settings: Settings, keyring: Keyring,
+                   citizen: Principal, view: str, **shown: Callable[[dict[str, Any], str], Any]
+                   ) -> Response:
+    """One of the views built from the card holder's 360 (behind the PIN), in words."""
+    _needs_pin(citizen)
+    lang = i18n.page_lang(request)
+    data = _overview(session, keyring, citizen)
+    return render(request, f"kiosk/{view}.html", _context(
+        request, settings, screen="citizen", view=view,
+        **{name: make(data, lang) for name, make in shown.items()}))
+
+
 @router.get("/me/programs")
 def programs(request: Request, session: DbSession, settings: AppSettings, keyring: KeyringDep,
              citizen: KioskCitizen) -> Response:
     """My programs: what the citizen is enrolled in, in words."""
-    _needs_pin(citizen)
-    lang = i18n.page_lang(request)
-    data = _overview(session, keyring, citizen)
-    return render(request, "kiosk/programs.html", _context(
-        request, settings, screen="citizen", view="programs",
-        enrollments=words.enrollments(data, lang)))
+    return _overview_page(request, session, settings, keyring, citizen, "programs",
+                          enrollments=words.enrollments)
 
 
 @router.get("/me/applications")
 def applications(request: Request, session: DbSession, settings: AppSettings,
                  keyring: KeyringDep, citizen: KioskCitizen) -> Response:
     """My applications: each request with its folio, its state and the expected answer date."""
-    _needs_pin(citizen)
-    lang = i18n.page_lang(request)
-    data = _overview(session, keyring, citizen)
-    return render(request, "kiosk/applications.html", _context(
-        request, settings, screen="citizen", view="applications",
-        applications=words.applications(data, lang)))
+    return _overview_page(request, session, settings, keyring, citizen, "applications",
+                          applications=words.applications)
 
 
 @router.get("/me/deliveries")
 def deliveries(request: Request, session: DbSession, settings: AppSettings,
                keyring: KeyringDep, citizen: KioskCitizen) -> Response:
     """Next deliveries: the dates ahead (answers expected) and the latest deliveries received."""
-    _needs_pin(citizen)
-    lang = i18n.page_lang(request)
-    data = _overview(session, keyring, citizen)
-    return render(request, "kiosk/deliveries.html", _context(
-        request, settings, screen="citizen", view="deliveries",
-        upcoming=words.upcoming(data, lang), deliveries=words.deliveries(data, lang)))
+    return _overview_page(request, session, settings, keyring, citizen, "deliveries",
+                          upcoming=words.upcoming, deliveries=words.deliveries)
 
 
 @router.get("/me/eligible")
