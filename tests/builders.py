@@ -62,6 +62,12 @@ def build_world(session: Session) -> World:
                  secret, other.client_id, other_secret, kiosk)
 
 
+def born_in(year: int) -> str:
+    """A random day of that year (ISO): persons of other tests share a CURP's first letters often
+    enough that a fixed birth date would make their CURPs collide now and then."""
+    return (date(year, 1, 1) + timedelta(days=random.randrange(365))).isoformat()
+
+
 def person_payload(suffix: str, *, with_curp: bool = True, **overrides: Any) -> dict[str, Any]:
     """A valid new person whose surname makes them unique; CURP built by the real rules."""
     data: dict[str, Any] = {

@@ -38,7 +38,9 @@ def browser() -> Iterator[Any]:
 
 def _profile(browser: Any, live: LiveServer, **options: Any) -> Iterator[Any]:
     """A fresh browser profile (no cookies, no cache) at the live server; fails on script errors."""
-    context = browser.new_context(base_url=live.url, **options)
+    # A desk or kiosk in Mexico City: its browser's locale and clock (date fields read dd/mm/aaaa).
+    context = browser.new_context(base_url=live.url, locale="es-MX",
+                                  timezone_id="America/Mexico_City", **options)
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []

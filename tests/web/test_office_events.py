@@ -9,7 +9,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
-from tests.builders import person_payload
+from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
 from tests.web.conftest import sign_in
@@ -24,7 +24,7 @@ def new_mother(clerk: httpx.Client) -> dict:
     suffix = unique_suffix()
     born = date.today() - timedelta(days=21)
     mother = clerk.post("/persons", json=person_payload(
-        suffix, birth_date="1996-04-12", attributes={"marital_status": "free_union",
+        suffix, birth_date=born_in(1996), attributes={"marital_status": "free_union",
                                                      "monthly_income": "4200.00"},
         sensitive={"health_coverage": "none"})).json()
     father = clerk.post("/persons", json=person_payload(

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from tests.builders import person_payload
+from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
 from tests.web.conftest import sign_in
@@ -25,7 +25,7 @@ def mother(clerk: httpx.Client, sessions) -> dict:  # type: ignore[no-untyped-de
     from redangel.program.models import Application
 
     suffix = unique_suffix()
-    person = clerk.post("/persons", json=person_payload(suffix, birth_date="1990-02-02")).json()
+    person = clerk.post("/persons", json=person_payload(suffix, birth_date=born_in(1990))).json()
     child = clerk.post("/persons", json=person_payload(
         suffix, given_names="Mateo", sex="H", birth_date="2019-06-01", with_curp=False)).json()
     assert clerk.post("/households", json={"members": [
