@@ -29,9 +29,12 @@ def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium")
     with sync_playwright() as playwright:
+        # Spanish as a desk's or kiosk's chromium is set up (with Debian's chromium-l10n): date
+        # fields read dd/mm/aaaa. The pages' own language never depends on it.
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=es-MX"],
+            env={**os.environ, "LANG": "es_MX.UTF-8", "LANGUAGE": "es_MX:es"})
         yield browser
         browser.close()
 
