@@ -13,7 +13,7 @@ import pytest
 from card_reader.kiosk_agent import RunningAgent
 from tests.card_reader.fixtures import CardSlot
 from tests.conftest import LiveServer
-from tests.web.kiosk_steps import KIOSK_PORT, Citizen, citizen_with_card, start_kiosk_agent
+from tests.web.kiosk_fixtures import *  # noqa: F403  (citizen, kiosk_agent, kiosk_slot)
 
 pytestmark = pytest.mark.pcsc
 
@@ -29,22 +29,15 @@ def _until(check: Callable[[], Any], seconds: float = 15.0) -> Any:
 
 
 @pytest.fixture
-def slot(pcscd: int | None) -> Iterator[CardSlot]:
-    hand = CardSlot(KIOSK_PORT)
-    yield hand
-    hand.remove()
+def slot(kiosk_slot: CardSlot) -> CardSlot:
+    """The kiosk's reader slot (35964)."""
+    return kiosk_slot
 
 
 @pytest.fixture
-def citizen(live: LiveServer, clerk: httpx.Client, slot: CardSlot) -> Citizen:
-    return citizen_with_card(live, clerk, slot)
-
-
-@pytest.fixture
-def agent(live: LiveServer, settings, world, citizen: Citizen) -> Iterator[RunningAgent]:  # type: ignore[no-untyped-def]
-    running = start_kiosk_agent(live, settings, world.kiosk_token)
-    yield running
-    running.stop()
+def agent(kiosk_agent: RunningAgent) -> RunningAgent:
+    """The kiosk agent with the kiosk's device token, started after the citizen's card was issued."""
+    return kiosk_agent
 
 
 @pytest.fixture
