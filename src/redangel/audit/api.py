@@ -9,15 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from redangel.audit import repository
-from redangel.audit import service as audit
+from redangel.audit import subject
 from redangel.auth.dependencies import PersonReader
-from redangel.auth.policy import person_condition
 from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
-from redangel.errors import Forbidden, NotFound
-from redangel.person import repository as persons
-from redangel.person.service import require_pin
+from redangel.errors import Forbidden
 
 router = APIRouter(tags=["audit"])
 
@@ -42,14 +38,6 @@ def person_accesses(
     """Which offices and agencies read or changed this person's data (for the person and staff)."""
     if principal.kind == "agency":
         raise Forbidden()
-    require_pin(principal)
-    if persons.get(session, person_id, person_condition(principal)) is None:
-        raise NotFound()
-    rows = repository.accesses_of(session, person_id, limit=limit)
-    audit.record(session, principal=principal, action="person.accesses", person_id=person_id,
-                 purpose="data_subject_access")
-    return [
-        Access(at=r.at, by=r.actor_kind, office=r.office_name, agency=r.agency_es,
-               action=r.action, purpose=r.purpose, outcome=r.outcome)
-        for r in rows
-    ]
+    return [Access(**{**row, "agency": row["agency"]["es"] if row["agency"] else None})
+            for row in subject.accesses(session, principal=principal, person_id=person_id,
+                                        limit=limit)]

@@ -152,6 +152,11 @@ def kiosk_principal(session: Session, *, settings: Settings, token: str) -> Prin
         session.flush()
         raise Unauthenticated()
     kiosk.last_seen_at = now
+    return _card_holder(kiosk)
+
+
+def _card_holder(kiosk: KioskSession) -> Principal:
+    """The citizen principal of a card session."""
     return Principal(
         kind="kiosk", id=str(kiosk.device_id), role="citizen", person_id=kiosk.person_id,
         session_id=kiosk.id, pin_verified=kiosk.pin_verified,
@@ -263,14 +268,12 @@ def device_citizen(session: Session, *, device_id: uuid.UUID, settings: Settings
     if activity:
         kiosk.last_seen_at = utcnow()
         session.flush()
-    return Principal(
-        kind="kiosk", id=str(kiosk.device_id), role="citizen", person_id=kiosk.person_id,
-        session_id=kiosk.id, pin_verified=kiosk.pin_verified,
-    )
+    return _card_holder(kiosk)
 
 
 def end_device_session(session: Session, *, device_id: uuid.UUID, settings: Settings) -> bool:
-    """End the card session open at a kiosk (the screen idled out); False when none was open."""
+    """End the card session open at a kiosk (the card left, or the screen idled out); False when
+    none was open."""
     kiosk = device_session(session, device_id=device_id, settings=settings)
     if kiosk is None:
         return False

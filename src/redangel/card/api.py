@@ -169,8 +169,5 @@ def pin_proof(data: PinProof, session: DbSession, principal: KioskDevicePrincipa
 def device_close_session(session: DbSession, principal: KioskDevicePrincipal,
                          settings: AppSettings) -> Response:
     """The kiosk agent ends the session because the card left the reader."""
-    kiosk = auth.device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
-    if kiosk is not None:
-        kiosk.ended_at = utcnow()
-        session.flush()
+    auth.end_device_session(session, device_id=uuid.UUID(principal.id), settings=settings)
     return Response(status_code=204)

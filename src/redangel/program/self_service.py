@@ -1,9 +1,8 @@
-"""What a citizen sees about themself at a kiosk: programs they might qualify for, and who
-looked at their data.
+"""What a citizen sees at a kiosk about the programs they might qualify for.
 
-Why a module of its own: the kiosk pages call services, never repositories; these two views
-exist for the card holder alone (PIN required, scoped by `auth.policy`, each read audited),
-and nothing they compute is stored.
+Why a module of its own: the kiosk pages call services, never repositories; this view exists
+for the card holder alone (PIN required, scoped by `auth.policy`, the read audited), and
+nothing it computes is stored. Who looked at their data is `audit.subject.accesses`.
 """
 
 from __future__ import annotations
@@ -15,22 +14,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from redangel.audit import repository as audit_repository
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
+from redangel.audit.subject import check_subject
 from redangel.auth.principal import Principal
 from redangel.crypto.keyring import Keyring
-from redangel.errors import NotFound
-from redangel.person import repository as persons
-from redangel.person.service import require_pin
 
 HOLDING = ("already_enrolled",)
-
-
-def _in_scope(session: Session, principal: Principal, person_id: uuid.UUID) -> None:
-    require_pin(principal)
-    if persons.get(session, person_id, person_condition(principal)) is None:
-        raise NotFound()
 
 
 def might_qualify(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
@@ -44,7 +33,7 @@ def might_qualify(session: Session, *, catalog: Any, keyring: Keyring, principal
     from redangel.lifeevent.facts import household_of
     from redangel.program.repository import live_program_codes
 
-    _in_scope(session, principal, person_id)
+    check_subject(session, principal=principal, person_id=person_id)
     person, household = household_of(session, keyring=keyring, person_id=person_id)
     current = sorted(live_program_codes(session, person_id))
     result = eligibility.evaluate(catalog, event_code=None, person=person, household=household,
@@ -60,15 +49,3 @@ def might_qualify(session: Session, *, catalog: Any, keyring: Keyring, principal
             continue
         out.append(item)
     return sorted(out, key=lambda i: (i["verdict"] != eligibility.ELIGIBLE, i["program"]))
-
-
-def accesses(session: Session, *, principal: Principal, person_id: uuid.UUID,
-             limit: int = 50) -> list[dict[str, Any]]:
-    """Who read or changed the person's data, newest first (as `GET /persons/{id}/accesses`)."""
-    _in_scope(session, principal, person_id)
-    rows = audit_repository.accesses_of(session, person_id, limit=limit)
-    audit.record(session, principal=principal, action="person.accesses", person_id=person_id,
-                 purpose="data_subject_access")
-    return [{"at": r.at, "by": r.actor_kind, "office": r.office_name,
-             "agency": {"es": r.agency_es, "en": r.agency_en} if r.agency_es else None,
-             "action": r.action, "purpose": r.purpose, "outcome": r.outcome} for r in rows]

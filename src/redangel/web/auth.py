@@ -10,7 +10,9 @@ citizen's card session is the one the kiosk agent opened for that device.
 from __future__ import annotations
 
 import hmac
+import uuid
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Request
 
@@ -56,8 +58,6 @@ def _staff(request: Request, session: DbSession, settings: AppSettings) -> Princ
 
 
 def _next(request: Request) -> str:
-    from urllib.parse import quote
-
     path = request.url.path if request.method in SAFE_METHODS else "/office"
     return quote(path, safe="/")
 
@@ -109,8 +109,6 @@ def _kiosk_citizen(request: Request, session: DbSession, device: KioskDevice) ->
 
     No card session open (the card left, or the kiosk idled out): back to the idle screen.
     """
-    import uuid
-
     settings = request.app.state.settings
     citizen = service.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
                                      activity=True)

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from redangel.audit import subject
 from redangel.auth import service as auth
 from redangel.auth.dependencies import AppSettings
 from redangel.auth.principal import Principal
@@ -217,7 +218,7 @@ def accesses(request: Request, session: DbSession, settings: AppSettings,
     _needs_pin(citizen)
     assert citizen.person_id is not None
     lang = i18n.page_lang(request)
-    rows = self_service.accesses(session, principal=citizen, person_id=citizen.person_id)
+    rows = subject.accesses(session, principal=citizen, person_id=citizen.person_id)
     return render(request, "kiosk/accesses.html", _context(
         request, settings, screen="citizen", view="accesses",
         accesses=words.accesses(rows, lang)))

@@ -6,18 +6,10 @@ ids translated when shown.
 
 from __future__ import annotations
 
+from redangel.common.types import BOROUGHS
 from redangel.web.i18n import _
 
-BOROUGHS = {
-    "alvaro_obregon": "Álvaro Obregón", "azcapotzalco": "Azcapotzalco",
-    "benito_juarez": "Benito Juárez", "coyoacan": "Coyoacán",
-    "cuajimalpa": "Cuajimalpa de Morelos", "cuauhtemoc": "Cuauhtémoc",
-    "gustavo_a_madero": "Gustavo A. Madero", "iztacalco": "Iztacalco",
-    "iztapalapa": "Iztapalapa", "magdalena_contreras": "La Magdalena Contreras",
-    "miguel_hidalgo": "Miguel Hidalgo", "milpa_alta": "Milpa Alta", "tlahuac": "Tláhuac",
-    "tlalpan": "Tlalpan", "venustiano_carranza": "Venustiano Carranza",
-    "xochimilco": "Xochimilco",
-}
+__all__ = ["BOROUGHS", "CHOICES", "FACT_FIELDS"]
 
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "sex": (("M", _("Woman")), ("H", _("Man")), ("X", _("Non-binary"))),
