@@ -32,6 +32,7 @@ from card_reader.errors import (
 )
 from card_reader.service_client import Issuance, OfficeService
 from redangel.card import format as card_format
+from redangel.common.clock import city_today
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def issue_card(connection: SmartCardConnection, service: OfficeService, *, perso
     """Personalize the card on the reader for a person, with the PIN the citizen chose."""
     check_pin(pin)
     journal = journal if journal is not None else Journal()
-    today = today or date.today()
+    today = today or city_today()
     card = Card(connection)
     card.select()
     if card.run(apdu.get_lifecycle()) == bytes([apdu.LCS_ACTIVATED]):

@@ -29,6 +29,7 @@ from card_reader.errors import (
 )
 from card_reader.service_client import HttpCardService, KioskService, KioskSession
 from redangel.card import format as card_format
+from redangel.common.clock import city_today
 
 
 @dataclass
@@ -102,7 +103,7 @@ def tap(connection: SmartCardConnection, service: KioskService, trust: TrustStor
     if card.run(apdu.get_lifecycle()) != bytes([apdu.LCS_ACTIVATED]):
         raise CardNotActivated()
     signed = card.read_payload()
-    payload = _verify_offline(signed, service, trust, today or date.today())
+    payload = _verify_offline(signed, service, trust, today or city_today())
     try:
         challenge = service.new_challenge()
         challenge_id, nonce = challenge.challenge_id, challenge.challenge

@@ -6,7 +6,9 @@ waits for taps, verifies each card (`kiosk.tap`: offline checks, chip challenge-
 the service opens the session), keeps the session while the card stays on the reader and ends
 it the moment the card leaves. The page asks it `GET /status` (idle, reading, session open,
 card refused — in words) and `POST /pin`; only the card thread ever touches the card, so the
-HTTP handlers hand PIN requests to it through a queue.
+HTTP handlers hand PIN requests to it through a queue. While a session is open, `/status` also
+carries the session's screen proof: the page hands it to the service, which shows a citizen's
+views only to the screen holding it — the device token alone, from another machine, cannot.
 """
 
 from __future__ import annotations
@@ -73,15 +75,19 @@ class KioskAgent:
 
     # ---- what the page sees ----
 
-    def _set(self, state: str, error: CardError | None = None, *, linger: float = 0.0) -> None:
+    def _set(self, state: str, error: CardError | None = None, *, linger: float = 0.0,
+             screen: str = "") -> None:
         with self._lock:
             self._state = {"state": state}
             if error is not None:
                 self._state.update(code=error.code, message=_words(error))
+            if screen:
+                self._state["screen"] = screen
             self._shown_until = time.monotonic() + linger
 
     def status(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        """`GET /status`: what the reader is doing, in words for a refusal (no personal data)."""
+        """`GET /status`: what the reader is doing, in words for a refusal (no personal data);
+        while a session is open, its screen proof, which the page hands to the service."""
         with self._lock:
             current = dict(self._state)
             if current["state"] == REFUSED and current.get("away") and \
@@ -155,7 +161,7 @@ class KioskAgent:
 
     def _hold(self, connection: SmartCardConnection, session: KioskSession) -> None:
         """While the card stays: serve PIN requests, notice the screen ending the session."""
-        self._set(OPEN)
+        self._set(OPEN, screen=session.screen_token)
         checked = time.monotonic()
         live = True
         try:

@@ -57,11 +57,13 @@ class Challenge:
 
 @dataclass(frozen=True)
 class KioskSession:
-    """The card holder's session (`POST /kiosk/sessions`, 201)."""
+    """The card holder's session (`POST /kiosk/sessions`, 201); `screen_token` is the proof the
+    kiosk's own screen needs to show it (the agent hands it over on loopback only)."""
 
     session_token: str
     person_id: str
     expires_at: datetime
+    screen_token: str = ""
 
 
 class OfficeService(Protocol):
@@ -170,7 +172,8 @@ class HttpCardService:
         body = self._json("POST", "/kiosk/sessions", json={
             "payload": _b64(payload), "challenge_id": challenge_id, "signature": _b64(signature)})
         return KioskSession(str(body["session_token"]), str(body["person_id"]),
-                            datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00")))
+                            datetime.fromisoformat(str(body["expires_at"]).replace("Z", "+00:00")),
+                            str(body.get("screen_token") or ""))
 
     def prove_pin(self, *, challenge_id: str, signature: bytes) -> None:
         """POST /kiosk/sessions/current/pin-proof: the chip's proof that the PIN was verified."""

@@ -76,7 +76,7 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     else:
         name = f"redangel_test_{os.getpid()}"
         url = postgres_database(name)
-    config = make_settings(url, data_dir, rate_limit_login_per_minute=1000,
+    config = make_settings(url, data_dir, rate_limit_login_per_minute=1000, login_free_attempts=1000,
                            desk_agent_url=f"http://127.0.0.1:{_free_port()}",
                            kiosk_agent_url=f"http://127.0.0.1:{_free_port()}",
                            rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
@@ -100,6 +100,13 @@ class LiveServer:
     url: str
     app: object
     server: uvicorn.Server
+    thread: threading.Thread | None = None
+
+    def stop(self) -> None:
+        """Shut the server down (its lifespan's shutdown included) and wait until it has."""
+        self.server.should_exit = True
+        if self.thread is not None:
+            self.thread.join(timeout=30)
 
 
 def start_server(settings: Settings) -> LiveServer:
@@ -117,7 +124,7 @@ def start_server(settings: Settings) -> LiveServer:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    return LiveServer(f"http://127.0.0.1:{port}", app, server)
+    return LiveServer(f"http://127.0.0.1:{port}", app, server, thread)
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +132,7 @@ def live(settings: Settings) -> Iterator[LiveServer]:
     """The real service over HTTP on loopback."""
     server = start_server(settings)
     yield server
-    server.server.should_exit = True
+    server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -189,6 +196,14 @@ def clerk(live: LiveServer, world) -> Iterator[httpx.Client]:  # type: ignore[no
 def other_clerk(live: LiveServer, world) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     """A clerk of the Coyoacán office."""
     client = login(live, world.other_clerk, world.password)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def supervisor(live: LiveServer, world) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
+    """The supervisor of the Iztapalapa office: decides applications the clerk submits."""
+    client = login(live, world.supervisor, world.password)
     yield client
     client.close()
 

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.support import serve, wrk_figures  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 
@@ -75,6 +76,7 @@ def load(url: str, persons: int, changes: int) -> tuple[str, str]:
 
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
     os.environ["REDANGEL_DATABASE_URL"] = url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
     get_settings.cache_clear()
     settings = Settings(environment="development", database_url=url)
     upgrade(settings)
@@ -109,7 +111,7 @@ def copy_enrollments(url: str, programs: dict[str, tuple[str, set[str]]]) -> str
     """Two enrollments per person, COPY'd in; returns the agency with the largest roll."""
     rng = random.Random(SEED)
     codes = sorted(programs)
-    today = date.today()
+    today = city_today()
     per_agency: dict[str, int] = {}
     with psycopg.connect(url) as conn:
         ids = [row[0] for row in conn.execute("SELECT id FROM person")]

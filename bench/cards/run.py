@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -34,6 +34,7 @@ from card_reader.issue import issue_card  # noqa: E402
 from card_reader.kiosk import TrustStore, tap  # noqa: E402
 from card_reader.virtual_card import Applet, VirtualCard  # noqa: E402
 from redangel.card import format as card_format  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
 from tests.card_reader.fake_service import FakeService  # noqa: E402
 
 PORT = int(os.environ.get("REDANGEL_TEST_VPCD_PORT", "35963"))
@@ -91,7 +92,7 @@ def personalize(count: int, service: FakeService) -> list[Applet]:
             reader = Card(connection)
             started = time.perf_counter()
             reader.select()
-            payload = card_format.verify_payload(reader.read_payload(), keys, date.today())
+            payload = card_format.verify_payload(reader.read_payload(), keys, city_today())
             challenge = os.urandom(32)
             assert card_format.verify_challenge(payload.card_public_key, challenge,
                                                 reader.run(apdu.internal_authenticate(challenge)))

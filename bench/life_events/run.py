@@ -71,8 +71,9 @@ def http_figures(catalog_dir: Path) -> None:
     work = Path(tempfile.mkdtemp(prefix="redangel-bench-le-"))
     url = f"sqlite:///{work / 'le.db'}"
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
-    upgrade(Settings(database_url=url, data_dir=work))
+    upgrade(Settings(database_url=url, data_dir=work, environment="development"))
     env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_DATA_DIR=str(work),
+               REDANGEL_ENVIRONMENT="development",
                REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000")
     subprocess.run([sys.executable, "-m", "redangel.cli", "catalog", "load"], env=env, check=True,
                    capture_output=True)
@@ -117,6 +118,7 @@ def pg_outreach(catalog) -> None:  # type: ignore[no-untyped-def]
 
     os.environ["REDANGEL_DATABASE_URL"] = os.environ.get(
         "REDANGEL_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/redangel_bench")
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
     ctx = context()
     keyring = ctx.keyring()
     started = time.perf_counter()

@@ -53,6 +53,7 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
     upgrade(settings)
     os.environ["REDANGEL_DATABASE_URL"] = settings.database_url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
     from redangel.config import get_settings
 
     get_settings.cache_clear()

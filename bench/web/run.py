@@ -49,7 +49,7 @@ def pct(values: list[float], p: float) -> float:
 def prepare(url: str, data_dir: Path, persons: int) -> str:
     """Migrate, load the catalog and the demo population; returns the kiosk device token."""
     env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_DATA_DIR=str(data_dir),
-               REDANGEL_PROJECT_DIR=str(ROOT))
+               REDANGEL_PROJECT_DIR=str(ROOT), REDANGEL_ENVIRONMENT="development")
     cli = [sys.executable, "-m", "redangel.cli"]
     for args in (["db", "upgrade"], ["catalog", "load"],
                  ["demo", "seed", "--persons", str(persons), "--seed", "2026"]):
@@ -91,7 +91,10 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
 
 def signed_in(base: str) -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
-    answer = client.post("/office/login", data={"username": "clerk", "password": PASSWORD})
+    form = re.search(r'name="login_token" value="([^"]+)"', client.get("/office/login").text)
+    assert form, "the sign-in form has no login_token"
+    answer = client.post("/office/login", data={"username": "clerk", "password": PASSWORD,
+                                                "login_token": form.group(1)})
     assert answer.status_code == 303, answer.text
     home = client.get("/office")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import getpass
 import os
 import sys
@@ -28,9 +27,11 @@ kiosk_app = typer.Typer(help="Kiosk devices.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The program and life-event catalog.", no_args_is_help=True)
+idempotency_app = typer.Typer(help="Stored first answers of retried requests.",
+                              no_args_is_help=True)
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"),
                   (client_app, "agency-client"), (kiosk_app, "kiosk"), (audit_app, "audit"),
-                  (keys_app, "keys"), (catalog_app, "catalog")):
+                  (keys_app, "keys"), (catalog_app, "catalog"), (idempotency_app, "idempotency")):
     app.add_typer(sub, name=name)
 
 
@@ -44,6 +45,7 @@ def _alembic_config(settings: Settings):  # type: ignore[no-untyped-def]
             config = Config(str(root / "alembic.ini"))
             config.set_main_option("script_location", str(root / "migrations"))
             config.set_main_option("sqlalchemy.url", settings.effective_database_url.replace("%", "%%"))
+            config.attributes["audit_secret_key"] = settings.secret_key  # re-keys an old chain
             return config
     raise typer.BadParameter("alembic.ini and migrations/ not found; run from the project directory")
 
@@ -83,8 +85,7 @@ def context() -> Context:
     settings = get_settings()
     engine = make_engine(settings.effective_database_url)
     sessions = make_sessionmaker(engine)
-    config = audit.AuditConfig(secret_key=settings.secret_key,
-                               checkpoint_every=settings.audit_checkpoint_every)
+    config = audit.AuditConfig.from_settings(settings)
     from sqlalchemy import event
 
     @event.listens_for(sessions, "after_begin")
@@ -95,10 +96,31 @@ def context() -> Context:
 
 
 @db_app.command("upgrade")
-def db_upgrade(revision: str = "head") -> None:
-    """Apply migrations up to a revision (default: the latest)."""
-    upgrade(get_settings(), revision)
+def db_upgrade(
+    revision: str = "head",
+    app_role: Annotated[str | None, typer.Option(
+        envvar="REDANGEL_APP_ROLE",
+        help="PostgreSQL: create or update the application's own non-owner role; it logs in "
+             "with REDANGEL_APP_ROLE_PASSWORD if set (NOLOGIN otherwise)")] = None,
+) -> None:
+    """Apply migrations up to a revision (default: the latest), as the schema's owner."""
+    settings = get_settings()
+    upgrade(settings, revision)
     typer.echo(f"database at {revision}")
+    if app_role:
+        from redangel.app_role import AppRoleError, provision
+        from redangel.db import make_engine
+
+        engine = make_engine(settings.effective_database_url)
+        try:
+            provision(engine, app_role, password=os.environ.get("REDANGEL_APP_ROLE_PASSWORD"))
+        except AppRoleError as exc:
+            typer.echo(f"application role not provisioned: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        finally:
+            engine.dispose()
+        typer.echo(f"application role {app_role}: reads and writes the registry, may only "
+                   "append to the audit trail")
 
 
 @db_app.command("downgrade")
@@ -152,7 +174,7 @@ def demo_run(
     """Migrate the embedded database, seed it once, and serve at http://HOST:PORT."""
     from redangel.person.models import Person
 
-    settings = get_settings()
+    settings = serving_settings(host)
     upgrade(settings)
     ctx = context()
     with ctx.sessions() as session:
@@ -170,11 +192,31 @@ def demo_run(
     serve(host=host, port=port, workers=1)
 
 
+def serving_settings(host: str) -> Settings:
+    """The settings, if they may serve on `host`; otherwise say why in words and exit 2."""
+    from pydantic import ValidationError
+
+    from redangel.config import refuse_public_host
+
+    try:
+        settings = get_settings()
+        refuse_public_host(settings, host)
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        typer.echo(f"redangel: refusing to start: {reasons}", err=True)
+        raise typer.Exit(2) from None
+    except ValueError as exc:
+        typer.echo(f"redangel: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return settings
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the API and pages with uvicorn (the schema must be migrated already)."""
     import uvicorn
 
+    serving_settings(host)
     uvicorn.run("redangel.main:create_app", factory=True, host=host, port=port,
                 workers=workers, proxy_headers=True, log_level="info")
 
@@ -240,41 +282,60 @@ def kiosk_create(name: str) -> None:
 
 @audit_app.command("verify")
 def audit_verify(
-    checkpoint: Annotated[Path | None, typer.Option(help="a checkpoint file kept outside")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="a checkpoint file kept outside (written by `redangel audit checkpoint`)")] = None,
 ) -> None:
-    """Check every link of the audit chain and every signed checkpoint."""
+    """Check every link of the audit chain and that every signed checkpoint is there."""
     from redangel.audit import chain
-    from redangel.audit.verify import verify
+    from redangel.audit.verify import TrailKeys, verify
 
     ctx = context()
-    public = chain.checkpoint_key(ctx.settings.secret_key).public_key()
+    keys = TrailKeys.from_secret(ctx.settings.secret_key)
     external = None
     if checkpoint is not None:
-        seq, hash_, sig = checkpoint.read_text().split()
-        external = (int(seq), hash_, base64.b64decode(sig))
+        try:
+            external, signer = chain.Checkpoint.from_json(checkpoint.read_text())
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            typer.echo(f"cannot read the checkpoint file {checkpoint}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        if signer != chain.key_id(keys.public_key):
+            typer.echo(f"the checkpoint file was signed by key {signer}, not by this "
+                       f"service's key {chain.key_id(keys.public_key)}", err=True)
+            raise typer.Exit(1)
     with ctx.sessions() as session:
-        report = verify(session, public_key=public, external_checkpoint=external)
+        report = verify(session, keys=keys, checkpoint_every=ctx.settings.audit_checkpoint_every,
+                        external_checkpoint=external)
     if report.ok:
-        typer.echo(f"audit chain intact: {report.events} events")
+        typer.echo(f"audit chain intact: {report.events} events ({report.pending} pending)")
         return
     typer.echo(f"audit chain BROKEN at event {report.broken_at}: {report.reason}", err=True)
     raise typer.Exit(1)
 
 
 @audit_app.command("checkpoint")
-def audit_checkpoint() -> None:
-    """Sign the chain's current head and print it (keep the line somewhere else)."""
+def audit_checkpoint(
+    out: Annotated[Path | None, typer.Option(help="write it to this file instead of stdout")] = None,
+) -> None:
+    """Seal what is sealable, sign the chain's head, and write that checkpoint as JSON (keep it
+    off this machine: `verify --checkpoint FILE` then catches a rewrite or cut-off tail)."""
     from redangel.audit import chain
-    from redangel.audit.models import AuditHead
+    from redangel.audit import service as audit
 
     ctx = context()
     with ctx.sessions() as session:
-        head = session.get(AuditHead, 1)
-        if head is None:
-            raise typer.Exit(1)
-        sig = chain.checkpoint_key(ctx.settings.secret_key).sign(
-            chain.checkpoint_message(head.seq, head.hash))
-    typer.echo(f"{head.seq} {head.hash} {base64.b64encode(sig).decode()}")
+        audit.configure(session, audit.AuditConfig.from_settings(ctx.settings))
+        audit.seal(session, checkpoint_now=True)
+        latest = audit.latest_checkpoint(session)
+        session.commit()
+    if latest is None:
+        typer.echo("the audit trail is empty: nothing to sign yet", err=True)
+        raise typer.Exit(1)
+    document = latest.to_json(chain.checkpoint_key(ctx.settings.secret_key).public_key()) + "\n"
+    if out is None:
+        typer.echo(document, nl=False)
+    else:
+        out.write_text(document)
+        typer.echo(f"checkpoint at seal {latest.seq} written to {out}", err=True)
 
 
 @keys_app.command("rotate")
@@ -323,6 +384,26 @@ def catalog_load() -> None:
         count = sync_catalog(session, catalog)
         session.commit()
     typer.echo(f"catalog {catalog.version[:12]} loaded: {count} programs")
+
+
+@idempotency_app.command("purge")
+def idempotency_purge(
+    hours: Annotated[float | None, typer.Option(
+        min=0, help="delete records older than this (default: REDANGEL_IDEMPOTENCY_HOURS)")] = None,
+) -> None:
+    """Delete every Idempotency-Key record older than its lifetime (run it from a timer)."""
+    from datetime import timedelta
+
+    from redangel.common.idempotency import purge
+    from redangel.db import utcnow
+
+    ctx = context()
+    lifetime = timedelta(hours=ctx.settings.idempotency_hours if hours is None else hours)
+    with ctx.sessions() as session:
+        deleted = purge(session, older_than=utcnow() - lifetime)
+        session.commit()
+    ctx.engine.dispose()
+    typer.echo(f"{deleted} idempotency records older than {lifetime} deleted")
 
 
 def main() -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Development defaults: usable on a laptop, refused anywhere else (see `refuse_default_secrets`).
+# Only an explicit REDANGEL_ENVIRONMENT=development (or test) accepts them, and those modes serve
+# on loopback only (`refuse_public_host`): the shipped keys are published, so a server holding
+# them must be unreachable from any other machine.
+LOCAL_ENVIRONMENTS = frozenset({"development", "test"})
 DEV_SECRET_KEY = "dev-secret-key-change-me-0000000000000000"
 DEV_KEK = base64.b64encode(b"redangel-dev-key-encryption-key!").decode()
 DEV_BLIND_INDEX_KEY = base64.b64encode(b"redangel-dev-blind-index-key-32b").decode()
@@ -24,7 +29,7 @@ class Settings(BaseSettings):
         env_prefix="REDANGEL_", env_file=".env", extra="ignore", frozen=True
     )
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = "production"
     data_dir: Path = Path("data")
     catalog_dir: Path = Field(default=Path("life_events"),
                               description="the program and life-event catalog (relative: to the project)")
@@ -37,7 +42,7 @@ class Settings(BaseSettings):
 
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=10, ge=1, le=72)
-    cookie_secure: bool = False
+    cookie_secure: bool = Field(default=False, description="forced on outside development and test")
     token_issuer: str = "redangel"
     token_audience: str = "redangel-agency-api"
     token_minutes: int = Field(default=15, ge=1, le=120)
@@ -45,15 +50,24 @@ class Settings(BaseSettings):
 
     rate_limit_requests_per_minute: int = 6000
     rate_limit_login_per_minute: int = 10
+    login_free_attempts: int = Field(
+        default=5, ge=1, le=1000,
+        description="sign-in attempts per user and address before the growing delays begin")
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60
+
+    idempotency_hours: float = Field(
+        default=24, gt=0, le=24 * 30,
+        description="how long a retried POST gets the first answer; older records are deleted")
 
     page_size_max: int = 100
     desk_agent_url: str = Field(default="http://127.0.0.1:8791", max_length=200,
                                 description="the office card agent beside the desk's reader")
     kiosk_agent_url: str = Field(default="http://127.0.0.1:8790", max_length=200,
                                  description="the kiosk card agent beside the kiosk's reader")
-    audit_checkpoint_every: int = 1000
+    audit_checkpoint_every: int = Field(default=1000, ge=1, le=1_000_000)
+    audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
+                                            description="sign the chain's head at least this often")
 
     @field_validator("key_encryption_key", "blind_index_key")
     @classmethod
@@ -62,21 +76,37 @@ class Settings(BaseSettings):
             raise ValueError("must be the base64 encoding of exactly 32 bytes")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _secure_cookies_outside_development(cls, data: Any) -> Any:
+        """Outside development and tests cookies are always `Secure`, whatever was configured."""
+        if isinstance(data, dict) and data.get("environment", "production") not in LOCAL_ENVIRONMENTS:
+            return {**data, "cookie_secure": True}
+        return data
+
     @model_validator(mode="after")
     def refuse_default_secrets(self) -> Settings:
-        """Outside development and tests the shipped secrets are refused."""
-        if self.environment == "production":
-            defaults = {
-                "REDANGEL_SECRET_KEY": self.secret_key == DEV_SECRET_KEY,
-                "REDANGEL_KEY_ENCRYPTION_KEY": self.key_encryption_key == DEV_KEK,
-                "REDANGEL_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
-            }
-            if any(defaults.values()):
-                names = ", ".join(name for name, is_default in defaults.items() if is_default)
-                raise ValueError(f"production refuses the development default of {names}")
+        """Only an explicit development or test environment accepts the shipped secrets."""
+        if self.environment not in LOCAL_ENVIRONMENTS:
+            if self.development_secrets:
+                names = ", ".join(self.development_secrets)
+                raise ValueError(
+                    f"the {self.environment} environment refuses the published development "
+                    f"value of {names}: set real secrets, or REDANGEL_ENVIRONMENT=development "
+                    "to run on this machine only")
             if len(self.secret_key) < 32:
                 raise ValueError("REDANGEL_SECRET_KEY must be at least 32 characters")
         return self
+
+    @property
+    def development_secrets(self) -> list[str]:
+        """The settings still holding a published development value."""
+        defaults = {
+            "REDANGEL_SECRET_KEY": self.secret_key == DEV_SECRET_KEY,
+            "REDANGEL_KEY_ENCRYPTION_KEY": self.key_encryption_key == DEV_KEK,
+            "REDANGEL_BLIND_INDEX_KEY": self.blind_index_key == DEV_BLIND_INDEX_KEY,
+        }
+        return [name for name, is_default in defaults.items() if is_default]
 
     @property
     def effective_database_url(self) -> str:
@@ -105,6 +135,25 @@ class Settings(BaseSettings):
     def blind_index_bytes(self) -> bytes:
         """The blind-index HMAC key as raw bytes."""
         return base64.b64decode(self.blind_index_key)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable from this machine only."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_public_host(settings: Settings, host: str) -> None:
+    """Development and test serve on loopback only; raise ValueError saying so for any other host."""
+    if settings.environment in LOCAL_ENVIRONMENTS and not is_loopback(host):
+        raise ValueError(
+            f"the {settings.environment} environment serves on loopback only (127.0.0.1, ::1 or "
+            f"localhost), not on {host}: its secrets may be the published development ones. "
+            "Use REDANGEL_ENVIRONMENT=production with real secrets to serve other machines")
 
 
 @lru_cache(maxsize=1)

@@ -6,8 +6,9 @@ endpoint has returned and rolls back on any error. Services and repositories onl
 
 from __future__ import annotations
 
+import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -16,6 +17,8 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -84,13 +87,17 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite."""
+    """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite.
+
+    Bound parameters are hidden from errors and logs on both dialects: they carry persons' data.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
             poolclass=NullPool if ":memory:" not in url else None,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling is off (isolation_level=None); emit BEGIN ourselves
@@ -102,12 +109,37 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # Requests are short OLTP queries; on a small machine parallel workers only steal the cores
     # that other requests need. Batch jobs may SET LOCAL it back for their own transaction.
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         hide_parameters=True,
                          connect_args={"options": "-c max_parallel_workers_per_gather=0"})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that never expire loaded objects on commit (responses are built after it)."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+_AFTER_ROLLBACK = "redangel_after_rollback"
+
+
+def keep_after_rollback(session: Session, work: Callable[[Session], None]) -> None:
+    """Work the request commits even when it ends in an error, after rolling the rest back
+    (the audit of a check that refused the request: the refusal itself revealed something)."""
+    hooks: list[Callable[[Session], None]] = session.info.setdefault(_AFTER_ROLLBACK, [])
+    if work not in hooks:
+        hooks.append(work)
+
+
+def _commit_kept(session: Session) -> None:
+    hooks: list[Callable[[Session], None]] = session.info.pop(_AFTER_ROLLBACK, [])
+    if not hooks:
+        return
+    try:
+        for work in hooks:
+            work(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        log.exception("the work kept after a rolled-back request could not be committed")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -118,8 +150,10 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as error:
         session.rollback()
+        if isinstance(error, Exception):
+            _commit_kept(session)
         raise
     finally:
         session.close()

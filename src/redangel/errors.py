@@ -110,6 +110,16 @@ class Forbidden(AppError):
     code = "forbidden"
 
 
+class BodyTooLarge(AppError):
+    """The request body passed the size limit, counted as its bytes arrived (413)."""
+
+    status = 413
+    code = "body_too_large"
+
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}  # the rest of the body is not read
+
+
 class RateLimited(AppError):
     """Too many requests (429, with Retry-After)."""
 
@@ -242,8 +252,8 @@ def install_api_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
         hook = getattr(request.app.state, "on_app_error", None)
-        if hook is not None:
-            hook(request, exc)
+        if hook is not None:  # a coroutine: it must not block the event loop (audit.denials)
+            await hook(request, exc)
         return answer(exc, request)
 
     async def on_validation(request: Request, exc: Exception) -> Response:

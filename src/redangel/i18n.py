@@ -29,6 +29,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You must sign in or present a valid credential.",
     ),
     "bad_credentials": ("Usuario o contraseña incorrectos.", "Wrong username or password."),
+    "body_too_large": (
+        "La solicitud pasa de {max} bytes; envíe menos datos.",
+        "The request is larger than {max} bytes; send less data.",
+    ),
     "csrf": (
         "Falta el token CSRF o no coincide; recargue la página.",
         "The CSRF token is missing or wrong; reload the page.",
@@ -121,6 +125,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "give at least one search criterion",
     ),
     "date_future": ("no puede ser una fecha futura", "cannot be a future date"),
+    "date_range": ("debe ser una fecha entre el {min} y el {max}",
+                   "must be a date between {min} and {max}"),
+    "name_mixed_script": (
+        "mezcla letras de dos alfabetos (por ejemplo latinas y cirílicas); escríbalo con un solo "
+        "alfabeto, tal como aparece en el acta o la identificación",
+        "mixes letters of two alphabets (for example Latin and Cyrillic); type it in one "
+        "alphabet, as it appears on the birth certificate or ID",
+    ),
+    "registered_elsewhere": (
+        "Esta persona ya está registrada en otra oficina; no la registre de nuevo. Para atenderla "
+        "aquí, pida a su supervisor que solicite a esa oficina actualizar su domicilio o "
+        "transferir el registro a esta oficina.",
+        "This person is already registered at another office; do not register them again. To "
+        "serve them here, ask your supervisor to request that office to update their address or "
+        "transfer the record to this office.",
+    ),
+    "possible_duplicate_elsewhere": (
+        "Otra oficina tiene registrada a una persona con un nombre parecido y la misma fecha de "
+        "nacimiento. Si es la misma persona, no la registre de nuevo: pida a su supervisor que "
+        "solicite a esa oficina transferir el registro. Si es otra persona, confirme que es "
+        "distinta.",
+        "Another office has registered a person with a similar name and the same birth date. If "
+        "it is the same person, do not register them again: ask your supervisor to request that "
+        "office to transfer the record. If it is someone else, confirm it is a different person.",
+    ),
 }
 
 
@@ -230,6 +259,21 @@ MESSAGES.update({
     "transition_not_allowed": (
         "No se puede pasar de «{status}» a «{to}». Desde «{status}» se permite: {allowed}.",
         "Cannot move from '{status}' to '{to}'. From '{status}' the allowed moves are: {allowed}.",
+    ),
+    "own_submission": (
+        "Usted registró esta solicitud; otra persona debe decidirla.",
+        "You submitted this application; someone else must decide it.",
+    ),
+    "decision_role": (
+        "Solo la supervisora o el supervisor de la oficina, o la dependencia dueña del programa, "
+        "puede decidir solicitudes y cambiar inscripciones.",
+        "Only the office's supervisor, or the agency that runs the program, may decide "
+        "applications and change enrollments.",
+    ),
+    "submitter_unknown": (
+        "No consta quién registró esta solicitud, así que no puede decidirse; avise a soporte.",
+        "There is no record of who submitted this application, so it cannot be decided; "
+        "contact support.",
     ),
     "programs_exclusive_named": (
         "El programa {program} no puede tenerse al mismo tiempo que {excluded_by}, en el que la "

@@ -7,30 +7,23 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from redangel import __version__, logging_setup
 from redangel.agency.api import router as agency_router
 from redangel.audit import service as audit
 from redangel.audit.api import router as audit_router
+from redangel.audit.denials import DenialAudit, DenialTally
 from redangel.auth.api import router as auth_router
-from redangel.auth.principal import Principal
-from redangel.auth.ratelimit import RateLimiter
+from redangel.auth.ratelimit import LoginThrottle, RateLimiter
 from redangel.card.api import router as card_router
+from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
 from redangel.crypto.repository import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.eligibility import load_catalog
-from redangel.errors import (
-    AppError,
-    Forbidden,
-    NotFound,
-    Unauthenticated,
-    install_api_handlers,
-    problem_response,
-)
+from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
 from redangel.person.api import router as person_router
@@ -39,38 +32,6 @@ from redangel.web.setup import mount_pages
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1_000_000
-_DENIALS = (NotFound, Forbidden, Unauthenticated)
-AUDITED_PREFIXES = ("/api/", "/office/", "/kiosk/")
-
-
-def _audit_denial(request: Request, error: AppError) -> None:
-    """Record a denied attempt in its own transaction (the request's was rolled back)."""
-    if not isinstance(error, _DENIALS) or not request.url.path.startswith(AUDITED_PREFIXES):
-        return
-    principal: Principal | None = getattr(request.state, "principal", None)
-    person_id = request.path_params.get("person_id") if request.path_params else None
-    try:
-        import uuid
-
-        pid = uuid.UUID(str(person_id)) if person_id else None
-    except ValueError:
-        pid = None
-    if principal is None and not isinstance(error, Unauthenticated):
-        return
-    actor = principal or Principal(kind="system", id="anonymous", role="anonymous")
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    for surface in ("/office", "/kiosk"):  # page routes are named relative to their surface
-        if request.url.path.startswith(surface) and not path.startswith(surface):
-            path = surface + path
-    factory = request.app.state.sessionmaker
-    with factory() as session:
-        audit.configure(session, request.app.state.audit_config)
-        audit.record(
-            session, principal=actor, action=f"denied:{request.method} {path}"[:48],
-            person_id=pid, purpose="access_attempt", outcome=error.code[:16],
-        )
-        session.commit()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if engine.dialect.name == "postgresql":
             sealer = audit.Sealer(app.state.sessionmaker)
             sealer.start()
+        app.state.denial_tally.start()
         yield
+        app.state.denial_tally.stop()
         if sealer is not None:
             sealer.stop()
         app.state.engine.dispose()
@@ -102,16 +65,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.default_lang = settings.locale
     app.state.engine = engine
     app.state.sessionmaker = _configured(factory, settings)
-    app.state.audit_config = audit.AuditConfig(secret_key=settings.secret_key,
-                                               checkpoint_every=settings.audit_checkpoint_every)
     app.state.rate_limiter = RateLimiter()
+    app.state.login_throttle = LoginThrottle(free=settings.login_free_attempts)
     with factory() as session:
         app.state.keyring = load_keyring(
             session, kek=settings.kek_bytes, blind_index_key=settings.blind_index_bytes,
             engine=engine,
         )
         session.commit()
-    app.state.on_app_error = _audit_denial
+    app.state.denial_tally = DenialTally(app.state.sessionmaker)
+    app.state.on_app_error = DenialAudit(app.state.sessionmaker, app.state.denial_tally)
     app.state.catalog = load_catalog(settings.catalog_path)
 
     api = APIRouter(prefix="/api/v1")
@@ -123,38 +86,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_pages(app)
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(NoStore, prefix="/api/")
 
     @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
+        """Liveness, answered on the event loop itself: slow only when the loop is blocked."""
         return {"status": "ok"}
 
     return app
 
 
-class BodyLimit:
-    """Refuse request bodies that announce more than `max_bytes` (413, problem+json)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope["headers"]:
-                if name == b"content-length" and (
-                    not value.isdigit() or int(value) > self.max_bytes
-                ):
-                    error = AppError("field_too_long", max=self.max_bytes)
-                    error.status = 413
-                    response = problem_response(error, Request(scope))
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
-
-
 def _configured(factory: Callable[[], Session], settings: Settings) -> Callable[[], Session]:
-    config = audit.AuditConfig(secret_key=settings.secret_key,
-                               checkpoint_every=settings.audit_checkpoint_every)
+    config = audit.AuditConfig.from_settings(settings)
 
     def make() -> Session:
         session = factory()

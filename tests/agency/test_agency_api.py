@@ -66,7 +66,7 @@ class TestScope:
     ) -> None:
         person = new_person(clerk)
         styfe_folio = folio_of(clerk, person["id"], "seguro_desempleo")
-        salud_enrollment = approve(clerk, folio_of(clerk, person["id"],
+        salud_enrollment = approve(salud, folio_of(clerk, person["id"],
                                                    "servicios_medicos_gratuitos"))
         assert salud.get(f"/applications/{styfe_folio}").status_code == 404
         denied = salud.post(f"/applications/{styfe_folio}/transitions",
@@ -157,7 +157,7 @@ class TestChangeFeed:
                                               styfe: httpx.Client) -> None:
         _, start = self._all(styfe)
         folio = folio_of(clerk, new_person(clerk)["id"], "seguro_desempleo")
-        enrollment = approve(clerk, folio)
+        enrollment = approve(styfe, folio)
         changes, end = self._all(styfe, start)
         mine = [(c["entity"], c["action"]) for c in changes
                 if c["data"].get("folio") == folio or c["id"] == enrollment]
@@ -197,10 +197,12 @@ class TestChangeFeed:
 
         def writer(person: str) -> None:
             c = login(live, world.clerk, world.password)
+            decider = login(live, world.supervisor, world.password)
             try:
-                approve(c, folio_of(c, person, "seguro_desempleo"))
+                approve(decider, folio_of(c, person, "seguro_desempleo"))
             finally:
                 c.close()
+                decider.close()
 
         with ThreadPoolExecutor(len(people) + 1) as pool:
             reading = pool.submit(reader)
@@ -219,7 +221,7 @@ class TestExport:
     def test_roll_streams_as_ndjson_with_allowlisted_person(
         self, clerk: httpx.Client, styfe: httpx.Client
     ) -> None:
-        enrolled = {approve(clerk, folio_of(clerk, new_person(clerk)["id"], "seguro_desempleo"))
+        enrolled = {approve(styfe, folio_of(clerk, new_person(clerk)["id"], "seguro_desempleo"))
                     for _ in range(3)}
         with styfe.stream("GET", "/agency/roll.ndjson",
                           params={"program": "seguro_desempleo", "status": "active"}) as answer:

@@ -19,9 +19,10 @@ from sqlalchemy.exc import DBAPIError
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.db import make_engine, make_sessionmaker
+from tests.audit_trail.sealing import seal_everything
 from tests.conftest import ADMIN_URL, drop_postgres_database, make_settings, migrate, postgres_database
 
-TABLES = ("audit_event", "audit_seal")
+TABLES = ("audit_event", "audit_seal", "audit_checkpoint")
 
 
 @pytest.fixture
@@ -46,6 +47,13 @@ def app_url(backend: str, tmp_path: Path) -> Iterator[str]:
             audit.record(session, principal=Principal(kind="staff", id="x", role="clerk"),
                          action="person.read", person_id=uuid.uuid4(), purpose="attention")
             session.commit()
+
+    def configured():  # type: ignore[no-untyped-def]
+        session = factory()
+        audit.configure(session, config)
+        return session
+
+    seal_everything(configured)
     engine.dispose()
     if role is not None:
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
@@ -97,3 +105,41 @@ def test_the_application_role_cannot_remove_the_guard(app_url: str, backend: str
                       "DROP FUNCTION audit_event_append_only() CASCADE"):
         assert "must be owner" in _refused(app_url, statement), statement
     assert "append-only" in _refused(app_url, "DELETE FROM audit_event")
+
+
+@pytest.mark.parametrize("statement", [
+    "DELETE FROM audit_head",
+    "UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_seal WHERE seq = 3)",
+    "UPDATE audit_head SET hash = 'x'",
+    "UPDATE audit_head SET horizon = 0",
+])
+def test_the_chain_head_only_moves_forward(app_url: str, statement: str) -> None:
+    message = _refused(app_url, statement)
+    assert "append-only" in message or "only moves forward" in message, message
+
+
+def test_the_application_still_seals_and_signs(app_url: str) -> None:
+    """The guards leave the sealer its one write: moving the head forward, adding checkpoints."""
+    engine = make_engine(app_url)
+    factory = make_sessionmaker(engine)
+    config = audit.AuditConfig(secret_key=make_settings(app_url, Path()).secret_key,
+                               checkpoint_every=2)
+
+    def configured():  # type: ignore[no-untyped-def]
+        session = factory()
+        audit.configure(session, config)
+        return session
+
+    with configured() as session:
+        audit.record(session, principal=Principal(kind="staff", id="x", role="clerk"),
+                     action="person.read", person_id=uuid.uuid4(), purpose="attention")
+        session.commit()
+    seal_everything(configured)
+    with configured() as session:
+        audit.seal(session, checkpoint_now=True)
+        session.commit()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seq FROM audit_head")).scalar() == 5
+        signed = conn.execute(text("SELECT seq, prev_seq FROM audit_checkpoint ORDER BY seq"))
+        assert [tuple(row) for row in signed] == [(1, 0), (2, 1), (4, 2), (5, 4)]
+    engine.dispose()

@@ -3,6 +3,7 @@ broken link of an edited one, and with a checkpoint kept elsewhere catches a cut
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,11 +13,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.config import Settings
 from redangel.db import make_engine, make_sessionmaker
+from tests.audit_trail.owner import drop_guards
+from tests.audit_trail.sealing import seal_everything
 from tests.conftest import ROOT, drop_postgres_database, make_settings, migrate, postgres_database
 
 CLERK = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk")
@@ -48,17 +52,20 @@ def trail(backend: str, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
             audit.record(session, principal=CLERK, action="person.read", person_id=uuid.uuid4(),
                          purpose=f"attention_{index}")
             session.commit()
-    audit.seal_all(configured)
+    seal_everything(configured)
     engine.dispose()
     yield settings, backend
     if name:
         drop_postgres_database(name)
 
 
-def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def run(settings: Settings, *args: str,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the `redangel` command on the settings' database, as an operator would."""
     env = {**os.environ, "REDANGEL_ENVIRONMENT": "test",
            "REDANGEL_DATABASE_URL": settings.effective_database_url,
-           "REDANGEL_DATA_DIR": str(settings.data_dir), "REDANGEL_PROJECT_DIR": str(ROOT)}
+           "REDANGEL_DATA_DIR": str(settings.data_dir), "REDANGEL_PROJECT_DIR": str(ROOT),
+           **(env or {})}
     return subprocess.run([sys.executable, "-m", "redangel.cli", *args], capture_output=True,
                           text=True, env=env, cwd=ROOT, timeout=60, check=False)
 
@@ -66,15 +73,10 @@ def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
 def tamper(settings: Settings, backend: str, statement: str) -> None:
     """An attacker with DDL rights: drop the append-only triggers, then rewrite."""
     engine = make_engine(settings.effective_database_url)
-    with engine.begin() as conn:
-        if backend == "postgresql":
-            conn.execute(text("DROP TRIGGER audit_event_append_only ON audit_event"))
-            conn.execute(text("DROP TRIGGER audit_seal_append_only ON audit_seal"))
-        else:
-            for trigger in ("audit_event_no_update", "audit_event_no_delete",
-                            "audit_seal_no_update", "audit_seal_no_delete"):
-                conn.execute(text(f"DROP TRIGGER {trigger}"))
-        conn.execute(text(statement))
+    with Session(engine) as session:
+        drop_guards(session, backend)
+        session.execute(text(statement))
+        session.commit()
     engine.dispose()
 
 
@@ -110,3 +112,30 @@ def test_a_kept_checkpoint_catches_a_cut_off_tail(trail, tmp_path: Path) -> None
     assert run(settings, "audit", "verify").returncode == 0  # consistent in itself...
     cut = run(settings, "audit", "verify", "--checkpoint", str(kept))
     assert cut.returncode == 1 and "truncated" in cut.stderr, cut.stderr  # ...not with the kept one
+
+
+def test_a_checkpoint_shipped_to_a_file_is_signed_json(trail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings, _ = trail
+    kept = tmp_path / "offsite" / "checkpoint.json"
+    kept.parent.mkdir()
+    written = run(settings, "audit", "checkpoint", "--out", str(kept))
+    assert written.returncode == 0, written.stderr
+    document = json.loads(kept.read_text())
+    assert document["seq"] == EVENTS and document["prev_seq"] == 8  # names the one before it
+    assert {"hash", "at", "key_id", "signature"} <= set(document)
+    assert run(settings, "audit", "verify", "--checkpoint", str(kept)).returncode == 0
+    kept.write_text(json.dumps({**document, "seq": 8}))  # the signature covers every field
+    moved = run(settings, "audit", "verify", "--checkpoint", str(kept))
+    assert moved.returncode == 1 and "signature is invalid" in moved.stderr, moved.stderr
+    kept.write_text(json.dumps({**document, "key_id": "0" * 16}))
+    other = run(settings, "audit", "verify", "--checkpoint", str(kept))
+    assert other.returncode == 1 and "signed by key" in other.stderr, other.stderr
+
+
+def test_verify_names_a_deleted_checkpoint(trail) -> None:  # type: ignore[no-untyped-def]
+    settings, backend = trail
+    tamper(settings, backend, "DELETE FROM audit_checkpoint WHERE seq = 4")
+    broken = run(settings, "audit", "verify")
+    assert broken.returncode == 1
+    assert "BROKEN at event 4: the signed checkpoint at seal 4 is missing" in broken.stderr, \
+        broken.stderr

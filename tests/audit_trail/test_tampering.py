@@ -5,21 +5,25 @@ has the database owner's rights (and so first drops the append-only triggers).""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from redangel.audit import chain
 from redangel.audit import service as audit
-from redangel.audit.verify import VerifyReport, verify
+from redangel.audit.models import AuditEvent
+from redangel.audit.verify import TrailKeys, VerifyReport, verify
 from redangel.auth.principal import Principal
-from redangel.db import make_engine, make_sessionmaker
+from redangel.db import make_engine, make_sessionmaker, utcnow
+from tests.audit_trail.owner import drop_guards
+from tests.audit_trail.sealing import seal_everything
 from tests.conftest import drop_postgres_database, make_settings, migrate, postgres_database
 
 SECRET = "audit-test-secret-key-0000000000000000"
@@ -51,7 +55,7 @@ def trail(backend: str, tmp_path: Path) -> Iterator[tuple[object, str]]:
             session.commit()
     with factory() as session:
         audit.configure(session, audit.AuditConfig(secret_key=SECRET, checkpoint_every=5))
-        audit.seal_all(lambda: _configured(factory))
+        seal_everything(lambda: _configured(factory))
     yield factory, backend
     engine.dispose()
     if name:
@@ -66,22 +70,12 @@ def _configured(factory) -> Session:  # type: ignore[no-untyped-def]
 
 def check(factory, **kwargs: object) -> VerifyReport:  # type: ignore[no-untyped-def]
     with factory() as session:
-        return verify(session, public_key=chain.checkpoint_key(SECRET).public_key(), **kwargs)  # type: ignore[arg-type]
+        return verify(session, keys=TrailKeys.from_secret(SECRET), checkpoint_every=5, **kwargs)  # type: ignore[arg-type]
 
 
 def attack(factory, backend: str, *statements: str) -> None:  # type: ignore[no-untyped-def]
     with factory() as session:
-        if backend == "postgresql":
-            session.execute(text("DROP TRIGGER audit_event_append_only ON audit_event"))
-            session.execute(text("DROP TRIGGER audit_seal_append_only ON audit_seal"))
-        else:
-            for trigger in (
-                "audit_event_no_update",
-                "audit_event_no_delete",
-                "audit_seal_no_update",
-                "audit_seal_no_delete",
-            ):
-                session.execute(text(f"DROP TRIGGER {trigger}"))
+        drop_guards(session, backend)
         for statement in statements:
             session.execute(text(statement))
         session.commit()
@@ -157,7 +151,7 @@ def test_a_truncated_tail_is_detected_by_a_checkpoint(trail) -> None:  # type: i
     factory, backend = trail
     with factory() as session:
         seal = session.execute(text("SELECT seq, hash FROM audit_seal WHERE seq = 10")).one()
-    signature = chain.checkpoint_key(SECRET).sign(chain.checkpoint_message(seal.seq, seal.hash))
+    kept = chain.sign_checkpoint(SECRET, seq=10, hash_=seal.hash, prev_seq=5, at=utcnow())
     attack(
         factory,
         backend,
@@ -167,7 +161,7 @@ def test_a_truncated_tail_is_detected_by_a_checkpoint(trail) -> None:  # type: i
         "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_seal WHERE seq = 8)",
     )
     assert check(factory).ok  # the rewritten log is consistent in itself...
-    report = check(factory, external_checkpoint=(10, seal.hash, signature))
+    report = check(factory, external_checkpoint=kept)
     assert not report.ok and "truncated" in report.reason  # ...but not with a kept checkpoint
 
 
@@ -182,3 +176,87 @@ def test_a_truncated_tail_is_detected_by_stored_checkpoints(trail) -> None:  # t
     )
     report = check(factory)
     assert not report.ok and report.broken_at == 10
+
+
+def _plain_sha256_link(prev: str, seq: int, event_id: int, event_digest: str) -> str:
+    """The link as an attacker without the service's secret can compute it."""
+    return hashlib.sha256(f"{prev}|{seq}|{event_id}|{event_digest}".encode()).hexdigest()
+
+
+def test_a_rewritten_tail_is_detected_without_the_key(trail) -> None:  # type: ignore[no-untyped-def]
+    """Past the last checkpoint (10), an owner edits event 12 and recomputes its digest, its
+    seal and the head: unkeyed links would make the result consistent; keyed ones do not."""
+    factory, backend = trail
+    with factory() as session:
+        event = session.get(AuditEvent, 12)
+        prev = session.execute(text("SELECT hash FROM audit_seal WHERE seq = 11")).scalar_one()
+        content = {name: getattr(event, name) for name in chain.FIELDS}
+    forged_digest = chain.digest({**content, "purpose": "nothing_to_see"})
+    forged_link = _plain_sha256_link(prev, 12, 12, forged_digest)
+    attack(
+        factory, backend,
+        f"UPDATE audit_event SET purpose = 'nothing_to_see', digest = '{forged_digest}' "
+        "WHERE id = 12",
+        f"UPDATE audit_seal SET hash = '{forged_link}' WHERE seq = 12",
+        f"UPDATE audit_head SET hash = '{forged_link}'",
+    )
+    report = check(factory)
+    assert not report.ok and report.broken_at == 12 and "broken" in report.reason, report
+
+
+def test_a_whole_chain_rebuilt_without_the_key_is_detected(trail) -> None:  # type: ignore[no-untyped-def]
+    """An owner edits event 4, rebuilds every link with plain SHA-256 from the genesis, moves
+    the head, and removes the checkpoints that no longer match (all of them)."""
+    factory, backend = trail
+    attack(factory, backend, "UPDATE audit_event SET purpose = 'nothing_to_see' WHERE id = 4")
+    with factory() as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        statements, prev = [], chain.GENESIS
+        for seq, event in enumerate(events, start=1):
+            digest = chain.digest({name: getattr(event, name) for name in chain.FIELDS})
+            link = _plain_sha256_link(prev, seq, event.id, digest)
+            statements += [
+                f"UPDATE audit_event SET digest = '{digest}' WHERE id = {event.id}",
+                f"UPDATE audit_seal SET prev_hash = '{prev}', hash = '{link}' WHERE seq = {seq}",
+            ]
+            prev = link
+    attack(factory, backend, *statements, "DELETE FROM audit_checkpoint",
+           f"UPDATE audit_head SET hash = '{prev}'")
+    report = check(factory)
+    assert not report.ok and report.broken_at == 1 and "broken" in report.reason, report
+
+
+@pytest.mark.parametrize("deleted", [5, 1])
+def test_a_deleted_checkpoint_is_named(trail, deleted: int) -> None:  # type: ignore[no-untyped-def]
+    """Checkpoints name their predecessor: the one after a deleted one gives it away."""
+    factory, backend = trail
+    attack(factory, backend, f"DELETE FROM audit_checkpoint WHERE seq = {deleted}")
+    report = check(factory)
+    assert not report.ok and report.broken_at == deleted, report
+    assert f"checkpoint at seal {deleted} is missing" in report.reason
+
+
+def test_the_newest_due_checkpoint_deleted_is_named(trail) -> None:  # type: ignore[no-untyped-def]
+    """Every fifth seal is signed: with the head at 12, a missing checkpoint 10 is noticed."""
+    factory, backend = trail
+    attack(factory, backend, "DELETE FROM audit_checkpoint WHERE seq >= 10")
+    report = check(factory)
+    assert not report.ok and report.broken_at == 10, report
+    assert "checkpoint at seal 10 is missing" in report.reason
+
+
+def test_a_checkpoint_signed_by_another_key_is_refused(trail) -> None:  # type: ignore[no-untyped-def]
+    factory, backend = trail
+    with factory() as session:
+        seal = session.execute(text("SELECT seq, hash FROM audit_seal WHERE seq = 12")).one()
+    forged = chain.sign_checkpoint("someone-else-secret-0000000000000000", seq=12,
+                                   hash_=seal.hash, prev_seq=10, at=utcnow())
+    with factory() as session:
+        drop_guards(session, backend)
+        session.execute(text("INSERT INTO audit_checkpoint (seq, hash, at, signature, prev_seq) "
+                             "VALUES (:seq, :hash, :at, :signature, :prev)"),
+                        {"seq": 12, "hash": forged.hash, "at": forged.at,
+                         "signature": forged.signature, "prev": 10})
+        session.commit()
+    report = check(factory)
+    assert not report.ok and report.broken_at == 12 and "signature" in report.reason

@@ -6,13 +6,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from redangel.card import signing
+from redangel.common.clock import city_today
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 
@@ -75,7 +75,7 @@ class TestIssueAndTap:
         issue(clerk, person, card)
         keys = {k["kid"]: Ed25519PublicKey.from_public_bytes(base64.b64decode(k["public_key"]))
                 for k in kiosk.get("/cards/issuer-keys").json()["keys"]}
-        payload = signing.verify_payload(card.payload, keys, date.today())
+        payload = signing.verify_payload(card.payload, keys, city_today())
         assert str(payload.beneficiary_id) == person  # opaque id, no personal data on the card
         opened = tap(kiosk, card)
         assert opened.status_code == 201, opened.text

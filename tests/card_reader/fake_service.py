@@ -12,13 +12,14 @@ import os
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from card_reader.errors import CardRevoked, ClonedCard, ServiceError, ServiceUnavailable, TamperedCard
 from card_reader.service_client import Challenge, Confirmed, Issuance, IssuerKey, KioskSession
 from redangel.card import format as card_format
+from redangel.common.clock import city_today
 
 
 @dataclass
@@ -66,7 +67,7 @@ class FakeService:
         self._call("start_issuance")
         if len(card_public_key) != 32:
             raise ServiceError(detail="card_public_key", status=422)
-        today = date.today()
+        today = city_today()
         generation = 1 + sum(c.person_id == person_id and c.status != "pending_write"
                              for c in self.cards.values())
         payload = card_format.Payload(
@@ -133,7 +134,7 @@ class FakeService:
             raise ServiceError(detail="challenge_invalid", status=403)
         publics = {kid: key.public_key() for kid, key in self.keys.items()}
         try:
-            checked = card_format.verify_payload(payload, publics, date.today())
+            checked = card_format.verify_payload(payload, publics, city_today())
         except card_format.CardFormatError as exc:
             raise TamperedCard() from exc
         card = next((c for c in self.cards.values() if c.payload == checked), None)

@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -16,6 +16,7 @@ from card_reader.issue import issue_card, unblock_pin
 from card_reader.kiosk import TrustStore, enter_pin, hold_session, pin_proof, pin_tries, tap
 from card_reader.virtual_card import Applet, VirtualCard, clone_of
 from redangel.card import format as card_format
+from redangel.common.clock import city_today
 from tests.card_reader.fake_service import FakeService
 from tests.card_reader.fixtures import CardSlot
 
@@ -230,5 +231,5 @@ def test_expired_today_still_valid_on_its_last_day(
     card, _ = issued()
     expires = card_format.peek_payload(card.memory.payload).expires_on
     assert tap(card_slot.connect(), service, trusted(service), today=expires).online
-    assert expires > date.today()
+    assert expires > city_today()
     assert card.memory.lifecycle == apdu.LCS_ACTIVATED

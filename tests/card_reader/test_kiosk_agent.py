@@ -81,6 +81,24 @@ class TestKioskAgent:
         assert _until(lambda: _state(page_side) == "idle")
         assert device.get("/kiosk/sessions/current").status_code == 404
 
+    def test_the_open_session_gives_its_own_screen_the_proof(  # type: ignore[no-untyped-def]
+            self, slot, citizen, page_side, live, world) -> None:
+        slot.insert(citizen.applet)
+        assert _until(lambda: _state(page_side) == "open")
+        proof = page_side.get("/status").json()["screen"]
+        device_cookie = f"redangel_kiosk={world.kiosk_token}"
+        with_proof = {"Cookie": f"{device_cookie}; redangel_kiosk_screen={proof}"}
+        with httpx.Client(base_url=live.url, timeout=30, follow_redirects=False) as screen:
+            bound = screen.post("/kiosk/screen", data={"token": proof},
+                                headers={"Cookie": device_cookie, "X-Kiosk-Screen": "1"})
+            assert bound.status_code == 204, bound.text
+            assert screen.get("/kiosk/me", headers=with_proof).status_code == 200
+            assert screen.get("/kiosk/me", headers={"Cookie": device_cookie}).status_code == 303
+            slot.remove()
+            assert _until(lambda: _state(page_side) == "idle")
+            assert "screen" not in page_side.get("/status").json()
+            assert screen.get("/kiosk/me", headers=with_proof).status_code == 303
+
     def test_a_session_ended_by_the_screen_asks_for_the_card_back(  # type: ignore[no-untyped-def]
             self, slot, citizen, page_side, device, live, world) -> None:
         slot.insert(citizen.applet)

@@ -69,6 +69,7 @@ def test_acknowledged_writes_survive_sigkill(isolated: Settings, monkeypatch: py
     from redangel.config import get_settings
 
     monkeypatch.setenv("REDANGEL_DATABASE_URL", isolated.effective_database_url)
+    monkeypatch.setenv("REDANGEL_ENVIRONMENT", "test")
     get_settings.cache_clear()
     ctx = context()
     get_settings.cache_clear()

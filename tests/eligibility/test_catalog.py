@@ -27,10 +27,10 @@ def test_catalog_has_the_programs_and_events_of_the_city(catalog) -> None:  # ty
         assert program.name.es and program.name.en and program.legal_reference
 
 
-def test_yaml_cases_pass_and_every_criterion_and_threshold_is_covered(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_every_criterion_and_threshold_is_covered_by_the_cases(catalog) -> None:  # type: ignore[no-untyped-def]
+    # Each case's expectations are its own item (life_events/conftest.py); only the gate is here.
     report = run_catalog_tests(catalog)
     assert report.cases >= 30
-    assert report.failures == []
     assert report.uncovered == []
 
 

@@ -99,4 +99,5 @@ def test_gate_sees_thresholds_written_on_the_left(tmp_path: Path) -> None:
 def test_expected_errors_in_cases_are_checked(tmp_path: Path) -> None:
     wrong = _copy(tmp_path, "tests/work.yaml", "error: job_end_date", "error: formal_job")
     report = run_catalog_tests(wrong)
-    assert any("answers refused" in line for line in report.failures), report.failures
+    assert any("refused naming `formal_job`" in line and "refused naming `job_end_date`" in line
+               for line in report.failures), report.failures

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 
+from redangel.common.clock import city_today
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
 
 def register_mother_and_baby(clerk: httpx.Client) -> tuple[str, str, str]:
     suffix = unique_suffix()
-    born = (date.today() - timedelta(days=20)).isoformat()
+    born = (city_today() - timedelta(days=20)).isoformat()
     mother = clerk.post("/persons", json=person_payload(
         suffix, birth_date="1996-05-01",
         attributes={"marital_status": "single", "monthly_income": "6000.00",

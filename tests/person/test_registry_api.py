@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import httpx
 
+from redangel.common.clock import city_today
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
@@ -187,9 +189,15 @@ class TestBadInput:
         assert "Traceback" not in answer.text
 
     def test_future_birth_date(self, clerk: httpx.Client) -> None:
-        answer = create(clerk, person_payload(unique_suffix(), with_curp=False, birth_date="2999-01-01"))
+        tomorrow = (city_today() + timedelta(days=1)).isoformat()
+        answer = create(clerk, person_payload(unique_suffix(), with_curp=False, birth_date=tomorrow))
         assert answer.status_code == 422
         assert answer.json()["errors"][0]["code"] == "date_future"
+
+    def test_birth_date_past_the_calendar_is_refused_as_out_of_range(self, clerk: httpx.Client) -> None:
+        answer = create(clerk, person_payload(unique_suffix(), with_curp=False, birth_date="2999-01-01"))
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["code"] == "date_range"
 
     def test_english_by_accept_language(self, clerk: httpx.Client) -> None:
         answer = clerk.post("/persons", json={}, headers={"Accept-Language": "en-US,en;q=0.9"})

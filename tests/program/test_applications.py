@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from redangel.common.clock import city_today
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 
@@ -27,17 +28,18 @@ def move(client: httpx.Client, folio: str, to: str, reason: str | None = None) -
                        headers={"If-Match": etag})
 
 
-def test_application_life_to_enrollment(clerk: httpx.Client, person: str) -> None:
+def test_application_life_to_enrollment(clerk: httpx.Client, supervisor: httpx.Client,
+                                        person: str) -> None:
     created = apply(clerk, person, "servicios_medicos_gratuitos")
     assert created.status_code == 201, created.text
     folio = created.json()["folio"]
     assert created.json()["documents"][0]["received"] is False
     assert move(clerk, folio, "in_review").json()["status"] == "in_review"
-    approved = move(clerk, folio, "approved")
+    approved = move(supervisor, folio, "approved")
     assert approved.status_code == 200, approved.text
     enrollment = approved.json()["enrollment_id"]
-    tag = clerk.get(f"/enrollments/{enrollment}").headers["etag"]
-    suspended = clerk.post(f"/enrollments/{enrollment}/transitions",
+    tag = supervisor.get(f"/enrollments/{enrollment}").headers["etag"]
+    suspended = supervisor.post(f"/enrollments/{enrollment}/transitions",
                            json={"to": "suspended", "reason": "documents_missing"},
                            headers={"If-Match": tag})
     assert suspended.json()["status"] == "suspended"
@@ -46,12 +48,13 @@ def test_application_life_to_enrollment(clerk: httpx.Client, person: str) -> Non
     assert overview["enrollments"][0]["agency"] == "Secretaría de Salud"
 
 
-def test_illegal_transition_names_the_allowed_ones(clerk: httpx.Client, person: str) -> None:
+def test_illegal_transition_names_the_allowed_ones(clerk: httpx.Client, supervisor: httpx.Client,
+                                                   person: str) -> None:
     folio = apply(clerk, person, "comedores_comunitarios").json()["folio"]
-    answer = move(clerk, folio, "approved")
+    answer = move(supervisor, folio, "approved")
     assert answer.status_code == 409
     assert answer.json()["allowed"] == ["in_review", "rejected"]
-    rejected = move(clerk, folio, "rejected", "No vive en zona prioritaria")
+    rejected = move(supervisor, folio, "rejected", "No vive en zona prioritaria")
     assert rejected.json()["decision_reason"] == "No vive en zona prioritaria"
     assert move(clerk, folio, "in_review").json()["allowed"] == []
 
@@ -76,13 +79,14 @@ def test_mistyped_folio_is_caught_by_its_check_character(clerk: httpx.Client, pe
     assert answer.json()["errors"][0]["code"] == "folio_invalid"
 
 
-def test_exclusive_programs_cannot_both_be_active(clerk: httpx.Client, person: str) -> None:
+def test_exclusive_programs_cannot_both_be_active(clerk: httpx.Client, supervisor: httpx.Client,
+                                                  person: str) -> None:
     first = apply(clerk, person, "seguro_desempleo").json()["folio"]
     second = apply(clerk, person, "apoyo_jovenes_riesgo").json()["folio"]
     for folio in (first, second):
         move(clerk, folio, "in_review")
-    assert move(clerk, first, "approved").status_code == 200
-    clash = move(clerk, second, "approved")
+    assert move(supervisor, first, "approved").status_code == 200
+    clash = move(supervisor, second, "approved")
     assert clash.status_code == 409
     assert clash.json()["excluded_by"] == ["seguro_desempleo"]
 
@@ -94,15 +98,15 @@ def test_concurrent_approvals_of_exclusive_programs_let_one_through(
               for code in ("seguro_desempleo", "apoyo_jovenes_riesgo")]
     for folio in folios:
         move(clerk, folio, "in_review")
-    clerks = [login(live, world.clerk, world.password) for _ in folios]
+    deciders = [login(live, world.supervisor, world.password) for _ in folios]
     with ThreadPoolExecutor(2) as pool:
-        pairs = zip(clerks, folios, strict=True)
+        pairs = zip(deciders, folios, strict=True)
         answers = list(pool.map(lambda pair: move(pair[0], pair[1], "approved"), pairs))
     assert sorted(a.status_code for a in answers) == [200, 409]
     live_enrollments = [e for e in clerk.get(f"/persons/{person}/programs").json()["enrollments"]
                         if e["status"] == "active"]
     assert len(live_enrollments) == 1
-    for c in clerks:
+    for c in deciders:
         c.close()
 
 
@@ -117,7 +121,7 @@ def test_other_office_cannot_see_or_decide(clerk: httpx.Client, other_clerk: htt
 
 def test_supervisor_sees_overdue_applications(live: LiveServer, world, clerk: httpx.Client,  # type: ignore[no-untyped-def]
                                               person: str, sessions) -> None:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import update
 
@@ -126,7 +130,7 @@ def test_supervisor_sees_overdue_applications(live: LiveServer, world, clerk: ht
     folio = apply(clerk, person, "becas_cultura").json()["folio"]
     with sessions() as session:
         session.execute(update(Application).where(Application.folio == folio)
-                        .values(expected_decision_on=date.today() - timedelta(days=9)))
+                        .values(expected_decision_on=city_today() - timedelta(days=9)))
         session.commit()
     supervisor = login(live, world.supervisor, world.password)
     rows = supervisor.get("/offices/current/overdue").json()

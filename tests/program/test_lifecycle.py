@@ -6,13 +6,14 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import event, func, select
 
+from redangel.common.clock import city_today
 from tests.conftest import LiveServer, login
 from tests.program.helpers import (
     agency_client,
@@ -26,12 +27,13 @@ from tests.program.helpers import (
 
 
 class TestApplicationLife:
-    def test_rejection_needs_a_reason_the_citizen_reads(self, clerk: httpx.Client) -> None:
+    def test_rejection_needs_a_reason_the_citizen_reads(self, clerk: httpx.Client,
+                                                        supervisor: httpx.Client) -> None:
         folio = folio_of(clerk, new_person(clerk)["id"], "comedores_comunitarios")
-        missing = move(clerk, folio, "rejected")
+        missing = move(supervisor, folio, "rejected")
         assert missing.status_code == 422
         assert missing.json()["errors"][0]["field"] == "reason"
-        assert move(clerk, folio, "rejected", "No vive en zona prioritaria").status_code == 200
+        assert move(supervisor, folio, "rejected", "No vive en zona prioritaria").status_code == 200
         read = clerk.get(f"/applications/{folio}").json()
         assert read["status"] == "rejected" and read["decided_at"]
         steps = [(t["action"], t["reason"]) for t in read["transitions"]]
@@ -39,16 +41,16 @@ class TestApplicationLife:
         assert all(t["actor_kind"] == "staff" and t["at"] for t in read["transitions"])
 
     def test_illegal_transition_says_which_are_allowed_in_both_languages(
-        self, clerk: httpx.Client
+        self, clerk: httpx.Client, supervisor: httpx.Client
     ) -> None:
         folio = folio_of(clerk, new_person(clerk)["id"], "becas_cultura")
         etag = clerk.get(f"/applications/{folio}").headers["etag"]
-        es = clerk.post(f"/applications/{folio}/transitions", json={"to": "approved"},
+        es = supervisor.post(f"/applications/{folio}/transitions", json={"to": "approved"},
                         headers={"If-Match": etag})
         assert es.status_code == 409
         assert es.json()["allowed"] == ["in_review", "rejected"]
         assert "in_review, rejected" in es.json()["title"] and "se permite" in es.json()["title"]
-        en = clerk.post(f"/applications/{folio}/transitions", json={"to": "approved"},
+        en = supervisor.post(f"/applications/{folio}/transitions", json={"to": "approved"},
                         headers={"If-Match": etag, "Accept-Language": "en"})
         assert "allowed moves are: in_review, rejected" in en.json()["title"]
 
@@ -56,7 +58,7 @@ class TestApplicationLife:
         self, clerk: httpx.Client
     ) -> None:
         body = apply(clerk, new_person(clerk)["id"], "seguro_desempleo").json()
-        expected = date.today() + timedelta(days=20)  # expected_days_to_decision in the catalog
+        expected = city_today() + timedelta(days=20)  # expected_days_to_decision in the catalog
         assert body["expected_decision_on"] == expected.isoformat()
         assert body["channel"] == "office" and len(body["documents"]) == 3
 
@@ -75,39 +77,42 @@ class TestApplicationLife:
 
 
 class TestEnrollmentLife:
-    def test_exit_needs_one_of_the_exit_reasons_and_is_final(self, clerk: httpx.Client) -> None:
-        enrollment = approve(clerk, folio_of(clerk, new_person(clerk)["id"], "prepa_si"))
-        assert move_enrollment(clerk, enrollment, "exited").status_code == 422
-        assert move_enrollment(clerk, enrollment, "exited", "reinstated").status_code == 422
-        suspended = move_enrollment(clerk, enrollment, "suspended", "documents_missing")
+    def test_exit_needs_one_of_the_exit_reasons_and_is_final(self, clerk: httpx.Client,
+                                                             supervisor: httpx.Client) -> None:
+        enrollment = approve(supervisor, folio_of(clerk, new_person(clerk)["id"], "prepa_si"))
+        assert move_enrollment(supervisor, enrollment, "exited").status_code == 422
+        assert move_enrollment(supervisor, enrollment, "exited", "reinstated").status_code == 422
+        suspended = move_enrollment(supervisor, enrollment, "suspended", "documents_missing")
         assert suspended.json()["status"] == "suspended"
-        assert move_enrollment(clerk, enrollment, "active", "reinstated").status_code == 200
-        exited = move_enrollment(clerk, enrollment, "exited", "end_of_term")
+        assert move_enrollment(supervisor, enrollment, "active", "reinstated").status_code == 200
+        exited = move_enrollment(supervisor, enrollment, "exited", "end_of_term")
         assert exited.json()["status"] == "exited" and exited.json()["exit_reason"] == "end_of_term"
-        again = move_enrollment(clerk, enrollment, "active")
+        again = move_enrollment(supervisor, enrollment, "active")
         assert again.status_code == 409 and again.json()["allowed"] == []
         read = clerk.get(f"/enrollments/{enrollment}").json()
         assert [t["action"] for t in read["transitions"]] == [
             "active", "suspended", "active", "exited"]
         assert read["transitions"][-1]["reason"] == "end_of_term"
 
-    def test_exclusion_conflict_is_explained(self, clerk: httpx.Client) -> None:
+    def test_exclusion_conflict_is_explained(self, clerk: httpx.Client,
+                                             supervisor: httpx.Client) -> None:
         person = new_person(clerk)["id"]
-        approve(clerk, folio_of(clerk, person, "seguro_desempleo"))
+        approve(supervisor, folio_of(clerk, person, "seguro_desempleo"))
         second = folio_of(clerk, person, "apoyo_jovenes_riesgo")
         move(clerk, second, "in_review")
-        clash = move(clerk, second, "approved")
+        clash = move(supervisor, second, "approved")
         assert clash.status_code == 409
         body = clash.json()
         assert body["code"] == "programs_exclusive_named"
         assert body["excluded_by"] == ["seguro_desempleo"]
         assert "apoyo_jovenes_riesgo" in body["title"] and "seguro_desempleo" in body["title"]
 
-    def test_after_exit_the_exclusive_program_can_be_approved(self, clerk: httpx.Client) -> None:
+    def test_after_exit_the_exclusive_program_can_be_approved(self, clerk: httpx.Client,
+                                                              supervisor: httpx.Client) -> None:
         person = new_person(clerk)["id"]
-        first = approve(clerk, folio_of(clerk, person, "seguro_desempleo"))
-        assert move_enrollment(clerk, first, "exited", "voluntary").status_code == 200
-        approve(clerk, folio_of(clerk, person, "apoyo_jovenes_riesgo"))
+        first = approve(supervisor, folio_of(clerk, person, "seguro_desempleo"))
+        assert move_enrollment(supervisor, first, "exited", "voluntary").status_code == 200
+        approve(supervisor, folio_of(clerk, person, "apoyo_jovenes_riesgo"))
 
 
 class TestInvariantsUnderConcurrency:
@@ -136,7 +141,7 @@ class TestInvariantsUnderConcurrency:
         folio = folio_of(clerk, person, "comedores_comunitarios")
         move(clerk, folio, "in_review")
         etag = clerk.get(f"/applications/{folio}").headers["etag"]
-        clients = [login(live, world.clerk, world.password) for _ in range(4)]
+        clients = [login(live, world.supervisor, world.password) for _ in range(4)]
         barrier = threading.Barrier(len(clients))
 
         def attempt(c: httpx.Client) -> int:
@@ -160,7 +165,7 @@ class TestInvariantsUnderConcurrency:
         for folio in folios:
             move(clerk, folio, "in_review")
         tags = [clerk.get(f"/applications/{f}").headers["etag"] for f in folios]
-        clients = [login(live, world.clerk, world.password) for _ in range(2)]
+        clients = [login(live, world.supervisor, world.password) for _ in range(2)]
         barrier = threading.Barrier(2)
 
         def attempt(i: int) -> int:
@@ -180,11 +185,12 @@ class TestInvariantsUnderConcurrency:
 
 class TestDeliveries:
     def test_agency_records_a_delivery_idempotently(self, live: LiveServer, sessions: Any,
-                                                     clerk: httpx.Client) -> None:
-        enrollment = approve(clerk, folio_of(clerk, new_person(clerk)["id"],
-                                             "servicios_medicos_gratuitos"))
+                                                     clerk: httpx.Client,
+                                                     supervisor: httpx.Client) -> None:
+        enrollment = approve(supervisor, folio_of(clerk, new_person(clerk)["id"],
+                                                  "servicios_medicos_gratuitos"))
         salud = agency_client(live, sessions, "salud")
-        body = {"delivered_on": date.today().isoformat(), "kind": "consulta",
+        body = {"delivered_on": city_today().isoformat(), "kind": "consulta",
                 "amount": "0.00", "place": "Centro de Salud T-III Iztapalapa"}
         key = {"Idempotency-Key": f"del-{enrollment}"}
         first = salud.post(f"/enrollments/{enrollment}/deliveries", json=body, headers=key)
@@ -227,7 +233,8 @@ def statements(live: LiveServer) -> Iterator[list[str]]:
 
 
 class TestPersonOverview:
-    def _busy_person(self, live: LiveServer, sessions: Any, clerk: httpx.Client) -> str:
+    def _busy_person(self, live: LiveServer, sessions: Any, clerk: httpx.Client,
+                     supervisor: httpx.Client) -> str:
         mother = new_person(clerk, attributes={"marital_status": "single"})
         kids = [new_person(clerk, with_curp=False, birth_date="2015-03-0" + str(i))
                 for i in range(1, 4)]
@@ -237,15 +244,15 @@ class TestPersonOverview:
               for k in kids)]})
         assert household.status_code == 201, household.text
         person = mother["id"]
-        medical = approve(clerk, folio_of(clerk, person, "servicios_medicos_gratuitos"))
-        approve(clerk, folio_of(clerk, person, "comedores_comunitarios"))
-        approve(clerk, folio_of(clerk, person, "seguro_desempleo"))
+        medical = approve(supervisor, folio_of(clerk, person, "servicios_medicos_gratuitos"))
+        approve(supervisor, folio_of(clerk, person, "comedores_comunitarios"))
+        approve(supervisor, folio_of(clerk, person, "seguro_desempleo"))
         for code in ("apoyo_madres_solas", "becas_cultura"):
             folio_of(clerk, person, code)
         salud = agency_client(live, sessions, "salud")
         for day in range(4):
             answer = salud.post(f"/enrollments/{medical}/deliveries", json={
-                "delivered_on": date.today().isoformat(), "kind": "consulta_" + "abcd"[day]})
+                "delivered_on": city_today().isoformat(), "kind": "consulta_" + "abcd"[day]})
             assert answer.status_code == 201, answer.text
         salud.close()
         from sqlalchemy import update
@@ -256,13 +263,14 @@ class TestPersonOverview:
             session.execute(update(Application).where(
                 Application.person_id == uuid.UUID(person),
                 Application.program_code == "becas_cultura")
-                .values(expected_decision_on=date.today() - timedelta(days=3)))
+                .values(expected_decision_on=city_today() - timedelta(days=3)))
             session.commit()
         return str(person)
 
     def test_one_call_gives_the_whole_situation(self, live: LiveServer, sessions: Any,
-                                                clerk: httpx.Client) -> None:
-        person = self._busy_person(live, sessions, clerk)
+                                                clerk: httpx.Client,
+                                                supervisor: httpx.Client) -> None:
+        person = self._busy_person(live, sessions, clerk, supervisor)
         answer = clerk.get(f"/persons/{person}/overview")
         assert answer.status_code == 200, answer.text
         body = answer.json()
@@ -279,9 +287,10 @@ class TestPersonOverview:
         assert body["overdue"][0]["days_late"] == 3
 
     def test_query_count_does_not_grow_with_the_person(
-        self, live: LiveServer, sessions: Any, clerk: httpx.Client, statements: list[str]
+        self, live: LiveServer, sessions: Any, clerk: httpx.Client, supervisor: httpx.Client,
+        statements: list[str]
     ) -> None:
-        busy = self._busy_person(live, sessions, clerk)
+        busy = self._busy_person(live, sessions, clerk, supervisor)
         quiet = new_person(clerk)["id"]
 
         def queries(person: str) -> int:

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
+
+from redangel.common.clock import city_today
 
 ROLES = ("anonymous", "clerk", "supervisor", "analyst", "admin", "agency", "device", "citizen")
 RELATIONS: Mapping[str, tuple[str, str]] = {
@@ -219,17 +220,19 @@ MATRIX: dict[tuple[str, str], Row] = {
         body=lambda s: {"person_id": s.person_id, "program": s.program}),
     ("GET", "/api/v1/applications/{folio}"): Row(
         roles(scoped(200, *DESK, "agency", "citizen"))),
+    # deciding is for the supervisor or the owning agency (every transition: TRANSITIONS below)
     ("POST", "/api/v1/applications/{folio}/transitions"): Row(
-        roles(scoped(412, *DESK, "agency")), headers=STALE, body=lambda s: {"to": "rejected"}),
+        roles({**scoped(412, "supervisor", "agency"), "clerk": (403, 404)}), headers=STALE,
+        body=lambda s: {"to": "rejected", "reason": "matrix"}),
     ("POST", "/api/v1/applications/{folio}/documents"): Row(
         roles(scoped(412, *DESK)), headers=STALE, body=lambda s: {"received": []}),
     ("GET", "/api/v1/enrollments/{enrollment_id}"): Row(roles(scoped(200, *DESK, "agency"))),
     ("POST", "/api/v1/enrollments/{enrollment_id}/transitions"): Row(
-        roles(scoped(412, *DESK, "agency")), headers=STALE,
+        roles({**scoped(412, "supervisor", "agency"), "clerk": (403, 404)}), headers=STALE,
         body=lambda s: {"to": "suspended", "reason": "other"}),
     ("POST", "/api/v1/enrollments/{enrollment_id}/deliveries"): Row(
         roles(scoped(201, "agency")),
-        body=lambda s: {"delivered_on": date.today().isoformat(), "kind": "cash", "amount": "100.00"}),
+        body=lambda s: {"delivered_on": city_today().isoformat(), "kind": "cash", "amount": "100.00"}),
     ("GET", "/api/v1/offices/current/overdue"): Row(roles({"supervisor": 200})),
     # --- life events, screening, outreach -----------------------------------------------
     ("GET", "/api/v1/life-events"): Row(roles({}, public=True)),
@@ -254,3 +257,64 @@ MATRIX: dict[tuple[str, str], Row] = {
         roles(scoped(200, "agency")), body=lambda s: {"curp": s.curp}),
     ("POST", "/api/v1/agency/dci/registry/sync/search"): Row(roles({"agency": 200}), body=_dci),
 }
+
+
+# --- separation of duties: every transition × principal × relation ------------------------
+# Each case meets an application (or the enrollment it led to) in the transition's "from"
+# state, on one side of the world, submitted at one desk of that side. It is sent with a stale
+# If-Match, so 412 means allowed (found, authorized, refused only on the version), 403 that this
+# principal may not take this step, 404 that the object is outside its scope. Every move of
+# `APPLICATION_MOVES` and `ENROLLMENT_MOVES` needs a row; test_matrix.py checks both ways.
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """How a principal meets the object of a transition: its side and who submitted it."""
+
+    role: str
+    relation: str
+    side: str  # "a" or "b" (see the module docstring)
+    submitted_by: str = "clerk"  # the desk of that side that submitted the application
+
+
+MEETINGS = (
+    Meeting("clerk", "own_submission", "a"),
+    Meeting("clerk", "same_office", "a", "supervisor"),
+    Meeting("clerk", "other_office", "b"),
+    Meeting("supervisor", "own_submission", "a", "supervisor"),
+    Meeting("supervisor", "same_office", "a"),
+    Meeting("supervisor", "other_office", "b"),
+    Meeting("agency", "owning_agency", "a"),
+    Meeting("agency", "other_agency", "b"),
+    Meeting("citizen", "own", "a"),
+    Meeting("citizen", "other", "b"),
+    Meeting("analyst", "none", "a"),
+    Meeting("admin", "none", "a"),
+    Meeting("device", "none", "a"),
+    Meeting("anonymous", "no_session", "a"),
+)
+NOBODY = {("citizen", "own"): 403, ("citizen", "other"): 403, ("analyst", "none"): 403,
+          ("admin", "none"): 403, ("device", "none"): 403, ("anonymous", "no_session"): 401}
+# Work on the file (putting it in review): any desk of the office, the submitter included.
+WORK = {("clerk", "own_submission"): 412, ("clerk", "same_office"): 412,
+        ("clerk", "other_office"): 404, ("supervisor", "own_submission"): 412,
+        ("supervisor", "same_office"): 412, ("supervisor", "other_office"): 404,
+        ("agency", "owning_agency"): 412, ("agency", "other_agency"): 404, **NOBODY}
+# A decision (approve, reject): the supervisor or the owning agency, never the submitter.
+DECIDE = {**WORK, ("clerk", "own_submission"): 403, ("clerk", "same_office"): 403,
+          ("supervisor", "own_submission"): 403}
+# Suspending, reactivating or ending a benefit: the supervisor or the owning agency.
+BENEFIT = {**WORK, ("clerk", "own_submission"): 403, ("clerk", "same_office"): 403}
+
+TRANSITIONS: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {
+    ("application", "submitted", "in_review"): WORK,
+    ("application", "submitted", "rejected"): DECIDE,
+    ("application", "in_review", "approved"): DECIDE,
+    ("application", "in_review", "rejected"): DECIDE,
+    ("enrollment", "active", "suspended"): BENEFIT,
+    ("enrollment", "active", "exited"): BENEFIT,
+    ("enrollment", "suspended", "active"): BENEFIT,
+    ("enrollment", "suspended", "exited"): BENEFIT,
+}
+REASONS = {"rejected": "matrix", "suspended": "other", "exited": "voluntary",
+           "active": "reinstated"}

@@ -14,7 +14,21 @@ from fastapi.routing import APIRoute
 
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
-from tests.security.matrix import BIRTH, EXEMPT_PREFIXES, MATRIX, RELATIONS, ROLES, Expect, Row, Side
+from tests.security.matrix import (
+    BIRTH,
+    EXEMPT_PREFIXES,
+    MATRIX,
+    MEETINGS,
+    REASONS,
+    RELATIONS,
+    ROLES,
+    STALE,
+    TRANSITIONS,
+    Expect,
+    Meeting,
+    Row,
+    Side,
+)
 
 API = "/api/v1"
 
@@ -78,6 +92,7 @@ class World:
     staff: dict[str, str]
     password: str
     agency_creds: tuple[str, str]
+    desks: dict[tuple[str, str], httpx.Client]  # (side, "clerk" | "supervisor") → its desk
 
 
 def _ok(answer: httpx.Response, status: int = 201) -> dict[str, Any]:
@@ -86,7 +101,7 @@ def _ok(answer: httpx.Response, status: int = 201) -> dict[str, Any]:
     return body
 
 
-def _side(desk: httpx.Client, borough: str, program: str) -> Side:
+def _side(desk: httpx.Client, decider: httpx.Client, borough: str, program: str) -> Side:
     suffix = unique_suffix()
     address = {"borough": borough, "colonia": "Centro", "postal_code": "09000", "street": "Calle 1"}
     person = _ok(desk.post("/persons", json=person_payload(suffix, address=address)))
@@ -96,10 +111,10 @@ def _side(desk: httpx.Client, borough: str, program: str) -> Side:
         "members": [{"person_id": person["id"], "relationship": "head", "since": "2020-01-01"}]}))
     folio = _ok(desk.post("/applications", json={"person_id": person["id"], "program": program}))
     folio_id = folio["folio"]
-    for to in ("in_review", "approved"):
-        etag = desk.get(f"/applications/{folio_id}").headers["etag"]
-        moved = _ok(desk.post(f"/applications/{folio_id}/transitions", json={"to": to},
-                              headers={"If-Match": etag}), 200)
+    for to in ("in_review", "approved"):  # the office's supervisor decides, not the clerk
+        etag = decider.get(f"/applications/{folio_id}").headers["etag"]
+        moved = _ok(decider.post(f"/applications/{folio_id}/transitions", json={"to": to},
+                                 headers={"If-Match": etag}), 200)
     card = _ok(desk.post("/cards/issuances", json={
         "person_id": person["id"], "card_public_key": "B" * 43 + "="}))
     evaluation = _ok(desk.post("/life-events/birth_of_child/evaluations",
@@ -135,16 +150,21 @@ def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ig
                                 expected_days=30, documents=[]))
         device, device_token = auth.create_kiosk_device(session, name=f"matrix-{tag}",
                                                         office_id=world.office_id)
+        other_supervisor = f"other-supervisor-{tag}"
+        auth.create_user(session, username=other_supervisor, password=world.password,
+                         role="supervisor", display_name="other supervisor",
+                         office_id=world.other_office_id)
         session.commit()
         device_id = device.id
     clerk = login(live, world.clerk, world.password)
-    other = login(live, world.other_clerk, world.password)
-    a = _side(clerk, "iztapalapa", f"pa{tag}")
-    b = _side(other, "coyoacan", f"pb{tag}")
-    other.close()
     clients = {"clerk": clerk}
     for role in ("supervisor", "analyst", "admin"):
         clients[role] = login(live, getattr(world, role), world.password)
+    desks = {("a", "clerk"): clerk, ("a", "supervisor"): clients["supervisor"],
+             ("b", "clerk"): login(live, world.other_clerk, world.password),
+             ("b", "supervisor"): login(live, other_supervisor, world.password)}
+    a = _side(clerk, clients["supervisor"], "iztapalapa", f"pa{tag}")
+    b = _side(desks["b", "clerk"], desks["b", "supervisor"], "coyoacan", f"pb{tag}")
     base = live.url + API
     clients["anonymous"] = httpx.Client(base_url=base, timeout=30)
     token = _agency_token(live, world.agency_client_id, world.agency_secret)
@@ -154,8 +174,8 @@ def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ig
                                      headers={"Authorization": f"Bearer {device_token}"})
     staff = {role: getattr(world, role) for role in ("clerk", "supervisor", "analyst", "admin")}
     yield World(a, b, clients, device_id, device_token, live, staff, world.password,
-                (world.agency_client_id, world.agency_secret))
-    for client in clients.values():
+                (world.agency_client_id, world.agency_secret), desks)
+    for client in {*clients.values(), *desks.values()}:
         client.close()
 
 
@@ -239,3 +259,95 @@ def test_route_principal_relation(two_sides: World, sessions, method: str, path:
             assert answer.headers["content-type"].startswith("application/problem+json"), context
         if side is two_sides.b:
             _no_leak(answer, side, context)
+
+
+def test_every_transition_has_a_row_for_every_meeting() -> None:
+    """Each move of the state machines has a row, and each row decides every meeting."""
+    from redangel.program.service import APPLICATION_MOVES, ENROLLMENT_MOVES
+
+    moves = {("application", f, t) for f, tos in APPLICATION_MOVES.items() for t in tos}
+    moves |= {("enrollment", f, t) for f, tos in ENROLLMENT_MOVES.items() for t in tos}
+    assert set(TRANSITIONS) == moves, set(TRANSITIONS) ^ moves
+    meetings = {(m.role, m.relation) for m in MEETINGS}
+    for key, row in TRANSITIONS.items():
+        assert set(row) == meetings, (key, set(row) ^ meetings)
+    assert {m.role for m in MEETINGS} == set(ROLES)
+
+
+BOROUGHS = {"a": "iztapalapa", "b": "coyoacan"}
+
+
+def _open(desk: httpx.Client, decider: httpx.Client, person_desk: httpx.Client, side: Side,
+          borough: str, entity: str, state: str) -> str:
+    """An application (or enrollment) in `state`, submitted at `desk`, decided by `decider`."""
+    address = {"borough": borough, "colonia": "Centro", "postal_code": "09000",
+               "street": "Calle 2"}
+    person = _ok(person_desk.post("/persons", json=person_payload(unique_suffix(),
+                                                                  address=address)))
+    folio = _ok(desk.post("/applications", json={"person_id": person["id"],
+                                                 "program": side.program}))["folio"]
+    steps = {"submitted": [], "in_review": ["in_review"], "active": ["in_review", "approved"],
+             "suspended": ["in_review", "approved"]}[state]
+    moved: dict[str, Any] = {}
+    for to in steps:
+        etag = decider.get(f"/applications/{folio}").headers["etag"]
+        moved = _ok(decider.post(f"/applications/{folio}/transitions", json={"to": to},
+                                 headers={"If-Match": etag}), 200)
+    if entity == "application":
+        return str(folio)
+    enrollment = str(moved["enrollment_id"])
+    if state == "suspended":
+        etag = decider.get(f"/enrollments/{enrollment}").headers["etag"]
+        _ok(decider.post(f"/enrollments/{enrollment}/transitions",
+                         json={"to": "suspended", "reason": "other"},
+                         headers={"If-Match": etag}), 200)
+    return enrollment
+
+
+@pytest.fixture(scope="module")
+def transition_objects(two_sides: World) -> dict[tuple[str, str, str, str], str]:
+    """(entity, from state, side, submitted_by) → folio or enrollment id, for every meeting."""
+    w = two_sides
+    out = {}
+    wanted = {(m.side, m.submitted_by) for m in MEETINGS}
+    for entity, state, _ in TRANSITIONS:
+        for side_name, submitted_by in sorted(wanted):
+            key = (entity, state, side_name, submitted_by)
+            if key in out:
+                continue
+            side = w.a if side_name == "a" else w.b
+            # who decides the earlier steps: someone other than the submitter
+            decider = (w.clients["agency"] if (side_name, submitted_by) == ("a", "supervisor")
+                       else w.desks[side_name, "supervisor"])
+            out[key] = _open(w.desks[side_name, submitted_by], decider,
+                             w.desks[side_name, "clerk"], side, BOROUGHS[side_name], entity,
+                             state)
+    return out
+
+
+TRANSITION_CASES = [(key, m) for key in sorted(TRANSITIONS) for m in MEETINGS]
+
+
+@pytest.mark.parametrize(("transition", "meeting"), TRANSITION_CASES,
+                         ids=[f"{e} {f}->{t} {m.role} ({m.relation})"
+                              for (e, f, t), m in TRANSITION_CASES])
+def test_transition_principal_relation(two_sides: World, transition_objects: Any, sessions: Any,
+                                       transition: tuple[str, str, str], meeting: Meeting) -> None:
+    """Separation of duties, per transition: who may take each step, met in each relation."""
+    entity, state, to = transition
+    want = TRANSITIONS[transition][meeting.role, meeting.relation]
+    target = transition_objects[entity, state, meeting.side, meeting.submitted_by]
+    path = (f"/applications/{target}/transitions" if entity == "application"
+            else f"/enrollments/{target}/transitions")
+    client, fresh = ((_citizen(two_sides, sessions), True) if meeting.role == "citizen"
+                     else (two_sides.clients[meeting.role], False))
+    try:
+        answer = client.post(path, json={"to": to, "reason": REASONS.get(to)},
+                             headers=STALE)
+    finally:
+        if fresh:
+            client.close()
+    context = f"{entity} {state}->{to} as {meeting.role} ({meeting.relation})"
+    assert answer.status_code == want, f"{context}: got {answer.status_code}: {answer.text[:400]}"
+    if answer.status_code >= 400:
+        assert answer.headers["content-type"].startswith("application/problem+json"), context

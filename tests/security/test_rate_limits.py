@@ -1,6 +1,8 @@
 """Rate limits on sign-in, search and card endpoints count per client address *and* per
-principal (or per username / client id being tried): changing address does not reset them, and
-one noisy caller does not lock out a colleague elsewhere. Over the limit: 429 + Retry-After."""
+principal: changing address does not reset them, and one noisy caller does not lock out a
+colleague elsewhere. Sign-in is slowed per (account, address) instead (tests/security/
+test_login_lockout.py), so nobody can lock an account for everyone. Over a limit: 429 +
+Retry-After."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.builders import World, build_world
-from tests.conftest import LiveServer, make_settings, migrate, start_server
+from tests.builders import World, build_world, person_payload
+from tests.conftest import LiveServer, make_settings, migrate, start_server, unique_suffix
 
 LIMIT = 3
 
@@ -60,18 +62,28 @@ def _limited(answer: httpx.Response) -> None:
     assert answer.json()["code"] == "rate_limited"
 
 
-def test_guessing_one_password_from_many_addresses_is_limited(limited) -> None:  # type: ignore[no-untyped-def]
+def test_guessing_from_many_addresses_does_not_lock_the_account(limited) -> None:  # type: ignore[no-untyped-def]
     server, world = limited
     _fresh_window()
     wrong = {"username": world.supervisor, "password": "not-the-password"}
     for index in range(LIMIT):
         with _from(server, f"127.0.1.{index + 1}") as client:
             assert client.post("/auth/login", json=wrong).status_code == 401
-    with _from(server, "127.0.1.99") as client:
-        _limited(client.post("/auth/login", json=wrong))  # a new address, the same account
-        _limited(client.post("/auth/login", json={**wrong, "username": world.supervisor.upper()}))
-    with _from(server, "127.0.1.98") as client:  # another account is not locked by it
-        assert client.post("/auth/login", json={**wrong, "username": world.admin}).status_code == 401
+    with _from(server, "127.0.1.99") as client:  # a new address: the account is not locked
+        assert client.post("/auth/login", json=wrong).status_code == 401
+    with _from(server, "127.0.1.98") as desk:  # and its owner signs in
+        right = {"username": world.supervisor, "password": world.password}
+        assert desk.post("/auth/login", json=right).status_code == 200
+
+
+def test_one_address_is_limited_on_sign_in_whatever_account_it_tries(limited) -> None:  # type: ignore[no-untyped-def]
+    server, world = limited
+    _fresh_window()
+    with _from(server, "127.0.1.200") as client:
+        for index in range(LIMIT):
+            answer = client.post("/auth/login", json={"username": f"guess-{index}", "password": "x"})
+            assert answer.status_code == 401
+        _limited(client.post("/auth/login", json={"username": world.clerk, "password": "x"}))
 
 
 def test_one_address_is_limited_whatever_account_it_tries(limited) -> None:  # type: ignore[no-untyped-def]
@@ -118,3 +130,28 @@ def test_card_endpoints_are_limited_per_address(limited) -> None:  # type: ignor
         for _ in range(LIMIT):
             assert nobody.post("/kiosk/challenges").status_code == 401
         _limited(nobody.post("/kiosk/challenges"))
+
+
+def test_the_duplicate_check_at_the_door_is_limited_like_a_search(limited) -> None:  # type: ignore[no-untyped-def]
+    """Each registration looks across the city for the person: it counts as a search, per clerk
+    across addresses, on the API and on the enrollment page alike."""
+    server, _world = limited
+    with server.app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+        fresh = build_world(session)  # accounts no earlier test in this module has used up
+        session.commit()
+    _fresh_window()
+    token = _session(server, "127.0.4.1", fresh.clerk, fresh.password)
+    for index in range(LIMIT):
+        with _from(server, f"127.0.4.{index + 10}", token) as clerk:
+            assert clerk.post("/persons", json=person_payload(unique_suffix())).status_code == 201
+    with _from(server, "127.0.4.99", token) as clerk:
+        _limited(clerk.post("/persons", json=person_payload(unique_suffix())))
+    transport = httpx.HTTPTransport(local_address="127.0.4.98")
+    with httpx.Client(base_url=server.url, transport=transport) as office:
+        signed = office.post("/api/v1/auth/login",
+                             json={"username": fresh.clerk, "password": fresh.password})
+        assert signed.status_code == 200
+        page = office.post("/office/persons/new", data={
+            "csrf_token": signed.json()["csrf_token"], "given_names": "Ana",
+            "first_surname": unique_suffix(), "sex": "M", "birth_date": "1980-01-01"})
+        assert page.status_code == 429

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from redangel.common.clock import city_today
 from redangel.person import curp as curp_rules
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -69,7 +70,7 @@ class Household:
 
 def family_of_three(suffix: str, *, baby_days: int = 20) -> list[Member]:
     """A mother living with her partner and their newborn, on a low income, without coverage."""
-    baby = date.today() - timedelta(days=baby_days)
+    baby = city_today() - timedelta(days=baby_days)
     return [
         Member("Guadalupe", f"{suffix}martínez", "Reyes", "M",
                date(1990, 1, 1) + timedelta(days=random.randrange(3000)),

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from redangel.common.clock import city_today
 from redangel.web.templating import long_date
 from tests.program.helpers import folio_of, move
 from tests.web.kiosk_fixtures import *  # noqa: F403
@@ -20,15 +21,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.pcsc]
 
 class TestKioskJourney:
     def test_tap_pin_applications_accesses_and_removal(  # type: ignore[no-untyped-def]
-            self, kiosk, citizen, kiosk_slot, clerk, screenshot) -> None:
+            self, kiosk, citizen, kiosk_slot, clerk, supervisor, screenshot) -> None:
         applied = clerk.post("/applications", json={"person_id": citizen.person_id,
                                                     "program": "comedores_comunitarios"})
         assert applied.status_code == 201, applied.text
         folio = applied.json()["folio"]
         expected = long_date(date.fromisoformat(applied.json()["expected_decision_on"]), "es")
         approved = folio_of(clerk, citizen.person_id, "servicios_medicos_gratuitos")
-        for to in ("in_review", "approved"):  # approval enrols the person
-            assert move(clerk, approved, to).status_code == 200
+        for to in ("in_review", "approved"):  # the supervisor's approval enrols the person
+            assert move(supervisor, approved, to).status_code == 200
         page = kiosk
         expect(page.get_by_role("heading", name="Acerque su tarjeta al lector")).to_be_visible()
         assert page.locator("html").get_attribute("lang") == "es"
@@ -63,7 +64,7 @@ class TestKioskJourney:
         page.get_by_role("link", name="Volver a mis opciones").click()
         page.get_by_role("link", name="Mis programas").click()
         enrolled = page.locator(".kiosk-list li", has_text="Servicios médicos y medicamentos gratuitos")
-        expect(enrolled).to_contain_text(f"Activo desde el {long_date(date.today(), 'es')}")
+        expect(enrolled).to_contain_text(f"Activo desde el {long_date(city_today(), 'es')}")
         screenshot(page, "kiosk-programs")
 
         page.get_by_role("link", name="Volver a mis opciones").click()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import unquote
 
 import httpx
 import pytest
 
+from redangel.common.clock import city_today
 from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.browser
 def new_mother(clerk: httpx.Client) -> dict:
     """A mother living with her partner and their three-week-old baby, on a low income."""
     suffix = unique_suffix()
-    born = date.today() - timedelta(days=21)
+    born = city_today() - timedelta(days=21)
     mother = clerk.post("/persons", json=person_payload(
         suffix, birth_date=born_in(1996), attributes={"marital_status": "free_union",
                                                      "monthly_income": "4200.00"},
@@ -89,7 +90,7 @@ class TestBirthOfChild:
                      "Módulo Iztapalapa", "Bebé seguro", "DIF Ciudad de México",
                      "Acta de nacimiento del bebé", "Respuesta esperada a más tardar"):
             assert text in receipt, text
-        expected = date.today() + timedelta(days=15)
+        expected = city_today() + timedelta(days=15)
         assert f"{expected.day} de" in receipt and str(expected.year) in receipt
         assert page.get_by_role("button", name="Imprimir").is_visible()
         screenshot(page, "office-receipt")

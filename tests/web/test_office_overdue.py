@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from redangel.common.clock import city_today
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -30,7 +31,7 @@ def late(clerk: httpx.Client, sessions) -> dict[str, int]:  # type: ignore[no-un
                            json={"person_id": person["id"], "program": program}).json()["folio"]
         with sessions() as session:
             session.execute(update(Application).where(Application.folio == folio)
-                            .values(expected_decision_on=date.today() - timedelta(days=days)))
+                            .values(expected_decision_on=city_today() - timedelta(days=days)))
             session.commit()
         folios[folio] = days
     return folios

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from redangel.common.clock import city_today
 from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def mother(clerk: httpx.Client, sessions) -> dict:  # type: ignore[no-untyped-def]
+def mother(clerk: httpx.Client, supervisor: httpx.Client, sessions) -> dict:  # type: ignore[no-untyped-def]
     """A registered mother with a child at home, an approved program and an overdue application."""
     from sqlalchemy import update
 
@@ -35,12 +36,12 @@ def mother(clerk: httpx.Client, sessions) -> dict:  # type: ignore[no-untyped-de
                                              "program": "comedores_comunitarios"}).json()
     approved = clerk.post("/applications", json={"person_id": person["id"],
                                                  "program": "servicios_medicos_gratuitos"}).json()
-    for to in ("in_review", "approved"):
-        assert clerk.post(f"/applications/{approved['folio']}/transitions", json={"to": to},
-                          headers={"If-Match": "*"}).status_code == 200
+    for to in ("in_review", "approved"):  # the office's supervisor decides, not the clerk
+        assert supervisor.post(f"/applications/{approved['folio']}/transitions", json={"to": to},
+                               headers={"If-Match": "*"}).status_code == 200
     with sessions() as session:
         session.execute(update(Application).where(Application.folio == late["folio"])
-                        .values(expected_decision_on=date.today() - timedelta(days=4)))
+                        .values(expected_decision_on=city_today() - timedelta(days=4)))
         session.commit()
     return {**person, "child": child, "late": late["folio"], "approved": approved["folio"]}
 

@@ -8,7 +8,6 @@ the programs domain (`/applications/{folio}/transitions`, `/enrollments/{id}/tra
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +19,7 @@ from redangel.audit import service as audit
 from redangel.auth.dependencies import rate_limit, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
-from redangel.common.types import Borough
+from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.program.repository import RollFilter
@@ -40,8 +39,8 @@ def list_applications(
                       Query()] = None,
     program: Annotated[ProgramCode | None, Query()] = None,
     borough: Annotated[Borough | None, Query()] = None,
-    submitted_from: Annotated[date | None, Query()] = None,
-    submitted_to: Annotated[date | None, Query()] = None,
+    submitted_from: Annotated[Day | None, Query()] = None,
+    submitted_to: Annotated[Day | None, Query()] = None,
     cursor: Cursor = None, limit: PageSize = 50,
 ) -> dict[str, Any]:
     """The agency's applications, filtered, oldest submission first, with a keyset cursor."""
@@ -56,8 +55,8 @@ def list_enrollments(
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
     program: Annotated[ProgramCode | None, Query()] = None,
     borough: Annotated[Borough | None, Query()] = None,
-    started_from: Annotated[date | None, Query()] = None,
-    started_to: Annotated[date | None, Query()] = None,
+    started_from: Annotated[Day | None, Query()] = None,
+    started_to: Annotated[Day | None, Query()] = None,
     cursor: Cursor = None, limit: PageSize = 50,
 ) -> dict[str, Any]:
     """The agency's roll, filtered, earliest start first, with a keyset cursor."""
@@ -85,8 +84,9 @@ def export_roll(
     assert principal.agency_code is not None
     audit.record(session, principal=principal, action="agency.export_roll", person_id=None,
                  purpose="program_administration", detail={"program": program, "status": status})
-    body = service.export_roll(request.app.state.engine, keyring=keyring,
-                               agency_code=principal.agency_code, program=program, status=status)
+    body = service.export_roll(request.app.state.engine,
+                               sessions=request.app.state.sessionmaker, keyring=keyring,
+                               principal=principal, program=program, status=status)
     return StreamingResponse(body, media_type="application/x-ndjson")
 
 

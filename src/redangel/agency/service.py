@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.person import curp as curp_rules
+from redangel.person import service as person_service
 from redangel.person.models import Person
 from redangel.program import repository
 from redangel.program.models import Application, Enrollment
@@ -65,8 +66,9 @@ def list_applications(session: Session, *, principal: Principal, f: repository.R
     last = page[-1][0] if page else None
     next_cursor = (encode_cursor([last.submitted_at.astimezone(UTC).isoformat(), str(last.id)])
                    if last is not None and len(rows) > f.limit else None)
-    audit.record(session, principal=principal, action="agency.list_applications",
-                 person_id=None, purpose="program_administration", detail={"rows": len(items)})
+    audit.record_shown(session, principal=principal, action="agency.list_applications",
+                       person_ids=(r[0].person_id for r in page),
+                       purpose="program_administration", detail={"rows": len(items)})
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -88,8 +90,9 @@ def list_enrollments(session: Session, *, principal: Principal, f: repository.Ro
     last = page[-1][0] if page else None
     next_cursor = (encode_cursor([last.started_on.isoformat(), str(last.id)])
                    if last is not None and len(rows) > f.limit else None)
-    audit.record(session, principal=principal, action="agency.list_enrollments",
-                 person_id=None, purpose="program_administration", detail={"rows": len(items)})
+    audit.record_shown(session, principal=principal, action="agency.list_enrollments",
+                       person_ids=(r[0].person_id for r in page),
+                       purpose="program_administration", detail={"rows": len(items)})
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -105,8 +108,10 @@ def changes(session: Session, *, principal: Principal, cursor: str | None,
     items = [{"seq": r.seq, "at": r.at.isoformat(), "entity": r.entity,
               "id": str(r.entity_id), "person_id": str(r.person_id), "program": r.program_code,
               "action": r.action, "data": r.data} for r in rows]
-    audit.record(session, principal=principal, action="agency.changes", person_id=None,
-                 purpose="program_administration", detail={"after": after, "rows": len(items)})
+    audit.record_shown(session, principal=principal, action="agency.changes",
+                       person_ids=(r.person_id for r in rows if r.person_id is not None),
+                       purpose="program_administration",
+                       detail={"after": after, "rows": len(items)})
     return {"changes": items, "next_cursor": str(rows[-1].seq if rows else after),
             "has_more": len(rows) == limit}
 
@@ -123,14 +128,14 @@ def person(session: Session, *, keyring: Keyring, principal: Principal,
 
 def _person_with_programs(session: Session, *, keyring: Keyring, principal: Principal,
                           row: Person) -> dict[str, Any]:
-    fields = allow.allowed(principal.agency_code)
     applications, enrollments = repository.person_programs(
         session, row.id, program_condition(principal, Application.program_code),
         program_condition(principal, Enrollment.program_code))
     audit.record(session, principal=principal, action="agency.person_read", person_id=row.id,
                  purpose="program_administration")
     return {
-        "person": allow.view(row, person_id=row.id, keyring=keyring, fields=fields),
+        "person": person_service.project(session, keyring=keyring, principal=principal,
+                                         person=row).model_dump(mode="json"),
         "applications": [application_out(r[0]).model_dump(mode="json") for r in applications],
         "enrollments": [enrollment_out(r[0]).model_dump(mode="json") for r in enrollments],
     }
@@ -185,8 +190,8 @@ def _dci_item(session: Session, *, keyring: Keyring, principal: Principal,
     row = _by_curp(session, keyring=keyring, principal=principal, curp=curp)
     records = []
     if row is not None:
-        records.append(allow.view(row, person_id=row.id, keyring=keyring,
-                                  fields=allow.allowed(principal.agency_code)))
+        records.append(person_service.project(session, keyring=keyring, principal=principal,
+                                              person=row).model_dump(mode="json"))
     audit.record(session, principal=principal, action="agency.dci_search",
                  person_id=row.id if row is not None else None,
                  purpose="program_administration", outcome="ok" if row else "not_found")
@@ -224,9 +229,16 @@ def dci_search(session: Session, *, keyring: Keyring, principal: Principal,
     }
 
 
-def export_roll(engine: Engine, *, keyring: Keyring, agency_code: str, program: str | None,
+def export_roll(engine: Engine, *, sessions: Callable[[], Session], keyring: Keyring,
+                principal: Principal, program: str | None,
                 status: str | None) -> Iterator[bytes]:
-    """The agency's roll as NDJSON, read through a server-side cursor in batches."""
+    """The agency's roll as NDJSON, read through a server-side cursor in batches.
+
+    The request's transaction has ended when the stream starts, so the stream owns its audit:
+    before a batch leaves, one event per person in it is committed (one multi-row INSERT per
+    batch), so nobody is sent unaudited and an aborted download audits only what was read.
+    """
+    agency_code = _agency(principal)
     fields = allow.allowed(agency_code)
     stmt = repository.roll_statement(agency_code, program=program, status=status,
                                      columns=allow.person_columns(fields))
@@ -235,6 +247,12 @@ def export_roll(engine: Engine, *, keyring: Keyring, agency_code: str, program: 
                                             yield_per=EXPORT_BATCH) as conn:
         result = conn.execute(stmt)
         for batch in result.partitions():
+            with sessions() as session:
+                audit.record_shown(session, principal=principal, action="agency.roll_person",
+                                   person_ids=(row.pid for row in batch),
+                                   purpose="program_administration",
+                                   detail={"program": program, "status": status})
+                session.commit()
             lines = []
             for row in batch:
                 lines.append(dumps({

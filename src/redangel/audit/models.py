@@ -58,7 +58,10 @@ class AuditSeal(Base):
 
 
 class AuditHead(Base):
-    """The chain's last seal, and the horizon below which every event is sealed."""
+    """The chain's last seal, and the horizon below which every event is sealed.
+
+    The sealer updates it; it is never deleted and its `seq` never goes back (triggers).
+    """
 
     __tablename__ = "audit_head"
 
@@ -69,7 +72,10 @@ class AuditHead(Base):
 
 
 class AuditCheckpoint(Base):
-    """An Ed25519-signed statement that the chain had `hash` at `seq`: truncation evidence."""
+    """An Ed25519-signed statement that the chain had `hash` at `seq`: truncation evidence.
+
+    Each names the checkpoint before it (`prev_seq`, signed too), so removing one is noticed.
+    """
 
     __tablename__ = "audit_checkpoint"
 
@@ -77,3 +83,8 @@ class AuditCheckpoint(Base):
     hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature: Mapped[bytes] = mapped_column(LargeBinary)
+    prev_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+# Rows the application may add and read but never change (triggers, and the app role's grants).
+APPEND_ONLY_TABLES = ("audit_event", "audit_seal", "audit_checkpoint")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, exists, insert, select, text, update
@@ -22,11 +24,13 @@ from sqlalchemy.orm import Session
 from redangel.audit import chain
 from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from redangel.auth.principal import Principal
-from redangel.db import utcnow
+from redangel.config import Settings
+from redangel.db import keep_after_rollback, utcnow
 
 log = logging.getLogger(__name__)
 _PENDING = "redangel_audit_pending"
 _CONFIG = "redangel_audit_config"
+_KEPT = "redangel_audit_kept"
 _XID = text("pg_current_xact_id()::text::bigint")
 _ENSURE_HEAD_PG = text(
     "INSERT INTO audit_head (id, seq, hash, horizon) VALUES (1, 0, :genesis, 0) "
@@ -37,10 +41,19 @@ _XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 @dataclass(frozen=True)
 class AuditConfig:
-    """How often to sign a checkpoint, and with what secret."""
+    """The secret the links and checkpoints are keyed with, and how often to sign a checkpoint:
+    every `checkpoint_every` seals, and whenever the last one is `checkpoint_seconds` old."""
 
     secret_key: str
     checkpoint_every: int = 1000
+    checkpoint_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AuditConfig:
+        """The audit configuration the settings describe."""
+        return cls(secret_key=settings.secret_key,
+                   checkpoint_every=settings.audit_checkpoint_every,
+                   checkpoint_seconds=settings.audit_checkpoint_seconds)
 
 
 @dataclass
@@ -62,8 +75,10 @@ def record(
     purpose: str,
     outcome: str = "ok",
     detail: dict[str, Any] | None = None,
+    survive_rollback: bool = False,
 ) -> None:
-    """Queue an audit event; it is written when this transaction commits."""
+    """Queue an audit event; it is written when this transaction commits (or, with
+    `survive_rollback`, also when the request ends in the error this check raised)."""
     pending: _Pending = session.info.setdefault(_PENDING, _Pending())
     item = {
         "at": utcnow(),
@@ -80,6 +95,37 @@ def record(
     }
     item["digest"] = chain.digest(item)
     pending.events.append(item)
+    if survive_rollback:
+        session.info.setdefault(_KEPT, []).append(item)
+        keep_after_rollback(session, _requeue_kept)
+
+
+def _requeue_kept(session: Session) -> None:
+    """After a rollback, queue again only the events meant to outlive it."""
+    session.info[_PENDING] = _Pending(events=session.info.pop(_KEPT, []))
+
+
+def record_shown(
+    session: Session,
+    *,
+    principal: Principal,
+    action: str,
+    person_ids: Iterable[uuid.UUID],
+    purpose: str,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Queue one event per person shown (each once, in order); with nobody shown, one event
+    without a person, so the request still leaves its trace. Returns the persons recorded.
+
+    The events are inserted at commit in one multi-row INSERT, however many persons."""
+    seen: dict[uuid.UUID, None] = dict.fromkeys(person_ids)
+    for person_id in seen:
+        record(session, principal=principal, action=action, person_id=person_id,
+               purpose=purpose, detail=detail)
+    if not seen:
+        record(session, principal=principal, action=action, person_id=None, purpose=purpose,
+               detail=detail)
+    return len(seen)
 
 
 def append_pending(session: Session) -> None:
@@ -103,15 +149,20 @@ def _ensure_head(session: Session) -> None:
         session.flush()
 
 
-def seal(session: Session, *, limit: int = 20_000) -> int:
-    """Chain the events that are safe to seal; return how many were sealed."""
+def seal(session: Session, *, limit: int = 20_000, checkpoint_now: bool = False) -> int:
+    """Chain the events that are safe to seal, sign the checkpoints now due; return how many
+    were sealed. `checkpoint_now` waits for the head and signs it whatever the timer says."""
+    config: AuditConfig | None = session.info.get(_CONFIG)
+    if config is None:
+        raise RuntimeError("audit sealing needs an AuditConfig on the session (audit.configure)")
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         session.execute(_ENSURE_HEAD_PG, {"genesis": chain.GENESIS})
     else:
         _ensure_head(session)
     head = session.scalar(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update(skip_locked=postgres)
+        select(AuditHead).where(AuditHead.id == 1)
+        .with_for_update(skip_locked=postgres and not checkpoint_now)
     )
     if head is None:  # another sealer holds the head: it will seal these events
         return 0
@@ -132,34 +183,55 @@ def seal(session: Session, *, limit: int = 20_000) -> int:
             .where(AuditEvent.id > head.horizon).order_by(AuditEvent.id).limit(limit)
         ).all()
         horizon = rows[-1].id if rows else head.horizon
+    key = chain.link_key(config.secret_key)
     seq, prev = head.seq, head.hash
     seals = []
     for row in rows:
         seq += 1
-        digest = chain.link(prev, seq, row.id, row.digest)
+        digest = chain.link(key, prev, seq, row.id, row.digest)
         seals.append({"seq": seq, "event_id": row.id, "prev_hash": prev, "hash": digest})
         prev = digest
     if seals:
         session.execute(insert(AuditSeal), seals)
     session.execute(update(AuditHead).where(AuditHead.id == 1)
                     .values(seq=seq, hash=prev, horizon=max(horizon, head.horizon)))
-    config: AuditConfig | None = session.info.get(_CONFIG)
-    if config is not None and seals:
-        crossed = [s for s in seals if s["seq"] % config.checkpoint_every == 0]
-        if crossed or seals[0]["seq"] == 1:
-            last = crossed[-1] if crossed else seals[0]
-            sign_checkpoint(session, config=config, seq=last["seq"], hash_=last["hash"])
+    _sign_due(session, config, seals, head_seq=seq, head_hash=prev, now=checkpoint_now)
     return len(seals)
 
 
-def sign_checkpoint(session: Session, *, config: AuditConfig, seq: int, hash_: str) -> None:
-    """Store a signed checkpoint for the chain at `seq`."""
-    key = chain.checkpoint_key(config.secret_key)
-    session.add(
-        AuditCheckpoint(
-            seq=seq, hash=hash_, at=utcnow(), signature=key.sign(chain.checkpoint_message(seq, hash_))
-        )
-    )
+def _sign_due(session: Session, config: AuditConfig, seals: list[dict[str, Any]], *,
+              head_seq: int, head_hash: str, now: bool) -> None:
+    """Sign the first seal, every `checkpoint_every`-th, and the head once the last is old."""
+    last = session.execute(
+        select(AuditCheckpoint.seq, AuditCheckpoint.at)
+        .order_by(AuditCheckpoint.seq.desc()).limit(1)
+    ).first()
+    last_seq, last_at = (last.seq, last.at) if last is not None else (0, None)
+    for item in seals:
+        if item["seq"] == 1 or item["seq"] % config.checkpoint_every == 0:
+            last_seq, last_at = _sign(session, config, item["seq"], item["hash"], last_seq)
+    stale = last_at is None or utcnow() - last_at >= timedelta(seconds=config.checkpoint_seconds)
+    if head_seq > last_seq and (now or stale):
+        _sign(session, config, head_seq, head_hash, last_seq)
+
+
+def _sign(session: Session, config: AuditConfig, seq: int, hash_: str,
+          prev_seq: int) -> tuple[int, Any]:
+    signed = chain.sign_checkpoint(config.secret_key, seq=seq, hash_=hash_, prev_seq=prev_seq,
+                                   at=utcnow())
+    session.add(AuditCheckpoint(seq=signed.seq, hash=signed.hash, at=signed.at,
+                                signature=signed.signature, prev_seq=signed.prev_seq))
+    session.flush()
+    return signed.seq, signed.at
+
+
+def latest_checkpoint(session: Session) -> chain.Checkpoint | None:
+    """The newest stored checkpoint, as the chain module reads it."""
+    row = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1))
+    if row is None:
+        return None
+    return chain.Checkpoint(seq=row.seq, hash=row.hash, prev_seq=row.prev_seq, at=row.at,
+                            signature=row.signature)
 
 
 @event.listens_for(Session, "before_commit")

@@ -1,5 +1,7 @@
-"""Verifying the audit trail: every event's digest, every seal's link, the head, checkpoints,
-and that no event sits below the sealing horizon without a seal (an insertion)."""
+"""Verifying the audit trail: every event's digest, every seal's keyed link, the head, that no
+event sits below the sealing horizon without a seal (an insertion), and that every checkpoint
+that should exist does: the first seal's, each `checkpoint_every`-th up to the head, and each one
+a later checkpoint names as its predecessor."""
 
 from __future__ import annotations
 
@@ -24,21 +26,39 @@ class VerifyReport:
     pending: int = 0
 
 
+@dataclass(frozen=True)
+class TrailKeys:
+    """What verification needs from outside the database: the link key and the public key."""
+
+    link_key: bytes
+    public_key: Ed25519PublicKey
+
+    @classmethod
+    def from_secret(cls, secret_key: str) -> TrailKeys:
+        """The keys derived from the service secret."""
+        return cls(chain.link_key(secret_key), chain.checkpoint_key(secret_key).public_key())
+
+
 def verify(
     session: Session,
     *,
-    public_key: Ed25519PublicKey,
-    external_checkpoint: tuple[int, str, bytes] | None = None,
+    keys: TrailKeys,
+    checkpoint_every: int,
+    external_checkpoint: chain.Checkpoint | None = None,
     batch: int = 5000,
 ) -> VerifyReport:
     """Walk the seals in order; report the first one whose event or link does not hold."""
     prev = chain.GENESIS
     expected = 1
     hashes_at: dict[int, str] = {}
-    checkpoints = session.execute(select(AuditCheckpoint)).scalars().all()
+    checkpoints = [
+        chain.Checkpoint(seq=cp.seq, hash=cp.hash, prev_seq=cp.prev_seq, at=cp.at,
+                         signature=cp.signature)
+        for cp in session.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)).scalars()
+    ]
     wanted = {cp.seq for cp in checkpoints}
     if external_checkpoint:
-        wanted.add(external_checkpoint[0])
+        wanted.add(external_checkpoint.seq)
     while True:
         rows = session.execute(
             select(AuditSeal, AuditEvent)
@@ -55,7 +75,8 @@ def verify(
             content = {name: getattr(event_row, name) for name in chain.FIELDS}
             if chain.digest(content) != event_row.digest or seal_row.event_id != event_row.id:
                 return VerifyReport(False, expected - 1, seal_row.seq, "an event was altered")
-            link = chain.link(prev, seal_row.seq, seal_row.event_id, event_row.digest)
+            link = chain.link(keys.link_key, prev, seal_row.seq, seal_row.event_id,
+                              event_row.digest)
             if seal_row.prev_hash != prev or seal_row.hash != link:
                 return VerifyReport(False, expected - 1, seal_row.seq, "the chain is broken here")
             prev = seal_row.hash
@@ -74,15 +95,44 @@ def verify(
         if stray is not None:
             return VerifyReport(False, count, None, f"event {stray} was inserted outside the chain")
     pending = session.scalar(select(func.count()).select_from(AuditEvent).where(unsealed)) or 0
-    for cp in checkpoints:
-        if not chain.verify_checkpoint(public_key, cp.seq, cp.hash, cp.signature):
-            return VerifyReport(False, count, cp.seq, "a checkpoint signature is not valid")
-        if hashes_at.get(cp.seq) != cp.hash:
-            return VerifyReport(False, count, cp.seq, "events before a signed checkpoint are gone")
+    broken = _check_checkpoints(keys, checkpoints, hashes_at, count, checkpoint_every)
+    if broken is not None:
+        return VerifyReport(False, count, broken[0], broken[1])
     if external_checkpoint:
-        seq, hash_, signature = external_checkpoint
-        if not chain.verify_checkpoint(public_key, seq, hash_, signature):
-            return VerifyReport(False, count, seq, "the external checkpoint's signature is invalid")
-        if hashes_at.get(seq) != hash_:
-            return VerifyReport(False, count, seq, "the log was truncated or rewritten")
+        broken = _check_external(keys, external_checkpoint, hashes_at)
+        if broken is not None:
+            return VerifyReport(False, count, broken[0], broken[1])
     return VerifyReport(True, count, pending=pending)
+
+
+def _check_checkpoints(keys: TrailKeys, checkpoints: list[chain.Checkpoint],
+                       hashes_at: dict[int, str], count: int,
+                       every: int) -> tuple[int, str] | None:
+    """The first stored checkpoint that is forged, stale or missing, and why."""
+    previous = 0
+    for cp in checkpoints:
+        if not chain.verify_checkpoint(keys.public_key, cp):
+            return cp.seq, "a checkpoint signature is not valid"
+        if hashes_at.get(cp.seq) != cp.hash:
+            return cp.seq, "events before a signed checkpoint are gone"
+        if cp.prev_seq > previous:
+            return cp.prev_seq, f"the signed checkpoint at seal {cp.prev_seq} is missing"
+        if cp.prev_seq < previous:
+            return cp.seq, "two checkpoints name the same predecessor"
+        previous = cp.seq
+    if count >= 1 and (not checkpoints or checkpoints[0].seq != 1):
+        return 1, "the signed checkpoint at seal 1 is missing"
+    due = count // every * every
+    if due and previous < due:
+        return due, f"the signed checkpoint at seal {due} is missing"
+    return None
+
+
+def _check_external(keys: TrailKeys, kept: chain.Checkpoint,
+                    hashes_at: dict[int, str]) -> tuple[int, str] | None:
+    """Why a checkpoint kept off the machine does not match the chain, if it does not."""
+    if not chain.verify_checkpoint(keys.public_key, kept):
+        return kept.seq, "the external checkpoint's signature is invalid"
+    if hashes_at.get(kept.seq) != kept.hash:
+        return kept.seq, "the log was truncated or rewritten"
+    return None

@@ -11,9 +11,9 @@ from redangel.auth.dependencies import (
     SESSION_COOKIE,
     AppSettings,
     CurrentPrincipal,
-    limit_subject,
     rate_limit,
 )
+from redangel.auth.ratelimit import address_key
 from redangel.auth.schemas import LoginRequest, LoginResponse, Me, TokenResponse
 from redangel.common.openapi import ERRORS
 from redangel.db import DbSession
@@ -27,9 +27,9 @@ LOGIN_LIMIT = Depends(rate_limit("login", "rate_limit_login_per_minute"))
 def login(data: LoginRequest, request: Request, response: Response, session: DbSession,
           settings: AppSettings) -> LoginResponse:
     """Sign a staff member in: sets an HttpOnly session cookie and returns the CSRF token."""
-    limit_subject(request, "login", f"user:{data.username.casefold()}",
-                  settings.rate_limit_login_per_minute)
-    result = service.login(session, settings=settings, username=data.username, password=data.password)
+    result = service.login(session, settings=settings, throttle=request.app.state.login_throttle,
+                           address=address_key(request.client.host if request.client else None),
+                           username=data.username, password=data.password)
     response.set_cookie(
         SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
         samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/",
@@ -64,11 +64,12 @@ def token(
     client_secret: Annotated[str, Form(min_length=1, max_length=256)],
 ) -> TokenResponse:
     """OAuth2 client credentials: an agency system exchanges its id and secret for a JWT."""
-    limit_subject(request, "login", f"client:{client_id}", settings.rate_limit_login_per_minute)
     if grant_type != "client_credentials":
         raise InvalidInput(fields=[FieldError("grant_type", "field_choice",
                                               {"choices": "client_credentials"})])
     access, lifetime = service.issue_agency_token(
-        session, settings=settings, client_id=client_id, client_secret=client_secret
+        session, settings=settings, throttle=request.app.state.login_throttle,
+        address=address_key(request.client.host if request.client else None),
+        client_id=client_id, client_secret=client_secret,
     )
     return TokenResponse(access_token=access, expires_in=lifetime)

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 
 from redangel.auth import service
 from redangel.auth.principal import Principal
+from redangel.auth.ratelimit import address_key
 from redangel.config import Settings
 from redangel.db import DbSession
 from redangel.errors import Forbidden, Unauthenticated
@@ -95,7 +96,7 @@ def rate_limit(bucket: str, setting: str) -> Callable[[Request], Awaitable[None]
     async def limit(request: Request) -> None:
         settings: Settings = request.app.state.settings
         per_minute = int(getattr(settings, setting))
-        address = request.client.host if request.client else "unknown"
+        address = address_key(request.client.host if request.client else None)
         request.app.state.rate_limiter.hit(bucket, f"ip:{address}", per_minute)
         # Route dependencies run before the principal is known: `current_principal` counts the
         # same bucket against the principal too, so changing address does not reset a limit.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from redangel.auth import repository
 from redangel.auth.kiosk_models import KioskSession
 from redangel.auth.models import STAFF_ROLES, AgencyClient, KioskDevice, UserAccount, UserSession
 from redangel.auth.principal import Principal
+from redangel.auth.ratelimit import LoginThrottle
 from redangel.auth.secrets import hash_password, new_token, token_hash, verify_password
 from redangel.config import Settings
 from redangel.db import utcnow
@@ -33,11 +35,16 @@ class LoginResult:
     expires_at: datetime
 
 
-def login(session: Session, *, settings: Settings, username: str, password: str) -> LoginResult:
-    """Check a staff member's password and open a session."""
+def login(session: Session, *, settings: Settings, throttle: LoginThrottle, address: str,
+          username: str, password: str) -> LoginResult:
+    """Check a staff member's password and open a session; attempts from one address for one
+    account are slowed by growing delays (`LoginThrottle`), other addresses are not."""
+    throttle.attempt(f"user:{username}", address)
     user = repository.user_by_username(session, username)
     if not verify_password(user.password_hash if user else None, password) or user is None:
+        throttle.failed(f"user:{username}", address)
         raise Unauthenticated("bad_credentials")
+    throttle.succeeded(f"user:{username}", address)
     now = utcnow()
     token = new_token("rs")
     csrf = secrets.token_urlsafe(24)
@@ -82,13 +89,18 @@ def _token_key(settings: Settings) -> bytes:
 
 
 def issue_agency_token(
-    session: Session, *, settings: Settings, client_id: str, client_secret: str
+    session: Session, *, settings: Settings, throttle: LoginThrottle, address: str,
+    client_id: str, client_secret: str,
 ) -> tuple[str, int]:
-    """OAuth2 client credentials: a short-lived signed JWT for an active agency client."""
+    """OAuth2 client credentials: a short-lived signed JWT for an active agency client (wrong
+    secrets slowed per client and address, as staff sign-in is)."""
+    throttle.attempt(f"client:{client_id}", address)
     client = repository.agency_client(session, client_id)
     valid = verify_password(client.secret_hash if client else None, client_secret)
     if client is None or not valid or not client.active:
+        throttle.failed(f"client:{client_id}", address)
         raise Unauthenticated("bad_credentials")
+    throttle.succeeded(f"client:{client_id}", address)
     now = utcnow()
     lifetime = settings.token_minutes * 60
     claims = {
@@ -253,9 +265,33 @@ def create_kiosk_device(
     return device, token
 
 
+def _screen_key(settings: Settings) -> bytes:
+    return hashlib.sha256(b"redangel-kiosk-screen|" + settings.secret_key.encode()).digest()
+
+
+def kiosk_screen_token(*, settings: Settings, session_token: str) -> str:
+    """The proof a kiosk screen needs to show a card session: derived from the session's token.
+
+    Only the kiosk agent that opened the session (with the chip's signature) receives it, and
+    hands it to its own screen over loopback; the long-lived device token alone cannot show a
+    citizen's views, and the proof dies with its session (card removed, or idle).
+    """
+    digest = hmac.new(_screen_key(settings), token_hash(session_token).encode(), hashlib.sha256)
+    return "rv_" + digest.hexdigest()
+
+
+def _shows(settings: Settings, kiosk: KioskSession, screen: str | None) -> bool:
+    """Whether a screen's proof belongs to this card session."""
+    if not screen or len(screen) > 200:
+        return False
+    digest = hmac.new(_screen_key(settings), kiosk.token_hash.encode(), hashlib.sha256)
+    return hmac.compare_digest(screen, "rv_" + digest.hexdigest())
+
+
 def device_citizen(session: Session, *, device_id: uuid.UUID, settings: Settings,
-                   activity: bool) -> Principal | None:
-    """The citizen principal of the card session open at a kiosk (None when there is none).
+                   screen: str | None, activity: bool) -> Principal | None:
+    """The citizen principal of the card session open at a kiosk, for the screen holding that
+    session's proof (`kiosk_screen_token`); None when there is none, or the proof is not its own.
 
     The kiosk page is authenticated as the device; the citizen's data is shown from the card
     session the kiosk agent opened there, with the same principal `kiosk_principal` builds.
@@ -263,12 +299,18 @@ def device_citizen(session: Session, *, device_id: uuid.UUID, settings: Settings
     the session alive) or a background poll (it does not).
     """
     kiosk = device_session(session, device_id=device_id, settings=settings)
-    if kiosk is None:
+    if kiosk is None or not _shows(settings, kiosk, screen):
         return None
     if activity:
         kiosk.last_seen_at = utcnow()
         session.flush()
     return _card_holder(kiosk)
+
+
+def bind_screen(session: Session, *, device_id: uuid.UUID, settings: Settings, screen: str) -> bool:
+    """Whether `screen` is the proof of the card session open at this kiosk right now."""
+    kiosk = device_session(session, device_id=device_id, settings=settings)
+    return kiosk is not None and _shows(settings, kiosk, screen)
 
 
 def end_device_session(session: Session, *, device_id: uuid.UUID, settings: Settings) -> bool:

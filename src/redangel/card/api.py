@@ -133,7 +133,9 @@ def open_session(data: KioskSessionOpen, session: DbSession, principal: KioskDev
                                             payload=data.payload, challenge_id=data.challenge_id,
                                             signature=data.signature)
     expires = utcnow() + timedelta(seconds=settings.kiosk_session_idle_seconds)
-    out = KioskSessionOut(session_token=token, person_id=person_id, expires_at=expires)
+    out = KioskSessionOut(session_token=token, person_id=person_id, expires_at=expires,
+                          screen_token=auth.kiosk_screen_token(settings=settings,
+                                                               session_token=token))
     return JSONResponse(out.model_dump(mode="json"), status_code=201)
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from redangel.common.types import Strict
 
@@ -88,6 +88,8 @@ class KioskSessionOut(BaseModel):
     """A kiosk session for the card holder."""
 
     session_token: str
+    screen_token: str = Field(description="the proof the kiosk's own screen needs to show "
+                                          "this session (handed to it over loopback)")
     person_id: uuid.UUID
     expires_at: datetime
 

@@ -15,7 +15,7 @@ import os
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -31,6 +31,7 @@ from redangel.auth.principal import Principal
 from redangel.auth.secrets import hash_password
 from redangel.card import repository, signing
 from redangel.card.models import Card, IssuerKey, KioskChallenge
+from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
@@ -107,7 +108,7 @@ def start_issuance(session: Session, *, keyring: Keyring, principal: Principal,
     if person is None:
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     key = ensure_issuer_key(session, keyring=keyring)
-    today = date.today()
+    today = city_today()
     serial = int.from_bytes(os.urandom(7), "big") % 10**15
     payload = signing.Payload(
         kid=key.kid, beneficiary_id=person.id, serial=serial,
@@ -163,6 +164,8 @@ def cards_of(session: Session, *, principal: Principal, person_id: uuid.UUID) ->
     """Every card a person in the principal's scope has had, newest first (404 outside it)."""
     if persons.get(session, person_id, person_condition(principal)) is None:
         raise NotFound()
+    audit.record(session, principal=principal, action="card.list", person_id=person_id,
+                 purpose="attention")
     return list(repository.cards_of(session, person_id))
 
 
@@ -227,7 +230,7 @@ def open_session(session: Session, *, device: KioskDevice, principal: Principal,
         raise _refuse(session, principal, "challenge_invalid", None)
     challenge.used_at = now
     try:
-        card_payload = signing.verify_payload(signed, public_keys(session), date.today())
+        card_payload = signing.verify_payload(signed, public_keys(session), city_today())
     except signing.CardFormatError as exc:
         raise _refuse(session, principal, exc.code, None) from exc
     card = repository.card_by_serial(session, signing.serial_text(card_payload.serial))

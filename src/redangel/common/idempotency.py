@@ -1,30 +1,46 @@
 """Idempotent creation: a retried POST with the same Idempotency-Key gets the first answer.
 
 The key is claimed at the start of the request's transaction: a concurrent duplicate waits on
-the row (PostgreSQL) or on the write lock (SQLite) and then either replays the stored answer
+the row (PostgreSQL) or on the write lock (SQLite) and then either replays the first answer
 or, if the first is still undecided, answers 409. The same key with another body answers 422.
+
+A record keeps only what a replay needs, never a person's data in clear: the status and the
+created entity's kind and id. The route rebuilds its answer on replay by reading the entity
+again through its normal read (same scope check, same audit), so another principal, or one
+who lost sight of the person since, gets nothing more than a read would give. A route whose
+answer cannot be rebuilt (one request creating several applications) keeps its body sealed by
+the keyring instead. Records live `Settings.idempotency_hours`: each claim first deletes the
+claiming principal's expired records (an index range, cheap), and `redangel idempotency purge`
+deletes everyone's (run it from a timer).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redangel.auth.principal import Principal
 from redangel.common.idempotency_models import IdempotencyRecord
+from redangel.crypto.keyring import Keyring
+from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, InvalidInput
 
 HEADER = "idempotency-key"
+REPLAY_HEADER = "Idempotent-Replay"
 PENDING_STATUS = 0
+TABLE = "idempotency_record"
 
 
 def body_hash(payload: BaseModel) -> str:
@@ -33,38 +49,79 @@ def body_hash(payload: BaseModel) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def purge(session: Session, *, older_than: datetime, principal: str | None = None) -> int:
+    """Delete the records created before a moment (of one principal, or everyone's)."""
+    statement = delete(IdempotencyRecord).where(IdempotencyRecord.created_at < older_than)
+    if principal is not None:
+        statement = statement.where(IdempotencyRecord.principal == principal)
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What the first request with this key answered: its status and what it created."""
+
+    status_code: int
+    entity_kind: str | None
+    entity_id: str | None
+    body: Any = None
+
+    @property
+    def entity_uuid(self) -> uuid.UUID:
+        """The created entity's id, for routes whose entities are named by a UUID."""
+        return uuid.UUID(str(self.entity_id))
+
+    def mark(self, response: Response) -> Response:
+        """The rebuilt answer, marked as a replay and with the first status."""
+        response.status_code = self.status_code
+        response.headers[REPLAY_HEADER] = "true"
+        return response
+
+    def sealed_answer(self) -> JSONResponse:
+        """The first answer of a route that keeps its body sealed."""
+        return JSONResponse(self.body, status_code=self.status_code,
+                            headers={REPLAY_HEADER: "true"})
+
+
 class Idempotency:
     """The Idempotency-Key handling of one creating request."""
 
     def __init__(
         self, *, request: Request, session: Session, principal: Principal, payload: BaseModel,
-        key: str | None = None,
+        key: str | None = None, keyring: Keyring | None = None,
     ) -> None:
-        """`key` replaces the Idempotency-Key header where the caller derives one (a page form)."""
+        """`key` replaces the Idempotency-Key header where the caller derives one (a page form);
+        `keyring` is needed only by routes that keep their answer sealed."""
         self.session = session
         self.principal = principal
+        self.keyring = keyring
         self.route = request.url.path[:120]
         self.key = key if key is not None else request.headers.get(HEADER)
         self.hash = body_hash(payload)
+        self.lifetime = timedelta(hours=request.app.state.settings.idempotency_hours)
         if self.key is not None and not (1 <= len(self.key) <= 200 and self.key.isprintable()):
             raise InvalidInput(fields=[FieldError("Idempotency-Key", "field_too_long", {"max": 200})])
 
-    def replay(self) -> JSONResponse | None:
-        """The stored answer of an earlier request with this key, or None after claiming it."""
+    def _where(self) -> Any:
+        return (IdempotencyRecord.principal == self.principal.key,
+                IdempotencyRecord.key == self.key)
+
+    def _row_id(self) -> str:
+        return f"{self.principal.key}\n{self.key}"
+
+    def replay(self) -> Replay | None:
+        """What an earlier request with this key answered, or None after claiming the key."""
         if self.key is None:
             return None
-        existing = self.session.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.principal == self.principal.key, IdempotencyRecord.key == self.key
-            )
-        )
+        purge(self.session, older_than=utcnow() - self.lifetime, principal=self.principal.key)
+        existing = self.session.scalar(select(IdempotencyRecord).where(*self._where()))
         if existing is None:
             try:
                 with self.session.begin_nested():
                     self.session.add(
                         IdempotencyRecord(
                             principal=self.principal.key, key=self.key, route=self.route,
-                            request_hash=self.hash, status_code=PENDING_STATUS, body=None,
+                            request_hash=self.hash, status_code=PENDING_STATUS,
                         )
                     )
             except IntegrityError as exc:
@@ -76,18 +133,31 @@ class Idempotency:
             ])
         if existing.status_code == PENDING_STATUS:
             raise Conflict("idempotency_in_progress")
-        return JSONResponse(
-            existing.body, status_code=existing.status_code, headers={"Idempotent-Replay": "true"}
-        )
+        body = None
+        if existing.sealed_body is not None:
+            body = self._keyring().open_json(existing.sealed_body, table=TABLE,
+                                             column="sealed_body", row_id=self._row_id())
+        return Replay(existing.status_code, existing.entity_kind, existing.entity_id, body)
 
-    def remember(self, status_code: int, body: Any) -> None:
-        """Store the answer for later replays (same transaction as the creation)."""
+    def remember(self, status_code: int, *, entity: tuple[str, object] | None = None,
+                 body: Any = None) -> None:
+        """Record the answer for later replays (same transaction as the creation): the entity
+        it created, or, where the route cannot rebuild its answer, the body sealed."""
         if self.key is None:
             return
+        sealed = None
+        if body is not None:
+            sealed = self._keyring().seal_json(jsonable_encoder(body), table=TABLE,
+                                               column="sealed_body", row_id=self._row_id())
+        kind, entity_id = entity if entity is not None else (None, None)
         self.session.execute(
-            update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.principal == self.principal.key, IdempotencyRecord.key == self.key
+            update(IdempotencyRecord).where(*self._where()).values(
+                status_code=status_code, entity_kind=kind,
+                entity_id=None if entity_id is None else str(entity_id), sealed_body=sealed,
             )
-            .values(status_code=status_code, body=jsonable_encoder(body))
         )
+
+    def _keyring(self) -> Keyring:
+        if self.keyring is None:
+            raise RuntimeError("this route keeps its answer sealed: pass the keyring")
+        return self.keyring

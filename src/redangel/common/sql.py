@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignoring_conflicts(
-    session: Session, table: FromClause, rows: Sequence[dict[str, Any]]
+    session: Session, table: FromClause, rows: Sequence[dict[str, Any]], *, on: Sequence[str]
 ) -> None:
-    """INSERT rows, silently skipping those that collide with an existing unique key."""
+    """INSERT rows, skipping those whose key `on` (the columns of one unique constraint) exists.
+
+    Only a clash on that key is skipped: a clash on any other key (a primary key handed out
+    twice, say) still raises, instead of silently dropping the row.
+    """
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(postgresql.insert(table).on_conflict_do_nothing(), list(rows))  # type: ignore[arg-type]
-    else:
-        session.execute(sqlite.insert(table).on_conflict_do_nothing(), list(rows))  # type: ignore[arg-type]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(on))
+    session.execute(statement, list(rows))

@@ -1,11 +1,15 @@
-"""Strict building blocks for request schemas: bounded strings without NUL, boroughs, states."""
+"""Strict building blocks for request schemas: bounded strings without NUL, bounded dates,
+boroughs, states."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from redangel.common.bounds import FIRST_DAY, LAST_DAY, day_in_range
+from redangel.common.names import single_script
 from redangel.errors import AppErrorValue
 
 BOROUGHS: dict[str, str] = {
@@ -49,11 +53,20 @@ def no_control_chars(value: str) -> str:
 
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
-    AfterValidator(no_control_chars),
+    AfterValidator(no_control_chars), AfterValidator(single_script),
 ]
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_control_chars)
 ]
+def within_range(value: date) -> date:
+    """Refuse a date outside the service's range, naming the range (`common.bounds`)."""
+    if not day_in_range(value):
+        raise AppErrorValue("date_range", min=FIRST_DAY.isoformat(), max=LAST_DAY.isoformat())
+    return value
+
+
+# Every date a request carries (bodies, query filters): from 1900-01-01 to 2200-12-31.
+Day = Annotated[date, AfterValidator(within_range)]
 Purpose = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64,
                            pattern=r"^[a-z_]+$"),

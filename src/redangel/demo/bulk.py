@@ -1,8 +1,12 @@
 """Set-based loading of generated households: COPY on PostgreSQL, batched inserts on SQLite.
 
-Used by `redangel demo seed` and the registry benchmark. It assumes no other writer is adding
-name terms at the same time (it assigns term ids itself), which holds for a seed or an import
-run on its own. One audit event and one history entry describe each batch, not each person.
+Used by `redangel demo seed` and the registry benchmark. A bulk load leaves the database as the
+normal path would: new name terms take their ids from the table's own counter (the PostgreSQL
+sequence, drawn with `nextval`; on SQLite the next rowid inside the batch's write transaction),
+so a clerk registering a name afterwards never meets an id the loader took behind the
+sequence's back. It still assumes no other writer adds the *same* term at the same time, which
+holds for a seed or an import run on its own. One audit event and one history entry describe
+each batch, not each person.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, func, select, text
 
 from redangel.common.names import deletions, sort_key
 from redangel.crypto.keyring import Keyring
@@ -35,17 +39,20 @@ class TermDictionary:
     def __init__(self, conn: Connection) -> None:
         rows = conn.execute(select(NameTerm.term, NameTerm.id)).all()
         self.ids: dict[str, int] = {t: i for t, i in rows}
-        self.next_id = (conn.execute(select(func.max(NameTerm.id))).scalar() or 0) + 1
         self.new_terms: list[tuple[int, str]] = []
 
+    def assign(self, conn: Connection, terms: Iterable[str]) -> None:
+        """Give the terms not yet in the dictionary ids from the database's own counter."""
+        fresh = sorted(set(terms) - self.ids.keys())
+        if not fresh:
+            return
+        for term_id, term in zip(_new_ids(conn, len(fresh)), fresh, strict=True):
+            self.ids[term] = term_id
+            self.new_terms.append((term_id, term))
+
     def id_of(self, term: str) -> int:
-        """The id of a term, assigning one to a new term."""
-        found = self.ids.get(term)
-        if found is None:
-            found = self.ids[term] = self.next_id
-            self.next_id += 1
-            self.new_terms.append((found, term))
-        return found
+        """The id of a term already assigned."""
+        return self.ids[term]
 
     def drain(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         """Rows for the terms added since the last drain, and their variants."""
@@ -53,6 +60,17 @@ class TermDictionary:
         variants = [{"variant": v, "term_id": i} for i, t in self.new_terms for v in deletions(t)]
         self.new_terms = []
         return terms, variants
+
+
+def _new_ids(conn: Connection, count: int) -> list[int]:
+    """`count` unused name-term ids, taken as an ordinary insert would take them."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence('name_term', 'id')) "
+                 "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    # SQLite hands out max(rowid) + 1; the batch's write transaction holds the lock.
+    start = (conn.execute(select(func.max(NameTerm.id))).scalar() or 0) + 1
+    return list(range(start, start + count))
 
 
 def _joined(p: DemoPerson) -> date:
@@ -92,6 +110,10 @@ def load_households(
     postings: list[dict[str, Any]] = []
     homes: list[dict[str, Any]] = []
     memberships: list[dict[str, Any]] = []
+    households = list(households)
+    terms.assign(conn, (t for h in households for p in h.members
+                        for t in sort_key(p.given_names, p.first_surname,
+                                          p.second_surname).split()))
     for h in households:
         office = offices.get(h.borough)
         homes.append({"id": h.id, "version": 1, "borough": h.borough,

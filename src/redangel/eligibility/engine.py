@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from redangel.common.bounds import FIRST_DAY, LAST_DAY, day_in_range
 from redangel.eligibility.catalog import Catalog, Criterion, Event, Program, Question
 from redangel.eligibility.compile import Comparison, Context
 from redangel.eligibility.errors import AnswerError, UnknownCode
@@ -96,12 +97,14 @@ def _plain(value: Any) -> Any:
 def _coerce(question: Question, value: Any) -> Any:
     kind = question.type
     if kind == "date":
-        if isinstance(value, date):
-            return value
         try:
-            return date.fromisoformat(str(value))
+            day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError as exc:
             raise AnswerError(question.name, "must be a date YYYY-MM-DD") from exc
+        if not day_in_range(day):
+            raise AnswerError(question.name,
+                              f"must be a date between {FIRST_DAY} and {LAST_DAY}")
+        return day
     if kind == "boolean":
         if not isinstance(value, bool):
             raise AnswerError(question.name, "must be true or false")

@@ -5,6 +5,9 @@ facts, and the expected verdict per program (optionally the failing criteria and
 facts, or the answer that must be refused). The gate fails when a criterion of the catalog is
 never shown both true and false, or when a comparison against a threshold (a parameter or a
 literal, also inside household aggregates) is never exercised exactly at the threshold.
+
+`read_cases` and `check_case` serve one case at a time: the pytest collector in
+life_events/conftest.py makes each case its own test item, so a failing case names itself.
 """
 
 from __future__ import annotations
@@ -41,6 +44,18 @@ class Report:
         return not self.failures and not self.uncovered
 
 
+@dataclass(frozen=True)
+class Mismatch:
+    """One expectation of a case that the catalog does not meet."""
+
+    subject: str
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.subject}: expected {self.expected}, got {self.actual}"
+
+
 @dataclass
 class _Seen:
     outcomes: dict[tuple[str, str], set[bool | None]] = field(default_factory=dict)
@@ -61,17 +76,39 @@ def run_catalog_tests(catalog: Catalog, tests_dir: Path | None = None) -> Report
     folder = tests_dir or catalog.root / "tests"
     report, seen = Report(), _Seen()
     for path in sorted(folder.glob("*.yaml")):
-        cases = read(path, catalog.root)
-        if not isinstance(cases, list):
-            raise CatalogError("a test file is a list of cases", file=path.name, line=1)
-        for case in cases:
-            if not isinstance(case, Mapping):
-                raise CatalogError("each test case must be a mapping", file=path.name, line=1)
+        for case in read_cases(path, catalog.root):
             report.cases += 1
-            _run_case(catalog, case, report, seen)
+            where = f"{case.file}:{case.line} ({case['name']})"
+            report.failures.extend(f"{where}: {m}" for m in check_case(catalog, case, seen))
+    report.uncovered = _gaps(catalog, seen)
+    return report
+
+
+def read_cases(path: Path, root: Path) -> list[Mapping]:
+    """The cases of one test file, each with known keys and a name of its own in the file."""
+    cases = read(path, root)
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    if not isinstance(cases, list):
+        raise CatalogError("a test file is a list of cases", file=name, line=1)
+    lines: dict[str, int] = {}
+    for case in cases:
+        if not isinstance(case, Mapping):
+            raise CatalogError("each test case must be a mapping", file=name, line=1)
+        case.check_keys(CASE_KEYS, OPTIONAL_KEYS)
+        title = case.text("name")
+        if title in lines:
+            raise case.fail(f"the name `{title}` is already used by the case at line "
+                            f"{lines[title]}; each case needs its own", "name")
+        lines[title] = case.line
+    return cases
+
+
+def _gaps(catalog: Catalog, seen: _Seen) -> list[str]:
+    """What the cases seen never showed: a program, a criterion both ways, a threshold."""
+    uncovered: list[str] = []
     for code, program in sorted(catalog.programs.items()):
         if not any(p == code for p, _ in seen.outcomes):
-            report.uncovered.append(f"{program.file}:1: program `{code}` has no test case")
+            uncovered.append(f"{program.file}:1: program `{code}` has no test case")
             continue
         for leaf in leaves(program.criteria):
             shown = seen.outcomes.get((code, leaf.id), set())
@@ -79,17 +116,17 @@ def run_catalog_tests(catalog: Catalog, tests_dir: Path | None = None) -> Report
                 what = "never" if not shown else "only " + " and ".join(
                     {True: "true", False: "false", None: "unknown"}[v] for v in
                     sorted(shown, key=str))
-                report.uncovered.append(
+                uncovered.append(
                     f"{leaf.file}:{leaf.line}: criterion `{code}.{leaf.id}` is shown {what}; "
                     "add a case where it is true and one where it is false")
     for key, at_boundary in sorted(seen.boundaries.items()):
         if not at_boundary:
             leaf = seen.sources[key]
             snippet = leaf.source[key[2]:][:40]
-            report.uncovered.append(
+            uncovered.append(
                 f"{key[0]}:{key[1]}: criterion `{leaf.id}` has no boundary case: no case puts a "
                 f"value exactly at the threshold of `…{snippet}`")
-    return report
+    return uncovered
 
 
 def _date(case: Mapping, key: str) -> date:
@@ -114,9 +151,14 @@ def _context(catalog: Catalog, case: Mapping, answers: dict[str, Any]) -> Contex
         raise case.fail(f"bad fact in this case: {exc}", "person") from exc
 
 
-def _run_case(catalog: Catalog, case: Mapping, report: Report, seen: _Seen) -> None:
-    case.check_keys(CASE_KEYS, OPTIONAL_KEYS)
-    where = f"{case.file}:{case.line} ({case['name']})"
+def _listed(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"
+
+
+def check_case(catalog: Catalog, case: Mapping, seen: _Seen | None = None) -> list[Mismatch]:
+    """Run one case read by `read_cases`: what it expects and the catalog does not give."""
+    seen = _Seen() if seen is None else seen
+    out: list[Mismatch] = []
     answers: dict[str, Any] = {}
     if case.get("event") is not None:
         if case["event"] not in catalog.events:
@@ -125,12 +167,12 @@ def _run_case(catalog: Catalog, case: Mapping, report: Report, seen: _Seen) -> N
             answers = check_answers(catalog.events[case["event"]], case.get("answers") or {})
         except AnswerError as exc:
             if case.get("error") != exc.field:
-                report.failures.append(f"{where}: answers refused ({exc}), expected "
-                                       f"{case.get('error', 'no error')}")
-            return
+                wanted = f"refused naming `{case['error']}`" if "error" in case else "accepted"
+                out.append(Mismatch("answers", wanted, f"refused naming `{exc.field}` ({exc})"))
+            return out
     if "error" in case:
-        report.failures.append(f"{where}: expected the answer `{case['error']}` to be refused")
-        return
+        out.append(Mismatch("answers", f"refused naming `{case['error']}`", "accepted"))
+        return out
     if not isinstance(case.get("expect"), Mapping):
         raise case.fail("a case needs `expect: {program: verdict}` (or `error:`)")
     ctx = _context(catalog, case, answers)
@@ -145,18 +187,19 @@ def _run_case(catalog: Catalog, case: Mapping, report: Report, seen: _Seen) -> N
             seen.outcomes.setdefault((code, leaf.id), set()).add(leaf_result.result)
         _trace(program.criteria, ctx, seen)
         if result.verdict != expected:
-            report.failures.append(f"{where}: {code} expected {expected}, got {result.verdict} "
-                                   f"({result.reason['en']})")
+            out.append(Mismatch(f"{code} verdict", str(expected),
+                                f"{result.verdict} ({result.reason['en']})"))
         failing = (case.get("failing") or {}).get(code)
         if failing is not None:
             got = sorted(r.id for r, _ in walked if r.result is False)
             if got != sorted(failing):
-                report.failures.append(f"{where}: {code} failing criteria {got}, "
-                                       f"expected {sorted(failing)}")
+                out.append(Mismatch(f"{code} failing criteria", _listed(sorted(failing)),
+                                    _listed(got)))
         missing = (case.get("missing") or {}).get(code)
         if missing is not None and sorted(result.missing) != sorted(missing):
-            report.failures.append(f"{where}: {code} missing {result.missing}, "
-                                   f"expected {sorted(missing)}")
+            out.append(Mismatch(f"{code} missing facts", _listed(sorted(missing)),
+                                _listed(sorted(result.missing))))
+    return out
 
 
 def _trace(criteria: list[Criterion], ctx: Context, seen: _Seen) -> None:

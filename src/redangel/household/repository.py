@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, case, exists, null, select
 from sqlalchemy.orm import Session
 
 from redangel.household.models import Household, Membership
@@ -28,15 +28,26 @@ def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnEle
     return session.scalar(stmt)
 
 
-def members(session: Session, household_id: uuid.UUID) -> Sequence[Any]:
-    """Every membership of a household with the member's name, in one query."""
+def members(session: Session, household_id: uuid.UUID,
+            person_visible: ColumnElement[bool]) -> Sequence[Any]:
+    """Every membership of a household, in one query; `shown` says whether the principal may
+    see the member, and the member's name and birth date are read only when it may."""
     return session.execute(
-        select(Membership, Person.given_names, Person.first_surname, Person.second_surname,
-               Person.birth_date)
+        select(Membership, *shown_person_columns(person_visible))
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.household_id == household_id)
         .order_by(Membership.since, Membership.id)
     ).all()
+
+
+def shown_person_columns(person_visible: ColumnElement[bool]) -> list[Any]:
+    """A member's name and birth date, NULL outside the principal's scope, and `shown`."""
+    def only_shown(column: Any) -> Any:
+        return case((person_visible, column), else_=null()).label(column.key)
+
+    return [only_shown(Person.given_names), only_shown(Person.first_surname),
+            only_shown(Person.second_surname), only_shown(Person.birth_date),
+            case((person_visible, 1), else_=0).label("shown")]
 
 
 def open_memberships(session: Session, person_ids: list[uuid.UUID]) -> Sequence[Membership]:

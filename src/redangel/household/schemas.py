@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from redangel.common.types import Borough, Strict
+from redangel.common.types import Borough, Day, Strict
 
 Relationship = Literal[
     "head", "spouse", "child", "parent", "grandparent", "other_relative", "other"
@@ -21,7 +21,7 @@ class MemberIn(Strict):
 
     person_id: uuid.UUID
     relationship: Relationship
-    since: date
+    since: Day
 
 
 class HouseholdCreate(Strict):
@@ -34,7 +34,7 @@ class HouseholdCreate(Strict):
 class MembershipEnd(Strict):
     """Ending a membership: the person left on `until`."""
 
-    until: date
+    until: Day
     reason: EndReason
 
 
@@ -52,9 +52,11 @@ class MemberOut(BaseModel):
 
 
 class HouseholdRead(BaseModel):
-    """A household with every membership it has had."""
+    """A household with every membership it has had of persons the reader may see, and how many
+    of its persons are registered outside the reader's scope (counted, never shown)."""
 
     id: uuid.UUID
     version: int
     borough: str | None
     members: list[MemberOut]
+    members_elsewhere: int = 0

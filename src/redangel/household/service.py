@@ -90,7 +90,9 @@ def end_member(session: Session, *, principal: Principal, household: Household,
                membership_id: int, data: MembershipEnd) -> None:
     """A person leaves a household; the membership is kept with its end date and reason."""
     membership = repository.membership(session, household.id, membership_id)
-    if membership is None:
+    # Ending a membership touches its member: outside the principal's scope it is not found.
+    if membership is None or not repository.visible_person_ids(
+            session, [membership.person_id], person_condition(principal)):
         raise NotFound()
     if membership.until is not None:
         raise Conflict("membership_ended")
@@ -107,9 +109,15 @@ def end_member(session: Session, *, principal: Principal, household: Household,
                  person_id=membership.person_id, purpose="registration")
 
 
-def read(session: Session, *, household: Household) -> HouseholdRead:
-    """A household with all its memberships."""
-    rows = repository.members(session, household.id)
+def read(session: Session, *, principal: Principal, household: Household,
+         purpose: str) -> HouseholdRead:
+    """A household's memberships of persons in the principal's scope (each shown person audited
+    with the purpose); the others are only counted, as registered elsewhere."""
+    rows = repository.members(session, household.id, person_condition(principal))
+    shown = [row for row in rows if row.shown]
+    audit.record_shown(session, principal=principal, action="household.read",
+                       person_ids=(row[0].person_id for row in shown), purpose=purpose,
+                       detail={"household": str(household.id)})
     return HouseholdRead(
         id=household.id, version=household.version, borough=household.borough,
         members=[
@@ -119,6 +127,8 @@ def read(session: Session, *, household: Household) -> HouseholdRead:
                 birth_date=born, relationship=m.relationship, since=m.since, until=m.until,
                 end_reason=m.end_reason,
             )
-            for m, given, first, second, born in (tuple(row) for row in rows)
+            for m, given, first, second, born, _ in (tuple(row) for row in shown)
         ],
+        members_elsewhere=len({row[0].person_id for row in rows if not row.shown}
+                              - {row[0].person_id for row in shown}),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
@@ -13,6 +13,7 @@ from redangel.audit import service as audit
 from redangel.auth.dependencies import FrontDesk, rate_limit, require_roles
 from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
+from redangel.common.clock import city_today
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
@@ -73,15 +74,17 @@ def evaluate(event_code: EventCode, data: EvaluateRequest, session: DbSession,
 @router.post("/life-events/{event_code}/applications", status_code=201,
              response_model=AppliedOut, responses=with_errors(409))
 def apply(event_code: EventCode, data: ApplyRequest, request: Request, session: DbSession,
-          principal: FrontDesk, catalog: Catalog) -> Response:
-    """Apply for the chosen eligible programs of an evaluation, in one transaction."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+          principal: FrontDesk, catalog: Catalog, keyring: KeyringDep) -> Response:
+    """Apply for the chosen eligible programs of an evaluation, in one transaction (one request
+    makes several applications: a replay opens the first answer, kept sealed)."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data,
+                       keyring=keyring)
     if (replay := idem.replay()) is not None:
-        return replay
+        return replay.sealed_answer()
     applied = service.apply(session, catalog=catalog, principal=principal, event_code=event_code,
                             data=data)
     payload = applied.model_dump(mode="json")
-    idem.remember(201, payload)
+    idem.remember(201, body=payload)
     return JSONResponse(payload, status_code=201)
 
 
@@ -101,7 +104,7 @@ def outreach(data: OutreachRequest, session: DbSession, principal: Outreacher,
     """Evaluate the whole registry for one program; list the persons newly eligible."""
     if data.program not in catalog.programs:
         raise NotFound(fields=[FieldError("program", "not_found")])
-    as_of = data.as_of or date.today()
+    as_of = data.as_of or city_today()
     since = data.since or as_of.replace(day=1)
     visible = person_condition(principal) if principal.role == "supervisor" else true()
     registry = outreach_service.load_registry(session, keyring=keyring, visible=visible)
@@ -111,8 +114,9 @@ def outreach(data: OutreachRequest, session: DbSession, principal: Outreacher,
     if principal.role == "supervisor" and len(found):
         ids = [registry.ids[i] for i in found[: data.limit]]
         persons = [brief(r).model_dump(mode="json") for r in person_repository.briefs(session, ids)]
-    audit.record(session, principal=principal, action="outreach.run", person_id=None,
-                 purpose="outreach", detail={"program": data.program, "found": len(found)})
+    audit.record_shown(session, principal=principal, action="outreach.run",
+                       person_ids=(uuid.UUID(str(p["id"])) for p in persons),
+                       purpose="outreach", detail={"program": data.program, "found": len(found)})
     return OutreachOut(program=data.program, as_of=as_of, since=since,
                        catalog_version=catalog.version, newly_eligible=len(found),
                        persons=persons)

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from redangel.common.types import Borough, Sex, Strict
+from redangel.common.types import Borough, Day, Sex, Strict
 from redangel.person.schemas import Attributes, Sensitive
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
-AnswerValue = (Annotated[str, StringConstraints(max_length=200)] | bool | int | float | date | None)
+AnswerValue = (Annotated[str, StringConstraints(max_length=200)] | bool | int | float | Day | None)
 Answers = Annotated[dict[Code, AnswerValue], Field(max_length=40)]
 Channel = Literal["office", "kiosk", "website", "call_center"]
 
@@ -22,7 +22,7 @@ class EvaluateRequest(Strict):
 
     person_id: uuid.UUID
     answers: Answers = Field(default_factory=dict)
-    as_of: date | None = None
+    as_of: Day | None = None
 
 
 class ApplyRequest(Strict):
@@ -73,8 +73,8 @@ class OutreachRequest(Strict):
     """Who became eligible for a program between two dates (default: this month so far)."""
 
     program: Code
-    as_of: date | None = None
-    since: date | None = None
+    as_of: Day | None = None
+    since: Day | None = None
     limit: int = Field(default=100, ge=1, le=1000)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
+from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.lifeevent.facts import household_of
@@ -48,7 +49,7 @@ def evaluate(session: Session, *, catalog: Any, keyring: Keyring, principal: Pri
     if persons.get(session, data.person_id, person_condition(principal)) is None:
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     person, household = household_of(session, keyring=keyring, person_id=data.person_id)
-    as_of = data.as_of or date.today()
+    as_of = data.as_of or city_today()
     current = _current_programs(session, data.person_id)
     try:
         result = _engine().evaluate(catalog, event_code=event_code, person=person,
@@ -89,7 +90,7 @@ def screen(*, catalog: Any, data: ScreeningRequest) -> Any:
     """Anonymous screening: nothing stored, nothing identifying asked."""
     if data.event_code is not None:
         _check_event(catalog, data.event_code)
-    as_of = date.today()
+    as_of = city_today()
     try:
         return _engine().evaluate(
             catalog, event_code=data.event_code, person=screening_facts(data.person, as_of),

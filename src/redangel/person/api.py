@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,6 +21,7 @@ from redangel.person.schemas import (
     DuplicateCandidates,
     PersonCreate,
     PersonRead,
+    PersonShown,
     PersonUpdate,
     SearchPage,
     SearchRequest,
@@ -37,35 +38,44 @@ Purpose = Literal[
 @router.post(
     "", status_code=201, response_model=PersonRead,
     responses={**ERRORS, 409: {"model": DuplicateCandidates, **PROBLEM}},
+    dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
 )
 def create_person(
     request: Request, data: PersonCreate, session: DbSession, principal: FrontDesk,
     keyring: KeyringDep,
 ) -> Response:
-    """Register a person. Duplicates by CURP, or by name and birth date, answer 409."""
+    """Register a person. Duplicates by CURP, or by name and birth date, answer 409 (the
+    duplicate check looks across the city, so it counts against the search limit)."""
     idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:
-        return replay
+    if (replay := idem.replay()) is not None:  # read again: scoped and audited like any read
+        person, shown = service.read(session, keyring=keyring, principal=principal,
+                                     person_id=replay.entity_uuid, purpose="registration")
+        return replay.mark(_created(person.id, person.version, shown.model_dump(mode="json")))
     person = service.create(session, keyring=keyring, principal=principal, data=data)
     body = service.to_read(session, keyring=keyring, person=person, principal=principal)
-    payload = body.model_dump(mode="json")
-    idem.remember(201, payload)
+    idem.remember(201, entity=("person", person.id))
+    return _created(person.id, person.version, body.model_dump(mode="json"))
+
+
+def _created(person_id: uuid.UUID, version: int, payload: dict[str, Any]) -> JSONResponse:
     return JSONResponse(
         payload, status_code=201,
-        headers={"ETag": etag("person", person.id, person.version),
-                 "Location": f"/api/v1/persons/{person.id}"},
+        headers={"ETag": etag("person", person_id, version),
+                 "Location": f"/api/v1/persons/{person_id}"},
     )
 
 
-@router.get("/{person_id}", response_model=PersonRead, responses=ERRORS)
+@router.get("/{person_id}", response_model=PersonShown, responses=ERRORS)
 def read_person(
     person_id: uuid.UUID, response: Response, session: DbSession, principal: PersonReader,
-    keyring: KeyringDep, purpose: Annotated[Purpose, Query()] = "attention",
-) -> PersonRead:
-    """Open one person's record for a stated purpose (audited)."""
-    person = service.get(session, principal=principal, person_id=person_id, purpose=purpose)
+    keyring: KeyringDep, purpose: Annotated[Purpose | None, Query()] = None,
+) -> PersonShown:
+    """Open one person's record for a stated purpose (audited); an agency gets its allowlist."""
+    person, shown = service.read(session, keyring=keyring, principal=principal,
+                                 person_id=person_id,
+                                 purpose=purpose or service.standing_purpose(principal))
     response.headers["ETag"] = etag("person", person.id, person.version)
-    return service.to_read(session, keyring=keyring, person=person, principal=principal)
+    return shown
 
 
 @router.patch("/{person_id}", response_model=PersonRead,

@@ -45,6 +45,16 @@ def born_on(session: Session, birth_date: date) -> Sequence[Any]:
     return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date)).all()
 
 
+def visible_ids(
+    session: Session, ids: Iterable[uuid.UUID], visible: ColumnElement[bool]
+) -> set[uuid.UUID]:
+    """Which of these persons the principal may see."""
+    wanted = list(ids)
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Person.id).where(Person.id.in_(wanted), visible)))
+
+
 def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
     """Briefs of the given persons."""
     return session.execute(select(*BRIEF_COLUMNS).where(Person.id.in_(list(ids)))).all()
@@ -58,14 +68,16 @@ def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
     known = dict(session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(wanted))).all())
     missing = [t for t in wanted if t not in known]
     if missing:
-        insert_ignoring_conflicts(session, NameTerm.__table__, [{"term": t} for t in missing])
+        insert_ignoring_conflicts(session, NameTerm.__table__, [{"term": t} for t in missing],
+                                  on=("term",))
         created = dict(
             session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(missing))).all()
         )
         variants = [
             {"variant": v, "term_id": created[t]} for t in missing for v in deletions(t)
         ]
-        insert_ignoring_conflicts(session, NameTermVariant.__table__, variants)
+        insert_ignoring_conflicts(session, NameTermVariant.__table__, variants,
+                                  on=("variant", "term_id"))
         known.update(created)
     return known
 

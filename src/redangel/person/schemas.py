@@ -7,10 +7,21 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    field_validator,
+    model_serializer,
+)
 
+from redangel.common.clock import city_today
 from redangel.common.types import (
     Borough,
+    Day,
     Name,
     Sex,
     ShortText,
@@ -66,7 +77,7 @@ class Attributes(Strict):
     marital_status: Literal["single", "married", "free_union", "divorced", "widowed",
                             "separated"] | None = None
     low_development_area: bool | None = None
-    resident_since: date | None = None
+    resident_since: Day | None = None
     pregnant: bool | None = None
 
 
@@ -80,14 +91,12 @@ class Sensitive(Strict):
 
 
 def _past(value: date) -> date:
-    if value > date.today():
+    if value > city_today():
         raise AppErrorValue("date_future")
-    if value.year < 1900:
-        raise AppErrorValue("field_range")
     return value
 
 
-PastDate = Annotated[date, AfterValidator(_past)]
+PastDate = Annotated[Day, AfterValidator(_past)]
 
 
 class PersonCreate(Strict):
@@ -162,6 +171,52 @@ class PersonRead(BaseModel):
     updated_at: datetime
 
 
+class PersonAllowlisted(BaseModel):
+    """A person as an agency sees them: only the fields its allowlist names.
+
+    A field the allowlist does not name is absent from the answer, not null: the serializer
+    keeps only the fields that were set (`agency.fields.view` sets exactly the allowed ones).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    curp: str | None = None
+    given_names: str | None = None
+    first_surname: str | None = None
+    second_surname: str | None = None
+    sex: str | None = None
+    birth_date: date | None = None
+    birth_state: str | None = None
+    borough: str | None = None
+    postal_code: str | None = None
+    deceased_on: date | None = None
+    phone: str | None = None
+    email: str | None = None
+    address: dict[str, str | None] | None = None
+    disability: str | None = None
+    health_coverage: str | None = None
+    schooling_level: str | None = None
+    school_sector: str | None = None
+    studying: bool | None = None
+    employment_status: str | None = None
+    monthly_income: str | int | float | None = None  # as stored: demo rows hold numbers
+    grade_average: str | int | float | None = None
+    arts_training: bool | None = None
+    marital_status: str | None = None
+    low_development_area: bool | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_allowed(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        shown: dict[str, object] = handler(self)
+        return {k: v for k, v in shown.items() if k in self.model_fields_set}
+
+
+PersonShown = PersonRead | PersonAllowlisted
+"""A person as one principal may see them: staff and the card holder the whole record, an
+agency its allowlist (`person.service.project`)."""
+
+
 class PersonBrief(BaseModel):
     """Just enough to pick the right person from a list."""
 
@@ -181,7 +236,7 @@ class SearchRequest(Strict):
     curp: Annotated[str, StringConstraints(min_length=1, max_length=18)] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
                     AfterValidator(no_control_chars)] | None = None
-    birth_date: date | None = None
+    birth_date: Day | None = None
     borough: Borough | None = None
     cursor: Annotated[str, StringConstraints(max_length=600)] | None = None
     limit: int = Field(default=20, ge=1, le=100)
@@ -195,6 +250,8 @@ class SearchPage(BaseModel):
 
 
 class DuplicateCandidates(BaseModel):
-    """Persons who look like the one being entered."""
+    """Persons who look like the one being entered: those in the clerk's scope shown, those
+    registered elsewhere only as opaque references to confirm a different person with."""
 
     candidates: list[PersonBrief]
+    elsewhere: list[uuid.UUID] = []

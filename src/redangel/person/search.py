@@ -85,6 +85,7 @@ def search(
     if len(rows) > query.limit:
         last = page[-1]
         next_cursor = encode_cursor([last.name_key, str(last.id)])
-    audit.record(session, principal=principal, action="person.search", person_id=None,
-                 purpose="search", detail={"results": len(items)})
+    audit.record_shown(session, principal=principal, action="person.search",
+                       person_ids=(item.id for item in items), purpose="search",
+                       detail={"results": len(items)})
     return SearchPage(items=items, next_cursor=next_cursor)

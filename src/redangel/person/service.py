@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from redangel.agency import fields as allowlist
 from redangel.audit import service as audit
 from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
-from redangel.common.names import sort_key, within_one_edit
+from redangel.common.names import full_name, sort_key, within_one_edit
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -22,9 +25,11 @@ from redangel.person.models import Person
 from redangel.person.schemas import (
     Address,
     MembershipBrief,
+    PersonAllowlisted,
     PersonBrief,
     PersonCreate,
     PersonRead,
+    PersonShown,
     PersonUpdate,
 )
 
@@ -34,10 +39,10 @@ CONTACT_FIELDS = ("phone", "email", "address")
 
 def brief(row: Any, match: str = "exact") -> PersonBrief:
     """The pick-from-a-list view of a person row."""
-    names = [row.given_names, row.first_surname, row.second_surname]
     return PersonBrief(
-        id=row.id, full_name=" ".join(n for n in names if n), birth_date=row.birth_date,
-        sex=row.sex, borough=row.borough, has_curp=bool(row.has_curp), match=match,
+        id=row.id, full_name=full_name(row.given_names, row.first_surname, row.second_surname),
+        birth_date=row.birth_date, sex=row.sex, borough=row.borough, has_curp=bool(row.has_curp),
+        match=match,
     )
 
 
@@ -53,26 +58,81 @@ def _check_curp(curp: str, data: dict[str, Any]) -> None:
         )
 
 
+def duplicate_ref(keyring: Keyring, principal: Principal, person_id: uuid.UUID) -> uuid.UUID:
+    """An opaque stand-in for a look-alike outside the principal's scope: it lets the clerk
+    confirm a different person without learning who the registered one is."""
+    digest = keyring.blind_index("duplicate_ref", f"{principal.office_id}:{person_id}")
+    return uuid.UUID(digest[:32])
+
+
+def _audit_checked(session: Session, principal: Principal, person_id: uuid.UUID, *, by: str,
+                   shown: bool) -> None:
+    audit.record(session, principal=principal, action="person.duplicate_check",
+                 person_id=person_id, purpose="duplicate_check",
+                 outcome="shown" if shown else "elsewhere", detail={"by": by},
+                 survive_rollback=True)
+
+
 def _refuse_duplicates(
-    session: Session, *, keyring: Keyring, curp: str | None, name_key: str, birth_date: date,
-    confirmed: set[uuid.UUID], exclude: uuid.UUID | None = None,
+    session: Session, *, keyring: Keyring, principal: Principal, curp: str | None,
+    name_key: str, birth_date: date, confirmed: set[uuid.UUID], exclude: uuid.UUID | None = None,
 ) -> str | None:
+    """Refuse a second record of a person (409), looking across the whole city; each person
+    found is audited, and one outside the principal's scope is only said to be registered
+    elsewhere (docs/decisions/2026-11-22-clerk-scope.md)."""
     curp_index = keyring.blind_index("curp", curp) if curp else None
     if curp_index:
         holder = repository.by_curp_index(session, curp_index)
         if holder is not None and holder.id != exclude:
+            shown = bool(repository.visible_ids(session, [holder.id], person_condition(principal)))
+            _audit_checked(session, principal, holder.id, by="curp", shown=shown)
+            if not shown:
+                raise Conflict("registered_elsewhere")
             raise Conflict("duplicate_curp", extra={"existing": brief(holder).model_dump(mode="json")})
     if exclude is None:
-        lookalikes = [
-            row for row in repository.born_on(session, birth_date)
-            if row.id not in confirmed and within_one_edit(row.name_key, name_key)
-        ]
-        if lookalikes:
-            raise Conflict(
-                "possible_duplicate",
-                extra={"candidates": [brief(r).model_dump(mode="json") for r in lookalikes]},
-            )
+        lookalikes = [row for row in repository.born_on(session, birth_date)
+                      if within_one_edit(row.name_key, name_key)]
+        visible = repository.visible_ids(session, [r.id for r in lookalikes],
+                                         person_condition(principal))
+        candidates: list[dict[str, Any]] = []
+        elsewhere: list[str] = []
+        for row in lookalikes:
+            ref = row.id if row.id in visible else duplicate_ref(keyring, principal, row.id)
+            if row.id in confirmed or ref in confirmed:
+                continue
+            _audit_checked(session, principal, row.id, by="name", shown=row.id in visible)
+            if row.id in visible:
+                candidates.append(brief(row).model_dump(mode="json"))
+            else:
+                elsewhere.append(str(ref))
+        if candidates or elsewhere:
+            raise Conflict("possible_duplicate" if candidates else "possible_duplicate_elsewhere",
+                           extra={"candidates": candidates, "elsewhere": elsewhere})
     return curp_index
+
+
+def _confirmed_ids(session: Session, *, keyring: Keyring, principal: Principal,
+                   birth_date: date, sent: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The persons a clerk confirmed as different, with opaque references turned back into ids."""
+    refs = {duplicate_ref(keyring, principal, row.id): row.id
+            for row in repository.born_on(session, birth_date)}
+    return sorted({refs.get(i, i) for i in sent}, key=str)
+
+
+def _flush_unique(session: Session, person: Person, recheck: Callable[[], object] | None) -> None:
+    """Flush a person, answering a uniqueness race (two clerks entering one CURP at once) as
+    the sequential duplicate is answered: 409, never a 500 with the values in the log."""
+    try:
+        if recheck is None:  # a change to a loaded row: the whole transaction is lost anyway
+            session.flush()
+            return
+        with session.begin_nested():  # a new row: only its savepoint is lost
+            session.add(person)
+            session.flush()
+    except IntegrityError:
+        if recheck is not None:
+            recheck()  # the other transaction has committed: its person is found like any other
+        raise Conflict("duplicate_curp") from None
 
 
 def _seal(keyring: Keyring, person: Person, *, curp: str | None, contact: dict[str, Any],
@@ -118,6 +178,42 @@ def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Pr
     )
 
 
+def sees_whole_record(principal: Principal) -> bool:
+    """Clerks, supervisors, the card holder (their own record) and the system see every field."""
+    return ((principal.kind == "staff" and principal.role in ("clerk", "supervisor"))
+            or (principal.kind == "kiosk" and principal.role == "citizen")
+            or principal.kind == "system")
+
+
+def project(session: Session, *, keyring: Keyring, principal: Principal,
+            person: Person) -> PersonShown:
+    """The person as this principal may see them: the whole record for the front desk and the
+    card holder, the agency's allowlist for an agency; nobody else sees a record (403)."""
+    if principal.kind == "agency":
+        fields = allowlist.allowed(principal.agency_code)
+        return PersonAllowlisted.model_validate(
+            allowlist.view(person, person_id=person.id, keyring=keyring, fields=fields))
+    if sees_whole_record(principal):
+        return to_read(session, keyring=keyring, person=person, principal=principal)
+    raise Forbidden()
+
+
+def standing_purpose(principal: Principal) -> str:
+    """The purpose a read is audited with when the caller states none."""
+    if principal.kind == "agency":
+        return "program_administration"
+    if principal.kind == "kiosk":
+        return "self_service"
+    return "attention"
+
+
+def read(session: Session, *, keyring: Keyring, principal: Principal, person_id: uuid.UUID,
+         purpose: str) -> tuple[Person, PersonShown]:
+    """Open a person's record for a purpose: scoped (404), audited, projected for the principal."""
+    person = get(session, principal=principal, person_id=person_id, purpose=purpose)
+    return person, project(session, keyring=keyring, principal=principal, person=person)
+
+
 def require_pin(principal: Principal) -> None:
     """At a kiosk, personal details need the card's PIN first."""
     if principal.kind == "kiosk" and not principal.pin_verified:
@@ -132,10 +228,14 @@ def create(
     if data.curp:
         _check_curp(data.curp, fields)
     name_key = sort_key(data.given_names, data.first_surname, data.second_surname)
-    curp_index = _refuse_duplicates(
-        session, keyring=keyring, curp=data.curp, name_key=name_key, birth_date=data.birth_date,
-        confirmed=set(data.confirm_distinct_from),
-    )
+
+    def refuse() -> str | None:
+        return _refuse_duplicates(
+            session, keyring=keyring, principal=principal, curp=data.curp, name_key=name_key,
+            birth_date=data.birth_date, confirmed=set(data.confirm_distinct_from),
+        )
+
+    curp_index = refuse()
     now = utcnow()
     person = Person(
         id=uuid.uuid4(), version=1, curp_index=curp_index, given_names=data.given_names,
@@ -150,12 +250,13 @@ def create(
     contact = {k: fields[k] for k in CONTACT_FIELDS if fields.get(k) is not None}
     _seal(keyring, person, curp=data.curp, contact=contact,
           sensitive=data.sensitive.model_dump(mode="json", exclude_none=True))
-    session.add(person)
-    session.flush()
+    _flush_unique(session, person, refuse)
     repository.replace_name_terms(session, person.id, name_key.split())
     changes: dict[str, Any] = {"fields": sorted(k for k, v in fields.items() if v not in (None, {}, []))}
     if data.confirm_distinct_from:
-        changes["confirmed_distinct_from"] = [str(i) for i in data.confirm_distinct_from]
+        changes["confirmed_distinct_from"] = [str(i) for i in _confirmed_ids(
+            session, keyring=keyring, principal=principal, birth_date=data.birth_date,
+            sent=data.confirm_distinct_from)]
     history.record(session, principal=principal, entity="person", entity_id=person.id,
                    action="create", changes=changes)
     audit.record(session, principal=principal, action="person.create", person_id=person.id,
@@ -195,8 +296,9 @@ def update(
     name_key = sort_key(merged["given_names"], merged["first_surname"], merged["second_surname"])
     if "curp" in sent:
         person.curp_index = _refuse_duplicates(
-            session, keyring=keyring, curp=merged["curp"], name_key=name_key,
-            birth_date=merged["birth_date"], confirmed=set(), exclude=person.id,
+            session, keyring=keyring, principal=principal, curp=merged["curp"],
+            name_key=name_key, birth_date=merged["birth_date"], confirmed=set(),
+            exclude=person.id,
         )
     for key in ("given_names", "first_surname", "second_surname", "sex", "birth_date", "birth_state"):
         setattr(person, key, merged[key])
@@ -219,7 +321,7 @@ def update(
     _seal(keyring, person, curp=merged["curp"], contact=contact, sensitive=sensitive)
     person.version += 1
     person.updated_at = utcnow()
-    session.flush()
+    _flush_unique(session, person, None)
     history.record(session, principal=principal, entity="person", entity_id=person.id,
                    action="update", changes={"fields": sorted(sent)})
     audit.record(session, principal=principal, action="person.update", person_id=person.id,

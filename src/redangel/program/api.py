@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -19,11 +18,9 @@ from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import FieldError, NotFound
 from redangel.person import repository as persons
-from redangel.person.service import require_pin
 from redangel.program import overview as overviews
-from redangel.program import repository, service
+from redangel.program import reads, service
 from redangel.program.models import Application, Enrollment
-from redangel.program.policy import program_condition
 from redangel.program.schemas import (
     ApplicationCreate,
     ApplicationMove,
@@ -33,7 +30,6 @@ from redangel.program.schemas import (
     DocumentsReceived,
     EnrollmentMove,
     EnrollmentOut,
-    Transition,
     application_out,
     delivery_out,
     enrollment_out,
@@ -55,18 +51,8 @@ def _application(session: DbSession, folio: str, principal: Principal, *,
 
 def _enrollment(session: DbSession, enrollment_id: uuid.UUID, principal: Principal, *,
                 for_update: bool = False) -> Enrollment:
-    row = repository.enrollment(session, enrollment_id, person_condition(principal),
-                                program_condition(principal, Enrollment.program_code),
-                                for_update=for_update)
-    if row is None:
-        raise NotFound()
-    return row
-
-
-def _transitions(session: DbSession, entity: str, entity_id: uuid.UUID) -> list[Transition]:
-    return [Transition(at=h.at, action=h.action, actor_kind=h.actor_kind, actor_id=h.actor_id,
-                       reason=(h.changes or {}).get("reason"))
-            for h in repository.transitions(session, entity, entity_id)]
+    return reads.find_enrollment(session, principal=principal, enrollment_id=enrollment_id,
+                                 for_update=for_update)
 
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut,
@@ -75,15 +61,18 @@ def create_application(data: ApplicationCreate, request: Request, session: DbSes
                        principal: FrontDesk) -> Response:
     """Apply for a program on a person's behalf; answers the folio (Idempotency-Key honoured)."""
     idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:
-        return replay
+    if (replay := idem.replay()) is not None:  # found again by folio, scoped as a read
+        return replay.mark(_submitted(_application(session, str(replay.entity_id), principal)))
     if persons.get(session, data.person_id, person_condition(principal)) is None:
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     app = service.submit(session, principal=principal, person_id=data.person_id,
                          program_code=data.program, channel=data.channel)
-    payload = application_out(app).model_dump(mode="json")
-    idem.remember(201, payload)
-    return JSONResponse(payload, status_code=201,
+    idem.remember(201, entity=("application", app.folio))
+    return _submitted(app)
+
+
+def _submitted(app: Application) -> JSONResponse:
+    return JSONResponse(application_out(app).model_dump(mode="json"), status_code=201,
                         headers={"ETag": etag("application", app.id, app.version),
                                  "Location": f"/api/v1/applications/{app.folio}"})
 
@@ -92,19 +81,19 @@ def create_application(data: ApplicationCreate, request: Request, session: DbSes
 def read_application(folio: str, response: Response, session: DbSession,
                      principal: PersonReader) -> ApplicationOut:
     """An application by folio, with its transitions (a mistyped folio is caught)."""
-    require_pin(principal)
-    app = _application(session, folio, principal)
+    app, shown = reads.application(session, principal=principal, folio=folio)
     response.headers["ETag"] = etag("application", app.id, app.version)
-    return application_out(app, repository.enrollment_of_application(session, app.id),
-                           _transitions(session, "application", app.id))
+    return shown
 
 
 @router.post("/applications/{folio}/transitions", response_model=ApplicationOut,
              responses=with_errors(409, 412, 428))
 def move_application(folio: str, data: ApplicationMove, request: Request, response: Response,
                      session: DbSession, principal: Decider) -> ApplicationOut:
-    """Put an application in review, approve it (enrolling the person) or reject it."""
+    """Put an application in review, approve it (enrolling the person) or reject it; deciding
+    is for the office's supervisor or the owning agency, never for whoever submitted it."""
     app = _application(session, folio, principal, for_update=True)
+    service.authorize_application_move(session, principal=principal, application=app, to=data.to)
     require_if_match(request, "application", app.id, app.version)
     enrollment = service.move_application(session, principal=principal, application=app,
                                           to=data.to, reason=data.reason)
@@ -128,8 +117,9 @@ def mark_documents(folio: str, data: DocumentsReceived, request: Request, respon
              responses=with_errors(409, 412, 428))
 def move_enrollment(enrollment_id: uuid.UUID, data: EnrollmentMove, request: Request,
                     response: Response, session: DbSession, principal: Decider) -> EnrollmentOut:
-    """Suspend, reactivate or exit an enrollment (with a reason)."""
+    """Suspend, reactivate or exit an enrollment (with a reason): supervisor or owning agency."""
     row = _enrollment(session, enrollment_id, principal, for_update=True)
+    service.authorize_enrollment_move(session, principal=principal, enrollment=row)
     require_if_match(request, "enrollment", row.id, row.version)
     service.move_enrollment(session, principal=principal, enrollment=row, to=data.to,
                             reason=data.reason, note=data.note)
@@ -141,23 +131,25 @@ def move_enrollment(enrollment_id: uuid.UUID, data: EnrollmentMove, request: Req
 def read_enrollment(enrollment_id: uuid.UUID, response: Response, session: DbSession,
                     principal: Decider) -> EnrollmentOut:
     """One enrollment with its transitions (and its ETag for updates)."""
-    row = _enrollment(session, enrollment_id, principal)
+    row, shown = reads.enrollment(session, principal=principal, enrollment_id=enrollment_id)
     response.headers["ETag"] = etag("enrollment", row.id, row.version)
-    return enrollment_out(row, _transitions(session, "enrollment", row.id))
+    return shown
 
 
 @router.post("/enrollments/{enrollment_id}/deliveries", status_code=201,
              response_model=DeliveryOut, responses=with_errors(409))
 def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, request: Request,
-                    session: DbSession, principal: Agency) -> Response:
-    """The agency records a service delivered (Idempotency-Key honoured)."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
+                    session: DbSession, principal: Agency, keyring: KeyringDep) -> Response:
+    """The agency records a service delivered (Idempotency-Key honoured; a delivery has no read
+    of its own to rebuild from, so its answer is kept sealed)."""
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data,
+                       keyring=keyring)
     if (replay := idem.replay()) is not None:
-        return replay
+        return replay.sealed_answer()
     row = _enrollment(session, enrollment_id, principal, for_update=True)
     delivery = service.record_delivery(session, principal=principal, enrollment=row, data=data)
     payload = delivery_out(delivery).model_dump(mode="json")
-    idem.remember(201, payload)
+    idem.remember(201, body=payload)
     return JSONResponse(payload, status_code=201)
 
 
@@ -165,27 +157,7 @@ def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, request: Req
 def person_programs(person_id: uuid.UUID, session: DbSession,
                     principal: PersonReader) -> dict[str, Any]:
     """A person's applications and enrollments (an agency sees only its own programs')."""
-    require_pin(principal)
-    if persons.get(session, person_id, person_condition(principal)) is None:
-        raise NotFound()
-    applications, enrollments = repository.person_programs(
-        session, person_id, program_condition(principal, Application.program_code),
-        program_condition(principal, Enrollment.program_code))
-    today = date.today()
-    return {
-        "applications": [
-            {**application_out(r[0]).model_dump(mode="json"),
-             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es,
-             "overdue": r[0].status in ("submitted", "in_review")
-             and r[0].expected_decision_on < today}
-            for r in applications
-        ],
-        "enrollments": [
-            {**enrollment_out(r[0]).model_dump(mode="json"),
-             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es}
-            for r in enrollments
-        ],
-    }
+    return reads.person_programs(session, principal=principal, person_id=person_id)
 
 
 @router.get("/persons/{person_id}/overview", responses=ERRORS)

@@ -42,7 +42,8 @@ def write_pending(session: Session) -> None:
     for item in pending:
         by_agency[item["agency_code"]].append(item)
     insert_ignoring_conflicts(session, ChangeHead.__table__,
-                              [{"agency_code": code, "seq": 0} for code in sorted(by_agency)])
+                              [{"agency_code": code, "seq": 0} for code in sorted(by_agency)],
+                              on=("agency_code",))
     rows: list[dict[str, Any]] = []
     for code in sorted(by_agency):
         items = by_agency[code]

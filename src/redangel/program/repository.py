@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from redangel.history.models import HistoryEntry
 from redangel.household.models import Membership
+from redangel.household.repository import shown_person_columns
 from redangel.person.models import Person
 from redangel.program.models import (
     LIVE_ENROLLMENT,
@@ -72,6 +73,17 @@ def enrollment_of_application(session: Session, application_id: uuid.UUID) -> uu
     return session.scalar(select(Enrollment.id).where(Enrollment.application_id == application_id))
 
 
+def submitter(session: Session, application_id: uuid.UUID) -> tuple[str, str] | None:
+    """(kind, id) of the principal who submitted an application, from its history."""
+    row = session.execute(
+        select(HistoryEntry.actor_kind, HistoryEntry.actor_id)
+        .where(HistoryEntry.entity == "application", HistoryEntry.entity_id == application_id,
+               HistoryEntry.action == "submitted")
+        .order_by(HistoryEntry.id).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
 def transitions(session: Session, entity: str, entity_id: uuid.UUID) -> Sequence[HistoryEntry]:
     """Who moved a record, when and why, oldest first."""
     return session.scalars(
@@ -113,15 +125,16 @@ def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int) -> Seq
     ).all()
 
 
-def household_members(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
-    """The current members of the person's current household (one query, none when alone)."""
+def household_members(session: Session, person_id: uuid.UUID,
+                      person_visible: ColumnElement[bool]) -> Sequence[Any]:
+    """The current members of the person's current household (one query, none when alone);
+    `shown` says whether the principal may see a member, whose name is read only then."""
     current = (select(Membership.household_id)
                .where(Membership.person_id == person_id, Membership.until.is_(None))
                .scalar_subquery())
     return session.execute(
         select(Membership.household_id, Membership.person_id, Membership.relationship,
-               Membership.since, Person.given_names, Person.first_surname,
-               Person.second_surname, Person.birth_date)
+               Membership.since, *shown_person_columns(person_visible))
         .join(Person, Person.id == Membership.person_id)
         .where(Membership.household_id == current, Membership.until.is_(None))
         .order_by(Membership.since, Membership.id)
@@ -131,7 +144,8 @@ def household_members(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
 def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: int) -> Sequence[Any]:
     """Open applications past their expected decision date, most late first."""
     return session.execute(
-        select(Application, Program.name_es, Program.name_en, Person.given_names, Person.first_surname)
+        select(Application, Program.name_es, Program.name_en, Person.given_names, Person.first_surname,
+               Person.second_surname)
         .join(Person, Person.id == Application.person_id)
         .join(Program, Program.code == Application.program_code)
         .where(Application.status.in_(OPEN_APPLICATION), Application.expected_decision_on < today,

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from redangel.common.types import ShortText, Strict
+from redangel.common.types import Day, ShortText, Strict
 
 ProgramCode = Annotated[str, StringConstraints(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
 Channel = Literal["office", "kiosk", "website", "call_center", "agency", "proactive"]
@@ -50,7 +50,7 @@ class DocumentsReceived(Strict):
 class DeliveryCreate(Strict):
     """A service or benefit delivered to an enrolled person."""
 
-    delivered_on: date
+    delivered_on: Day
     kind: DeliveryKind
     amount: Decimal | None = Field(default=None, ge=0, le=10_000_000, decimal_places=2)
     place: ShortText | None = None

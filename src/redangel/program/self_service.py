@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.audit.subject import check_subject
 from redangel.auth.principal import Principal
+from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
 
 HOLDING = ("already_enrolled",)
@@ -37,7 +37,7 @@ def might_qualify(session: Session, *, catalog: Any, keyring: Keyring, principal
     person, household = household_of(session, keyring=keyring, person_id=person_id)
     current = sorted(live_program_codes(session, person_id))
     result = eligibility.evaluate(catalog, event_code=None, person=person, household=household,
-                                  answers={}, as_of=date.today(), current_programs=current)
+                                  answers={}, as_of=city_today(), current_programs=current)
     audit.record(session, principal=principal, action="person.screen", person_id=person_id,
                  purpose="self_service")
     skip = set(current) | set(held)

@@ -6,12 +6,19 @@ are allowed. The database holds the invariants (one open application, one live e
 person and program); exclusions between programs are checked under the person's row lock
 (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serializes writers with BEGIN IMMEDIATE), so
 concurrent approvals of two exclusive programs cannot both win.
+
+Separation of duties (`authorize_application_move`, `authorize_enrollment_move`): deciding an
+application (approving or rejecting it) and moving an enrollment belong to a supervisor of the
+office whose persons it concerns or to the agency that owns the program, never to a clerk, and
+nobody decides an application they submitted (the submitter is the actor of its "submitted"
+history entry). The endpoints ask before checking `If-Match`, so a refused principal learns
+nothing about versions.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +27,13 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.policy import person_condition
 from redangel.auth.principal import SYSTEM, Principal
+from redangel.common.clock import city_today
+from redangel.common.names import full_name
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import repository as persons
-from redangel.program import changes, repository
+from redangel.program import changes, deadlines, repository
 from redangel.program import folio as folios
 from redangel.program.folio import new_folio
 from redangel.program.models import (
@@ -47,6 +56,10 @@ APPLICATION_MOVES = {
 }
 ENROLLMENT_MOVES = {"active": ("suspended", "exited"), "suspended": ("active", "exited"),
                     "exited": ()}
+DECISIONS = frozenset({"approved", "rejected"})
+"""Application moves that decide it; putting it in review is work on the file, not a decision."""
+DECIDERS = frozenset({"supervisor", "agency"})
+"""The roles that may decide applications and move enrollments."""
 
 
 def sync_catalog(session: Session, catalog: Any) -> int:
@@ -107,7 +120,7 @@ def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, prog
     program = repository.program(session, program_code)
     if program is None:
         raise NotFound(fields=[FieldError("program", "not_found")])
-    today = date.today()
+    today = city_today()
     if (program.valid_from and today < program.valid_from) or (
         program.valid_to and today > program.valid_to
     ):
@@ -151,13 +164,15 @@ def find_application(session: Session, *, principal: Principal, folio: str,
 def overdue(session: Session, *, principal: Principal, limit: int) -> list[dict[str, Any]]:
     """The open applications of persons in the principal's scope past their expected decision
     date, most late first."""
-    today = date.today()
+    today = city_today()
     rows = repository.overdue(session, person_condition(principal), today, limit)
+    audit.record_shown(session, principal=principal, action="application.overdue",
+                       person_ids=(r[0].person_id for r in rows), purpose="supervision")
     return [{"folio": a.folio, "program": name_es, "program_name": {"es": name_es, "en": name_en},
-             "person": f"{given} {first}", "person_id": str(a.person_id),
+             "person": full_name(given, first, second), "person_id": str(a.person_id),
              "expected_decision_on": a.expected_decision_on.isoformat(),
-             "days_late": (today - a.expected_decision_on).days, "status": a.status}
-            for a, name_es, name_en, given, first in (tuple(r) for r in rows)]
+             "days_late": deadlines.days_late(a.expected_decision_on, today), "status": a.status}
+            for a, name_es, name_en, given, first, second in (tuple(r) for r in rows)]
 
 
 def _may_decide(principal: Principal, program: Program) -> None:
@@ -165,6 +180,37 @@ def _may_decide(principal: Principal, program: Program) -> None:
         raise NotFound()
     if principal.kind not in ("staff", "agency") or principal.role in ("analyst", "admin"):
         raise Forbidden()
+
+
+def _must_be_decider(principal: Principal) -> None:
+    if principal.role not in DECIDERS:
+        raise Forbidden("decision_role", fields=[FieldError("to", "decision_role")])
+
+
+def authorize_application_move(session: Session, *, principal: Principal,
+                               application: Application, to: str) -> None:
+    """Separation of duties: a decision is for the office's supervisor or the owning agency,
+    and never for whoever submitted the application (403 otherwise)."""
+    program = repository.program(session, application.program_code)
+    assert program is not None
+    _may_decide(principal, program)
+    if to not in DECISIONS:
+        return
+    _must_be_decider(principal)
+    submitter = repository.submitter(session, application.id)
+    if submitter is None:  # no record of who submitted it: separation cannot be shown
+        raise Forbidden("submitter_unknown", fields=[FieldError("to", "submitter_unknown")])
+    if submitter == (principal.kind, principal.id):
+        raise Forbidden("own_submission", fields=[FieldError("to", "own_submission")])
+
+
+def authorize_enrollment_move(session: Session, *, principal: Principal,
+                              enrollment: Enrollment) -> None:
+    """Suspending, reactivating or ending a benefit is a decision: supervisor or owning agency."""
+    program = repository.program(session, enrollment.program_code)
+    assert program is not None
+    _may_decide(principal, program)
+    _must_be_decider(principal)
 
 
 def _illegal(current: str, to: str, allowed: tuple[str, ...]) -> Conflict:
@@ -176,9 +222,9 @@ def _illegal(current: str, to: str, allowed: tuple[str, ...]) -> Conflict:
 def move_application(session: Session, *, principal: Principal, application: Application,
                      to: str, reason: str | None) -> Enrollment | None:
     """Move an application along its life; approval enrols the person."""
+    authorize_application_move(session, principal=principal, application=application, to=to)
     program = repository.program(session, application.program_code)
     assert program is not None
-    _may_decide(principal, program)
     allowed = APPLICATION_MOVES[application.status]
     if to not in allowed:
         raise _illegal(application.status, to, allowed)
@@ -219,7 +265,7 @@ def enrol(session: Session, *, principal: Principal, application: Application,
     _check_exclusions(session, application.person_id, program)
     enrollment = Enrollment(id=uuid.uuid4(), person_id=application.person_id,
                             program_code=program.code, application_id=application.id,
-                            status="active", started_on=date.today())
+                            status="active", started_on=city_today())
     try:
         with session.begin_nested():
             session.add(enrollment)
@@ -235,9 +281,9 @@ def enrol(session: Session, *, principal: Principal, application: Application,
 def move_enrollment(session: Session, *, principal: Principal, enrollment: Enrollment, to: str,
                     reason: str | None, note: str | None = None) -> None:
     """Suspend, reactivate or exit an enrollment (exits and suspensions name their reason)."""
+    authorize_enrollment_move(session, principal=principal, enrollment=enrollment)
     program = repository.program(session, enrollment.program_code)
     assert program is not None
-    _may_decide(principal, program)
     allowed = ENROLLMENT_MOVES[enrollment.status]
     if to not in allowed:
         raise _illegal(enrollment.status, to, allowed)
@@ -250,7 +296,7 @@ def move_enrollment(session: Session, *, principal: Principal, enrollment: Enrol
     enrollment.status = to
     enrollment.version += 1
     if to == "exited":
-        enrollment.ended_on, enrollment.exit_reason = date.today(), reason
+        enrollment.ended_on, enrollment.exit_reason = city_today(), reason
     session.flush()
     history.record(session, principal=principal, entity="enrollment", entity_id=enrollment.id,
                    action=to, changes={"reason": reason, "note": note})
@@ -276,6 +322,9 @@ def mark_documents(session: Session, *, principal: Principal, application: Appli
     session.flush()
     history.record(session, principal=principal, entity="application", entity_id=application.id,
                    action="documents", changes={"received": sorted(set(received))})
+    audit.record(session, principal=principal, action="application.documents",
+                 person_id=application.person_id, purpose="application",
+                 detail={"folio": application.folio})
 
 
 def record_delivery(session: Session, *, principal: Principal, enrollment: Enrollment,
@@ -286,7 +335,7 @@ def record_delivery(session: Session, *, principal: Principal, enrollment: Enrol
     _may_decide(principal, program)
     if enrollment.status != "active":
         raise Conflict("delivery_not_active", status=enrollment.status)
-    if data.delivered_on > date.today() or data.delivered_on < enrollment.started_on:
+    if data.delivered_on > city_today() or data.delivered_on < enrollment.started_on:
         raise InvalidInput(fields=[FieldError("delivered_on", "delivery_date")])
     row = Delivery(id=uuid.uuid4(), enrollment_id=enrollment.id, person_id=enrollment.person_id,
                    program_code=enrollment.program_code, delivered_on=data.delivered_on,

@@ -3,26 +3,32 @@
 Pages use the same sessions as the API (`auth.service`): a clerk signed in on `/office` holds the
 HttpOnly, SameSite=Strict `redangel_session` cookie; every form that changes something carries
 the session's CSRF token in a hidden field (or the `X-CSRF-Token` header from page scripts).
+The sign-in form itself, before any session, carries a pre-session token bound to a cookie, so
+that another site cannot sign a browser in to an account of its choosing (login CSRF).
 A kiosk is set up once with its device token, kept in the HttpOnly `redangel_kiosk` cookie; the
 citizen's card session is the one the kiosk agent opened for that device.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 import uuid
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 
 from redangel.auth import service
 from redangel.auth.dependencies import SAFE_METHODS, SESSION_COOKIE, AppSettings
 from redangel.auth.principal import Principal
+from redangel.config import Settings
 from redangel.db import DbSession
 from redangel.errors import AppError, Forbidden, Unauthenticated
 
 KIOSK_COOKIE = "redangel_kiosk"
+KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
 
 
@@ -78,6 +84,49 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
 
 OfficeUser = Annotated[Principal, Depends(csrf_checked)]
 
+LOGIN_COOKIE = "redangel_login"  # the sign-in form's pre-session nonce
+CROSS_SITE = frozenset({"cross-site", "same-site"})
+
+
+def _login_proof(settings: Settings, nonce: str) -> str:
+    key = hashlib.sha256(b"redangel-login-form|" + settings.secret_key.encode()).digest()
+    return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def login_form_token(request: Request, settings: Settings) -> tuple[str, str]:
+    """The sign-in form's pre-session token: the nonce for its cookie, and the keyed proof of
+    that nonce for the form's hidden field (a nonce already in the browser is kept)."""
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not (16 <= len(nonce) <= 64 and nonce.isascii()):
+        nonce = secrets.token_urlsafe(24)
+    return nonce, _login_proof(settings, nonce)
+
+
+def _foreign(value: str | None, host: str) -> bool:
+    """Whether an Origin or Referer names another site than the one the request came to."""
+    if not value or value == "null":
+        return False  # absent or hidden (no-referrer): the token decides
+    return urlsplit(value).netloc.lower() != host.lower()
+
+
+def login_form_sent_here(request: Request, settings: Settings, proof: str) -> bool:
+    """Whether a sign-in POST came from this site's own form (no login CSRF).
+
+    The browser's Sec-Fetch-Site, Origin and Referer must not name another site, and the form's
+    proof must match the nonce in this browser's SameSite=Strict cookie, which a page of another
+    site can neither read nor send.
+    """
+    host = request.headers.get("host", "")
+    if request.headers.get("sec-fetch-site", "") in CROSS_SITE:
+        return False
+    if _foreign(request.headers.get("origin"), host) or _foreign(
+            request.headers.get("referer"), host):
+        return False
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or len(nonce) > 64 or not proof or len(proof) > 128:
+        return False
+    return hmac.compare_digest(proof, _login_proof(settings, nonce))
+
 
 def safe_next(value: str | None, default: str = "/office") -> str:
     """A local address to return to after signing in (never another site)."""
@@ -107,10 +156,12 @@ KioskDevice = Annotated[Principal, Depends(kiosk_device)]
 def _kiosk_citizen(request: Request, session: DbSession, device: KioskDevice) -> Principal:
     """The card holder at this kiosk, for a page the citizen asked for (keeps the session alive).
 
-    No card session open (the card left, or the kiosk idled out): back to the idle screen.
+    No card session open (the card left, or the kiosk idled out), or this browser does not hold
+    the proof the kiosk agent handed its own screen for that session: back to the idle screen.
     """
     settings = request.app.state.settings
     citizen = service.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                                     screen=request.cookies.get(KIOSK_SCREEN_COOKIE),
                                      activity=True)
     if citizen is None:
         raise Redirect("/kiosk")

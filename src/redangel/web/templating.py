@@ -10,15 +10,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from redangel.common.clock import CITY_TZ
 from redangel.web import i18n
 
-CITY_TZ = ZoneInfo("America/Mexico_City")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 MONTHS = {

@@ -2,7 +2,10 @@
 
 The page is authenticated as the kiosk device (`web.auth.KioskDevice`); what it shows of a
 citizen comes from the card session the kiosk agent opened at this device
-(`web.auth.KioskCitizen`). Pages the citizen asks for keep that session alive; the
+(`web.auth.KioskCitizen`), and only to the screen holding that session's proof: the agent hands
+it to its own screen over loopback, the script posts it to `/kiosk/screen`, and it lives in an
+HttpOnly cookie — the long-lived device token alone, replayed from another machine while a card
+is on the reader, shows nothing. Pages the citizen asks for keep that session alive; the
 background poll (`/kiosk/state`) does not. The PIN never reaches these pages: the screen's
 keypad talks to the agent on loopback, which proves the PIN to the service.
 """
@@ -30,7 +33,7 @@ from redangel.person import service as persons
 from redangel.program import overview as program_overview
 from redangel.program import self_service
 from redangel.web import i18n
-from redangel.web.auth import KIOSK_COOKIE, KioskCitizen, KioskDevice, Redirect
+from redangel.web.auth import KIOSK_COOKIE, KIOSK_SCREEN_COOKIE, KioskCitizen, KioskDevice, Redirect
 from redangel.web.kiosk import words
 from redangel.web.templating import render
 
@@ -89,17 +92,24 @@ def idle(request: Request, session: DbSession, settings: AppSettings,
          device: KioskDevice) -> Response:
     """The idle screen: an invitation to tap the card."""
     if auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                           screen=request.cookies.get(KIOSK_SCREEN_COOKIE),
                            activity=False) is not None:
         raise Redirect("/kiosk/me")
     return render(request, "kiosk/idle.html", _context(request, settings, screen="idle"))
 
 
 @router.get("/state")
-def state(session: DbSession, settings: AppSettings, device: KioskDevice) -> Response:
-    """What the screen's script polls: is a card session open here (no personal data)."""
-    citizen = auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+def state(request: Request, session: DbSession, settings: AppSettings,
+          device: KioskDevice) -> Response:
+    """What the screen's script polls (no personal data): is a card session open for this screen,
+    and is one open at this kiosk at all (`card`: the screen then gets its proof from the agent)."""
+    device_id = uuid.UUID(device.id)
+    citizen = auth.device_citizen(session, device_id=device_id, settings=settings,
+                                  screen=request.cookies.get(KIOSK_SCREEN_COOKIE),
                                   activity=False)
-    return JSONResponse({"session": citizen is not None,
+    card = citizen is not None or auth.device_session(
+        session, device_id=device_id, settings=settings) is not None
+    return JSONResponse({"session": citizen is not None, "card": card,
                          "pin_verified": bool(citizen and citizen.pin_verified)})
 
 
@@ -120,8 +130,25 @@ def touch(request: Request, session: DbSession, settings: AppSettings,
     if request.headers.get("x-kiosk-screen") != "1":
         raise Forbidden()
     citizen = auth.device_citizen(session, device_id=uuid.UUID(device.id), settings=settings,
+                                  screen=request.cookies.get(KIOSK_SCREEN_COOKIE),
                                   activity=True)
     return Response(status_code=204 if citizen is not None else 404)
+
+
+@router.post("/screen")
+def screen(request: Request, session: DbSession, settings: AppSettings, device: KioskDevice,
+           token: Annotated[str, Form(max_length=200)] = "") -> Response:
+    """The screen's script hands over the proof its kiosk agent gave it for the card session
+    just opened; kept in an HttpOnly cookie, it lets this browser show that session's views."""
+    if request.headers.get("x-kiosk-screen") != "1":  # a custom header: never a cross-site form
+        raise Forbidden()
+    if not auth.bind_screen(session, device_id=uuid.UUID(device.id), settings=settings,
+                            screen=token):
+        raise Forbidden()
+    response = Response(status_code=204)
+    response.set_cookie(KIOSK_SCREEN_COOKIE, token, httponly=True, secure=settings.cookie_secure,
+                        samesite="strict", path="/kiosk")
+    return response
 
 
 @router.get("/ended")

@@ -7,11 +7,12 @@ its tests saying the same sentence.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from redangel.common.clock import city_day
 from redangel.web.i18n import translate
-from redangel.web.templating import CITY_TZ, long_date, long_datetime
+from redangel.web.templating import long_date, long_datetime
 
 
 def _names(names: dict[str, str] | None, lang: str) -> str:
@@ -22,8 +23,7 @@ def _city_day(moment: str | None, lang: str) -> str:
     """The day of a UTC moment on the city's clock, in words."""
     if not moment:
         return ""
-    when = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return long_date(when.astimezone(CITY_TZ) if when.tzinfo else when, lang)
+    return long_date(city_day(datetime.fromisoformat(moment.replace("Z", "+00:00"))), lang)
 
 
 def application_status(app: dict[str, Any], lang: str) -> str:
@@ -89,11 +89,10 @@ def deliveries(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 
 def upcoming(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """Dates ahead: the answers expected on open applications, soonest first."""
-    today = date.today().isoformat()
     items = sorted((a for a in overview["open_applications"]), key=lambda a: a["expected_decision_on"])
     return [{"program": _names(a["program_name"], lang),
              "when": long_date(a["expected_decision_on"], lang),
-             "late": a["expected_decision_on"] < today} for a in items]
+             "late": bool(a.get("overdue"))} for a in items]
 
 
 def purpose_words(purpose: str, lang: str) -> str:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from redangel.auth import service as auth
 from redangel.card import service as cards
+from redangel.common.names import full_name
 from redangel.db import DbSession
 from redangel.person import service as persons
 from redangel.web.auth import OfficeUser
@@ -33,7 +34,6 @@ def issue_page(request: Request, person_id: uuid.UUID, session: DbSession,
     active = next((c for c in card_rows if c.status == "active"), None)
     return render(request, "office/card_issue.html", {
         "person_id": person_id, "active_card": active, "labels": labels,
-        "name": " ".join(n for n in (person.given_names, person.first_surname,
-                                     person.second_surname) if n),
+        "name": full_name(person.given_names, person.first_surname, person.second_surname),
         "agent": request.app.state.settings.desk_agent_url,
         "office": auth.office_name(session, principal.office_id) or ""})

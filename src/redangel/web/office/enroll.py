@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,8 +18,11 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
+from redangel.auth.dependencies import limit_subject
 from redangel.auth.principal import Principal
+from redangel.common.clock import city_today
 from redangel.common.types import BOROUGHS
+from redangel.config import Settings
 from redangel.crypto.dependencies import KeyringDep
 from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
@@ -69,13 +71,16 @@ def payload_of(values: dict[str, str], confirmed: list[str]) -> dict[str, Any]:
     })
 
 
-def register(session: Session, *, keyring: Keyring, principal: Principal, form: FormData,
-             lang: i18n.Lang) -> tuple[Person | None, dict[str, Any]]:
-    """Create the person typed in the form, or say why not (problems, look-alikes, CURP holder)."""
+def register(request: Request, session: Session, *, keyring: Keyring, principal: Principal,
+             form: FormData, lang: i18n.Lang) -> tuple[Person | None, dict[str, Any]]:
+    """Create the person typed in the form, or say why not (problems, look-alikes, CURP holder;
+    someone registered at another office only as such)."""
+    settings: Settings = request.app.state.settings  # the duplicate check is a city-wide search
+    limit_subject(request, "search", principal.key, settings.rate_limit_search_per_minute)
     values = values_of(form)
     confirmed = texts(form, "candidate") if text(form, "distinct") == "1" else []
     refused: dict[str, Any] = {"values": values, "problems": Problems(), "candidates": [],
-                               "existing": None}
+                               "existing": None, "elsewhere": [], "status": 422}
     try:
         data = PersonCreate.model_validate(payload_of(values, confirmed))
         return persons.create(session, keyring=keyring, principal=principal, data=data), refused
@@ -83,6 +88,8 @@ def register(session: Session, *, keyring: Keyring, principal: Principal, form: 
         refused["problems"] = problems_of(conflict, lang)
         refused["candidates"] = conflict.extra.get("candidates", [])
         refused["existing"] = conflict.extra.get("existing")
+        refused["elsewhere"] = conflict.extra.get("elsewhere", [])
+        refused["status"] = conflict.status
     except (AppError, ValidationError) as error:
         refused["problems"] = problems_of(error, lang)
     return None, refused
@@ -94,7 +101,7 @@ def form_context(principal: Principal, values: dict[str, str] | None = None) -> 
         "values": values or {name: "" for name in FIELDS} | {"borough": principal.office_borough or ""},
         "boroughs": list(BOROUGHS.items()), "borough_names": BOROUGHS, "labels": labels,
         "states": [*labels.STATE_NAMES.items(), ("NE", labels.BORN_ABROAD)],
-        "problems": Problems(), "candidates": [], "existing": None,
+        "problems": Problems(), "candidates": [], "existing": None, "elsewhere": [],
     }
 
 
@@ -110,19 +117,19 @@ def create_person(request: Request, session: DbSession, principal: OfficeUser,
                   keyring: KeyringDep, form: Form) -> Response:
     """Register the person; start their household as its head unless the clerk unticked it."""
     lang = i18n.page_lang(request)
-    person, refused = register(session, keyring=keyring, principal=principal, form=form,
-                               lang=lang)
+    person, refused = register(request, session, keyring=keyring, principal=principal,
+                               form=form, lang=lang)
     start_household = text(form, "household") == "1"
     if person is None:
-        status = 409 if refused["candidates"] or refused["existing"] else 422
         return render(request, "office/enroll.html", {
             "nav": "enroll", "household": start_household,
-            **form_context(principal, refused["values"]), **refused}, status_code=status)
+            **form_context(principal, refused["values"]), **refused},
+            status_code=refused["status"])
     if not start_household:
         return RedirectResponse(f"/office/persons/{person.id}?suggest=registration", status_code=303)
     household = households.create(session, principal=principal, data=HouseholdCreate(
         borough=person.borough, members=[MemberIn(person_id=person.id, relationship="head",
-                                                  since=date.today())]))
+                                                  since=city_today())]))
     return RedirectResponse(f"/office/households/{household.id}?added={person.id}", status_code=303)
 
 
@@ -130,7 +137,8 @@ def _household_page(request: Request, session: Session, *, keyring: Keyring, pri
                     household_id: uuid.UUID, added: str = "", form: dict[str, Any] | None = None,
                     status: int = 200) -> Response:
     household = households.get(session, principal=principal, household_id=household_id)
-    read = households.read(session, household=household)
+    read = households.read(session, principal=principal, household=household,
+                           purpose="registration")
     current = [m for m in read.members if m.until is None]
     head = next((m for m in current if m.relationship == "head"), None)
     defaults = {name: "" for name in FIELDS}
@@ -187,15 +195,14 @@ def add_member(request: Request, household_id: uuid.UUID, session: DbSession,
         except ValueError:
             person_id = uuid.UUID(int=0)
     else:
-        person, refused = register(session, keyring=keyring, principal=principal, form=form,
-                                   lang=lang)
+        person, refused = register(request, session, keyring=keyring, principal=principal,
+                                   form=form, lang=lang)
         if person is None:
-            status = 409 if refused["candidates"] or refused["existing"] else 422
-            return page(status, refused)
+            return page(refused["status"], refused)
         person_id = person.id
     try:
         households.add_member(session, principal=principal, household=household, member=MemberIn(
-            person_id=person_id, relationship=relationship, since=date.today()))
+            person_id=person_id, relationship=relationship, since=city_today()))
     except AppError as error:
         if not existing:
             raise  # the new person is rolled back with the request: nothing is left half done

@@ -10,7 +10,6 @@ twice, and the receipt page is what the citizen takes home.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import uuid
 from datetime import date
@@ -23,7 +22,9 @@ from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from redangel.auth import service as auth
+from redangel.common.clock import city_today
 from redangel.common.idempotency import Idempotency
+from redangel.common.names import full_name
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, FieldError, InvalidInput, NotFound
@@ -61,7 +62,7 @@ def _event(request: Request, code: str) -> Any:
 
 
 def _name(person: Any) -> str:
-    return " ".join(n for n in (person.given_names, person.first_surname, person.second_surname) if n)
+    return full_name(person.given_names, person.first_surname, person.second_surname)
 
 
 def answers_of(event: Any, form: FormData, lang: i18n.Lang) -> tuple[dict[str, Any], Problems]:
@@ -167,7 +168,7 @@ def receipt_url(person_id: uuid.UUID, folios: list[str]) -> str:
 
 @router.post("/persons/{person_id}/events/{event_code}/apply")
 def apply(request: Request, person_id: uuid.UUID, event_code: EventCode, session: DbSession,
-          principal: OfficeUser, form: Form) -> Response:
+          principal: OfficeUser, keyring: KeyringDep, form: Form) -> Response:
     """Apply for the ticked programs in one step, then show the receipt (redirect after post)."""
     lang = i18n.page_lang(request)
     event = _event(request, event_code)
@@ -184,15 +185,16 @@ def apply(request: Request, person_id: uuid.UUID, event_code: EventCode, session
     # One evaluation with one choice of programs is applied once, however often it is posted.
     key = f"office-apply:{data.evaluation_id}:" + hashlib.sha256(
         ",".join(programs).encode()).hexdigest()[:32]
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data, key=key)
+    idem = Idempotency(request=request, session=session, principal=principal, payload=data, key=key,
+                       keyring=keyring)
     replay = idem.replay()
     if replay is not None:
-        body = json.loads(bytes(replay.body))
+        body = replay.body
     else:
         applied = lifeevents.apply(session, catalog=_catalog(request), principal=principal,
                                    event_code=event.code, data=data)
         body = applied.model_dump(mode="json")
-        idem.remember(201, body)
+        idem.remember(201, body=body)
     return RedirectResponse(receipt_url(person_id, [a["folio"] for a in body["applications"]]),
                             status_code=303)
 
@@ -207,10 +209,10 @@ def receipt(request: Request, person_id: uuid.UUID, session: DbSession, principa
                               purpose="application")
     apps = {a["folio"]: a for a in data["open_applications"] + data["decided_applications"]}
     shown = [apps[f] for f in wanted if f in apps]
-    day = city_day(shown[0]["submitted_at"]) if shown else date.today()
+    day = city_day(shown[0]["submitted_at"]) if shown else city_today()
     p = data["person"]
     return render(request, "office/receipt.html", {
-        "person_id": person_id, "name": " ".join(n for n in (p["given_names"], p["first_surname"],
-                                                              p["second_surname"]) if n),
+        "person_id": person_id,
+        "name": full_name(p["given_names"], p["first_surname"], p.get("second_surname")),
         "applications": shown, "day": day,
         "office": auth.office_name(session, principal.office_id) or ""})

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse
 
+from redangel.common import clock
 from redangel.errors import AppError, validation_to_app_error
 from redangel.i18n import message
 from redangel.web import i18n
-from redangel.web.templating import CITY_TZ, render
+from redangel.web.templating import render
 
 MAX_VALUE = 256
 
@@ -70,7 +71,7 @@ def age_of(born: date | str | None, today: date | None = None) -> int | None:
     if not born:
         return None
     born = date.fromisoformat(born) if isinstance(born, str) else born
-    today = today or date.today()
+    today = today or clock.city_today()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
@@ -80,7 +81,7 @@ def city_day(value: str | date) -> date:
         value = (datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value
                  else date.fromisoformat(value))
     if isinstance(value, datetime):
-        return value.astimezone(CITY_TZ).date()
+        return clock.city_day(value)
     return value
 
 

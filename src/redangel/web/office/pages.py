@@ -13,55 +13,85 @@ from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from redangel.auth import service as auth
-from redangel.auth.dependencies import SESSION_COOKIE, AppSettings, limit_subject
+from redangel.auth.dependencies import SESSION_COOKIE, AppSettings
+from redangel.auth.ratelimit import address_key
+from redangel.config import Settings
 from redangel.db import DbSession
 from redangel.errors import RateLimited, Unauthenticated
 from redangel.web import i18n
-from redangel.web.auth import OfficeUser, safe_next
+from redangel.web.auth import (
+    LOGIN_COOKIE,
+    OfficeUser,
+    login_form_sent_here,
+    login_form_token,
+    safe_next,
+)
 from redangel.web.office import cards, enroll, events, persons, search, supervisor
 from redangel.web.templating import render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=256)]
+LOGIN_FORM_SECONDS = 2 * 3600  # how long an open sign-in form stays usable
+
+
+def _login_page(request: Request, settings: Settings, *, next_page: str, username: str = "",
+                error: str = "", expired: bool = False, status_code: int = 200,
+                headers: dict[str, str] | None = None) -> Response:
+    """The sign-in form, with its pre-session token (cookie and hidden field)."""
+    nonce, proof = login_form_token(request, settings)
+    response = render(request, "office/login.html", {
+        "next": next_page, "username": username, "error": error, "expired": expired,
+        "login_token": proof}, status_code=status_code, headers=headers)
+    response.set_cookie(LOGIN_COOKIE, nonce, httponly=True, secure=settings.cookie_secure,
+                        samesite="strict", max_age=LOGIN_FORM_SECONDS, path="/office/login")
+    return response
 
 
 @router.get("/login")
-def login_page(request: Request) -> Response:
+def login_page(request: Request, settings: AppSettings) -> Response:
     """The sign-in form."""
-    return render(request, "office/login.html", {
-        "next": safe_next(request.query_params.get("next")), "username": "", "error": "",
-        "expired": request.query_params.get("expired") == "1"})
+    return _login_page(request, settings, next_page=safe_next(request.query_params.get("next")),
+                       expired=request.query_params.get("expired") == "1")
 
 
 @router.post("/login")
 def login(request: Request, session: DbSession, settings: AppSettings,
           username: Annotated[str, Form(max_length=64)] = "", password: Text = "",
-          next_page: Annotated[str, Form(alias="next", max_length=200)] = "/office") -> Response:
+          next_page: Annotated[str, Form(alias="next", max_length=200)] = "/office",
+          login_token: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Check the password, open a session (HttpOnly cookie) and go where the clerk was going."""
     lang = i18n.page_lang(request)
-    address = request.client.host if request.client else "unknown"
+    if not login_form_sent_here(request, settings, login_token):
+        return _login_page(request, settings, next_page=safe_next(next_page), status_code=403,
+                           error=i18n.translate(lang, "This sign-in form did not come from the "
+                                                      "office console's own page. Sign in again "
+                                                      "on this page."))
+    address = address_key(request.client.host if request.client else None)
     try:
         request.app.state.rate_limiter.hit("login", f"ip:{address}", settings.rate_limit_login_per_minute)
-        limit_subject(request, "login", f"user:{username.casefold()}", settings.rate_limit_login_per_minute)
-        result = auth.login(session, settings=settings, username=username, password=password)
-    except (Unauthenticated, RateLimited) as refused:
-        text = (i18n.translate(lang, "Please wait a minute before trying again.")
-                if isinstance(refused, RateLimited)
-                else i18n.translate(lang, "Wrong user name or password."))
-        return render(request, "office/login.html", {
-            "next": safe_next(next_page), "username": username, "error": text, "expired": False},
-            status_code=429 if isinstance(refused, RateLimited) else 401)
+        result = auth.login(session, settings=settings, throttle=request.app.state.login_throttle,
+                            address=address, username=username, password=password)
+    except RateLimited as refused:
+        return _login_page(request, settings, next_page=safe_next(next_page), username=username,
+                           error=i18n.translate(lang, "Too many sign-in attempts. Wait {seconds} "
+                                                      "seconds and try again.").format(
+                               seconds=refused.retry_after),
+                           status_code=429, headers=refused.headers())
+    except Unauthenticated:
+        return _login_page(request, settings, next_page=safe_next(next_page), username=username,
+                           error=i18n.translate(lang, "Wrong user name or password."),
+                           status_code=401)
     if result.user.role not in ("clerk", "supervisor"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
-        return render(request, "office/login.html", {
-            "next": "/office", "username": username, "expired": False,
-            "error": i18n.translate(lang, "The office console is for clerks and supervisors.")},
-            status_code=403)
+        return _login_page(request, settings, next_page="/office", username=username,
+                           error=i18n.translate(lang, "The office console is for clerks and "
+                                                      "supervisors."), status_code=403)
     response = RedirectResponse(safe_next(next_page), status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
                         samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/")
+    response.delete_cookie(LOGIN_COOKIE, path="/office/login")
     return response
 
 

@@ -8,7 +8,6 @@ replaces a card, or reports one lost.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from redangel.auth.principal import Principal
 from redangel.card import service as cards
+from redangel.common.names import full_name
 from redangel.common.types import BOROUGHS
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
@@ -75,13 +75,12 @@ def person(request: Request, person_id: uuid.UUID, session: DbSession, principal
     data = overviews.overview(session, keyring=keyring, principal=principal,
                               person_id=person_id, purpose=purpose)
     card_rows = cards.cards_of(session, principal=principal, person_id=person_id)
-    today = date.today()
-    for app in data["open_applications"]:
-        app["days_late"] = (today - date.fromisoformat(app["expected_decision_on"])).days
     active = next((c for c in card_rows if c.status == "active"), None)
     return render(request, "office/person.html", {
         "person_id": person_id, "purpose": purpose, "purpose_words": allowed[purpose],
         "data": data, "p": data["person"], "age": age_of(data["person"]["birth_date"]),
+        "full_name": full_name(data["person"]["given_names"], data["person"]["first_surname"],
+                               data["person"].get("second_surname")),
         "cards": card_rows, "active_card": active, "history": history(data, card_rows),
         "when": city_day, "labels": labels, "boroughs": BOROUGHS,
         "notice": NOTICES.get(done, ""),

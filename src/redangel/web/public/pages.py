@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
+from redangel.common.clock import city_today
 from redangel.errors import AppError
 from redangel.i18n import message
 from redangel.lifeevent import service as lifeevents
@@ -75,7 +76,7 @@ def _person(values: dict[str, str], errors: dict[str, str], lang: str) -> dict[s
         else:
             person["borough"] = values["borough"]
         if values["since"].strip():
-            year = _whole(values["since"], 1900, date.today().year)
+            year = _whole(values["since"], 1900, city_today().year)
             if year is None:
                 errors["since"] = i18n.translate(
                     lang, "Write a year from 1900 to this year, or leave it empty.")

@@ -35,6 +35,17 @@
     return answer.json();
   }
 
+  // The agent hands its own screen the proof of the card session it opened; the service keeps
+  // it in an HttpOnly cookie and shows the citizen's views only to the screen holding it.
+  async function bindScreen(token) {
+    const answer = await fetch("/kiosk/screen", {
+      method: "POST", cache: "no-store", credentials: "same-origin",
+      headers: { "X-Kiosk-Screen": "1", "Content-Type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }),
+    });
+    return answer.status === 204;
+  }
+
   function wipe() {
     const main = document.getElementById("main");
     if (main) main.replaceChildren();
@@ -69,6 +80,10 @@
       } catch (_) { /* the service is unreachable a moment: keep waiting */ }
       try {
         const { body } = await agentCall("/status");
+        if (body.state === "open" && body.screen && await bindScreen(body.screen)) {
+          location.replace("/kiosk/me");
+          return;
+        }
         if (body.state === "reading" || body.state === "open") show(text("textReading"), "info");
         else if (body.state === "refused" || body.state === "error") show(inWords(body.message), "bad");
         else if (body.state === "ended") show(text("textTakeCard"), "info");

@@ -25,13 +25,14 @@
       document.addEventListener(kind, restart, { passive: true, capture: true });
     }
     restart();
-    // A card tapped meanwhile opens the citizen's own screen.
+    // A card tapped meanwhile opens the citizen's own screen (the kiosk's idle screen first
+    // takes the session's proof from the card agent, then shows it).
     const poll = async () => {
       try {
         const answer = await fetch("/kiosk/state", { cache: "no-store", credentials: "same-origin" });
         const state = answer.ok && !answer.redirected ? await answer.json() : null;
-        if (state && state.session) {
-          location.replace("/kiosk/me");
+        if (state && (state.session || state.card)) {
+          location.replace(state.session ? "/kiosk/me" : "/kiosk");
           return;
         }
       } catch (_) { /* keep the form */ }
