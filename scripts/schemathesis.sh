@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export REDANGEL_SCHEMATHESIS_EXAMPLES="${1:-200}"
-exec .venv/bin/pytest tests/access/test_schemathesis.py -q -s -k sqlite
+exec .venv/bin/pytest tests/security/test_schemathesis.py -q -s -k sqlite

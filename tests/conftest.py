@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,28 @@ def drop_postgres_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def fresh_database(backend: str, tmp_path: Path, label: str) -> Iterator[str]:
+    """The URL of a new, empty database of the backend; a PostgreSQL one is dropped afterwards,
+    also when the block fails. Callers migrate it themselves (some to a chosen revision)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / f'{label}.db'}"
+        return
+    name = f"redangel_{label}_{os.getpid()}"
+    url = postgres_database(name)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(name)
+
+
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of its own for one test (see `fresh_database`)."""
+    with fresh_database(backend, tmp_path, "fresh") as url:
+        yield url
+
+
 def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
     """Test settings for a database URL."""
     return Settings(environment="test", database_url=url, data_dir=data_dir, **overrides)  # type: ignore[arg-type]
@@ -70,21 +93,14 @@ def backend(request: pytest.FixtureRequest) -> str:
 def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """A migrated database of the backend, and settings pointing at it."""
     data_dir = tmp_path_factory.mktemp(f"data-{backend}")
-    if backend == "sqlite":
-        url = f"sqlite:///{data_dir / 'redangel.db'}"
-        name = None
-    else:
-        name = f"redangel_test_{os.getpid()}"
-        url = postgres_database(name)
-    config = make_settings(url, data_dir, rate_limit_login_per_minute=1000, login_free_attempts=1000,
-                           desk_agent_url=f"http://127.0.0.1:{_free_port()}",
-                           kiosk_agent_url=f"http://127.0.0.1:{_free_port()}",
-                           rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
-                           audit_checkpoint_every=50)
-    migrate(config)
-    yield config
-    if name:
-        drop_postgres_database(name)
+    with fresh_database(backend, data_dir, "test") as url:
+        config = make_settings(url, data_dir, rate_limit_login_per_minute=1000, login_free_attempts=1000,
+                               desk_agent_url=f"http://127.0.0.1:{_free_port()}",
+                               kiosk_agent_url=f"http://127.0.0.1:{_free_port()}",
+                               rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
+                               audit_checkpoint_every=50)
+        migrate(config)
+        yield config
 
 
 def _free_port() -> int:

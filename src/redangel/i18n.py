@@ -24,6 +24,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Demasiadas solicitudes. Espere {retry_after} segundos e intente de nuevo.",
         "Too many requests. Wait {retry_after} seconds and try again.",
     ),
+    "rate_limited.one": (
+        "Demasiadas solicitudes. Espere un segundo e intente de nuevo.",
+        "Too many requests. Wait one second and try again.",
+    ),
     "unauthenticated": (
         "Debe iniciar sesión o presentar una credencial válida.",
         "You must sign in or present a valid credential.",
@@ -175,7 +179,14 @@ def negotiate(accept_language: str | None, default: Lang = "es") -> Lang:
 
 
 def message(code: str, lang: Lang, **params: object) -> str:
-    """The text of a message code in a language, with its parameters filled in."""
+    """The text of a message code in a language, with its parameters filled in.
+
+    A code with a `.one` variant uses it when its count (the single integer parameter) is 1,
+    so that a sentence read aloud says "un segundo", not "1 segundos".
+    """
+    counts = [v for v in params.values() if isinstance(v, int) and not isinstance(v, bool)]
+    if len(counts) == 1 and counts[0] == 1 and f"{code}.one" in MESSAGES:
+        code = f"{code}.one"
     es, en = MESSAGES.get(code, MESSAGES["internal"])
     text = es if lang == "es" else en
     try:

@@ -14,21 +14,20 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
 
 from redangel.audit.models import AuditEvent
 from redangel.audit.verify import TrailKeys, verify
 from redangel.config import Settings
 from redangel.db import make_engine
 from redangel.program.service import sync_catalog
+from tests.audit.refusal import refused
 from tests.audit.test_verify_command import run
 from tests.builders import build_world, person_payload
 from tests.conftest import (
     ADMIN_URL,
-    drop_postgres_database,
+    fresh_database,
     login,
     make_settings,
-    postgres_database,
     start_server,
     unique_suffix,
 )
@@ -43,36 +42,24 @@ def provisioned(backend: str,
     if backend == "sqlite":
         pytest.skip("SQLite has no roles (its refusal is tested below)")
     tmp_path = tmp_path_factory.mktemp("app-role")
-    name, role = f"redangel_role_{os.getpid()}", f"redangel_approle_{os.getpid()}"
-    owner_url = postgres_database(name)
-    owner = make_settings(owner_url, tmp_path)
+    role = f"redangel_approle_{os.getpid()}"
     env = {"REDANGEL_APP_ROLE_PASSWORD": PASSWORD}
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP ROLE IF EXISTS "{role}"')
     try:
-        for _ in range(2):  # the second run finds the role and converges
-            done = run(owner, "db", "upgrade", "--app-role", role, env=env)
-            assert done.returncode == 0, done.stderr
-            assert f"application role {role}" in done.stdout
-        parts = urlsplit(owner_url)
-        app_url = urlunsplit(parts._replace(
-            netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port or 5432}"))
-        yield make_settings(app_url, tmp_path, audit_checkpoint_every=5), app_url
-    finally:
-        drop_postgres_database(name)
+        with fresh_database(backend, tmp_path, "role") as owner_url:
+            owner = make_settings(owner_url, tmp_path)
+            for _ in range(2):  # the second run finds the role and converges
+                done = run(owner, "db", "upgrade", "--app-role", role, env=env)
+                assert done.returncode == 0, done.stderr
+                assert f"application role {role}" in done.stdout
+            parts = urlsplit(owner_url)
+            app_url = urlunsplit(parts._replace(
+                netloc=f"{role}:{PASSWORD}@{parts.hostname}:{parts.port or 5432}"))
+            yield make_settings(app_url, tmp_path, audit_checkpoint_every=5), app_url
+    finally:  # after the database: its grants would keep the role from going
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
-
-
-def _refusal(url: str, statement: str) -> str:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn, pytest.raises(DBAPIError) as raised:
-            conn.execute(text(statement))
-            conn.commit()
-        return str(raised.value)
-    finally:
-        engine.dispose()
 
 
 def test_the_service_runs_as_its_own_role(provisioned) -> None:  # type: ignore[no-untyped-def]
@@ -120,7 +107,7 @@ def test_the_service_runs_as_its_own_role(provisioned) -> None:  # type: ignore[
 ])
 def test_the_role_may_not_change_audit_rows(provisioned, statement: str) -> None:  # type: ignore[no-untyped-def]
     _, app_url = provisioned
-    assert "permission denied" in _refusal(app_url, statement), statement
+    assert "permission denied" in refused(app_url, statement), statement
 
 
 @pytest.mark.parametrize("statement", [
@@ -131,7 +118,7 @@ def test_the_role_may_not_change_audit_rows(provisioned, statement: str) -> None
 ])
 def test_the_role_may_not_touch_the_schema(provisioned, statement: str) -> None:  # type: ignore[no-untyped-def]
     _, app_url = provisioned
-    message = _refusal(app_url, statement)
+    message = refused(app_url, statement)
     assert "must be owner" in message or "permission denied" in message, message
 
 
@@ -145,18 +132,13 @@ def test_the_role_writes_the_registry(provisioned) -> None:  # type: ignore[no-u
     engine.dispose()
 
 
-def test_a_superuser_is_refused_as_the_app_role(backend: str, tmp_path: Path) -> None:
+def test_a_superuser_is_refused_as_the_app_role(backend: str, fresh_url: str, tmp_path: Path) -> None:
     """The owner (here: the superuser running the migration) cannot be named the app role."""
+    settings = make_settings(fresh_url, tmp_path)
     if backend == "sqlite":
-        settings = make_settings(f"sqlite:///{tmp_path / 'roles.db'}", tmp_path)
-        refused = run(settings, "db", "upgrade", "--app-role", "redangel_app")
-        assert refused.returncode == 2 and "only on PostgreSQL" in refused.stderr, refused.stderr
+        done = run(settings, "db", "upgrade", "--app-role", "redangel_app")
+        assert done.returncode == 2 and "only on PostgreSQL" in done.stderr, done.stderr
         return
-    name = f"redangel_role_su_{os.getpid()}"
-    settings = make_settings(postgres_database(name), tmp_path)
-    try:
-        user = urlsplit(ADMIN_URL).username or "postgres"
-        refused = run(settings, "db", "upgrade", "--app-role", user)
-        assert refused.returncode == 2 and "superuser" in refused.stderr, refused.stderr
-    finally:
-        drop_postgres_database(name)
+    user = urlsplit(ADMIN_URL).username or "postgres"
+    done = run(settings, "db", "upgrade", "--app-role", user)
+    assert done.returncode == 2 and "superuser" in done.stderr, done.stderr

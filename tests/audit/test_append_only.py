@@ -14,13 +14,13 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.db import make_engine, make_sessionmaker
-from tests.audit_trail.sealing import seal_everything
-from tests.conftest import ADMIN_URL, drop_postgres_database, make_settings, migrate, postgres_database
+from tests.audit.refusal import refused
+from tests.audit.sealing import seal_everything
+from tests.conftest import ADMIN_URL, fresh_database, make_settings, migrate
 
 TABLES = ("audit_event", "audit_seal", "audit_checkpoint")
 
@@ -28,14 +28,18 @@ TABLES = ("audit_event", "audit_seal", "audit_checkpoint")
 @pytest.fixture
 def app_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """A migrated database with a few events, and the URL the application would connect with."""
-    name = role = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'append.db'}"
-        app = url
-    else:
-        name = f"redangel_append_{os.getpid()}"
-        role = f"redangel_app_{os.getpid()}"
-        url = postgres_database(name)
+    role = f"redangel_app_{os.getpid()}" if backend == "postgresql" else None
+    with fresh_database(backend, tmp_path, "append") as url:
+        yield _filled(url, tmp_path, role)
+    if role is not None:  # after the database: its grants would keep the role from going
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _filled(url: str, tmp_path: Path, role: str | None) -> str:
+    """Migrate, record and seal four events; on PostgreSQL make `role` with every data right
+    and answer its URL (on SQLite the same one)."""
+    app = url
     settings = make_settings(url, tmp_path)
     migrate(settings)
     engine = make_engine(url)
@@ -65,22 +69,7 @@ def app_url(backend: str, tmp_path: Path) -> Iterator[str]:
         app = urlunsplit(parts._replace(
             netloc=f"{role}:{role}@{parts.hostname}:{parts.port or 5432}"))
         assert app != url
-    yield app
-    if name:
-        drop_postgres_database(name)
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
-
-
-def _refused(url: str, statement: str) -> str:
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn, pytest.raises(DBAPIError) as raised:
-            conn.execute(text(statement))
-            conn.commit()
-        return str(raised.value)
-    finally:
-        engine.dispose()
+    return app
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -90,7 +79,7 @@ def test_the_application_cannot_change_audit_rows(app_url: str, backend: str, ta
     if backend == "postgresql":
         statements.append(f"TRUNCATE {table}")
     for statement in statements:
-        assert "append-only" in _refused(app_url, statement), statement
+        assert "append-only" in refused(app_url, statement), statement
     engine = make_engine(app_url)
     with engine.connect() as conn:  # ...while appending and reading still work for it
         assert conn.execute(text("SELECT count(*) FROM audit_event")).scalar() == 4
@@ -103,8 +92,8 @@ def test_the_application_role_cannot_remove_the_guard(app_url: str, backend: str
     for statement in ("DROP TRIGGER audit_event_append_only ON audit_event",
                       "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only",
                       "DROP FUNCTION audit_event_append_only() CASCADE"):
-        assert "must be owner" in _refused(app_url, statement), statement
-    assert "append-only" in _refused(app_url, "DELETE FROM audit_event")
+        assert "must be owner" in refused(app_url, statement), statement
+    assert "append-only" in refused(app_url, "DELETE FROM audit_event")
 
 
 @pytest.mark.parametrize("statement", [
@@ -114,7 +103,7 @@ def test_the_application_role_cannot_remove_the_guard(app_url: str, backend: str
     "UPDATE audit_head SET horizon = 0",
 ])
 def test_the_chain_head_only_moves_forward(app_url: str, statement: str) -> None:
-    message = _refused(app_url, statement)
+    message = refused(app_url, statement)
     assert "append-only" in message or "only moves forward" in message, message
 
 

@@ -4,7 +4,6 @@ deleting one is noticed like deleting a counted one."""
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,9 +18,9 @@ from redangel.audit.models import AuditCheckpoint
 from redangel.audit.verify import TrailKeys, verify
 from redangel.auth.principal import Principal
 from redangel.db import make_engine, make_sessionmaker
-from tests.audit_trail.owner import drop_guards
-from tests.audit_trail.sealing import seal_everything
-from tests.conftest import drop_postgres_database, make_settings, migrate, postgres_database
+from tests.audit.owner import drop_guards
+from tests.audit.sealing import seal_everything
+from tests.conftest import make_settings, migrate
 
 SECRET = "audit-timer-secret-key-00000000000000000"
 CONFIG = audit.AuditConfig(secret_key=SECRET, checkpoint_every=1000, checkpoint_seconds=0.5)
@@ -29,16 +28,10 @@ CLERK = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk")
 
 
 @pytest.fixture
-def configured(backend: str, tmp_path: Path) -> Iterator[object]:
+def configured(fresh_url: str, tmp_path: Path) -> Iterator[object]:
     """Sessions on a fresh database, configured with a half-second checkpoint timer."""
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'timer.db'}"
-    else:
-        name = f"redangel_timer_{os.getpid()}"
-        url = postgres_database(name)
-    migrate(make_settings(url, tmp_path))
-    engine = make_engine(url)
+    migrate(make_settings(fresh_url, tmp_path))
+    engine = make_engine(fresh_url)
     factory = make_sessionmaker(engine)
 
     def make() -> Session:
@@ -48,8 +41,6 @@ def configured(backend: str, tmp_path: Path) -> Iterator[object]:
 
     yield make
     engine.dispose()
-    if name:
-        drop_postgres_database(name)
 
 
 def record_one(make) -> None:  # type: ignore[no-untyped-def]

@@ -19,26 +19,20 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.config import Settings
 from redangel.db import make_engine, make_sessionmaker
-from tests.audit_trail.owner import drop_guards
-from tests.audit_trail.sealing import seal_everything
-from tests.conftest import ROOT, drop_postgres_database, make_settings, migrate, postgres_database
+from tests.audit.owner import drop_guards
+from tests.audit.sealing import seal_everything
+from tests.conftest import ROOT, make_settings, migrate
 
 CLERK = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk")
 EVENTS = 9
 
 
 @pytest.fixture
-def trail(backend: str, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
+def trail(backend: str, fresh_url: str, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
     """A database of its own holding nine sealed events (checkpoints every four)."""
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'trail.db'}"
-    else:
-        name = f"redangel_verify_{os.getpid()}"
-        url = postgres_database(name)
-    settings = make_settings(url, tmp_path)
+    settings = make_settings(fresh_url, tmp_path)
     migrate(settings)
-    engine = make_engine(url)
+    engine = make_engine(fresh_url)
     factory = make_sessionmaker(engine)
     config = audit.AuditConfig(secret_key=settings.secret_key, checkpoint_every=4)
 
@@ -55,8 +49,6 @@ def trail(backend: str, tmp_path: Path) -> Iterator[tuple[Settings, str]]:
     seal_everything(configured)
     engine.dispose()
     yield settings, backend
-    if name:
-        drop_postgres_database(name)
 
 
 def run(settings: Settings, *args: str,

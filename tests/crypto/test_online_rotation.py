@@ -4,7 +4,6 @@ exactly its latest value — the rotation neither loses a concurrent change nor 
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -18,14 +17,7 @@ from redangel.crypto.repository import load_keyring
 from redangel.crypto.rotate import RotationReport, rotate
 from redangel.person.models import Person
 from tests.builders import build_world
-from tests.conftest import (
-    drop_postgres_database,
-    login,
-    make_settings,
-    migrate,
-    postgres_database,
-    start_server,
-)
+from tests.conftest import login, make_settings, migrate, start_server
 
 PERSONS = 2000
 
@@ -42,16 +34,11 @@ def _open_all(session: Any, keyring: Any) -> dict[uuid.UUID, tuple[Any, Any, Any
     return out
 
 
-def test_rotation_under_concurrent_updates_loses_nothing(backend: str, tmp_path: Path) -> None:
+def test_rotation_under_concurrent_updates_loses_nothing(backend: str, fresh_url: str,
+                                                          tmp_path: Path) -> None:
     from redangel.demo import seed as demo
 
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'online.db'}"
-    else:
-        name = f"redangel_online_{os.getpid()}"
-        url = postgres_database(name)
-    settings = make_settings(url, tmp_path, rate_limit_login_per_minute=1000)
+    settings = make_settings(fresh_url, tmp_path, rate_limit_login_per_minute=1000)
     migrate(settings)
     server = start_server(settings)
     app: Any = server.app
@@ -116,6 +103,5 @@ def test_rotation_under_concurrent_updates_loses_nothing(backend: str, tmp_path:
         assert httpx.get(server.url + "/healthz").status_code == 200
     finally:
         server.server.should_exit = True
-        if name:
-            time.sleep(0.3)
-            drop_postgres_database(name)
+        if backend == "postgresql":
+            time.sleep(0.3)  # let it close its connections before the database is dropped

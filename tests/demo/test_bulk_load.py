@@ -4,7 +4,6 @@ and the name search finds them."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -15,27 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from redangel.person.models import NameTerm
 from tests.builders import build_world, person_payload
-from tests.conftest import (
-    drop_postgres_database,
-    login,
-    make_settings,
-    migrate,
-    postgres_database,
-    start_server,
-    unique_suffix,
-)
+from tests.conftest import login, make_settings, migrate, start_server, unique_suffix
 
 
-def test_new_name_terms_after_a_demo_seed(backend: str, tmp_path: Path) -> None:
+def test_new_name_terms_after_a_demo_seed(backend: str, fresh_url: str, tmp_path: Path) -> None:
     from redangel.demo import seed as demo
 
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'bulk.db'}"
-    else:
-        name = f"redangel_bulk_{os.getpid()}"
-        url = postgres_database(name)
-    settings = make_settings(url, tmp_path, rate_limit_login_per_minute=1000)
+    settings = make_settings(fresh_url, tmp_path, rate_limit_login_per_minute=1000)
     migrate(settings)
     server = start_server(settings)
     app: Any = server.app
@@ -65,9 +50,8 @@ def test_new_name_terms_after_a_demo_seed(backend: str, tmp_path: Path) -> None:
             _a_clash_on_the_id_is_not_hidden(app)
     finally:
         server.server.should_exit = True
-        if name:
-            time.sleep(0.3)
-            drop_postgres_database(name)
+        if backend == "postgresql":
+            time.sleep(0.3)  # let it close its connections before the database is dropped
 
 
 def _a_clash_on_the_id_is_not_hidden(app: Any) -> None:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,10 +19,8 @@ from redangel.config import Settings
 from tests.builders import person_payload
 from tests.conftest import (
     ROOT,
-    drop_postgres_database,
     make_settings,
     migrate,
-    postgres_database,
     unique_suffix,
 )
 
@@ -50,17 +49,11 @@ def _start(settings: Settings, port: int) -> subprocess.Popen[bytes]:
 
 
 @pytest.fixture
-def isolated(backend: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if backend == "sqlite":
-        settings = make_settings(f"sqlite:///{tmp_path / 'kill.db'}", tmp_path)
-        migrate(settings)
-        yield settings
-        return
-    name = f"redangel_kill_{os.getpid()}"
-    settings = make_settings(postgres_database(name), tmp_path)
+def isolated(fresh_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """A migrated database of its own, for a server process to be killed on."""
+    settings = make_settings(fresh_url, tmp_path)
     migrate(settings)
     yield settings
-    drop_postgres_database(name)
 
 
 def test_acknowledged_writes_survive_sigkill(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

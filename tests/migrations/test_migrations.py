@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -16,7 +13,7 @@ from sqlalchemy import inspect
 
 from redangel.db import make_engine
 from redangel.models import Base
-from tests.conftest import ROOT, drop_postgres_database, postgres_database
+from tests.conftest import ROOT
 
 
 def alembic_config(url: str) -> Config:
@@ -24,17 +21,6 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", url)
     return config
-
-
-@pytest.fixture
-def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = f"redangel_mig_{os.getpid()}"
-    url = postgres_database(name)
-    yield url
-    drop_postgres_database(name)
 
 
 def test_exactly_one_head() -> None:
@@ -48,9 +34,9 @@ def test_revision_files_are_named_by_date_and_slug() -> None:
         assert stem[:10].count("-") == 2 and stem[10] == "-" and stem[15] == "_", stem
 
 
-def test_upgrade_from_empty_matches_the_models(empty_database: str) -> None:
-    command.upgrade(alembic_config(empty_database), "head")
-    engine = make_engine(empty_database)
+def test_upgrade_from_empty_matches_the_models(fresh_url: str) -> None:
+    command.upgrade(alembic_config(fresh_url), "head")
+    engine = make_engine(fresh_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                 Base.metadata)
@@ -60,12 +46,12 @@ def test_upgrade_from_empty_matches_the_models(empty_database: str) -> None:
     assert {"person", "household", "household_membership", "audit_event"} <= tables
 
 
-def test_latest_revision_downgrades_and_upgrades_again(empty_database: str) -> None:
-    config = alembic_config(empty_database)
+def test_latest_revision_downgrades_and_upgrades_again(fresh_url: str) -> None:
+    config = alembic_config(fresh_url)
     command.upgrade(config, "head")
     command.downgrade(config, "-1")
     command.upgrade(config, "head")
-    engine = make_engine(empty_database)
+    engine = make_engine(fresh_url)
     with engine.connect() as conn:
         assert "person" in inspect(conn).get_table_names()
     engine.dispose()

@@ -29,10 +29,8 @@ from tests.conftest import (
     ROOT,
     LiveServer,
     _free_port,
-    drop_postgres_database,
     make_settings,
     migrate,
-    postgres_database,
     start_server,
 )
 
@@ -117,23 +115,15 @@ class TestServe:
 
 
 @pytest.fixture
-def real_server(backend: str, tmp_path: Path) -> Iterator[LiveServer]:
+def real_server(fresh_url: str, tmp_path: Path) -> Iterator[LiveServer]:
     """A server of its own database, configured as for real: production, real secrets."""
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'real.db'}"
-    else:
-        name = f"redangel_real_{os.getpid()}"
-        url = postgres_database(name)
-    migrate(make_settings(url, tmp_path))  # the schema holds no secret
-    settings = Settings(_env_file=None, environment="production", database_url=url,
+    migrate(make_settings(fresh_url, tmp_path))  # the schema holds no secret
+    settings = Settings(_env_file=None, environment="production", database_url=fresh_url,
                         data_dir=tmp_path, **_real_secrets())
     server = start_server(settings)
     yield server
     server.server.should_exit = True
     time.sleep(0.3)
-    if name:
-        drop_postgres_database(name)
 
 
 def test_a_jwt_forged_with_the_development_key_is_refused(real_server: LiveServer) -> None:

@@ -22,7 +22,6 @@ from redangel.common.openapi import ERRORS
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
-from redangel.program.repository import RollFilter
 from redangel.program.schemas import ProgramCode
 
 router = APIRouter(prefix="/agency", tags=["agency"])
@@ -44,8 +43,8 @@ def list_applications(
     cursor: Cursor = None, limit: PageSize = 50,
 ) -> dict[str, Any]:
     """The agency's applications, filtered, oldest submission first, with a keyset cursor."""
-    f = RollFilter(agency_code="", status=status, program=program, borough=borough,
-                   since=submitted_from, until=submitted_to, limit=limit)
+    f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
+                           since=submitted_from, until=submitted_to, limit=limit)
     return service.list_applications(session, principal=principal, f=f, cursor=cursor)
 
 
@@ -60,8 +59,8 @@ def list_enrollments(
     cursor: Cursor = None, limit: PageSize = 50,
 ) -> dict[str, Any]:
     """The agency's roll, filtered, earliest start first, with a keyset cursor."""
-    f = RollFilter(agency_code="", status=status, program=program, borough=borough,
-                   since=started_from, until=started_to, limit=limit)
+    f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
+                           since=started_from, until=started_to, limit=limit)
     return service.list_enrollments(session, principal=principal, f=f, cursor=cursor)
 
 

@@ -31,6 +31,7 @@ from redangel.program.policy import agency_person_condition, program_condition
 from redangel.program.schemas import application_out, enrollment_out
 
 EXPORT_BATCH = 2000
+RollFilter = repository.RollFilter  # the roll's filter, so the API builds one without the repository
 
 
 def _agency(principal: Principal) -> str:

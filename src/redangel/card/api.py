@@ -20,7 +20,7 @@ from redangel.auth.dependencies import (
     require_roles,
 )
 from redangel.auth.principal import Principal
-from redangel.card import repository, service
+from redangel.card import service
 from redangel.card.schemas import (
     CardReport,
     CardStatus,
@@ -78,11 +78,8 @@ def confirm_issuance(issuance_id: uuid.UUID, data: IssuanceConfirm, session: DbS
 def confirm_by_serial(serial: str, data: IssuanceConfirm, session: DbSession,
                       principal: FrontDesk) -> CardStatus:
     """Resume an issuance interrupted after the card was locked: confirm it by serial."""
-    card = repository.card_by_serial(session, serial[:32])
-    if card is None:
-        raise NotFound()
-    return _status(service.confirm_issuance(session, principal=principal, card_id=card.id,
-                                            payload_sha256=data.payload_sha256))
+    return _status(service.confirm_by_serial(session, principal=principal, serial=serial[:32],
+                                             payload_sha256=data.payload_sha256))
 
 
 @router.post("/cards/{serial}/report", response_model=CardStatus, responses=with_errors(409))
@@ -102,7 +99,7 @@ def issuer_keys(session: DbSession, principal: CardVerifier) -> IssuerKeys:
     """Issuer public keys by key id, for offline verification at kiosks."""
     return IssuerKeys(keys=[
         IssuerKeyOut(kid=k.kid, public_key=base64.b64encode(k.public_key).decode(), status=k.status)
-        for k in repository.issuer_keys(session)
+        for k in service.issuer_keys(session)
     ])
 
 

@@ -83,6 +83,11 @@ def _private(keyring: Keyring, key: IssuerKey) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(raw)
 
 
+def issuer_keys(session: Session) -> list[IssuerKey]:
+    """Every issuer key, active or retired, oldest first (retired keys still verify older cards)."""
+    return list(repository.issuer_keys(session))
+
+
 def public_keys(session: Session) -> dict[str, Ed25519PublicKey]:
     """Every issuer public key by kid."""
     return {k.kid: Ed25519PublicKey.from_public_bytes(k.public_key)
@@ -158,6 +163,15 @@ def confirm_issuance(session: Session, *, principal: Principal, card_id: uuid.UU
                  purpose="card_issuance", detail={"serial": card.serial,
                                                   "replaced": previous.serial if previous else None})
     return card
+
+
+def confirm_by_serial(session: Session, *, principal: Principal, serial: str,
+                      payload_sha256: str) -> Card:
+    """Resume an interrupted issuance: confirm the card with this serial (404 if there is none)."""
+    card = repository.card_by_serial(session, serial)
+    if card is None:
+        raise NotFound()
+    return confirm_issuance(session, principal=principal, card_id=card.id, payload_sha256=payload_sha256)
 
 
 def cards_of(session: Session, *, principal: Principal, person_id: uuid.UUID) -> list[Card]:

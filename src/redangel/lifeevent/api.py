@@ -7,11 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import true
 
 from redangel.audit import service as audit
 from redangel.auth.dependencies import FrontDesk, rate_limit, require_roles
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.idempotency import Idempotency
@@ -31,8 +29,6 @@ from redangel.lifeevent.schemas import (
     OutreachRequest,
     ScreeningRequest,
 )
-from redangel.person import repository as person_repository
-from redangel.person.service import brief
 
 router = APIRouter(tags=["life events"])
 Outreacher = Annotated[Principal, Depends(require_roles("supervisor", "analyst"))]
@@ -106,14 +102,12 @@ def outreach(data: OutreachRequest, session: DbSession, principal: Outreacher,
         raise NotFound(fields=[FieldError("program", "not_found")])
     as_of = data.as_of or city_today()
     since = data.since or as_of.replace(day=1)
-    visible = person_condition(principal) if principal.role == "supervisor" else true()
-    registry = outreach_service.load_registry(session, keyring=keyring, visible=visible)
+    registry = outreach_service.load_registry(session, keyring=keyring,
+                                              visible=outreach_service.registry_scope(principal))
     found = outreach_service.newly_eligible(session, catalog=catalog, registry=registry,
                                             program_code=data.program, as_of=as_of, since=since)
-    persons: list[dict[str, Any]] = []
-    if principal.role == "supervisor" and len(found):
-        ids = [registry.ids[i] for i in found[: data.limit]]
-        persons = [brief(r).model_dump(mode="json") for r in person_repository.briefs(session, ids)]
+    persons = [p.model_dump(mode="json") for p in outreach_service.shown(
+        session, principal=principal, registry=registry, found=found, limit=data.limit)]
     audit.record_shown(session, principal=principal, action="outreach.run",
                        person_ids=(uuid.UUID(str(p["id"])) for p in persons),
                        purpose="outreach", detail={"program": data.program, "found": len(found)})

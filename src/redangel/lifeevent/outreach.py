@@ -16,15 +16,20 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Float, cast, select
+from sqlalchemy import ColumnElement, Float, cast, select, true
 from sqlalchemy.orm import Session
 
+from redangel.auth.policy import person_condition
+from redangel.auth.principal import Principal
 from redangel.crypto.keyring import Keyring
 from redangel.eligibility.catalog import Catalog, Criterion
 from redangel.eligibility.columns import Vectoriser, aggregate_key, evaluate_columns
 from redangel.eligibility.expr import Node
 from redangel.household.models import Membership
+from redangel.person import repository as person_repository
 from redangel.person.models import Person
+from redangel.person.schemas import PersonBrief
+from redangel.person.service import brief
 from redangel.program.models import LIVE_ENROLLMENT, OPEN_APPLICATION, Application, Enrollment
 
 TEXT_FACTS = ("schooling_level", "school_sector", "employment_status", "marital_status")
@@ -171,6 +176,20 @@ def newly_eligible(session: Session, *, catalog: Catalog, registry: Registry, pr
     if served:
         mask &= np.array([pid not in served for pid in registry.ids], dtype=bool)
     return np.flatnonzero(mask)
+
+
+def registry_scope(principal: Principal) -> ColumnElement[bool]:
+    """Whom a run reads: a supervisor their own scope; an analyst the whole registry, counted only."""
+    return person_condition(principal) if principal.role == "supervisor" else true()
+
+
+def shown(session: Session, *, principal: Principal, registry: Registry, found: np.ndarray,
+          limit: int) -> list[PersonBrief]:
+    """The persons a run names: up to `limit` briefs for a supervisor; none for an analyst."""
+    if principal.role != "supervisor" or not len(found):
+        return []
+    ids = [registry.ids[i] for i in found[:limit]]
+    return [brief(r) for r in person_repository.briefs(session, ids)]
 
 
 def summary_json(value: Any) -> str:

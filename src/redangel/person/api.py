@@ -9,14 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
-from redangel.auth.policy import person_condition
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
-from redangel.errors import NotFound
-from redangel.person import repository, search, service
+from redangel.person import search, service
 from redangel.person.schemas import (
     DuplicateCandidates,
     PersonCreate,
@@ -85,9 +83,7 @@ def update_person(
     session: DbSession, principal: FrontDesk, keyring: KeyringDep,
 ) -> PersonRead:
     """Change a person's data; If-Match with the ETag you read is required."""
-    person = repository.get_for_update(session, person_id, person_condition(principal))
-    if person is None:
-        raise NotFound()
+    person = service.for_update(session, principal=principal, person_id=person_id)
     require_if_match(request, "person", person.id, person.version)
     person = service.update(session, keyring=keyring, principal=principal, person=person, data=data)
     response.headers["ETag"] = etag("person", person.id, person.version)

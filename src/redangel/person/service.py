@@ -275,6 +275,14 @@ def get(session: Session, *, principal: Principal, person_id: uuid.UUID, purpose
     return person
 
 
+def for_update(session: Session, *, principal: Principal, person_id: uuid.UUID) -> Person:
+    """A person in the principal's scope, locked for a change; 404 outside it."""
+    person = repository.get_for_update(session, person_id, person_condition(principal))
+    if person is None:
+        raise NotFound()
+    return person
+
+
 def update(
     session: Session, *, keyring: Keyring, principal: Principal, person: Person,
     data: PersonUpdate,

@@ -9,15 +9,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from redangel.auth.dependencies import FrontDesk, PersonReader, require_roles
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
-from redangel.errors import FieldError, NotFound
-from redangel.person import repository as persons
 from redangel.program import overview as overviews
 from redangel.program import reads, service
 from redangel.program.models import Application, Enrollment
@@ -63,8 +60,6 @@ def create_application(data: ApplicationCreate, request: Request, session: DbSes
     idem = Idempotency(request=request, session=session, principal=principal, payload=data)
     if (replay := idem.replay()) is not None:  # found again by folio, scoped as a read
         return replay.mark(_submitted(_application(session, str(replay.entity_id), principal)))
-    if persons.get(session, data.person_id, person_condition(principal)) is None:
-        raise NotFound(fields=[FieldError("person_id", "not_found")])
     app = service.submit(session, principal=principal, person_id=data.person_id,
                          program_code=data.program, channel=data.channel)
     idem.remember(201, entity=("application", app.folio))

@@ -116,7 +116,9 @@ def _feed(session: Session, program: Program, entity: str, entity_id: uuid.UUID,
 def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, program_code: str,
            channel: str, catalog_version: str | None = None,
            evaluation: dict[str, Any] | None = None) -> Application:
-    """Open an application (one open per person and program, held by the database)."""
+    """Open an application (one open per person and program, held by the database) for a person in scope."""
+    if persons.get(session, person_id, person_condition(principal)) is None:
+        raise NotFound(fields=[FieldError("person_id", "not_found")])
     program = repository.program(session, program_code)
     if program is None:
         raise NotFound(fields=[FieldError("program", "not_found")])

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from redangel.audit import subject
@@ -186,7 +185,7 @@ def home(request: Request, session: DbSession, settings: AppSettings, keyring: K
         pin_verified=citizen.pin_verified))
 
 
-def _overview_page(request: Request, session: Session, settings: Settings, keyring: Keyring,
+def _overview_page(request: Request, session: DbSession, settings: Settings, keyring: Keyring,
                    citizen: Principal, view: str, **shown: Callable[[dict[str, Any], str], Any]
                    ) -> Response:
     """One of the views built from the card holder's 360 (behind the PIN), in words."""

@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
@@ -71,7 +70,7 @@ def payload_of(values: dict[str, str], confirmed: list[str]) -> dict[str, Any]:
     })
 
 
-def register(request: Request, session: Session, *, keyring: Keyring, principal: Principal,
+def register(request: Request, session: DbSession, *, keyring: Keyring, principal: Principal,
              form: FormData, lang: i18n.Lang) -> tuple[Person | None, dict[str, Any]]:
     """Create the person typed in the form, or say why not (problems, look-alikes, CURP holder;
     someone registered at another office only as such)."""
@@ -133,7 +132,7 @@ def create_person(request: Request, session: DbSession, principal: OfficeUser,
     return RedirectResponse(f"/office/households/{household.id}?added={person.id}", status_code=303)
 
 
-def _household_page(request: Request, session: Session, *, keyring: Keyring, principal: Principal,
+def _household_page(request: Request, session: DbSession, *, keyring: Keyring, principal: Principal,
                     household_id: uuid.UUID, added: str = "", form: dict[str, Any] | None = None,
                     status: int = 200) -> Response:
     household = households.get(session, principal=principal, household_id=household_id)

@@ -74,9 +74,12 @@ def login(request: Request, session: DbSession, settings: AppSettings,
                             address=address, username=username, password=password)
     except RateLimited as refused:
         return _login_page(request, settings, next_page=safe_next(next_page), username=username,
-                           error=i18n.translate(lang, "Too many sign-in attempts. Wait {seconds} "
-                                                      "seconds and try again.").format(
-                               seconds=refused.retry_after),
+                           error=(i18n.translate(lang, "Too many sign-in attempts. Wait one second "
+                                                       "and try again.")
+                                  if refused.retry_after == 1 else
+                                  i18n.translate(lang, "Too many sign-in attempts. Wait {seconds} "
+                                                       "seconds and try again.").format(
+                                      seconds=refused.retry_after)),
                            status_code=429, headers=refused.headers())
     except Unauthenticated:
         return _login_page(request, settings, next_page=safe_next(next_page), username=username,

@@ -20,7 +20,7 @@ from redangel.audit.verify import TrailKeys, verify
 from redangel.cli import _alembic_config
 from redangel.config import Settings
 from redangel.db import UTCDateTime, make_engine, make_sessionmaker
-from tests.conftest import drop_postgres_database, make_settings, postgres_database
+from tests.conftest import make_settings
 
 BEFORE = "0004_confidentiality"
 EVENTS = 7
@@ -28,19 +28,13 @@ AT = bindparam("at", type_=UTCDateTime())
 
 
 @pytest.fixture
-def old_trail(backend: str, tmp_path: Path) -> Iterator[Settings]:
+def old_trail(backend: str, fresh_url: str, tmp_path: Path) -> Iterator[Settings]:
     """A database at the revision before keyed links, holding a chain written the old way:
     plain SHA-256 links, checkpoints at seals 1 and 5 signed over (seq, hash) only."""
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        name = f"redangel_rekey_{os.getpid()}"
-        url = postgres_database(name)
-    settings = make_settings(url, tmp_path)
+    settings = make_settings(fresh_url, tmp_path)
     os.environ["REDANGEL_PROJECT_DIR"] = str(Path(__file__).resolve().parents[2])
     command.upgrade(_alembic_config(settings), BEFORE)
-    engine = make_engine(url)
+    engine = make_engine(fresh_url)
     start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     prev = chain.GENESIS
     with engine.begin() as conn:
@@ -71,8 +65,6 @@ def old_trail(backend: str, tmp_path: Path) -> Iterator[Settings]:
                      {"seq": EVENTS, "hash": prev, "horizon": EVENTS if backend == "sqlite" else 0})
     engine.dispose()
     yield settings
-    if name:
-        drop_postgres_database(name)
 
 
 def test_an_intact_old_chain_is_relinked_under_the_key(old_trail: Settings) -> None:

@@ -6,7 +6,6 @@ has the database owner's rights (and so first drops the append-only triggers).""
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,25 +21,19 @@ from redangel.audit.models import AuditEvent
 from redangel.audit.verify import TrailKeys, VerifyReport, verify
 from redangel.auth.principal import Principal
 from redangel.db import make_engine, make_sessionmaker, utcnow
-from tests.audit_trail.owner import drop_guards
-from tests.audit_trail.sealing import seal_everything
-from tests.conftest import drop_postgres_database, make_settings, migrate, postgres_database
+from tests.audit.owner import drop_guards
+from tests.audit.sealing import seal_everything
+from tests.conftest import make_settings, migrate
 
 SECRET = "audit-test-secret-key-0000000000000000"
 CLERK = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk")
 
 
 @pytest.fixture
-def trail(backend: str, tmp_path: Path) -> Iterator[tuple[object, str]]:
+def trail(backend: str, fresh_url: str, tmp_path: Path) -> Iterator[tuple[object, str]]:
     """A fresh database with 12 sealed events."""
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'audit.db'}"
-    else:
-        name = f"redangel_audit_{os.getpid()}"
-        url = postgres_database(name)
-    migrate(make_settings(url, tmp_path))
-    engine = make_engine(url)
+    migrate(make_settings(fresh_url, tmp_path))
+    engine = make_engine(fresh_url)
     factory = make_sessionmaker(engine)
     for index in range(12):
         with factory() as session:
@@ -58,8 +51,6 @@ def trail(backend: str, tmp_path: Path) -> Iterator[tuple[object, str]]:
         seal_everything(lambda: _configured(factory))
     yield factory, backend
     engine.dispose()
-    if name:
-        drop_postgres_database(name)
 
 
 def _configured(factory) -> Session:  # type: ignore[no-untyped-def]

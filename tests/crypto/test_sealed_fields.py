@@ -4,7 +4,6 @@ ciphertexts cannot be moved between rows; key rotation re-seals every row and lo
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -20,7 +19,7 @@ from redangel.crypto.keyring import DecryptionFailed
 from redangel.logging_setup import PiiMaskingFilter, mask
 from redangel.person.models import Person
 from tests.builders import person_payload
-from tests.conftest import drop_postgres_database, make_settings, migrate, postgres_database, unique_suffix
+from tests.conftest import make_settings, migrate, unique_suffix
 
 
 def _canary_run(clerk: httpx.Client, street: str, phone: str, new_phone: str) -> dict[str, Any]:
@@ -118,21 +117,15 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(clerk: httpx.Client,
             keyring.open(blob, table="person", column="sensitive", row_id=uuid.UUID(first))
 
 
-def test_rotation_reseals_every_row_and_loses_none(backend: str, tmp_path: Path) -> None:
+def test_rotation_reseals_every_row_and_loses_none(fresh_url: str, tmp_path: Path) -> None:
     from redangel.crypto.repository import load_keyring
     from redangel.crypto.rotate import rotate
     from redangel.db import make_engine, make_sessionmaker
     from redangel.demo import seed as demo
 
-    name = None
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'rotate.db'}"
-    else:
-        name = f"redangel_rotate_{os.getpid()}"
-        url = postgres_database(name)
-    settings = make_settings(url, tmp_path)
+    settings = make_settings(fresh_url, tmp_path)
     migrate(settings)
-    engine = make_engine(url)
+    engine = make_engine(fresh_url)
     factory = make_sessionmaker(engine)
     try:
         with factory() as session:
@@ -170,8 +163,6 @@ def test_rotation_reseals_every_row_and_loses_none(backend: str, tmp_path: Path)
             assert session.execute(text("SELECT count(*) FROM data_key")).scalar() == 2
     finally:
         engine.dispose()
-        if name:
-            drop_postgres_database(name)
 
 
 def test_logs_mask_curps_phones_and_emails() -> None:
