@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def serve(url: str, *, port: int, workers: int, data_dir: Path | None = None) -> subprocess.Popen[bytes]:
     """Start `uvicorn` on the database at `url` (rate limits lifted) and wait until it answers."""
+    # Benchmarks serve on loopback with the published development secrets.
     env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_PROJECT_DIR=str(ROOT),
+               REDANGEL_ENVIRONMENT=os.environ.get("REDANGEL_ENVIRONMENT", "development"),
                REDANGEL_RATE_LIMIT_SEARCH_PER_MINUTE="10000000",
                REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000")
     if data_dir is not None:

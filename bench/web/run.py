@@ -60,8 +60,9 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
     return found.group(1)
 
 
-def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID]:
+def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str]:
     """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session."""
+    from redangel.audit import service as audit
     from redangel.auth import service as auth
     from redangel.db import make_engine, make_sessionmaker
     from redangel.person.models import Person
@@ -70,6 +71,7 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
 
     engine = make_engine(settings.effective_database_url)
     with make_sessionmaker(engine)() as session:
+        audit.configure(session, audit.AuditConfig.from_settings(settings))
         ids = list(session.scalars(select(Person.id).where(Person.borough == "iztapalapa")
                                   .order_by(Person.id).limit(60)))
         from redangel.auth.principal import SYSTEM
@@ -82,11 +84,13 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
             programs.submit(session, principal=SYSTEM, person_id=busy, program_code=code,
                             channel="office")
         device = auth.kiosk_device(session, device_token)
-        _, kiosk = auth.open_kiosk_session(session, device=device, person_id=busy, card_serial=None)
+        card_session, kiosk = auth.open_kiosk_session(session, device=device, person_id=busy,
+                                                      card_serial=None)
         kiosk.pin_verified = True
         session.commit()
     engine.dispose()
-    return ids, busy
+    # What the kiosk agent hands its own screen for this card session (see web/kiosk/pages.py).
+    return ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session)
 
 
 def signed_in(base: str) -> tuple[httpx.Client, str]:
@@ -194,12 +198,13 @@ def main() -> None:
     settings = Settings(database_url=url, data_dir=workdir, environment="development")
     print(f"== pages on {args.backend}, {args.persons:,} persons")
     token = prepare(url, workdir, args.persons)
-    ids, busy = world(settings, token)
+    ids, busy, screen = world(settings, token)
     server = serve(url, port=args.port, workers=1, data_dir=workdir)
     base = f"http://127.0.0.1:{args.port}"
     try:
         clerk, csrf = signed_in(base)
-        kiosk = httpx.Client(base_url=base, timeout=30, cookies={"redangel_kiosk": token})
+        kiosk = httpx.Client(base_url=base, timeout=30, cookies={"redangel_kiosk": token,
+                                                                  "redangel_kiosk_screen": screen})
         public = httpx.Client(base_url=base, timeout=30)
         clients = {"clerk": clerk, "kiosk": kiosk, "public": public}
         plan = pages(ids, busy, csrf)
