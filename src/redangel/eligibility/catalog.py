@@ -93,4 +93,6 @@ def load_catalog(path: Path) -> Catalog:
     for code, event in events.items():
         for program in event.programs:
             sections.check_reference(event_sources[code], "programs", program, programs, "program")
+        for fact in event.confirm:
+            sections.check_reference(event_sources[code], "confirm", fact, facts, "person fact")
     return Catalog(version_of(root), agencies, programs, events, parameters, facts, root)

@@ -97,7 +97,8 @@ class Question:
 
 @dataclass
 class Event:
-    """A life event: its questions and the bundle of programs it leads to."""
+    """A life event: its questions, the person facts it confirms even when known, and the
+    bundle of programs it leads to."""
 
     code: str
     label: Text
@@ -105,12 +106,13 @@ class Event:
     proactive: bool
     questions: list[Question]
     programs: list[str]
+    confirm: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"code": self.code, "label": self.label.to_dict(), "category": self.category,
                 "proactive": self.proactive, "questions": [q.to_dict() for q in self.questions],
-                "programs": self.programs}
+                "programs": self.programs, "confirm": self.confirm}
 
 
 @dataclass

@@ -179,9 +179,9 @@ def event(path: Path, root: Path) -> tuple[Event, Mapping]:
     """One life event file (references are checked by the caller)."""
     m = read_mapping(path, root)
     m.check_keys({"code", "label_es", "label_en", "category", "programs"},
-                 {"proactive", "questions"})
+                 {"proactive", "questions", "confirm"})
     found = Event(m.code("code"), text(m), m.code("category"), m.boolean("proactive", default=False),
-                  questions(m), m.codes("programs", required=True))
+                  questions(m), m.codes("programs", required=True), m.codes("confirm"))
     return found, m
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redangel.common.names import full_name
 from redangel.crypto.keyring import Keyring
 from redangel.household.models import Membership
 from redangel.person.models import Person
@@ -56,3 +57,21 @@ def household_of(
                Person.id != person_id, Person.deceased_on.is_(None))
     ).all()
     return facts, [person_facts(r, keyring, r.relationship) for r in rows]
+
+
+def household_members(
+    session: Session, *, keyring: Keyring, person_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str, dict[str, Any]]]:
+    """Every other living current member of the person's household: id, full name and facts."""
+    household = select(Membership.household_id).where(
+        Membership.person_id == person_id, Membership.until.is_(None)).scalar_subquery()
+    rows = session.execute(
+        select(*FACT_COLUMNS, Person.given_names, Person.first_surname, Person.second_surname,
+               Membership.relationship)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.household_id == household, Membership.until.is_(None),
+               Person.id != person_id, Person.deceased_on.is_(None))
+        .order_by(Person.name_key, Person.id)
+    ).all()
+    return [(r.id, full_name(r.given_names, r.first_surname, r.second_surname),
+             person_facts(r, keyring, r.relationship)) for r in rows]

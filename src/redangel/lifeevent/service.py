@@ -8,9 +8,14 @@ programs into applications through the programs domain.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
@@ -18,8 +23,8 @@ from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
-from redangel.errors import FieldError, InvalidInput, NotFound
-from redangel.lifeevent.facts import household_of
+from redangel.errors import FieldError, InvalidInput, NotFound, validation_to_app_error
+from redangel.lifeevent.facts import household_members, household_of
 from redangel.lifeevent.models import Evaluation
 from redangel.lifeevent.schemas import (
     AppliedOut,
@@ -29,6 +34,8 @@ from redangel.lifeevent.schemas import (
     ScreeningRequest,
 )
 from redangel.person import repository as persons
+from redangel.person import service as people
+from redangel.person.schemas import Attributes, PersonUpdate, Sensitive
 
 
 def _engine() -> Any:
@@ -101,16 +108,30 @@ def screen(*, catalog: Any, data: ScreeningRequest) -> Any:
                                               "field_invalid", {"detail": str(exc)[:200]})]) from exc
 
 
+def stored(session: Session, *, principal: Principal, evaluation_id: uuid.UUID,
+           event_code: str) -> Evaluation:
+    """A stored evaluation of this event for a person in the principal's scope (else 404)."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None or evaluation.event_code != event_code or persons.get(
+        session, evaluation.person_id, person_condition(principal)
+    ) is None:
+        raise NotFound(fields=[FieldError("evaluation_id", "not_found")])
+    return evaluation
+
+
+def missing_of(evaluation: Evaluation) -> list[str]:
+    """The facts an evaluation lacked to decide, over every program that needs information."""
+    return sorted({m for r in evaluation.result.get("results", [])
+                   if r.get("verdict") == "needs_information" for m in r.get("missing", [])})
+
+
 def apply(session: Session, *, catalog: Any, principal: Principal, event_code: str,
           data: ApplyRequest) -> AppliedOut:
     """Create, in one transaction, applications for the chosen eligible programs."""
     from redangel.program import service as programs
 
-    evaluation = session.get(Evaluation, data.evaluation_id)
-    if evaluation is None or evaluation.event_code != event_code or persons.get(
-        session, evaluation.person_id, person_condition(principal)
-    ) is None:
-        raise NotFound(fields=[FieldError("evaluation_id", "not_found")])
+    evaluation = stored(session, principal=principal, evaluation_id=data.evaluation_id,
+                        event_code=event_code)
     verdicts = {r["program"]: r for r in evaluation.result.get("results", [])}
     for index, code in enumerate(data.programs):
         if verdicts.get(code, {}).get("verdict") != "eligible":
@@ -127,3 +148,115 @@ def apply(session: Session, *, catalog: Any, principal: Principal, event_code: s
                         "expected_decision_on": app.expected_decision_on.isoformat(),
                         "name": verdicts[code]["name"], "documents": verdicts[code]["documents"]})
     return AppliedOut(evaluation_id=evaluation.id, applications=created)
+
+
+STATED_AT_OFFICE = "stated_at_office"
+STORED_FACTS = frozenset(Attributes.model_fields) | frozenset(Sensitive.model_fields) | {"borough"}
+
+
+@dataclass(frozen=True)
+class FactToAsk:
+    """A fact the wizard asks: whose (the person, or a member by name), which, and what is known."""
+
+    person_id: uuid.UUID
+    member_name: str | None
+    fact: str
+    kind: str
+    options: tuple[str, ...]
+    label: dict[str, str]
+    known: Any = None
+
+
+def _plain(value: Any) -> Any:
+    """A fact's value in one comparable form (an income of 4200 and of "4200.00" are one)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _asked(catalog: Any, person_id: uuid.UUID, name: str | None, fact: str,
+           facts: dict[str, Any]) -> FactToAsk:
+    spec = catalog.facts[fact]
+    known = facts.get(fact)
+    return FactToAsk(person_id, name, fact, spec.type, tuple(spec.options), spec.label.to_dict(),
+                     known.isoformat() if isinstance(known, date) else known)
+
+
+def facts_to_ask(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
+                 person_id: uuid.UUID, event_code: str, missing: Iterable[str] = (),
+                 confirm: bool = True) -> list[FactToAsk]:
+    """What the wizard asks before and after evaluating: the event's facts to confirm
+    (pre-filled with what is known; left out without `confirm`) and the facts an evaluation
+    found `missing` that a record can keep, a household member's for each member who lacks it."""
+    _check_event(catalog, event_code)
+    if persons.get(session, person_id, person_condition(principal)) is None:
+        raise NotFound(fields=[FieldError("person_id", "not_found")])
+    me, _ = household_of(session, keyring=keyring, person_id=person_id)
+    wanted = [f for f in catalog.events[event_code].confirm if f in STORED_FACTS] if confirm else []
+    member_facts: list[str] = []
+    for name in missing:
+        root, _, fact = name.partition(".")
+        if fact not in STORED_FACTS or fact not in catalog.facts:
+            continue
+        if root == "person" and fact not in wanted:
+            wanted.append(fact)
+        elif root == "member" and fact not in member_facts:
+            member_facts.append(fact)
+    asked = [_asked(catalog, person_id, None, fact, me) for fact in wanted]
+    if member_facts:
+        for member_id, member_name, facts in household_members(session, keyring=keyring,
+                                                               person_id=person_id):
+            asked += [_asked(catalog, member_id, member_name, fact, facts)
+                      for fact in member_facts if facts.get(fact) is None]
+    return asked
+
+
+def _payload(fact: str, value: Any) -> dict[str, Any]:
+    if fact == "borough":
+        return {"address": {"borough": value}}
+    return {"sensitive" if fact in Sensitive.model_fields else "attributes": {fact: value}}
+
+
+def record_facts(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
+                 person_id: uuid.UUID, stated: dict[tuple[uuid.UUID, str], Any],
+                 source: str = STATED_AT_OFFICE) -> list[tuple[uuid.UUID, str]]:
+    """Keep facts stated at the office on the person's (or a household member's) record.
+
+    Each value is validated as the person API validates it; if any is refused nothing is
+    written and the error names `<person id>.<fact>`. Only what differs from the record is
+    written (a repeated submission writes nothing), through the person service, with a history
+    row naming the facts and their source and an audit row, in this transaction. Returns the
+    (person, fact) pairs that changed.
+    """
+    me, _ = household_of(session, keyring=keyring, person_id=person_id)
+    known = {person_id: me} | {i: f for i, _, f in household_members(
+        session, keyring=keyring, person_id=person_id)}
+    changes: dict[uuid.UUID, dict[str, Any]] = {}
+    kept: list[tuple[uuid.UUID, str]] = []
+    problems: list[FieldError] = []
+    for (subject, fact), value in stated.items():
+        if subject not in known or fact not in STORED_FACTS or fact not in catalog.facts:
+            raise InvalidInput(fields=[FieldError(f"{subject}.{fact}", "field_extra")])
+        if value is None or _plain(value) == _plain(known[subject].get(fact)):
+            continue
+        try:
+            PersonUpdate.model_validate(_payload(fact, value))
+        except ValidationError as exc:
+            problems += [FieldError(f"{subject}.{fact}", f.code, f.params)
+                         for f in validation_to_app_error(RequestValidationError(exc.errors())).fields]
+            continue
+        kept.append((subject, fact))
+        payload = changes.setdefault(subject, {})
+        for part, inner in _payload(fact, value).items():
+            payload.setdefault(part, {}).update(inner)
+    if problems:
+        raise InvalidInput(fields=problems)
+    for subject, payload in changes.items():
+        person = people.for_update(session, principal=principal, person_id=subject)
+        people.update(session, keyring=keyring, principal=principal, person=person,
+                      data=PersonUpdate.model_validate(payload), source=source)
+    return kept

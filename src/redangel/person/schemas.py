@@ -53,6 +53,15 @@ CurpField = Annotated[
 ]
 
 
+def _past(value: date) -> date:
+    if value > city_today():
+        raise AppErrorValue("date_future")
+    return value
+
+
+PastDate = Annotated[Day, AfterValidator(_past)]
+
+
 class Address(Strict):
     """Where the person lives."""
 
@@ -77,7 +86,7 @@ class Attributes(Strict):
     marital_status: Literal["single", "married", "free_union", "divorced", "widowed",
                             "separated"] | None = None
     low_development_area: bool | None = None
-    resident_since: Day | None = None
+    resident_since: PastDate | None = None
     pregnant: bool | None = None
 
 
@@ -88,15 +97,6 @@ class Sensitive(Strict):
     health_coverage: Literal["none", "imss", "issste", "pemex_sedena", "private",
                              "other"] | None = None
     family_violence: bool | None = None
-
-
-def _past(value: date) -> date:
-    if value > city_today():
-        raise AppErrorValue("date_future")
-    return value
-
-
-PastDate = Annotated[Day, AfterValidator(_past)]
 
 
 class PersonCreate(Strict):

@@ -285,9 +285,10 @@ def for_update(session: Session, *, principal: Principal, person_id: uuid.UUID) 
 
 def update(
     session: Session, *, keyring: Keyring, principal: Principal, person: Person,
-    data: PersonUpdate,
+    data: PersonUpdate, source: str | None = None,
 ) -> Person:
-    """Apply a partial change to a person (the caller has checked If-Match)."""
+    """Apply a partial change to a person (the caller has checked If-Match); `source` says
+    where the changed facts came from (e.g. `stated_at_office`) and is kept in the history."""
     sent = data.model_dump(exclude_unset=True)
     if not sent:
         return person
@@ -330,8 +331,14 @@ def update(
     person.version += 1
     person.updated_at = utcnow()
     _flush_unique(session, person, None)
+    changes: dict[str, Any] = {"fields": sorted(sent)}
+    if source is not None:  # which facts, never their values (sealed facts stay sealed)
+        changes["facts"] = sorted({*sent.get("attributes", {}), *sent.get("sensitive", {}),
+                                   *("borough" if k == "address" else k
+                                     for k in sent if k not in ("attributes", "sensitive"))})
+        changes["source"] = source
     history.record(session, principal=principal, entity="person", entity_id=person.id,
-                   action="update", changes={"fields": sorted(sent)})
+                   action="update", changes=changes)
     audit.record(session, principal=principal, action="person.update", person_id=person.id,
                  purpose="rectification")
     return person

@@ -10,10 +10,9 @@ twice, and the receipt page is what the citizen takes home.
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -32,9 +31,9 @@ from redangel.lifeevent import service as lifeevents
 from redangel.lifeevent.schemas import ApplyRequest, EvaluateRequest
 from redangel.person import service as persons
 from redangel.program import overview as overviews
-from redangel.web import i18n
+from redangel.web import answers, i18n
 from redangel.web.auth import OfficeUser
-from redangel.web.office import labels
+from redangel.web.office import event_facts, labels
 from redangel.web.office.forms import (
     Form,
     Problems,
@@ -65,39 +64,18 @@ def _name(person: Any) -> str:
     return full_name(person.given_names, person.first_surname, person.second_surname)
 
 
-def answers_of(event: Any, form: FormData, lang: i18n.Lang) -> tuple[dict[str, Any], Problems]:
-    """The typed answers to an event's questions, or why some were refused (in words)."""
-    answers: dict[str, Any] = {}
-    problems = Problems()
-    for question in event.questions:
-        raw = text(form, f"q_{question.name}", 200)
-        if not raw:
-            if question.required:
-                problems.fields[question.name] = i18n.translate(lang, "Answer this question.")
-            continue
-        if question.type == "date":
-            try:
-                answers[question.name] = date.fromisoformat(raw).isoformat()
-            except ValueError:
-                problems.fields[question.name] = i18n.translate(
-                    lang, "Write a date as day, month and year.")
-        elif question.type == "boolean":
-            if raw not in ("yes", "no"):
-                problems.fields[question.name] = i18n.translate(lang, "Answer yes or no.")
-            else:
-                answers[question.name] = raw == "yes"
-        elif question.type in ("number", "money", "integer"):
-            try:
-                answers[question.name] = str(Decimal(re.sub(r"[\s$,]", "", raw)))
-            except InvalidOperation:
-                problems.fields[question.name] = i18n.translate(lang, "Write a number.")
-        elif question.options and raw not in question.options:
-            problems.fields[question.name] = i18n.translate(lang, "Choose one of the options.")
-        else:
-            answers[question.name] = raw
-    if problems.fields:
+def answers_of(event: Any, form: FormData, lang: i18n.Lang
+               ) -> tuple[dict[str, Any], dict[str, str], Problems]:
+    """The typed answers to an event's questions (JSON-ready), the text as typed, and why some
+    were refused (in words, by question name)."""
+    asked = [answers.Asked(q.name, answers.kind_of(q.type, q.options), q.options, q.required)
+             for q in event.questions]
+    values, typed, errors = answers.read(asked, lambda name: text(form, f"q_{name}", 200), lang)
+    problems = Problems(fields=errors)
+    if errors:
         problems.summary = i18n.translate(lang, "Some answers are missing or not valid.")
-    return answers, problems
+    return ({k: v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v
+             for k, v in values.items()}, typed, problems)
 
 
 @router.get("/persons/{person_id}/events")
@@ -113,52 +91,113 @@ def choose_event(request: Request, person_id: uuid.UUID, session: DbSession,
         "categories": labels.EVENT_CATEGORIES})
 
 
+def _facts(request: Request, session: DbSession, principal: OfficeUser, keyring: KeyringDep,
+           person_id: uuid.UUID, event: Any, *, missing: list[str] | None = None
+           ) -> list[lifeevents.FactToAsk]:
+    """Before the verdicts (`missing` None): the facts to confirm; after: the missing ones."""
+    return lifeevents.facts_to_ask(session, catalog=_catalog(request), keyring=keyring,
+                                   principal=principal, person_id=person_id, event_code=event.code,
+                                   missing=missing or (), confirm=missing is None)
+
+
 def _questions_page(request: Request, *, person_id: uuid.UUID, name: str, event: Any,
-                    values: dict[str, str] | None = None, problems: Problems | None = None,
-                    status: int = 200) -> Response:
+                    facts: list[event_facts.FactField], values: dict[str, str] | None = None,
+                    problems: Problems | None = None, status: int = 200) -> Response:
     return render(request, "office/event_questions.html", {
         "person_id": person_id, "name": name, "event": event, "values": values or {},
-        "problems": problems or Problems(), "choices": lambda options: [(o, o) for o in options]},
-        status_code=status)
+        "facts": facts, "problems": problems or Problems(),
+        "choices": lambda options: [(o, o) for o in options]}, status_code=status)
+
+
+def _bundle_page(request: Request, *, person_id: uuid.UUID, name: str, event: Any, row: Any,
+                 values: dict[str, str], facts: list[event_facts.FactField],
+                 problems: Problems | None = None, kept: list[str] | None = None,
+                 status: int = 200) -> Response:
+    catalog = _catalog(request)
+    results = [dict(item) for item in row.result.get("results", [])]
+    for item in results:
+        agency = catalog.agencies.get(item["agency"])
+        item["agency_name"] = agency.to_dict() if agency else {"es": item["agency"], "en": item["agency"]}
+    return render(request, "office/event_bundle.html", {
+        "person_id": person_id, "name": name, "event": event, "results": results,
+        "evaluation_id": row.id, "answers": values, "labels": labels, "facts": facts,
+        "problems": problems or Problems(), "kept": kept or [],
+        "eligible": sum(1 for r in results if r["verdict"] == "eligible")}, status_code=status)
 
 
 @router.get("/persons/{person_id}/events/{event_code}")
 def questions(request: Request, person_id: uuid.UUID, event_code: EventCode, session: DbSession,
-              principal: OfficeUser) -> Response:
-    """The event's questions, each with the input its type needs."""
+              principal: OfficeUser, keyring: KeyringDep) -> Response:
+    """The event's questions, each with the input its type needs, and the facts to confirm."""
+    lang = i18n.page_lang(request)
     event = _event(request, event_code)
     person = persons.get(session, principal=principal, person_id=person_id, purpose="application")
-    return _questions_page(request, person_id=person_id, name=_name(person), event=event)
+    facts = _facts(request, session, principal, keyring, person_id, event)
+    return _questions_page(request, person_id=person_id, name=_name(person), event=event,
+                           facts=event_facts.fields(facts, lang))
 
 
 @router.post("/persons/{person_id}/events/{event_code}")
 def evaluate(request: Request, person_id: uuid.UUID, event_code: EventCode, session: DbSession,
              principal: OfficeUser, keyring: KeyringDep, form: Form) -> Response:
-    """Evaluate the event's bundle with the answers: per program a verdict and its reasons."""
+    """Keep the facts stated at the office, then evaluate the bundle with the answers: per
+    program a verdict and its reasons, and what is still missing, asked beside them."""
     lang = i18n.page_lang(request)
     event = _event(request, event_code)
     person = persons.get(session, principal=principal, person_id=person_id, purpose="application")
-    values = {q.name: text(form, f"q_{q.name}", 200) for q in event.questions}
-    answers, problems = answers_of(event, form, lang)
-    if problems:
+    shown = _shown_evaluation(session, principal, person_id, event, text(form, "shown_evaluation", 40))
+    asked = _facts(request, session, principal, keyring, person_id, event,
+                   missing=None if shown is None else lifeevents.missing_of(shown))
+    answers, values, problems = answers_of(event, form, lang)
+    stated, typed, refused = event_facts.read(asked, form, lang)
+    kept: list[tuple[uuid.UUID, str]] = []
+    if not problems and not refused:
+        try:
+            kept = lifeevents.record_facts(session, catalog=_catalog(request), keyring=keyring,
+                                    principal=principal, person_id=person_id, stated=stated)
+        except AppError as error:
+            refused = event_facts.refused(error, asked, lang) or {"": problems_of(error, lang).summary}
+    if problems or refused:
+        problems.fields.update(refused)
+        problems.summary = problems.summary or i18n.translate(
+            lang, "Some facts could not be kept, so nothing was saved.")
+        facts = event_facts.fields(asked, lang, typed, problems.fields)
+        if shown is not None:
+            return _bundle_page(request, person_id=person_id, name=_name(person), event=event,
+                                row=shown, values=values, facts=facts, problems=problems,
+                                status=422)
         return _questions_page(request, person_id=person_id, name=_name(person), event=event,
-                               values=values, problems=problems, status=422)
+                               facts=facts, values=values, problems=problems, status=422)
     try:
         row = lifeevents.evaluate(session, catalog=_catalog(request), keyring=keyring,
                                   principal=principal, event_code=event.code,
                                   data=EvaluateRequest(person_id=person_id, answers=answers))
     except AppError as error:
+        facts = event_facts.fields(asked, lang, typed)
         return _questions_page(request, person_id=person_id, name=_name(person), event=event,
-                               values=values, problems=problems_of(error, lang), status=422)
-    catalog = _catalog(request)
-    results = row.result.get("results", [])
-    for item in results:
-        agency = catalog.agencies.get(item["agency"])
-        item["agency_name"] = agency.to_dict() if agency else {"es": item["agency"], "en": item["agency"]}
-    return render(request, "office/event_bundle.html", {
-        "person_id": person_id, "name": _name(person), "event": event, "results": results,
-        "evaluation_id": row.id, "answers": values, "labels": labels,
-        "eligible": sum(1 for r in results if r["verdict"] == "eligible")})
+                               facts=facts, values=values, problems=problems_of(error, lang),
+                               status=422)
+    missing = _facts(request, session, principal, keyring, person_id, event,
+                     missing=lifeevents.missing_of(row))
+    return _bundle_page(request, person_id=person_id, name=_name(person), event=event, row=row,
+                        values=values, facts=event_facts.fields(missing, lang),
+                        kept=event_facts.kept_labels(asked, kept, lang))
+
+
+def _shown_evaluation(session: DbSession, principal: OfficeUser, person_id: uuid.UUID,
+                      event: Any, raw: str) -> Any:
+    """The evaluation whose verdicts the missing facts were asked beside (None: the questions)."""
+    if not raw:
+        return None
+    try:
+        evaluation_id = uuid.UUID(raw)
+    except ValueError as exc:
+        raise InvalidInput(fields=[FieldError("evaluation_id", "not_found")]) from exc
+    row = lifeevents.stored(session, principal=principal, evaluation_id=evaluation_id,
+                            event_code=event.code)
+    if row.person_id != person_id:
+        raise NotFound(fields=[FieldError("evaluation_id", "not_found")])
+    return row
 
 
 def receipt_url(person_id: uuid.UUID, folios: list[str]) -> str:

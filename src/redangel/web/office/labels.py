@@ -60,6 +60,10 @@ HEALTH: dict[str, str] = {
     "none": _("None"), "imss": "IMSS", "issste": "ISSSTE", "pemex_sedena": "PEMEX / SEDENA",
     "private": _("Private insurance"), "other": _("Other"),
 }
+DISABILITY: dict[str, str] = {
+    "none": _("None"), "temporary": _("Temporary disability"), "permanent": _("Permanent disability"),
+}
+SCHOOL_SECTORS: dict[str, str] = {"public": _("Public school"), "private": _("Private school")}
 APPLICATION_STATUSES: dict[str, str] = {
     "submitted": _("Submitted"), "in_review": _("In review"), "approved": _("Approved"),
     "rejected": _("Rejected"),
@@ -98,4 +102,11 @@ EVENT_CATEGORIES: dict[str, str] = {
     "family": _("Family"), "education": _("School"), "health": _("Health"),
     "work": _("Work"), "ageing": _("Older age"), "residence": _("Residence"),
     "safety": _("Safety"),
+}
+
+# The words for each enum fact of the catalog's schema that the wizard may ask (by fact name).
+FACT_OPTIONS: dict[str, dict[str, str]] = {
+    "sex": SEXES, "borough": BOROUGHS, "employment_status": EMPLOYMENT,
+    "schooling_level": SCHOOLING, "marital_status": MARITAL, "health_coverage": HEALTH,
+    "disability": DISABILITY, "school_sector": SCHOOL_SECTORS,
 }

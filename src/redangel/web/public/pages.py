@@ -9,7 +9,7 @@ are sent by POST, so they never appear in an address. Works without JavaScript.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -21,7 +21,8 @@ from redangel.errors import AppError
 from redangel.i18n import message
 from redangel.lifeevent import service as lifeevents
 from redangel.lifeevent.schemas import ScreeningRequest
-from redangel.web import i18n
+from redangel.web import answers, i18n
+from redangel.web.i18n import _
 from redangel.web.public.choices import BOROUGHS, CHOICES, FACT_FIELDS
 from redangel.web.templating import render
 
@@ -29,6 +30,7 @@ router = APIRouter(prefix="/screening", include_in_schema=False)
 
 Short = Annotated[str, Form(max_length=40)]
 MAX_CHILDREN = 10
+REQUIRED = _("Please answer this question for the life event you chose.")
 
 
 def _events(catalog: Any) -> list[dict[str, Any]]:
@@ -82,15 +84,12 @@ def _person(values: dict[str, str], errors: dict[str, str], lang: str) -> dict[s
                     lang, "Write a year from 1900 to this year, or leave it empty.")
             else:
                 person["resident_since"] = date(year, 1, 1)
-    if values["income"].strip():
-        try:
-            income = Decimal(values["income"].strip().replace(",", ""))
-            if not 0 <= income <= 10_000_000 or income != income.quantize(Decimal("0.01")):
-                raise InvalidOperation
-            person["monthly_income"] = income
-        except InvalidOperation:
-            errors["income"] = i18n.translate(
-                lang, "Write the monthly income in pesos, for example 4500, or leave it empty.")
+    income, reason = answers.parse("money", values["income"])
+    if reason is not None or (income is not None and not 0 <= income <= 10_000_000):
+        errors["income"] = i18n.translate(
+            lang, "Write the monthly income in pesos, for example 4500, or leave it empty.")
+    elif income is not None:
+        person["monthly_income"] = income
     for name, fact in FACT_FIELDS.items():
         chosen = values.get(name, "")
         if chosen in ("yes", "no") and name in ("studying", "pregnant"):
@@ -113,32 +112,21 @@ def _children(values: dict[str, str], errors: dict[str, str], lang: str) -> list
     return [{"age": a, "relationship": "child"} for a in ages]
 
 
-def _answers(event: dict[str, Any] | None, form: Any, values: dict[str, str],
-             errors: dict[str, str], lang: str) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for question in (event or {}).get("questions", []):
-        key = f"q_{question['name']}"
-        raw = form.get(key, "")
-        raw = raw.strip()[:40] if isinstance(raw, str) else ""
-        values[key] = raw
-        if not raw:
-            if question.get("required"):
-                errors[key] = i18n.translate(lang, "Please answer this question for the life event "
-                                                   "you chose.")
-            continue
-        if question["type"] == "boolean":
-            if raw not in ("yes", "no"):
-                errors[key] = i18n.translate(lang, "Choose yes or no.")
-            else:
-                answers[question["name"]] = raw == "yes"
-        elif question["type"] == "date":
-            try:
-                answers[question["name"]] = date.fromisoformat(raw)
-            except ValueError:
-                errors[key] = i18n.translate(lang, "Write a date such as 2026-03-15.")
-        else:
-            answers[question["name"]] = raw
-    return answers
+def _answers(event: Any, form: Any, values: dict[str, str], errors: dict[str, str],
+             lang: i18n.Lang) -> dict[str, Any]:
+    """The life event's answers, read by the one form-answer parser the office uses too."""
+    asked = [answers.Asked(f"q_{q.name}", answers.kind_of(q.type, q.options), q.options, q.required)
+             for q in (event.questions if event is not None else [])]
+
+    def get(name: str) -> str:
+        raw = form.get(name, "")
+        return raw.strip()[:40] if isinstance(raw, str) else ""
+
+    typed_answers, typed, refused = answers.read(asked, get, lang, required=REQUIRED)
+    values.update(typed)
+    errors.update(refused)
+    return {name.removeprefix("q_"): str(value) if isinstance(value, Decimal) else value
+            for name, value in typed_answers.items()}
 
 
 @router.post("")
@@ -158,17 +146,16 @@ async def screen(request: Request, age: Short = "", lives_in_city: Short = "", b
               "school_sector": school_sector, "disability": disability,
               "health_coverage": health_coverage, "pregnant": pregnant}
     errors: dict[str, str] = {}
-    events = {e["code"]: e for e in _events(catalog)}
-    if event and event not in events:
+    if event and event not in catalog.events:
         errors["event"] = i18n.translate(lang, "Choose a life event from the list.")
     person = _person(values, errors, lang)
     household = _children(values, errors, lang)
-    answers = _answers(events.get(event), await request.form(), values, errors, lang)
+    given = _answers(catalog.events.get(event), await request.form(), values, errors, lang)
     if errors:
         return _page(request, values=values, errors=errors, results=None, status_code=422)
     try:
         data = ScreeningRequest(event_code=event or None, person=person, household=household,
-                                answers=answers)
+                                answers=given)
         result = lifeevents.screen(catalog=catalog, data=data).to_dict()
     except ValidationError as exc:
         for problem in exc.errors():
