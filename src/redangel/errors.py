@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from redangel.i18n import Lang, message, negotiate
@@ -222,6 +223,11 @@ def validation_to_app_error(exc: RequestValidationError) -> InvalidInput:
             params["detail"] = str(err.get("msg", ""))[:200]
         fields.append(FieldError(_field_path(err["loc"]), code, params))
     return InvalidInput(fields=fields)
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """A refused payload validated outside a request (by a service), as named field errors."""
+    return validation_to_app_error(RequestValidationError(error.errors()))
 
 
 class AppErrorValue(ValueError):

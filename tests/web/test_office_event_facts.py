@@ -130,7 +130,7 @@ class TestTurning68WithoutResidenceDate:
 
 class TestIncomeToConfirm:
     def test_the_known_income_is_shown_to_confirm_and_a_correction_kept(  # type: ignore[no-untyped-def]
-            self, page, world, clerk: httpx.Client, sessions) -> None:
+            self, page, world, clerk: httpx.Client, sessions, screenshot) -> None:
         person = clerk.post("/persons", json=person_payload(
             unique_suffix(), birth_date="1994-02-11", attributes={"monthly_income": "4200.00"})).json()
         sign_in(page, world.clerk, world.password)
@@ -146,6 +146,8 @@ class TestIncomeToConfirm:
         assert page.locator(f"#{income.get_attribute('id')}-error").inner_text().startswith(
             "Esta cantidad está fuera de rango")
         assert page.get_by_label("Fecha probable de parto").input_value()  # the answer kept too
+        screenshot(page, "office-event-facts-7-income-refused")
+        assert violations(page) == []
         income.fill("3100")
         page.get_by_role("button", name="Ver los programas").click()
         assert page.get_by_role("heading", name=re.compile("lo que la persona puede recibir")).is_visible()

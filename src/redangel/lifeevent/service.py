@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -23,7 +22,7 @@ from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
-from redangel.errors import FieldError, InvalidInput, NotFound, validation_to_app_error
+from redangel.errors import FieldError, InvalidInput, NotFound, invalid_input
 from redangel.lifeevent.facts import household_members, household_of
 from redangel.lifeevent.models import Evaluation
 from redangel.lifeevent.schemas import (
@@ -247,7 +246,7 @@ def record_facts(session: Session, *, catalog: Any, keyring: Keyring, principal:
             PersonUpdate.model_validate(_payload(fact, value))
         except ValidationError as exc:
             problems += [FieldError(f"{subject}.{fact}", f.code, f.params)
-                         for f in validation_to_app_error(RequestValidationError(exc.errors())).fields]
+                         for f in invalid_input(exc).fields]
             continue
         kept.append((subject, fact))
         payload = changes.setdefault(subject, {})
@@ -255,8 +254,8 @@ def record_facts(session: Session, *, catalog: Any, keyring: Keyring, principal:
             payload.setdefault(part, {}).update(inner)
     if problems:
         raise InvalidInput(fields=problems)
-    for subject, payload in changes.items():
-        person = people.for_update(session, principal=principal, person_id=subject)
-        people.update(session, keyring=keyring, principal=principal, person=person,
+    locked = {s: people.for_update(session, principal=principal, person_id=s) for s in changes}
+    for subject, payload in changes.items():  # every record in scope: now they are written
+        people.update(session, keyring=keyring, principal=principal, person=locked[subject],
                       data=PersonUpdate.model_validate(payload), source=source)
     return kept

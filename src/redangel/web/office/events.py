@@ -154,7 +154,8 @@ def evaluate(request: Request, person_id: uuid.UUID, event_code: EventCode, sess
     if not problems and not refused:
         try:
             kept = lifeevents.record_facts(session, catalog=_catalog(request), keyring=keyring,
-                                    principal=principal, person_id=person_id, stated=stated)
+                                           principal=principal, person_id=person_id,
+                                           stated=stated)
         except AppError as error:
             refused = event_facts.refused(error, asked, lang) or {"": problems_of(error, lang).summary}
     if problems or refused:
