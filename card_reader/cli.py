@@ -13,10 +13,14 @@ from typing import Annotated
 import httpx
 import typer
 
+from card_reader import pcsc
+from card_reader.desk_agent import serve as serve_desk
 from card_reader.errors import CardError, NoCard, ServiceUnavailable
 from card_reader.issue import check_pin, issue_card, unblock_pin
 from card_reader.kiosk import TrustStore, hold_session, tap
+from card_reader.kiosk_agent import run as run_kiosk
 from card_reader.service_client import HttpCardService
+from card_reader.virtual_card import serve
 
 app = typer.Typer(help="Agente de tarjetas Red Ángel / Red Ángel card agent.", add_completion=False,
                   no_args_is_help=True)
@@ -66,8 +70,6 @@ def _client(service: str, token: str) -> HttpCardService:
 @app.command()
 def readers(lang: Lang = "es") -> None:
     """List the card readers pcscd knows."""
-    from card_reader import pcsc
-
     try:
         for name in pcsc.list_readers():
             typer.echo(name)
@@ -84,8 +86,6 @@ def issue(
     lang: Lang = "es",
 ) -> None:
     """Personalize the card on the reader for a person (the citizen types the PIN twice)."""
-    from card_reader import pcsc
-
     try:
         pin = getpass.getpass(say("pin", lang))
         check_pin(pin, getpass.getpass(say("again", lang)))
@@ -103,8 +103,6 @@ def unblock(
     lang: Lang = "es",
 ) -> None:
     """Unblock a card's PIN with its PUK (the citizen types a new PIN twice)."""
-    from card_reader import pcsc
-
     try:
         puk = getpass.getpass(say("puk", lang))
         pin = getpass.getpass(say("pin", lang))
@@ -143,8 +141,6 @@ def desk(
     lang: Lang = "es",
 ) -> None:
     """Serve the office console's card flows at this desk, acting for the signed-in clerk."""
-    from card_reader.desk_agent import serve as serve_desk
-
     token = token or _sign_in(service, lang)
     typer.echo(say("desk", lang, port=port))
     try:
@@ -167,11 +163,7 @@ def kiosk(
                                                          "browser sees it (default: --service)")] = "",
 ) -> None:
     """Wait for taps; open a session for each verified card; end it when the card leaves."""
-    from card_reader import pcsc
-
     if serve_page:
-        from card_reader.kiosk_agent import run as run_kiosk
-
         typer.echo(say("kiosk", lang, port=port))
         run_kiosk(service_url=service, device_token=device_token, reader_name=reader,
                   agent_url=f"http://127.0.0.1:{port}", page_origin=origin or None)
@@ -209,8 +201,6 @@ def virtual_card(
     lang: Lang = "es",
 ) -> None:
     """Put a virtual card on a vpcd reader (for the demo and tests) until Ctrl-C."""
-    from card_reader.virtual_card import serve
-
     serve(host=host, port=port, state=state, lang=lang)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from card_reader import apdu
+from card_reader import apdu, pcsc
 from card_reader.connection import SmartCardConnection
 from card_reader.errors import (
     CardError,
@@ -75,8 +75,6 @@ class PcscSlot:
 
     def state(self) -> tuple[str | None, bool]:
         """The reader's name and whether a card is on it (NoReader / pcscd errors propagate)."""
-        from card_reader import pcsc
-
         with pcsc.Context() as context:
             name = context.reader(self.name_part)
         return name, pcsc.card_present(self.name_part)
@@ -84,8 +82,6 @@ class PcscSlot:
     def connect(self, timeout: float, cancelled: threading.Event) -> contextlib.AbstractContextManager[
             SmartCardConnection]:
         """Wait for a card in one-second slices, so that stopping the agent ends the wait."""
-        from card_reader import pcsc
-
         deadline = time.monotonic() + timeout
         while not cancelled.is_set():
             left = deadline - time.monotonic()

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from card_reader import pcsc
 from card_reader.connection import Reader, SmartCardConnection
 from card_reader.errors import (
     CardError,
@@ -273,8 +274,6 @@ def start(*, service_url: str, device_token: str, reader: Reader, agent_url: str
 def run(*, service_url: str, device_token: str, reader_name: str, agent_url: str,
         page_origin: str | None = None) -> None:
     """Serve the kiosk until interrupted (what `redangel-card kiosk` runs)."""
-    from card_reader import pcsc
-
     running = start(service_url=service_url, device_token=device_token,
                     reader=pcsc.PcscReader(reader_name), agent_url=agent_url,
                     page_origin=page_origin)

@@ -4,8 +4,8 @@ Why one module: everything else speaks `SmartCardConnection` and stays testable 
 It uses pyscard's thin `smartcard.scard` layer (SCardGetStatusChange, SCardConnect,
 SCardTransmit) rather than CardRequest/CardMonitor: every handle is owned by an object here and
 released explicitly, so no destructor can disconnect a card behind our back (CARDS.md gotcha 3),
-and every PC/SC return code is mapped to a typed error. pyscard is imported lazily, so the rest
-of the package imports without it (it is the optional extra `card`).
+and every PC/SC return code is mapped to a typed error. pyscard is optional (the extra `card`):
+without it this module still imports, and every call answers PcscdNotRunning.
 """
 
 from __future__ import annotations
@@ -15,6 +15,12 @@ import time
 from types import ModuleType, TracebackType
 
 from card_reader.errors import CardError, CardRemoved, NoCard, NoReader, PcscdNotRunning, ReaderBusy
+
+try:
+    from smartcard import scard as _installed
+except ImportError:  # the optional extra `card`; every call then answers PcscdNotRunning
+    _installed = None
+_pyscard: ModuleType | None = _installed
 
 _NO_SERVICE = (0x8010001D, 0x8010001E)  # SCARD_E_NO_SERVICE, SCARD_E_SERVICE_STOPPED
 _NO_READER = (0x8010002E, 0x80100009, 0x80100017)  # no readers, unknown reader, reader unavailable
@@ -32,12 +38,9 @@ _STATE_UNAWARE, _STATE_CHANGED, _STATE_EMPTY, _STATE_PRESENT, _STATE_MUTE = 0x0,
 
 
 def _scard() -> ModuleType:
-    try:
-        from smartcard import scard
-    except ImportError as exc:  # the `card` extra is not installed
-        raise PcscdNotRunning() from exc
-    module: ModuleType = scard
-    return module
+    if _pyscard is None:  # the `card` extra is not installed
+        raise PcscdNotRunning()
+    return _pyscard
 
 
 def error_for(code: int) -> CardError:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from redangel.auth import service as auth
+from redangel.auth.models import Agency, Office
 from redangel.person import curp as curp_rules
 
 PASSWORD = "test-password-123"
@@ -36,9 +37,6 @@ class World:
 
 def build_world(session: Session) -> World:
     """Create two offices, staff of every role, two agency clients and a kiosk."""
-    from redangel.auth.models import Office
-    from redangel.program.models import Agency
-
     tag = f"{random.randrange(16**6):06x}"
     iztapalapa = Office(code=f"T-IZ-{tag}", name="Módulo Iztapalapa", borough="iztapalapa")
     coyoacan = Office(code=f"T-CO-{tag}", name="Módulo Coyoacán", borough="coyoacan")

@@ -22,8 +22,12 @@ import psycopg
 import pytest
 import uvicorn
 
+from redangel.cli.database import upgrade
 from redangel.config import Settings
 from redangel.db import make_engine
+from redangel.main import create_app
+from redangel.program.service import sync_catalog
+from tests.builders import build_world
 
 BACKENDS = ("sqlite", "postgresql")
 ADMIN_URL = os.environ.get("REDANGEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -77,8 +81,6 @@ def make_settings(url: str, data_dir: Path, **overrides: object) -> Settings:
 
 def migrate(settings: Settings) -> None:
     """Build the schema with the migrations."""
-    from redangel.cli import upgrade
-
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
     upgrade(settings)
 
@@ -127,8 +129,6 @@ class LiveServer:
 
 def start_server(settings: Settings) -> LiveServer:
     """Start the app with uvicorn in a thread and wait until it answers."""
-    from redangel.main import create_app
-
     app = create_app(settings)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
@@ -174,9 +174,6 @@ def engine(settings: Settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def world(live: LiveServer, sessions):  # type: ignore[no-untyped-def]
     """Offices, staff of every role, an agency client and a kiosk device."""
-    from redangel.program.service import sync_catalog
-    from tests.builders import build_world
-
     with sessions() as session:
         sync_catalog(session, live.app.state.catalog)  # type: ignore[attr-defined]
         result = build_world(session)

@@ -4,6 +4,7 @@ arguments, so each argument is masked and none is dropped."""
 from __future__ import annotations
 
 import logging
+import sys
 
 from uvicorn.logging import AccessFormatter
 
@@ -33,8 +34,6 @@ def test_a_traceback_is_masked_too() -> None:
     try:
         raise ValueError(f"no person {CURP}")
     except ValueError:
-        import sys
-
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, sys.exc_info())
     assert PiiMaskingFilter().filter(record)
     assert CURP not in logging.Formatter().format(record)

@@ -40,9 +40,14 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.support import serve, wrk_figures  # noqa: E402
+from redangel.auth import service as auth  # noqa: E402
+from redangel.cli.context import context  # noqa: E402
+from redangel.cli.database import upgrade  # noqa: E402
 from redangel.common.clock import city_today  # noqa: E402
-from redangel.config import Settings  # noqa: E402
+from redangel.config import Settings, get_settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
+from redangel.eligibility import load_catalog  # noqa: E402
+from redangel.program.service import sync_catalog  # noqa: E402
 
 PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL",
                           "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -69,11 +74,6 @@ def fresh_database() -> str:
 
 def load(url: str, persons: int, changes: int) -> tuple[str, str]:
     """Migrate, load catalog and persons, COPY enrollments and changes; returns the agency."""
-    from redangel.cli import context, upgrade
-    from redangel.config import get_settings
-    from redangel.eligibility import load_catalog
-    from redangel.program.service import sync_catalog
-
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
     os.environ["REDANGEL_DATABASE_URL"] = url
     os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
@@ -183,8 +183,6 @@ def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict[st
 
 
 def agency_token(base: str, url: str, agency: str) -> str:
-    from redangel.auth import service as auth
-    from redangel.cli import context
 
     ctx = context()
     with ctx.sessions() as session:

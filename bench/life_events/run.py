@@ -23,11 +23,16 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from sqlalchemy import true
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
+from redangel.cli.context import context  # noqa: E402
+from redangel.cli.database import upgrade  # noqa: E402
+from redangel.config import Settings  # noqa: E402
 from redangel.eligibility import evaluate, evaluate_columns, load_catalog  # noqa: E402
+from redangel.lifeevent.outreach import household_columns, load_registry  # noqa: E402
 
 AS_OF = date(2026, 11, 22)
 MOTHER = {"birth_date": date(1996, 5, 1), "sex": "M", "marital_status": "single",
@@ -65,9 +70,6 @@ def synthetic_columns(n: int, rng: np.random.Generator) -> dict[str, np.ndarray]
 
 def http_figures(catalog_dir: Path) -> None:
     """Evaluate over HTTP against a fresh embedded server (sequential requests)."""
-    from redangel.cli import upgrade
-    from redangel.config import Settings
-
     work = Path(tempfile.mkdtemp(prefix="redangel-bench-le-"))
     url = f"sqlite:///{work / 'le.db'}"
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
@@ -111,11 +113,6 @@ def http_figures(catalog_dir: Path) -> None:
 
 def pg_outreach(catalog) -> None:  # type: ignore[no-untyped-def]
     """End to end from PostgreSQL: read the registry as columns, evaluate every program."""
-    from sqlalchemy import true
-
-    from redangel.cli import context
-    from redangel.lifeevent.outreach import household_columns, load_registry
-
     os.environ["REDANGEL_DATABASE_URL"] = os.environ.get(
         "REDANGEL_BENCH_URL", "postgresql://postgres@127.0.0.1:5432/redangel_bench")
     os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets

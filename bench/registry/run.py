@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import shutil
@@ -30,7 +31,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.support import serve, wrk_figures  # noqa: E402
-from redangel.config import Settings  # noqa: E402
+from redangel.cli.context import context  # noqa: E402
+from redangel.cli.database import upgrade  # noqa: E402
+from redangel.config import Settings, get_settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.demo.generate import PopulationGenerator  # noqa: E402
 
@@ -48,13 +51,11 @@ def fresh_database(backend: str, workdir: Path) -> str:
 
 
 def load(settings: Settings, persons: int) -> tuple[float, str]:
-    from redangel.cli import context, upgrade
 
     os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
     upgrade(settings)
     os.environ["REDANGEL_DATABASE_URL"] = settings.database_url
     os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
-    from redangel.config import get_settings
 
     get_settings.cache_clear()
     ctx = context()
@@ -135,13 +136,11 @@ end
 
 def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
     """Drive the server with wrk (C, so the load generator takes little of the 2 cores)."""
-    import json as _json
-
     workdir = Path(tempfile.mkdtemp(prefix="redangel-wrk-"))
     lines = []
     for i in range(total):
         method, path, body = make_request(i)
-        lines.append(f"{method} /api/v1{path} {_json.dumps(body) if body else ''}".rstrip())
+        lines.append(f"{method} /api/v1{path} {json.dumps(body) if body else ''}".rstrip())
     (workdir / "requests.txt").write_text("\n".join(lines) + "\n")
     (workdir / "script.lua").write_text(WRK_SCRIPT)
     out = subprocess.run(

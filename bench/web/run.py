@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +37,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench.registry.run import fresh_database  # noqa: E402
 from bench.support import serve  # noqa: E402
+from redangel.audit import service as audit  # noqa: E402
+from redangel.auth import service as auth  # noqa: E402
+from redangel.auth.principal import SYSTEM  # noqa: E402
 from redangel.config import Settings  # noqa: E402
+from redangel.db import make_engine, make_sessionmaker  # noqa: E402
+from redangel.eligibility import load_catalog  # noqa: E402
+from redangel.main import create_app  # noqa: E402
+from redangel.person.models import Person  # noqa: E402
+from redangel.program import service as programs  # noqa: E402
+from redangel.program.service import sync_catalog  # noqa: E402
 
 PASSWORD = "demo-redangel-2026"
 Request = Callable[[httpx.Client], httpx.Response]
@@ -62,20 +73,11 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
 
 def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str]:
     """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session."""
-    from redangel.audit import service as audit
-    from redangel.auth import service as auth
-    from redangel.db import make_engine, make_sessionmaker
-    from redangel.person.models import Person
-    from redangel.program import service as programs
-    from redangel.program.service import sync_catalog
-
     engine = make_engine(settings.effective_database_url)
     with make_sessionmaker(engine)() as session:
         audit.configure(session, audit.AuditConfig.from_settings(settings))
         ids = list(session.scalars(select(Person.id).where(Person.borough == "iztapalapa")
                                   .order_by(Person.id).limit(60)))
-        from redangel.auth.principal import SYSTEM
-        from redangel.eligibility import load_catalog
 
         sync_catalog(session, load_catalog(settings.catalog_path))
         busy = ids[0]
@@ -134,10 +136,6 @@ def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[s
 def statements(settings: Settings, clients: dict[str, httpx.Client],
                plan: dict[str, tuple[str, Request]]) -> dict[str, tuple[int, int]]:
     """SQL statements and HTML bytes of one request of each page, counted in process."""
-    from fastapi.testclient import TestClient
-
-    from redangel.main import create_app
-
     app = create_app(settings)
     counted: list[str] = []
     event.listen(app.state.engine, "before_cursor_execute",
@@ -184,7 +182,6 @@ def timings(base: str, clients: dict[str, httpx.Client], plan: dict[str, tuple[s
 
 
 def main() -> None:
-    import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

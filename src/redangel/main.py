@@ -13,20 +13,21 @@ from sqlalchemy.orm import Session
 from redangel import __version__, logging_setup
 from redangel.agency.api import router as agency_router
 from redangel.audit import service as audit
-from redangel.audit.api import router as audit_router
 from redangel.audit.denials import DenialAudit, DenialTally
 from redangel.auth.api import router as auth_router
 from redangel.auth.ratelimit import LoginThrottle, RateLimiter
 from redangel.card.api import router as card_router
 from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
-from redangel.crypto.repository import load_keyring
+from redangel.crypto.service import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.eligibility import load_catalog
 from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
+from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
+from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
 from redangel.web.setup import mount_pages
 
@@ -76,10 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.denial_tally = DenialTally(app.state.sessionmaker)
     app.state.on_app_error = DenialAudit(app.state.sessionmaker, app.state.denial_tally)
     app.state.catalog = load_catalog(settings.catalog_path)
+    # An agency sees the persons its programs reach: the program domain's rule, wired in here.
+    person_policy.reach_agencies_by(program_policy.agency_person_condition)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (auth_router, person_router, household_router, audit_router, card_router,
-                   program_router, lifeevent_router, agency_router):
+    for router in (auth_router, person_router, household_router, card_router, program_router,
+                   lifeevent_router, agency_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

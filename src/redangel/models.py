@@ -2,16 +2,16 @@
 
 from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from redangel.auth.kiosk_models import KioskSession
-from redangel.auth.models import AgencyClient, KioskDevice, Office, UserAccount, UserSession
+from redangel.auth.models import Agency, AgencyClient, KioskDevice, Office, UserAccount, UserSession
 from redangel.card.models import Card, IssuerKey, KioskChallenge
-from redangel.common.idempotency_models import IdempotencyRecord
 from redangel.crypto.models import DataKey
 from redangel.db import Base
 from redangel.history.models import HistoryEntry
-from redangel.household.models import Household, Membership
+from redangel.household.models import Household
+from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
-from redangel.person.models import NameTerm, NameTermVariant, Person, PersonNameTerm
-from redangel.program.models import Agency, Application, Enrollment, Program
+from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.program.models import Application, Enrollment, Program
 
 __all__ = [
     "Agency", "AgencyClient", "Application", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",

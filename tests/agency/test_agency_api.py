@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from redangel.agency.fields import AVAILABLE, allowed
-from tests.conftest import LiveServer
+from redangel.person.fields import AVAILABLE, allowed
+from tests.conftest import LiveServer, login
 from tests.program.helpers import (
     agency_client,
     approve,
@@ -172,8 +172,6 @@ class TestChangeFeed:
         self, live: LiveServer, world: Any, sessions: Any, clerk: httpx.Client,
         styfe: httpx.Client
     ) -> None:
-        from tests.conftest import login
-
         _, start = self._all(styfe)
         people = [new_person(clerk)["id"] for _ in range(8)]
         stop = threading.Event()

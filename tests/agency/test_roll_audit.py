@@ -14,6 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import event, select
 
+from redangel.agency import service
+from redangel.audit.models import AuditEvent
+from redangel.auth.models import Agency
+from redangel.program.models import Program
 from tests.conftest import LiveServer
 from tests.program.helpers import agency_client, approve, folio_of, new_person
 
@@ -24,8 +28,6 @@ BATCH = 10
 @pytest.fixture
 def roll(live: LiveServer, sessions: Any, clerk: httpx.Client) -> Iterator[dict[str, Any]]:
     """An agency of its own with one program and PERSONS persons enrolled in it."""
-    from redangel.program.models import Agency, Program
-
     code = f"roll{random.randrange(16**6):06x}"
     with sessions() as session:
         session.add(Agency(code=code, name_es=f"Agencia {code}", name_en=f"Agency {code}"))
@@ -62,9 +64,6 @@ def test_each_person_streamed_is_audited_in_one_insert_per_batch(
     roll: dict[str, Any], sessions: Any, audit_inserts: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from redangel.agency import service
-    from redangel.audit.models import AuditEvent
-
     monkeypatch.setattr(service, "EXPORT_BATCH", BATCH)  # the server runs in this process
     with sessions() as session:
         mark = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) or 0
@@ -85,8 +84,6 @@ def test_each_person_streamed_is_audited_in_one_insert_per_batch(
 
 
 def test_an_unfiltered_roll_audits_its_persons_too(roll: dict[str, Any], sessions: Any) -> None:
-    from redangel.audit.models import AuditEvent
-
     with sessions() as session:
         mark = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) or 0
     answer = roll["agency"].get("/agency/roll.ndjson")

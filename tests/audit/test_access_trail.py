@@ -12,6 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from redangel.audit.models import AuditEvent
+from redangel.auth.models import AgencyClient, KioskDevice
+from redangel.auth.secrets import token_hash
+from redangel.auth.service import open_kiosk_session
+from redangel.program.models import Program
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 
@@ -40,9 +44,6 @@ def person(clerk: httpx.Client) -> dict[str, Any]:
 @pytest.fixture
 def agency(live: LiveServer, world, sessions, person) -> Iterator[httpx.Client]:  # type: ignore[no-untyped-def]
     """The first agency's client, with `person` applying to one of its programs."""
-    from redangel.auth.models import AgencyClient
-    from redangel.program.models import Program
-
     code = f"trail{uuid.uuid4().hex[:8]}"
     with sessions() as session:
         owner = session.scalar(select(AgencyClient.agency_code).where(
@@ -106,10 +107,6 @@ def test_every_denied_attempt_is_audited(live: LiveServer, world, anon, other_cl
 def test_the_person_sees_which_offices_and_agencies_accessed(  # type: ignore[no-untyped-def]
     clerk, other_clerk, agency, sessions, world, person
 ) -> None:
-    from redangel.auth.models import KioskDevice
-    from redangel.auth.secrets import token_hash
-    from redangel.auth.service import open_kiosk_session
-
     assert agency.get(f"/persons/{person['id']}").status_code == 200
     assert other_clerk.get(f"/persons/{person['id']}").status_code == 404
     staff_view = clerk.get(f"/persons/{person['id']}/accesses")

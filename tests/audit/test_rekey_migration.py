@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, text
 
 from redangel.audit import chain
 from redangel.audit.verify import TrailKeys, verify
-from redangel.cli import _alembic_config
+from redangel.cli.database import alembic_config
 from redangel.config import Settings
 from redangel.db import UTCDateTime, make_engine, make_sessionmaker
 from tests.conftest import make_settings
@@ -33,7 +33,7 @@ def old_trail(backend: str, fresh_url: str, tmp_path: Path) -> Iterator[Settings
     plain SHA-256 links, checkpoints at seals 1 and 5 signed over (seq, hash) only."""
     settings = make_settings(fresh_url, tmp_path)
     os.environ["REDANGEL_PROJECT_DIR"] = str(Path(__file__).resolve().parents[2])
-    command.upgrade(_alembic_config(settings), BEFORE)
+    command.upgrade(alembic_config(settings), BEFORE)
     engine = make_engine(fresh_url)
     start = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     prev = chain.GENESIS
@@ -68,7 +68,7 @@ def old_trail(backend: str, fresh_url: str, tmp_path: Path) -> Iterator[Settings
 
 
 def test_an_intact_old_chain_is_relinked_under_the_key(old_trail: Settings) -> None:
-    command.upgrade(_alembic_config(old_trail), "head")
+    command.upgrade(alembic_config(old_trail), "head")
     engine = make_engine(old_trail.effective_database_url)
     with make_sessionmaker(engine)() as session:
         report = verify(session, keys=TrailKeys.from_secret(old_trail.secret_key),
@@ -89,4 +89,4 @@ def test_a_tampered_old_chain_stops_the_upgrade(old_trail: Settings, backend: st
         conn.execute(text("UPDATE audit_event SET digest = 'forged' WHERE id = 3"))
     engine.dispose()
     with pytest.raises(RuntimeError, match="broken at seal 3"):
-        command.upgrade(_alembic_config(old_trail), "head")
+        command.upgrade(alembic_config(old_trail), "head")

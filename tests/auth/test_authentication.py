@@ -8,8 +8,10 @@ import httpx
 import jwt
 import pytest
 
+from redangel.auth import service
 from redangel.auth.service import _token_key
-from tests.conftest import LiveServer, login
+from tests.builders import person_payload
+from tests.conftest import LiveServer, login, make_settings, migrate, start_server, unique_suffix
 
 
 def agency_token(anon: httpx.Client, client_id: str, secret: str) -> str:
@@ -63,7 +65,6 @@ def test_wrong_client_secret_and_grant_type(anon: httpx.Client, world) -> None: 
 
 
 def test_a_revoked_agency_client_stops_at_once(anon: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
-    from redangel.auth import service
 
     with sessions() as session:
         client, secret = service.create_agency_client(session, agency_code="salud")
@@ -106,8 +107,6 @@ def test_wrong_password_and_unknown_user_look_the_same(anon: httpx.Client, world
 
 
 def test_roles_that_may_not_touch_records(live: LiveServer, world, clerk: httpx.Client) -> None:  # type: ignore[no-untyped-def]
-    from tests.builders import person_payload
-    from tests.conftest import unique_suffix
 
     person = clerk.post("/persons", json=person_payload(unique_suffix())).json()["id"]
     for user in (world.analyst, world.admin):
@@ -125,7 +124,6 @@ def test_malformed_credentials_are_401(anon: httpx.Client, header: str) -> None:
 
 
 def test_rate_limits_answer_429_with_retry_after(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import make_settings, migrate, start_server
 
     settings = make_settings(f"sqlite:///{tmp_path / 'limits.db'}", tmp_path, rate_limit_login_per_minute=3)
     migrate(settings)

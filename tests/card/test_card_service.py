@@ -10,7 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import func, select
 
+from redangel.audit.models import AuditEvent
 from redangel.card import signing
 from redangel.common.clock import city_today
 from tests.builders import person_payload
@@ -174,9 +176,6 @@ class TestRefusals:
 
     def test_refusals_are_audited(self, clerk: httpx.Client, kiosk: httpx.Client, person: str,
                                   sessions) -> None:  # type: ignore[no-untyped-def]
-        from sqlalchemy import func, select
-
-        from redangel.audit.models import AuditEvent
 
         card = SoftCard()
         issue(clerk, person, card)

@@ -11,14 +11,28 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from fastapi import routing
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy import select, update
 
 from redangel.audit.models import AuditEvent
-from redangel.common.idempotency_models import IdempotencyRecord
+from redangel.auth.dependencies import FrontDesk
 from redangel.config import Settings
 from redangel.db import utcnow
-from tests.builders import person_payload
-from tests.conftest import ROOT, unique_suffix
+from redangel.idempotency.dependencies import Idempotent, idempotency
+from redangel.idempotency.models import IdempotencyRecord
+from tests.builders import build_world, person_payload
+from tests.conftest import ROOT, LiveServer, login, make_settings, migrate, start_server, unique_suffix
+
+# Creating routes that keep no Idempotency-Key, and why a retry does no harm there.
+NOT_IDEMPOTENT = {
+    "/api/v1/cards/issuances": "a retried issuance is a new pending card; the agent finishes one",
+    "/api/v1/kiosk/challenges": "each challenge is a fresh one-time nonce",
+    "/api/v1/kiosk/sessions": "the challenge it answers is spent: a retry is refused",
+    "/api/v1/life-events/{event_code}/evaluations": "an evaluation stores a computed result, "
+                                                     "applying from it is idempotent",
+}
 
 
 def _canary_person() -> dict[str, Any]:
@@ -129,3 +143,72 @@ class TestPurge:
         assert done.returncode == 0, done.stderr
         assert "idempotency records older than 1 day" in done.stdout
         assert _record(sessions, old) is None and _record(sessions, fresh) is not None
+
+
+class _Note(BaseModel):
+    text: str
+
+
+def _forgetful(data: _Note, principal: FrontDesk, idem: Idempotent) -> Any:
+    """A creating route that claims the key and forgets to remember its answer."""
+    idem.claim(data)
+    return {"text": data.text}
+
+
+def _careful(data: _Note, principal: FrontDesk, idem: Idempotent) -> Any:
+    """The same route done right."""
+    if (replay := idem.claim(data)) is not None:
+        return replay.sealed_answer()
+    idem.remember(201, body={"text": data.text})
+    return {"text": data.text}
+
+
+def _declares(route: APIRoute) -> bool:
+    pending, calls = [route.dependant], []
+    while pending:
+        dependant = pending.pop()
+        calls.append(dependant.call)
+        pending.extend(dependant.dependencies)
+    return idempotency in calls
+
+
+class TestDeclared:
+    def test_every_creating_route_declares_it(self, live: LiveServer) -> None:
+        contexts = routing.iter_route_contexts(live.app.routes)  # type: ignore[attr-defined]
+        creating = [(c.path, c.original_route) for c in contexts
+                    if isinstance(c.original_route, APIRoute)
+                    and "POST" in c.original_route.methods and c.original_route.status_code == 201]
+        assert len(creating) >= 10
+        undeclared = {path for path, route in creating if not _declares(route)}
+        assert undeclared == set(NOT_IDEMPOTENT), (
+            "a creating route must declare Idempotent, or say in NOT_IDEMPOTENT why a retry "
+            f"does no harm: {sorted(undeclared ^ set(NOT_IDEMPOTENT))}")
+
+    def test_a_route_that_claims_and_forgets_to_remember_is_refused(
+        self, fresh_url: str, tmp_path: Any
+    ) -> None:
+        settings = make_settings(fresh_url, tmp_path)
+        migrate(settings)
+        server = start_server(settings)
+        app: Any = server.app
+        app.add_api_route("/api/v1/test-forgetful", _forgetful, methods=["POST"], status_code=201)
+        app.add_api_route("/api/v1/test-careful", _careful, methods=["POST"], status_code=201)
+        try:
+            with app.state.sessionmaker() as session:
+                world = build_world(session)
+                session.commit()
+            clerk = login(server, world.clerk, world.password)
+            forgot, kept = str(uuid.uuid4()), str(uuid.uuid4())
+            answer = clerk.post("/test-forgetful", json={"text": "a"},
+                                headers={"Idempotency-Key": forgot})
+            assert answer.status_code == 500
+            assert _record(app.state.sessionmaker, forgot) is None  # rolled back, not pending
+            # Without a key there is nothing to remember: the route answers.
+            assert clerk.post("/test-forgetful", json={"text": "a"}).status_code == 201
+            first = clerk.post("/test-careful", json={"text": "b"}, headers={"Idempotency-Key": kept})
+            again = clerk.post("/test-careful", json={"text": "b"}, headers={"Idempotency-Key": kept})
+            assert first.status_code == again.status_code == 201
+            assert again.headers["Idempotent-Replay"] == "true"
+            clerk.close()
+        finally:
+            server.stop()

@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from redangel.crypto.repository import load_keyring
-from redangel.crypto.rotate import RotationReport, rotate
+from redangel.cli.keys import RotationReport, rotate
+from redangel.crypto.service import load_keyring
+from redangel.demo import seed as demo
 from redangel.person.models import Person
 from tests.builders import build_world
 from tests.conftest import login, make_settings, migrate, start_server
@@ -36,8 +37,6 @@ def _open_all(session: Any, keyring: Any) -> dict[uuid.UUID, tuple[Any, Any, Any
 
 def test_rotation_under_concurrent_updates_loses_nothing(backend: str, fresh_url: str,
                                                           tmp_path: Path) -> None:
-    from redangel.demo import seed as demo
-
     settings = make_settings(fresh_url, tmp_path, rate_limit_login_per_minute=1000)
     migrate(settings)
     server = start_server(settings)

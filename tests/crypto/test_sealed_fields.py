@@ -13,9 +13,13 @@ import httpx
 import pytest
 from sqlalchemy import MetaData, select, text
 
+from redangel.cli.keys import rotate
 from redangel.common.clock import city_today
 from redangel.config import Settings
 from redangel.crypto.keyring import DecryptionFailed
+from redangel.crypto.service import load_keyring
+from redangel.db import make_engine, make_sessionmaker
+from redangel.demo import seed as demo
 from redangel.logging_setup import PiiMaskingFilter, mask
 from redangel.person.models import Person
 from tests.builders import person_payload
@@ -118,11 +122,6 @@ def test_a_ciphertext_moved_to_another_row_does_not_decrypt(clerk: httpx.Client,
 
 
 def test_rotation_reseals_every_row_and_loses_none(fresh_url: str, tmp_path: Path) -> None:
-    from redangel.crypto.repository import load_keyring
-    from redangel.crypto.rotate import rotate
-    from redangel.db import make_engine, make_sessionmaker
-    from redangel.demo import seed as demo
-
     settings = make_settings(fresh_url, tmp_path)
     migrate(settings)
     engine = make_engine(fresh_url)

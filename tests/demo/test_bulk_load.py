@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from redangel.demo import seed as demo
+from redangel.person import repository
 from redangel.person.models import NameTerm
 from tests.builders import build_world, person_payload
 from tests.conftest import login, make_settings, migrate, start_server, unique_suffix
 
 
 def test_new_name_terms_after_a_demo_seed(backend: str, fresh_url: str, tmp_path: Path) -> None:
-    from redangel.demo import seed as demo
-
     settings = make_settings(fresh_url, tmp_path, rate_limit_login_per_minute=1000)
     migrate(settings)
     server = start_server(settings)
@@ -57,8 +57,6 @@ def test_new_name_terms_after_a_demo_seed(backend: str, fresh_url: str, tmp_path
 def _a_clash_on_the_id_is_not_hidden(app: Any) -> None:
     """With the sequence pushed behind (as the old loader left it), a new term's insert fails
     loudly on the id instead of being skipped as if the term existed."""
-    from redangel.person import repository
-
     with app.state.sessionmaker() as session:
         session.execute(text("SELECT setval(pg_get_serial_sequence('name_term', 'id'), 1)"))
         session.commit()

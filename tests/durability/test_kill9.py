@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from redangel.config import Settings
+from redangel.auth import service as auth
+from redangel.cli.context import context
+from redangel.config import Settings, get_settings
 from tests.builders import person_payload
 from tests.conftest import (
     ROOT,
@@ -57,10 +59,6 @@ def isolated(fresh_url: str, tmp_path: Path) -> Iterator[Settings]:
 
 
 def test_acknowledged_writes_survive_sigkill(isolated: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    from redangel.auth import service as auth
-    from redangel.cli import context
-    from redangel.config import get_settings
-
     monkeypatch.setenv("REDANGEL_DATABASE_URL", isolated.effective_database_url)
     monkeypatch.setenv("REDANGEL_ENVIRONMENT", "test")
     get_settings.cache_clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -63,8 +64,6 @@ def test_a_new_minimum_wage_is_a_new_dated_value(catalog: Catalog) -> None:
 
 
 def test_json_form_is_plain(catalog: Catalog) -> None:
-    import json
-
     result = evaluate(catalog, event_code="birth_of_child", person={"monthly_income": 5000.5},
                       household=[], answers={"child_birth_date": date(2026, 2, 1)}, as_of=date(2026, 3, 1))
     text = json.dumps(result.to_dict(), ensure_ascii=False)

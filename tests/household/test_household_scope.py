@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from redangel.audit.models import AuditEvent
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
@@ -80,8 +81,6 @@ class TestAnotherOfficeReadsTheHousehold:
     def test_only_the_persons_shown_are_audited(
         self, clerk: httpx.Client, family: dict[str, Any], sessions: Any
     ) -> None:
-        from redangel.audit.models import AuditEvent
-
         with sessions() as session:
             mark = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) or 0
         assert clerk.get(f"/households/{family['household']}").status_code == 200

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import func, select
 
 from redangel.common.clock import city_today
+from redangel.lifeevent.models import Evaluation
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
@@ -100,9 +102,6 @@ def test_missing_facts_give_needs_information(clerk: httpx.Client) -> None:
 
 
 def test_anonymous_screening_stores_nothing(anon: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func, select
-
-    from redangel.lifeevent.models import Evaluation
 
     with sessions() as session:
         before = session.scalar(select(func.count()).select_from(Evaluation))

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
+from datetime import date
 
+import httpx
+import numpy as np
+
+from redangel.eligibility import evaluate, evaluate_columns, load_catalog
+from redangel.lifeevent.outreach import Registry, household_columns
 from tests.builders import person_payload
-from tests.conftest import LiveServer, login, unique_suffix
+from tests.conftest import ROOT, LiveServer, login, unique_suffix
 
 # Far-future dates no other test uses: persons born in February 2010 reach the pension age
 # (68) in February 2078.
@@ -44,14 +49,6 @@ def test_outreach_lists_exactly_the_newly_eligible(live: LiveServer, world, cler
 
 
 def test_household_aggregates_agree_with_the_one_person_engine() -> None:
-    from datetime import date
-
-    import numpy as np
-
-    from redangel.eligibility import evaluate, evaluate_columns, load_catalog
-    from redangel.lifeevent.outreach import Registry, household_columns
-    from tests.conftest import ROOT
-
     catalog = load_catalog(ROOT / "life_events")
     people = [  # (household, relationship, birth date, sex, marital status, income)
         (0, "head", date(1990, 1, 1), "M", "single", 5000.0),

@@ -3,13 +3,16 @@ exactly as the agency API does, and the front desk with the whole record as befo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
-from redangel.agency.fields import allowed
+from redangel.audit.models import AuditEvent
+from redangel.person.fields import allowed
 from tests.conftest import LiveServer
 from tests.program.helpers import agency_client, folio_of, new_person
 
@@ -66,10 +69,6 @@ class TestAgencyOnTheGenericRoute:
     def test_the_agency_read_is_audited_with_its_purpose(
         self, styfe: httpx.Client, applicant: dict[str, Any], sessions: Any
     ) -> None:
-        from sqlalchemy import select
-
-        from redangel.audit.models import AuditEvent
-
         assert styfe.get(f"/persons/{applicant['id']}").status_code == 200
         with sessions() as session:
             event = session.scalars(select(AuditEvent).where(
@@ -80,6 +79,4 @@ class TestAgencyOnTheGenericRoute:
 
 
 def _uuid(text: str) -> Any:
-    import uuid
-
     return uuid.UUID(text)

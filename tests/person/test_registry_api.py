@@ -6,8 +6,10 @@ import uuid
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 
 from redangel.common.clock import city_today
+from redangel.history.models import HistoryEntry
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
@@ -146,9 +148,6 @@ class TestUpdate:
         assert clerk.get(f"/persons/{pid}").json()["phone"] == "5500000000"
 
     def test_history_records_who_and_what(self, clerk: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
-        from sqlalchemy import select
-
-        from redangel.history.models import HistoryEntry
 
         created = create(clerk, person_payload(unique_suffix()))
         pid = created.json()["id"]

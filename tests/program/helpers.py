@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from redangel.auth import service as auth
 from tests.builders import person_payload
 from tests.conftest import LiveServer, unique_suffix
 
@@ -59,8 +60,6 @@ _CLIENTS: dict[tuple[str, str], tuple[str, str]] = {}
 
 def agency_client(live: LiveServer, sessions: Any, agency: str) -> httpx.Client:
     """An HTTP client authenticated as a client of a catalog agency (OAuth2 client credentials)."""
-    from redangel.auth import service as auth
-
     key = (live.url, agency)
     if key not in _CLIENTS:
         with sessions() as session:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from redangel.common.clock import city_today
+from redangel.program.models import Application
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 
@@ -121,12 +124,6 @@ def test_other_office_cannot_see_or_decide(clerk: httpx.Client, other_clerk: htt
 
 def test_supervisor_sees_overdue_applications(live: LiveServer, world, clerk: httpx.Client,  # type: ignore[no-untyped-def]
                                               person: str, sessions) -> None:
-    from datetime import timedelta
-
-    from sqlalchemy import update
-
-    from redangel.program.models import Application
-
     folio = apply(clerk, person, "becas_cultura").json()["folio"]
     with sessions() as session:
         session.execute(update(Application).where(Application.folio == folio)

@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from redangel.common.clock import city_today
+from redangel.program.models import Application, Delivery
 from tests.conftest import LiveServer, login
 from tests.program.helpers import (
     agency_client,
@@ -206,7 +207,6 @@ class TestDeliveries:
         styfe = agency_client(live, sessions, "styfe")
         assert styfe.post(f"/enrollments/{enrollment}/deliveries", json=body).status_code == 404
         assert clerk.post(f"/enrollments/{enrollment}/deliveries", json=body).status_code == 403
-        from redangel.program.models import Delivery
 
         with sessions() as session:
             count = session.scalar(select(func.count()).select_from(Delivery).where(
@@ -255,9 +255,6 @@ class TestPersonOverview:
                 "delivered_on": city_today().isoformat(), "kind": "consulta_" + "abcd"[day]})
             assert answer.status_code == 201, answer.text
         salud.close()
-        from sqlalchemy import update
-
-        from redangel.program.models import Application
 
         with sessions() as session:
             session.execute(update(Application).where(

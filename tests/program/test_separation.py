@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from redangel.audit.models import AuditEvent
 from tests.conftest import LiveServer
 from tests.program.helpers import agency_client, folio_of, move, move_enrollment, new_person
 
@@ -26,8 +27,6 @@ def _refused(answer: httpx.Response, code: str) -> dict[str, Any]:
 
 def _denials(sessions: Any, actor_id: str, outcome: str) -> list[Any]:
     """The audited refusals of one actor with one outcome (waiting briefly for the writer)."""
-    from redangel.audit.models import AuditEvent
-
     deadline = time.monotonic() + 5
     while True:
         with sessions() as session:

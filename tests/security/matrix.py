@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redangel.common.clock import city_today
+from tests.builders import person_payload
+from tests.conftest import unique_suffix
 
 ROLES = ("anonymous", "clerk", "supervisor", "analyst", "admin", "agency", "device", "citizen")
 RELATIONS: Mapping[str, tuple[str, str]] = {
@@ -137,9 +139,6 @@ def _dci(side: Side) -> dict[str, Any]:
 
 
 def _person(side: Side) -> dict[str, Any]:
-    from tests.builders import person_payload
-    from tests.conftest import unique_suffix
-
     return person_payload(unique_suffix())
 
 

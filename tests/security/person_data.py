@@ -22,8 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from redangel.agency.fields import allowed
 from redangel.household.schemas import HouseholdRead, MemberOut
+from redangel.person.fields import allowed
 from redangel.person.schemas import (
     Address,
     Attributes,

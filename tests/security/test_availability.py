@@ -23,11 +23,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from fastapi import routing
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
 from redangel.audit.models import AuditEvent
 from redangel.config import Settings
+from redangel.db import get_session
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, start_server, unique_suffix
 
@@ -238,12 +242,6 @@ def test_an_announced_body_over_the_limit_is_refused(live: LiveServer) -> None:
 def test_no_coroutine_gets_a_database_session(live: LiveServer) -> None:
     """Endpoints and dependencies that run on the event loop (`async def`) never receive the
     request's session: database work runs on worker threads only."""
-    from fastapi import routing
-    from fastapi.dependencies.models import Dependant
-    from fastapi.routing import APIRoute
-
-    from redangel.db import get_session
-
     def offenders(dependant: Dependant, seen: set[int]) -> list[str]:
         found = []
         for sub in dependant.dependencies:

@@ -23,6 +23,7 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
+from redangel.auth import service as auth
 from redangel.auth.service import _token_key
 from redangel.config import DEV_SECRET_KEY, Settings, refuse_public_host
 from tests.conftest import (
@@ -127,8 +128,6 @@ def real_server(fresh_url: str, tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def test_a_jwt_forged_with_the_development_key_is_refused(real_server: LiveServer) -> None:
-    from redangel.auth import service as auth
-
     factory = real_server.app.state.sessionmaker  # type: ignore[attr-defined]
     with factory() as session:
         client, secret = auth.create_agency_client(session, agency_code="styfe")

@@ -4,14 +4,21 @@ that fails when a route of the app has no row in tests/security/matrix.py."""
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import routing
 from fastapi.routing import APIRoute
 
+from redangel.auth import service as auth
+from redangel.auth.models import AgencyClient, KioskDevice
+from redangel.auth.service import open_kiosk_session
+from redangel.program.models import Program
+from redangel.program.service import APPLICATION_MOVES, ENROLLMENT_MOVES
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 from tests.security.matrix import (
@@ -35,8 +42,6 @@ API = "/api/v1"
 
 def _flat_routes(routes: list[Any]) -> list[Any]:
     """Every route of the app with its full path (FastAPI >= 0.16x keeps included routers lazy)."""
-    from fastapi import routing
-
     flatten = getattr(routing, "iter_route_contexts", None)
     if flatten is None:  # older FastAPI: included routes are already flat
         return [_Plain(r) for r in routes]
@@ -136,9 +141,6 @@ def _agency_token(live: LiveServer, client_id: str, secret: str) -> str:
 
 @pytest.fixture(scope="module")
 def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    from redangel.auth import service as auth
-    from redangel.auth.models import AgencyClient
-    from redangel.program.models import Program
 
     tag = f"{random.randrange(16**6):06x}"
     with sessions() as session:
@@ -181,9 +183,6 @@ def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ig
 
 def _citizen(w: World, sessions: Any) -> httpx.Client:
     """A fresh card session of side A's person at the matrix kiosk, PIN verified."""
-    from redangel.auth.models import KioskDevice
-    from redangel.auth.service import open_kiosk_session
-
     with sessions() as session:
         device = session.get(KioskDevice, w.device_id)
         token, kiosk = open_kiosk_session(session, device=device, person_id=_uuid(w.a.person_id),
@@ -195,8 +194,6 @@ def _citizen(w: World, sessions: Any) -> httpx.Client:
 
 
 def _uuid(text: str) -> Any:
-    import uuid
-
     return uuid.UUID(text)
 
 
@@ -263,8 +260,6 @@ def test_route_principal_relation(two_sides: World, sessions, method: str, path:
 
 def test_every_transition_has_a_row_for_every_meeting() -> None:
     """Each move of the state machines has a row, and each row decides every meeting."""
-    from redangel.program.service import APPLICATION_MOVES, ENROLLMENT_MOVES
-
     moves = {("application", f, t) for f, tos in APPLICATION_MOVES.items() for t in tos}
     moves |= {("enrollment", f, t) for f, tos in ENROLLMENT_MOVES.items() for t in tos}
     assert set(TRANSITIONS) == moves, set(TRANSITIONS) ^ moves

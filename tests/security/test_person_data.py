@@ -14,9 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from redangel.audit.models import AuditEvent
+from redangel.auth.models import AgencyClient
 from redangel.common.clock import city_today
+from redangel.program.models import Application
+from tests.program.helpers import folio_of, new_person
 from tests.security.matrix import MATRIX, Row, Side
 from tests.security.person_data import (
     FIELD_POLICY,
@@ -53,24 +57,18 @@ CASES = [(m, p, role) for (m, p), row in sorted(MATRIX.items())
 
 
 def _code(sessions: Any, client_id: str) -> str:
-    from redangel.auth.models import AgencyClient
-
     with sessions() as session:
         return str(session.scalar(select(AgencyClient.agency_code)
                                   .where(AgencyClient.client_id == client_id)))
 
 
 def _mark(sessions: Any) -> int:
-    from redangel.audit.models import AuditEvent
-
     with sessions() as session:
         return int(session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0))) or 0)
 
 
 def _audited(sessions: Any, after: int, role: str) -> set[str]:
     """The persons with an audit event by a principal of this role since the mark."""
-    from redangel.audit.models import AuditEvent
-
     with sessions() as session:
         rows = session.scalars(select(AuditEvent.person_id).where(
             AuditEvent.id > after, AuditEvent.actor_role == role,
@@ -133,11 +131,6 @@ def test_the_overdue_list_audits_each_person_it_lists(clerk: httpx.Client,
                                                       supervisor: httpx.Client,
                                                       sessions: Any) -> None:
     """The matrix's world has nothing overdue: here a late application of the office's person."""
-    from sqlalchemy import update
-
-    from redangel.program.models import Application
-    from tests.program.helpers import folio_of, new_person
-
     person = new_person(clerk)["id"]
     folio = folio_of(clerk, person, "comedores_comunitarios")
     with sessions() as session:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.conftest import ROOT, LiveServer
 
@@ -24,8 +25,6 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless chromium for the session (never downloaded: Debian's package)."""
-    from playwright.sync_api import sync_playwright
-
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run scripts/test, which installs Debian's chromium")
     with sync_playwright() as playwright:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
 
 from redangel.web import i18n
 from tests.conftest import ROOT
@@ -10,8 +12,6 @@ from tests.conftest import ROOT
 
 def _extracted() -> dict[str, list[str]]:
     with (ROOT / "babel.cfg").open() as handle:
-        from babel.messages.frontend import parse_mapping_cfg
-
         method_map, options_map = parse_mapping_cfg(handle)
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
@@ -50,8 +50,6 @@ def test_spanish_is_the_default_and_english_the_ids() -> None:
 
 
 def test_each_text_lives_in_one_catalog() -> None:
-    from babel.messages.pofile import read_po
-
     seen: dict[str, str] = {}
     twice = []
     for path in i18n.catalog_files("es"):

@@ -18,6 +18,7 @@ import pytest
 
 from redangel.auth import service as auth
 from redangel.auth.kiosk_models import KioskSession
+from redangel.auth.models import KioskDevice
 from redangel.db import utcnow
 from redangel.web.auth import KIOSK_COOKIE, KIOSK_SCREEN_COOKIE
 from tests.conftest import LiveServer
@@ -37,8 +38,6 @@ class Kiosk:
 
 def _open(sessions: Any, settings: Any, device_id: uuid.UUID, person_id: str) -> tuple[str, str]:
     """The kiosk agent's part, done directly: a PIN-verified card session at the device."""
-    from redangel.auth.models import KioskDevice
-
     with sessions() as session:
         device = session.get(KioskDevice, device_id)
         token, row = auth.open_kiosk_session(session, device=device, card_serial=None,

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from redangel.common.clock import city_today
+from redangel.program.models import Application
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -19,10 +21,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def late(clerk: httpx.Client, sessions) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Three applications of the office, 2, 11 and 6 days past their expected decision."""
-    from sqlalchemy import update
-
-    from redangel.program.models import Application
-
     folios = {}
     for days, program in ((2, "comedores_comunitarios"), (11, "servicios_medicos_gratuitos"),
                           (6, "seguro_desempleo")):

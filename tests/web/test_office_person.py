@@ -7,8 +7,11 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
+from redangel.audit.models import AuditEvent
 from redangel.common.clock import city_today
+from redangel.program.models import Application
 from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -21,10 +24,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def mother(clerk: httpx.Client, supervisor: httpx.Client, sessions) -> dict:  # type: ignore[no-untyped-def]
     """A registered mother with a child at home, an approved program and an overdue application."""
-    from sqlalchemy import update
-
-    from redangel.program.models import Application
-
     suffix = unique_suffix()
     person = clerk.post("/persons", json=person_payload(suffix, birth_date=born_in(1990))).json()
     child = clerk.post("/persons", json=person_payload(
@@ -90,10 +89,6 @@ class TestPerson360:
 
     def test_a_person_of_another_office_is_not_found(self, page, world, other_clerk: httpx.Client,  # type: ignore[no-untyped-def]
                                                      sessions) -> None:
-        from sqlalchemy import select
-
-        from redangel.audit.models import AuditEvent
-
         stranger = other_clerk.post("/persons", json=person_payload(
             unique_suffix(), address={"borough": "coyoacan"})).json()
         sign_in(page, world.clerk, world.password)

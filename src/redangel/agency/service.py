@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from redangel.agency import fields as allow
 from redangel.agency.schemas import DciSearchItem, DciSearchRequest
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
@@ -23,6 +22,7 @@ from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.person import curp as curp_rules
+from redangel.person import fields as allow
 from redangel.person import service as person_service
 from redangel.person.models import Person
 from redangel.program import repository

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redangel.audit.models import AuditEvent
-from redangel.auth.models import Office
-from redangel.program.models import Agency
+from redangel.auth.models import Agency, Office
 
 
 def accesses_of(session: Session, person_id: uuid.UUID, *, limit: int) -> Sequence[Any]:

@@ -1,4 +1,4 @@
-"""Who can act: offices, staff accounts and their sessions, agency clients, kiosk devices."""
+"""Who can act: offices, staff accounts and their sessions, agencies and their clients, kiosk devices."""
 
 from __future__ import annotations
 
@@ -22,6 +22,16 @@ class Office(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     borough: Mapped[str] = mapped_column(String(32))
+
+
+class Agency(Base):
+    """A city agency that runs programs."""
+
+    __tablename__ = "agency"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_es: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
 
 
 class UserAccount(Base):

@@ -232,6 +232,12 @@ def create_user(
     return user
 
 
+def office_id(session: Session, code: str) -> uuid.UUID | None:
+    """The id of the office with this code (e.g. MOD-09), or None when there is none."""
+    office = repository.office_by_code(session, code)
+    return office.id if office is not None else None
+
+
 def create_agency_client(session: Session, *, agency_code: str) -> tuple[AgencyClient, str]:
     """Create an agency client; the secret is returned once and stored hashed."""
     secret = secrets.token_urlsafe(32)

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth import service as auth
+from redangel.auth import service as auth_service
 from redangel.auth.models import KioskDevice
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.auth.secrets import hash_password
 from redangel.card import repository, signing
@@ -36,6 +36,7 @@ from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
 from redangel.person import repository as persons
+from redangel.person.policy import person_condition
 
 CARD_YEARS = 5
 CHALLENGE_SECONDS = 60
@@ -266,8 +267,6 @@ def open_session(session: Session, *, device: KioskDevice, principal: Principal,
 def accept_pin_proof(session: Session, *, principal: Principal, settings: Any,
                      challenge_id: uuid.UUID, signature: str) -> None:
     """Unlock personal views for the kiosk's open session when the chip proves the PIN."""
-    from redangel.auth import service as auth_service
-
     device_id = uuid.UUID(principal.id)
     kiosk = auth_service.device_session(session, device_id=device_id, settings=settings)
     if kiosk is None or kiosk.card_serial is None:

@@ -1,52 +1,25 @@
-"""Loading and adding wrapped data keys."""
+"""The wrapped data keys in the database: read them, add one, make it the active one."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from redangel.crypto.keyring import Keyring, unwrap_key, wrap_key
 from redangel.crypto.models import DataKey
 
 
-def _fill(ring: Keyring, session: Session | Connection, kek: bytes) -> None:
-    rows = session.execute(
+def data_keys(session: Session | Connection) -> Sequence[Any]:
+    """Every wrapped data key (version, wrapped key, whether active), oldest first."""
+    return session.execute(
         select(DataKey.version, DataKey.wrapped_key, DataKey.active).order_by(DataKey.version)
     ).all()
-    for row in rows:
-        if row.version not in ring.keys:
-            ring.add(row.version, unwrap_key(kek, row.version, row.wrapped_key), active=False)
-        if row.active:
-            ring.active_version = row.version
 
 
-def load_keyring(
-    session: Session, *, kek: bytes, blind_index_key: bytes, engine: Engine | None = None,
-) -> Keyring:
-    """Unwrap every data key (creating the first on a new database); given the engine, the
-    keyring later picks up keys that a rotation adds from another process."""
-    ring = Keyring(blind_index_key=blind_index_key)
-    _fill(ring, session, kek)
-    if not ring.keys:
-        add_data_key(session, kek=kek, ring=ring)
-    if engine is not None:
-
-        def reload(target: Keyring) -> None:
-            with engine.connect().execution_options(readonly=True) as conn:
-                _fill(target, conn, kek)
-
-        ring.reload = reload
-    return ring
-
-
-def add_data_key(session: Session, *, kek: bytes, ring: Keyring) -> int:
-    """Create a new data key version, make it active, and add it to the keyring."""
-    version = max(ring.keys, default=0) + 1
-    material = os.urandom(32)
+def add_active(session: Session, *, version: int, wrapped_key: bytes) -> None:
+    """Store a new wrapped data key as the only active one."""
     session.execute(update(DataKey).values(active=False))
-    session.add(DataKey(version=version, wrapped_key=wrap_key(kek, version, material), active=True))
+    session.add(DataKey(version=version, wrapped_key=wrapped_key, active=True))
     session.flush()
-    ring.add(version, material, active=True)
-    return version

@@ -16,14 +16,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Table, func, select, text
 
 from redangel.common.names import deletions, sort_key
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.demo.generate import DemoHousehold, DemoPerson
-from redangel.household.models import Household, Membership
-from redangel.person.models import NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.household.models import Household
+from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 
 PERSON_COLUMNS = (
     "id", "version", "curp_index", "curp_sealed", "given_names", "first_surname",
@@ -86,8 +87,6 @@ def _write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> No
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), list(rows))
         return
-    from psycopg.types.json import Jsonb
-
     columns = list(rows[0])
     raw = conn.connection.dbapi_connection
     assert raw is not None

@@ -11,11 +11,12 @@ from fastapi.responses import JSONResponse
 from redangel.auth.dependencies import FrontDesk
 from redangel.common.bounds import SERIAL_MAX
 from redangel.common.concurrency import etag, require_if_match
-from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.db import DbSession
 from redangel.household import service
 from redangel.household.schemas import HouseholdCreate, HouseholdRead, MemberIn, MembershipEnd
+from redangel.idempotency.dependencies import Idempotent
+from redangel.idempotency.service import Idempotency
 
 router = APIRouter(prefix="/households", tags=["households"])
 
@@ -33,11 +34,10 @@ def _answer(session: DbSession, household_id: uuid.UUID, principal: FrontDesk,
 
 @router.post("", status_code=201, response_model=HouseholdRead,
              responses=with_errors(409))
-def create_household(request: Request, data: HouseholdCreate, session: DbSession,
-                     principal: FrontDesk) -> Response:
+def create_household(data: HouseholdCreate, session: DbSession, principal: FrontDesk,
+                     idem: Idempotent) -> Response:
     """Form a household with its members."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:  # the household read again, scoped as a read
+    if (replay := idem.claim(data)) is not None:  # the household read again, scoped as a read
         return replay.mark(_answer(session, replay.entity_uuid, principal, None, 201))
     household = service.create(session, principal=principal, data=data)
     return _answer(session, household.id, principal, idem, 201)
@@ -51,11 +51,10 @@ def read_household(household_id: uuid.UUID, session: DbSession, principal: Front
 
 @router.post("/{household_id}/members", status_code=201, response_model=HouseholdRead,
              responses=with_errors(409))
-def add_member(household_id: uuid.UUID, request: Request, data: MemberIn, session: DbSession,
-               principal: FrontDesk) -> Response:
+def add_member(household_id: uuid.UUID, data: MemberIn, session: DbSession,
+               principal: FrontDesk, idem: Idempotent) -> Response:
     """A person joins the household."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:  # the household read again, scoped as a read
+    if (replay := idem.claim(data)) is not None:  # the household read again, scoped as a read
         return replay.mark(_answer(session, replay.entity_uuid, principal, None, 201))
     household = service.get(session, principal=principal, household_id=household_id, for_update=True)
     service.add_member(session, principal=principal, household=household, member=data)

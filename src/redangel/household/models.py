@@ -1,11 +1,14 @@
-"""Households and who belongs to them, with dates: history is kept, never overwritten."""
+"""Households: a group of people living together. Who belongs to one, with dates, is
+`person.models.Membership` (a person's read shows their household, and `person/` sits below
+`household/`).
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Uuid, text
+from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
@@ -26,35 +29,4 @@ class Household(Base):
     registered_office_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("office.id"), nullable=True
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Membership(Base):
-    """A person's membership of a household from `since` until `until` (open when null)."""
-
-    __tablename__ = "household_membership"
-    __table_args__ = (
-        Index(
-            "uq_membership_one_open_per_person",
-            "person_id",
-            unique=True,
-            sqlite_where=text("until IS NULL"),
-            postgresql_where=text("until IS NULL"),
-        ),
-        Index(
-            "uq_membership_one_open_head",
-            "household_id",
-            unique=True,
-            sqlite_where=text("until IS NULL AND relationship = 'head'"),
-            postgresql_where=text("until IS NULL AND relationship = 'head'"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
-    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
-    relationship: Mapped[str] = mapped_column(String(20))
-    since: Mapped[date] = mapped_column(Date)
-    until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

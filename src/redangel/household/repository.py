@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, exists, null, select
 from sqlalchemy.orm import Session
 
-from redangel.household.models import Household, Membership
-from redangel.person.models import Person
+from redangel.household.models import Household
+from redangel.person.models import Membership, Person
 
 
 def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnElement[bool],

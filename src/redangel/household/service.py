@@ -8,12 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.household import repository
-from redangel.household.models import Household, Membership
+from redangel.household.models import Household
 from redangel.household.schemas import (
     HouseholdCreate,
     HouseholdRead,
@@ -21,6 +20,8 @@ from redangel.household.schemas import (
     MemberOut,
     MembershipEnd,
 )
+from redangel.person.models import Membership
+from redangel.person.policy import person_condition
 
 
 def _check_people(session: Session, principal: Principal, members: list[MemberIn]) -> None:

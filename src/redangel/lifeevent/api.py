@@ -12,11 +12,11 @@ from redangel.audit import service as audit
 from redangel.auth.dependencies import FrontDesk, rate_limit, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
-from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import FieldError, NotFound
+from redangel.idempotency.dependencies import Idempotent
 from redangel.lifeevent import outreach as outreach_service
 from redangel.lifeevent import service
 from redangel.lifeevent.schemas import (
@@ -69,13 +69,11 @@ def evaluate(event_code: EventCode, data: EvaluateRequest, session: DbSession,
 
 @router.post("/life-events/{event_code}/applications", status_code=201,
              response_model=AppliedOut, responses=with_errors(409))
-def apply(event_code: EventCode, data: ApplyRequest, request: Request, session: DbSession,
-          principal: FrontDesk, catalog: Catalog, keyring: KeyringDep) -> Response:
+def apply(event_code: EventCode, data: ApplyRequest, session: DbSession, principal: FrontDesk,
+          catalog: Catalog, idem: Idempotent) -> Response:
     """Apply for the chosen eligible programs of an evaluation, in one transaction (one request
     makes several applications: a replay opens the first answer, kept sealed)."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data,
-                       keyring=keyring)
-    if (replay := idem.replay()) is not None:
+    if (replay := idem.claim(data)) is not None:
         return replay.sealed_answer()
     applied = service.apply(session, catalog=catalog, principal=principal, event_code=event_code,
                             data=data)

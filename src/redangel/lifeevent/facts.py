@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 
 from redangel.common.names import full_name
 from redangel.crypto.keyring import Keyring
-from redangel.household.models import Membership
-from redangel.person.models import Person
+from redangel.person.models import Membership, Person
 
 FACT_COLUMNS = (Person.id, Person.birth_date, Person.sex, Person.borough, Person.attributes,
                 Person.sensitive_sealed, Person.deceased_on)

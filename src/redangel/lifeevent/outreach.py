@@ -19,15 +19,14 @@ import numpy as np
 from sqlalchemy import ColumnElement, Float, cast, select, true
 from sqlalchemy.orm import Session
 
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.crypto.keyring import Keyring
 from redangel.eligibility.catalog import Catalog, Criterion
 from redangel.eligibility.columns import Vectoriser, aggregate_key, evaluate_columns
 from redangel.eligibility.expr import Node
-from redangel.household.models import Membership
 from redangel.person import repository as person_repository
-from redangel.person.models import Person
+from redangel.person.models import Membership, Person
+from redangel.person.policy import person_condition
 from redangel.person.schemas import PersonBrief
 from redangel.person.service import brief
 from redangel.program.models import LIVE_ENROLLMENT, OPEN_APPLICATION, Application, Enrollment

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from redangel import eligibility
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
@@ -34,13 +34,10 @@ from redangel.lifeevent.schemas import (
 )
 from redangel.person import repository as persons
 from redangel.person import service as people
+from redangel.person.policy import person_condition
 from redangel.person.schemas import Attributes, PersonUpdate, Sensitive
-
-
-def _engine() -> Any:
-    import redangel.eligibility
-
-    return redangel.eligibility
+from redangel.program import service as programs
+from redangel.program.repository import live_program_codes
 
 
 def _check_event(catalog: Any, code: str) -> None:
@@ -58,10 +55,10 @@ def evaluate(session: Session, *, catalog: Any, keyring: Keyring, principal: Pri
     as_of = data.as_of or city_today()
     current = _current_programs(session, data.person_id)
     try:
-        result = _engine().evaluate(catalog, event_code=event_code, person=person,
+        result = eligibility.evaluate(catalog, event_code=event_code, person=person,
                                     household=household, answers=data.answers, as_of=as_of,
                                     current_programs=current)
-    except _engine().EligibilityError as exc:
+    except eligibility.EligibilityError as exc:
         raise InvalidInput(fields=[FieldError(getattr(exc, "field", "answers") or "answers",
                                               "field_invalid", {"detail": str(exc)[:200]})]) from exc
     row = Evaluation(id=uuid.uuid4(), person_id=data.person_id, event_code=event_code,
@@ -78,8 +75,6 @@ def evaluate(session: Session, *, catalog: Any, keyring: Keyring, principal: Pri
 
 
 def _current_programs(session: Session, person_id: uuid.UUID) -> list[str]:
-    from redangel.program.repository import live_program_codes
-
     return sorted(live_program_codes(session, person_id))
 
 
@@ -98,11 +93,11 @@ def screen(*, catalog: Any, data: ScreeningRequest) -> Any:
         _check_event(catalog, data.event_code)
     as_of = city_today()
     try:
-        return _engine().evaluate(
+        return eligibility.evaluate(
             catalog, event_code=data.event_code, person=screening_facts(data.person, as_of),
             household=[screening_facts(m, as_of) for m in data.household], answers=data.answers,
             as_of=as_of)
-    except _engine().EligibilityError as exc:
+    except eligibility.EligibilityError as exc:
         raise InvalidInput(fields=[FieldError(getattr(exc, "field", "answers") or "answers",
                                               "field_invalid", {"detail": str(exc)[:200]})]) from exc
 
@@ -127,8 +122,6 @@ def missing_of(evaluation: Evaluation) -> list[str]:
 def apply(session: Session, *, catalog: Any, principal: Principal, event_code: str,
           data: ApplyRequest) -> AppliedOut:
     """Create, in one transaction, applications for the chosen eligible programs."""
-    from redangel.program import service as programs
-
     evaluation = stored(session, principal=principal, evaluation_id=data.evaluation_id,
                         event_code=event_code)
     verdicts = {r["program"]: r for r in evaluation.result.get("results", [])}

@@ -1,20 +1,23 @@
-"""HTTP endpoints of the person registry under /api/v1/persons."""
+"""HTTP endpoints of the person registry under /api/v1/persons (and who accessed a person)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
 from redangel.common.concurrency import etag, require_if_match
-from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
-from redangel.person import search, service
+from redangel.errors import Forbidden
+from redangel.idempotency.dependencies import Idempotent
+from redangel.person import accesses, search, service
 from redangel.person.schemas import (
     DuplicateCandidates,
     PersonCreate,
@@ -26,6 +29,19 @@ from redangel.person.schemas import (
 )
 
 router = APIRouter(prefix="/persons", tags=["persons"])
+
+
+class Access(BaseModel):
+    """One access to a person's data."""
+
+    at: datetime
+    by: str
+    office: str | None
+    agency: str | None
+    action: str
+    purpose: str
+    outcome: str
+
 
 Purpose = Literal[
     "attention", "registration", "application", "follow_up", "verification", "supervision",
@@ -39,13 +55,12 @@ Purpose = Literal[
     dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
 )
 def create_person(
-    request: Request, data: PersonCreate, session: DbSession, principal: FrontDesk,
-    keyring: KeyringDep,
+    data: PersonCreate, session: DbSession, principal: FrontDesk, keyring: KeyringDep,
+    idem: Idempotent,
 ) -> Response:
     """Register a person. Duplicates by CURP, or by name and birth date, answer 409 (the
     duplicate check looks across the city, so it counts against the search limit)."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:  # read again: scoped and audited like any read
+    if (replay := idem.claim(data)) is not None:  # read again: scoped and audited like any read
         person, shown = service.read(session, keyring=keyring, principal=principal,
                                      person_id=replay.entity_uuid, purpose="registration")
         return replay.mark(_created(person.id, person.version, shown.model_dump(mode="json")))
@@ -99,3 +114,16 @@ def search_persons(
 ) -> SearchPage:
     """Find persons by CURP, name, birth date and borough (CURPs go in the body, never the URL)."""
     return search.search(session, keyring=keyring, principal=principal, query=query)
+
+
+@router.get("/{person_id}/accesses", response_model=list[Access], responses=ERRORS)
+def person_accesses(
+    person_id: uuid.UUID, session: DbSession, principal: PersonReader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[Access]:
+    """Which offices and agencies read or changed this person's data (for the person and staff)."""
+    if principal.kind == "agency":
+        raise Forbidden()
+    return [Access(**{**row, "agency": row["agency"]["es"] if row["agency"] else None})
+            for row in accesses.accesses(session, principal=principal, person_id=person_id,
+                                         limit=limit)]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -89,3 +90,38 @@ class PersonNameTerm(Base):
     person_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("person.id"), primary_key=True, index=True
     )
+
+
+class Membership(Base):
+    """A person's membership of a household from `since` until `until` (open when null).
+
+    History is kept, never overwritten. It lives with the person: a person's read shows their
+    household, and the household domain (above this one) forms and changes memberships.
+    """
+
+    __tablename__ = "household_membership"
+    __table_args__ = (
+        Index(
+            "uq_membership_one_open_per_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("until IS NULL"),
+            postgresql_where=text("until IS NULL"),
+        ),
+        Index(
+            "uq_membership_one_open_head",
+            "household_id",
+            unique=True,
+            sqlite_where=text("until IS NULL AND relationship = 'head'"),
+            postgresql_where=text("until IS NULL AND relationship = 'head'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    relationship: Mapped[str] = mapped_column(String(20))
+    since: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

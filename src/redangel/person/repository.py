@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, delete, insert, literal, select, tuple_
+from sqlalchemy import ColumnElement, Uuid, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from redangel.common.names import deletions
 from redangel.common.sql import insert_ignoring_conflicts
-from redangel.household.models import Membership
-from redangel.person.models import NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 
 BRIEF_COLUMNS = (
     Person.id, Person.given_names, Person.first_surname, Person.second_surname,
@@ -153,3 +152,26 @@ def current_membership(session: Session, person_id: uuid.UUID) -> Membership | N
     return session.scalar(
         select(Membership).where(Membership.person_id == person_id, Membership.until.is_(None))
     )
+
+
+def sealed_before(session: Session, version: int, *, limit: int) -> Sequence[Any]:
+    """Up to `limit` persons' sealed columns still sealed with a key older than `version`."""
+    return session.execute(
+        select(Person.id, Person.version, Person.curp_sealed, Person.contact_sealed,
+               Person.sensitive_sealed)
+        .where(Person.key_version < version).order_by(Person.id).limit(limit)
+    ).all()
+
+
+def reseal(session: Session, person_id: uuid.UUID, *, version: int,
+           values: dict[str, object]) -> int:
+    """Write re-sealed columns unless the row changed since it was read (0 rows then)."""
+    result = session.execute(
+        update(Person).where(Person.id == person_id, Person.version == version).values(**values)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def count(session: Session) -> int:
+    """How many persons the registry holds."""
+    return int(session.scalar(select(func.count()).select_from(Person)) or 0)

@@ -175,7 +175,7 @@ class PersonAllowlisted(BaseModel):
     """A person as an agency sees them: only the fields its allowlist names.
 
     A field the allowlist does not name is absent from the answer, not null: the serializer
-    keeps only the fields that were set (`agency.fields.view` sets exactly the allowed ones).
+    keeps only the fields that were set (`person.fields.view` sets exactly the allowed ones).
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -12,7 +12,6 @@ import uuid
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.names import MIN_FUZZY_LENGTH, terms, within_one_edit
 from redangel.common.pagination import decode_cursor, encode_cursor
@@ -20,6 +19,7 @@ from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput
 from redangel.person import curp as curp_rules
 from redangel.person import repository
+from redangel.person.policy import person_condition
 from redangel.person.schemas import SearchPage, SearchRequest
 from redangel.person.service import brief
 

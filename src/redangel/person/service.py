@@ -10,9 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from redangel.agency import fields as allowlist
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.names import full_name, sort_key, within_one_edit
 from redangel.crypto.keyring import Keyring
@@ -20,8 +18,10 @@ from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import curp as curp_rules
+from redangel.person import fields as allowlist
 from redangel.person import repository
 from redangel.person.models import Person
+from redangel.person.policy import person_condition
 from redangel.person.schemas import (
     Address,
     MembershipBrief,
@@ -342,3 +342,32 @@ def update(
     audit.record(session, principal=principal, action="person.update", person_id=person.id,
                  purpose="rectification")
     return person
+
+
+SEALED = (("curp_sealed", "curp"), ("contact_sealed", "contact"), ("sensitive_sealed", "sensitive"))
+
+
+def reseal_batch(session: Session, *, keyring: Keyring, version: int, batch: int) -> tuple[int, int]:
+    """Re-seal up to `batch` persons still sealed with a key older than `version` (a row changed
+    meanwhile is skipped: the service already sealed it anew); returns (read, re-sealed)."""
+    rows = repository.sealed_before(session, version, limit=batch)
+    done = 0
+    for row in rows:
+        values: dict[str, object] = {"key_version": version}
+        for attr, column in SEALED:
+            blob = getattr(row, attr)
+            if blob is not None:
+                plain = keyring.open(blob, table=TABLE, column=column, row_id=row.id)
+                values[attr] = keyring.seal(plain, table=TABLE, column=column, row_id=row.id)
+        done += repository.reseal(session, row.id, version=row.version, values=values)
+    return len(rows), done
+
+
+def left_to_reseal(session: Session, *, version: int) -> int:
+    """Whether any person is still sealed with a key older than `version` (1) or none is (0)."""
+    return len(repository.sealed_before(session, version, limit=1))
+
+
+def count_registered(session: Session) -> int:
+    """How many persons the registry holds."""
+    return repository.count(session)

@@ -11,10 +11,10 @@ from fastapi.responses import JSONResponse
 from redangel.auth.dependencies import FrontDesk, PersonReader, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.concurrency import etag, require_if_match
-from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
+from redangel.idempotency.dependencies import Idempotent
 from redangel.program import overview as overviews
 from redangel.program import reads, service
 from redangel.program.models import Application, Enrollment
@@ -54,11 +54,10 @@ def _enrollment(session: DbSession, enrollment_id: uuid.UUID, principal: Princip
 
 @router.post("/applications", status_code=201, response_model=ApplicationOut,
              responses=with_errors(409))
-def create_application(data: ApplicationCreate, request: Request, session: DbSession,
-                       principal: FrontDesk) -> Response:
+def create_application(data: ApplicationCreate, session: DbSession, principal: FrontDesk,
+                       idem: Idempotent) -> Response:
     """Apply for a program on a person's behalf; answers the folio (Idempotency-Key honoured)."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data)
-    if (replay := idem.replay()) is not None:  # found again by folio, scoped as a read
+    if (replay := idem.claim(data)) is not None:  # found again by folio, scoped as a read
         return replay.mark(_submitted(_application(session, str(replay.entity_id), principal)))
     app = service.submit(session, principal=principal, person_id=data.person_id,
                          program_code=data.program, channel=data.channel)
@@ -133,13 +132,11 @@ def read_enrollment(enrollment_id: uuid.UUID, response: Response, session: DbSes
 
 @router.post("/enrollments/{enrollment_id}/deliveries", status_code=201,
              response_model=DeliveryOut, responses=with_errors(409))
-def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, request: Request,
-                    session: DbSession, principal: Agency, keyring: KeyringDep) -> Response:
+def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, session: DbSession,
+                    principal: Agency, idem: Idempotent) -> Response:
     """The agency records a service delivered (Idempotency-Key honoured; a delivery has no read
     of its own to rebuild from, so its answer is kept sealed)."""
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data,
-                       keyring=keyring)
-    if (replay := idem.replay()) is not None:
+    if (replay := idem.claim(data)) is not None:
         return replay.sealed_answer()
     row = _enrollment(session, enrollment_id, principal, for_update=True)
     delivery = service.record_delivery(session, principal=principal, enrollment=row, data=data)

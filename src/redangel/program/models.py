@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from redangel.auth.models import Agency
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
 OPEN_APPLICATION = ("submitted", "in_review")
@@ -34,23 +35,13 @@ SUSPEND_REASONS = ("documents_missing", "under_investigation", "temporary_absenc
 CHANNELS = ("office", "kiosk", "website", "call_center", "agency", "proactive")
 
 
-class Agency(Base):
-    """A city agency that runs programs."""
-
-    __tablename__ = "agency"
-
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    name_es: Mapped[str] = mapped_column(String(200))
-    name_en: Mapped[str] = mapped_column(String(200))
-
-
 class Program(Base):
     """A social program as loaded from the catalog."""
 
     __tablename__ = "program"
 
     code: Mapped[str] = mapped_column(String(48), primary_key=True)
-    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), index=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey(Agency.code), index=True)
     name_es: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200))
     legal_reference: Mapped[str] = mapped_column(String(400), default="")
@@ -144,7 +135,7 @@ class ChangeHead(Base):
 
     __tablename__ = "change_head"
 
-    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey(Agency.code), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
@@ -157,7 +148,7 @@ class ChangeEntry(Base):
 
     __tablename__ = "change_entry"
 
-    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey(Agency.code), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entity: Mapped[str] = mapped_column(String(16))

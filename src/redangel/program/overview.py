@@ -10,15 +10,16 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.names import full_name
 from redangel.crypto.keyring import Keyring
 from redangel.person import service as person_service
+from redangel.person.policy import person_condition
 from redangel.program import deadlines, repository
 from redangel.program.models import OPEN_APPLICATION
 from redangel.program.schemas import application_out, delivery_out, enrollment_out
@@ -42,7 +43,7 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
         audit.record_shown(session, principal=principal, action="household.read",
                            person_ids=others, purpose=purpose)
     applications, enrollments = repository.person_programs(
-        session, person_id, _true(), _true())
+        session, person_id, true(), true())
     deliveries = repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN)
     today = city_today()
     open_apps: list[dict[str, Any]] = []
@@ -88,9 +89,3 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
                         "program_name": _names(row.name_es, row.name_en)} for row in deliveries],
         "overdue": sorted(overdue, key=lambda o: -int(o["days_late"])),
     }
-
-
-def _true() -> Any:
-    from sqlalchemy import true
-
-    return true()

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.errors import NotFound
 from redangel.person import repository as persons
+from redangel.person.policy import person_condition
 from redangel.person.service import require_pin, standing_purpose
 from redangel.program import deadlines, repository, service
 from redangel.program.models import Application, Enrollment

@@ -5,20 +5,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Uuid, literal, select, tuple_
 from sqlalchemy.orm import Session
 
+from redangel.auth.models import Agency
 from redangel.history.models import HistoryEntry
-from redangel.household.models import Membership
 from redangel.household.repository import shown_person_columns
-from redangel.person.models import Person
+from redangel.person.models import Membership, Person
 from redangel.program.models import (
     LIVE_ENROLLMENT,
     OPEN_APPLICATION,
-    Agency,
     Application,
     ChangeEntry,
     Delivery,
@@ -189,8 +188,6 @@ def list_applications(session: Session, f: RollFilter) -> Sequence[Any]:
     if f.until:
         stmt = stmt.where(Application.submitted_at < _start_of(f.until, plus_days=1))
     if f.after:
-        from datetime import datetime
-
         after_at = datetime.fromisoformat(f.after[0])
         stmt = stmt.where(tuple_(Application.submitted_at, Application.id)
                           > tuple_(literal(after_at, type_=Application.submitted_at.type),
@@ -221,8 +218,6 @@ def list_enrollments(session: Session, f: RollFilter) -> Sequence[Any]:
 
 
 def _start_of(day: date, plus_days: int = 0) -> Any:
-    from datetime import UTC, datetime, timedelta
-
     return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus_days)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
+from redangel.auth.models import Agency
 from redangel.auth.principal import SYSTEM, Principal
 from redangel.common.clock import city_today
 from redangel.common.names import full_name
@@ -33,13 +33,13 @@ from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import repository as persons
+from redangel.person.policy import person_condition
 from redangel.program import changes, deadlines, repository
 from redangel.program import folio as folios
 from redangel.program.folio import new_folio
 from redangel.program.models import (
     EXIT_REASONS,
     SUSPEND_REASONS,
-    Agency,
     Application,
     Delivery,
     Enrollment,

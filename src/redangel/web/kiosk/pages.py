@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from redangel.audit import subject
 from redangel.auth import service as auth
 from redangel.auth.dependencies import AppSettings
 from redangel.auth.principal import Principal
@@ -28,9 +27,10 @@ from redangel.crypto.dependencies import KeyringDep
 from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
 from redangel.errors import Forbidden, Unauthenticated
+from redangel.lifeevent import self_service
+from redangel.person import accesses as subject
 from redangel.person import service as persons
 from redangel.program import overview as program_overview
-from redangel.program import self_service
 from redangel.web import i18n
 from redangel.web.auth import KIOSK_COOKIE, KIOSK_SCREEN_COOKIE, KioskCitizen, KioskDevice, Redirect
 from redangel.web.kiosk import words

@@ -22,11 +22,11 @@ from starlette.responses import RedirectResponse, Response
 
 from redangel.auth import service as auth
 from redangel.common.clock import city_today
-from redangel.common.idempotency import Idempotency
 from redangel.common.names import full_name
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, FieldError, InvalidInput, NotFound
+from redangel.idempotency.dependencies import Idempotent
 from redangel.lifeevent import service as lifeevents
 from redangel.lifeevent.schemas import ApplyRequest, EvaluateRequest
 from redangel.person import service as persons
@@ -208,7 +208,7 @@ def receipt_url(person_id: uuid.UUID, folios: list[str]) -> str:
 
 @router.post("/persons/{person_id}/events/{event_code}/apply")
 def apply(request: Request, person_id: uuid.UUID, event_code: EventCode, session: DbSession,
-          principal: OfficeUser, keyring: KeyringDep, form: Form) -> Response:
+          principal: OfficeUser, form: Form, idem: Idempotent) -> Response:
     """Apply for the ticked programs in one step, then show the receipt (redirect after post)."""
     lang = i18n.page_lang(request)
     event = _event(request, event_code)
@@ -225,9 +225,7 @@ def apply(request: Request, person_id: uuid.UUID, event_code: EventCode, session
     # One evaluation with one choice of programs is applied once, however often it is posted.
     key = f"office-apply:{data.evaluation_id}:" + hashlib.sha256(
         ",".join(programs).encode()).hexdigest()[:32]
-    idem = Idempotency(request=request, session=session, principal=principal, payload=data, key=key,
-                       keyring=keyring)
-    replay = idem.replay()
+    replay = idem.claim(data, key=key)
     if replay is not None:
         body = replay.body
     else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from redangel.crypto.keyring import Keyring
+from redangel.person.models import Person
 
 PLAIN = ("given_names", "first_surname", "second_surname", "sex", "birth_date", "birth_state",
          "borough", "postal_code", "deceased_on")
@@ -96,8 +97,6 @@ def view(row: Any, *, person_id: Any, keyring: Keyring, fields: frozenset[str]) 
 
 def person_columns(fields: frozenset[str]) -> list[Any]:
     """The person columns a query must select to build `view` for these fields."""
-    from redangel.person.models import Person
-
     columns: list[Any] = [Person.id.label("pid")]
     columns += [getattr(Person, name) for name in PLAIN if name in fields]
     if "curp" in fields:

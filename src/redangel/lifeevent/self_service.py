@@ -1,8 +1,10 @@
 """What a citizen sees at a kiosk about the programs they might qualify for.
 
 Why a module of its own: the kiosk pages call services, never repositories; this view exists
-for the card holder alone (PIN required, scoped by `auth.policy`, the read audited), and
-nothing it computes is stored. Who looked at their data is `audit.subject.accesses`.
+for the card holder alone (PIN required, scoped by `person.policy`, the read audited), and
+nothing it computes is stored. It sits with the life events because it screens the same facts
+of the registry (`lifeevent.facts`) against the catalog. Who looked at their data is
+`person.accesses.accesses`.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from redangel import eligibility
 from redangel.audit import service as audit
-from redangel.audit.subject import check_subject
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
+from redangel.lifeevent.facts import household_of
+from redangel.person.accesses import check_subject
+from redangel.program.repository import live_program_codes
 
 HOLDING = ("already_enrolled",)
 
@@ -29,10 +34,6 @@ def might_qualify(session: Session, *, catalog: Any, keyring: Keyring, principal
     The screening runs on the registry's facts of the person and their household; programs the
     person holds or has applied for (`held`) are left out; nothing is stored.
     """
-    from redangel import eligibility
-    from redangel.lifeevent.facts import household_of
-    from redangel.program.repository import live_program_codes
-
     check_subject(session, principal=principal, person_id=person_id)
     person, household = household_of(session, keyring=keyring, person_id=person_id)
     current = sorted(live_program_codes(session, person_id))

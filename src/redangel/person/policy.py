@@ -4,14 +4,29 @@ Applied inside the queries themselves, so an object outside scope is simply not 
 Clerks and supervisors: persons living in their office's borough, registered by their office,
 or with no borough yet. Agencies: persons connected to their own programs. Kiosk: the card
 holder alone. Analysts and admins: no person records at all.
+
+An agency's reach is the program domain's rule (`program.policy.agency_person_condition`: its
+programs' enrollments and applications), and `program/` sits above `person/` in the order of
+domains. The app wires that rule in once at start (`main.create_app` calls
+`reach_agencies_by`); until it is wired an agency's condition is refused loudly, never guessed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy import ColumnElement, false, or_, true
 
 from redangel.auth.principal import Principal
 from redangel.person.models import Person
+
+AgencyReach = Callable[[str], ColumnElement[bool]]
+_agency_reach: list[AgencyReach] = []
+
+
+def reach_agencies_by(rule: AgencyReach) -> None:
+    """Name the rule that says which persons an agency reaches (given its code)."""
+    _agency_reach[:] = [rule]
 
 
 def person_condition(principal: Principal) -> ColumnElement[bool]:
@@ -26,9 +41,9 @@ def person_condition(principal: Principal) -> ColumnElement[bool]:
     if principal.kind == "kiosk" and principal.person_id is not None:
         return Person.id == principal.person_id
     if principal.kind == "agency" and principal.agency_code:
-        from redangel.program.policy import agency_person_condition
-
-        return agency_person_condition(principal.agency_code)
+        if not _agency_reach:
+            raise RuntimeError("an agency's reach is not wired in: call reach_agencies_by first")
+        return _agency_reach[0](principal.agency_code)
     if principal.kind == "system":
         return true()
     return false()

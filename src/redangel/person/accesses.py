@@ -1,7 +1,8 @@
 """What the audit tells a person about themself: who read or changed their data, and why.
 
 One function for both surfaces that show it: `GET /persons/{id}/accesses` (the person through
-the API, or staff) and the kiosk's "who looked at my data" page.
+the API, or staff) and the kiosk's "who looked at my data" page. It lives with the person, not
+in `audit/`: the person's scope decides who may ask, and every domain writes to the audit.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import repository
 from redangel.audit import service as audit
-from redangel.auth.policy import person_condition
 from redangel.auth.principal import Principal
 from redangel.errors import NotFound
 from redangel.person import repository as persons
+from redangel.person.policy import person_condition
 from redangel.person.service import require_pin
 
 

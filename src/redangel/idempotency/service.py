@@ -9,7 +9,9 @@ created entity's kind and id. The route rebuilds its answer on replay by reading
 again through its normal read (same scope check, same audit), so another principal, or one
 who lost sight of the person since, gets nothing more than a read would give. A route whose
 answer cannot be rebuilt (one request creating several applications) keeps its body sealed by
-the keyring instead. Records live `Settings.idempotency_hours`: each claim first deletes the
+the keyring instead. A creating route declares `idempotency.dependencies.Idempotent`, calls
+`claim` with its body and `remember` with what it made; the dependency refuses a route that
+claimed a key and forgot to remember. Records live `Settings.idempotency_hours`: each claim first deletes the
 claiming principal's expired records (an index range, cheap), and `redangel idempotency purge`
 deletes everyone's (run it from a timer).
 """
@@ -32,10 +34,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redangel.auth.principal import Principal
-from redangel.common.idempotency_models import IdempotencyRecord
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, InvalidInput
+from redangel.idempotency.models import IdempotencyRecord
 
 HEADER = "idempotency-key"
 REPLAY_HEADER = "Idempotent-Replay"
@@ -84,23 +86,50 @@ class Replay:
 
 
 class Idempotency:
-    """The Idempotency-Key handling of one creating request."""
+    """The Idempotency-Key handling of one creating request (routes declare `Idempotent`)."""
 
-    def __init__(
-        self, *, request: Request, session: Session, principal: Principal, payload: BaseModel,
-        key: str | None = None, keyring: Keyring | None = None,
-    ) -> None:
-        """`key` replaces the Idempotency-Key header where the caller derives one (a page form);
-        `keyring` is needed only by routes that keep their answer sealed."""
+    def __init__(self, *, request: Request, session: Session, keyring: Keyring) -> None:
+        """One per request; the key is claimed by `claim`, once the body is known."""
+        self.request = request
         self.session = session
-        self.principal = principal
         self.keyring = keyring
         self.route = request.url.path[:120]
-        self.key = key if key is not None else request.headers.get(HEADER)
-        self.hash = body_hash(payload)
         self.lifetime = timedelta(hours=request.app.state.settings.idempotency_hours)
+        self.key: str | None = None
+        self.hash = ""
+        self.claimed = False
+        self.remembered = False
+        self.replayed = False
+
+    @property
+    def principal(self) -> Principal:
+        """Who is acting: set on the request by its authentication, before the route runs."""
+        principal: Principal | None = getattr(self.request.state, "principal", None)
+        if principal is None:
+            raise RuntimeError("an idempotent route needs an authenticated principal")
+        return principal
+
+    def claim(self, payload: BaseModel, *, key: str | None = None) -> Replay | None:
+        """What an earlier request with this key answered, or None after claiming the key.
+
+        `key` replaces the Idempotency-Key header where the caller derives one (a page form)."""
+        if self.claimed:
+            raise RuntimeError("an idempotency key is claimed once per request")
+        self.claimed = True
+        self.key = key if key is not None else self.request.headers.get(HEADER)
         if self.key is not None and not (1 <= len(self.key) <= 200 and self.key.isprintable()):
             raise InvalidInput(fields=[FieldError("Idempotency-Key", "field_too_long", {"max": 200})])
+        self.hash = body_hash(payload)
+        replay = self._replay()
+        self.replayed = replay is not None
+        return replay
+
+    def settled(self) -> None:
+        """Refuse a route that claimed a key and returned without remembering its answer (the
+        key would stay pending, answering 409 to every retry until purged)."""
+        if self.key is not None and not (self.replayed or self.remembered):
+            raise RuntimeError(f"{self.route} claimed an idempotency key but did not remember "
+                               "its answer")
 
     def _where(self) -> Any:
         return (IdempotencyRecord.principal == self.principal.key,
@@ -109,8 +138,7 @@ class Idempotency:
     def _row_id(self) -> str:
         return f"{self.principal.key}\n{self.key}"
 
-    def replay(self) -> Replay | None:
-        """What an earlier request with this key answered, or None after claiming the key."""
+    def _replay(self) -> Replay | None:
         if self.key is None:
             return None
         purge(self.session, older_than=utcnow() - self.lifetime, principal=self.principal.key)
@@ -135,20 +163,21 @@ class Idempotency:
             raise Conflict("idempotency_in_progress")
         body = None
         if existing.sealed_body is not None:
-            body = self._keyring().open_json(existing.sealed_body, table=TABLE,
-                                             column="sealed_body", row_id=self._row_id())
+            body = self.keyring.open_json(existing.sealed_body, table=TABLE,
+                                          column="sealed_body", row_id=self._row_id())
         return Replay(existing.status_code, existing.entity_kind, existing.entity_id, body)
 
     def remember(self, status_code: int, *, entity: tuple[str, object] | None = None,
                  body: Any = None) -> None:
         """Record the answer for later replays (same transaction as the creation): the entity
         it created, or, where the route cannot rebuild its answer, the body sealed."""
+        self.remembered = True
         if self.key is None:
             return
         sealed = None
         if body is not None:
-            sealed = self._keyring().seal_json(jsonable_encoder(body), table=TABLE,
-                                               column="sealed_body", row_id=self._row_id())
+            sealed = self.keyring.seal_json(jsonable_encoder(body), table=TABLE,
+                                            column="sealed_body", row_id=self._row_id())
         kind, entity_id = entity if entity is not None else (None, None)
         self.session.execute(
             update(IdempotencyRecord).where(*self._where()).values(
@@ -156,8 +185,3 @@ class Idempotency:
                 entity_id=None if entity_id is None else str(entity_id), sealed_body=sealed,
             )
         )
-
-    def _keyring(self) -> Keyring:
-        if self.keyring is None:
-            raise RuntimeError("this route keeps its answer sealed: pass the keyring")
-        return self.keyring

@@ -1,0 +1,41 @@
+"""The `redangel` command: serve, migrate, seed demo data, manage accounts, keys and audit.
+
+Each group of commands is one module of this package, calling its domain's service (never a
+repository: an import-linter contract checks it); each opens and commits its own transactions.
+A new group is one module with its own `typer.Typer()` and one line in `GROUPS` below.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from redangel.cli import accounts, audit, catalog, database, demo, idempotency, keys, serving
+
+app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
+                  no_args_is_help=True, add_completion=False)
+
+# The registration point: one line per group of commands (`redangel NAME ...`).
+GROUPS: tuple[tuple[typer.Typer, str], ...] = (
+    (database.app, "db"),
+    (demo.app, "demo"),
+    (accounts.users, "user"),
+    (accounts.agency_clients, "agency-client"),
+    (accounts.kiosks, "kiosk"),
+    (audit.app, "audit"),
+    (keys.app, "keys"),
+    (catalog.app, "catalog"),
+    (idempotency.app, "idempotency"),
+)
+for group, name in GROUPS:
+    app.add_typer(group, name=name)
+app.command()(serving.serve)
+
+
+def main() -> None:
+    """Entry point of the `redangel` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,74 @@
+"""`redangel demo`: a realistic population to try the service with, and a one-step demo."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from redangel.cli import catalog, database
+from redangel.cli.context import context
+from redangel.cli.serving import serve, serving_settings
+from redangel.demo import seed as demo
+from redangel.person import service as person_service
+
+app = typer.Typer(help="Demo data.", no_args_is_help=True)
+
+
+@app.command("seed")
+def demo_seed(
+    persons: Annotated[int, typer.Option(min=0, max=20_000_000)] = 2000,
+    seed: Annotated[int, typer.Option()] = 2026,
+) -> None:
+    """Load a deterministic, realistic population (households, CURPs, boroughs)."""
+    ctx = context()
+    with ctx.sessions() as session:
+        offices = demo.ensure_offices(session)
+        logins = demo.ensure_logins(session, offices)
+        session.commit()
+    keyring = ctx.keyring()
+    started = time.perf_counter()
+    written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
+                                   offices=offices)
+    elapsed = time.perf_counter() - started
+    with ctx.sessions() as session:
+        demo.record_seed(session, persons=written, seed=seed)
+        session.commit()
+    rate = written / elapsed if elapsed else 0
+    typer.echo(f"seeded {written} persons in {elapsed:.1f} s ({rate:,.0f} persons/s)")
+    _print_logins(logins)
+
+
+def _print_logins(logins: demo.DemoLogins) -> None:
+    typer.echo(f"demo logins (password: {logins.password}): {', '.join(logins.usernames)}")
+    if logins.agency_client_id:
+        typer.echo(f"agency client: {logins.agency_client_id} secret: {logins.agency_client_secret}")
+    if logins.kiosk_token:
+        typer.echo(f"kiosk device token: {logins.kiosk_token}")
+
+
+@app.command("run")
+def demo_run(
+    persons: Annotated[int, typer.Option(min=0)] = 2000,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Migrate the embedded database, seed it once, and serve at http://HOST:PORT."""
+    settings = serving_settings(host)
+    database.upgrade(settings)
+    ctx = context()
+    with ctx.sessions() as session:
+        empty = person_service.count_registered(session) == 0
+    catalog.catalog_load()
+    if empty:
+        demo_seed(persons=persons, seed=2026)
+    else:
+        typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin "
+                   f"(password: {demo.DEMO_PASSWORD})")
+    base = f"http://{host}:{port}"
+    typer.echo(f"office console: {base}/office   kiosk: {base}/kiosk   "
+               f"public screening: {base}/screening")
+    typer.echo(f"API docs: {base}/docs")
+    serve(host=host, port=port, workers=1)
+
