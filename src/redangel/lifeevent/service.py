@@ -25,6 +25,7 @@ from redangel.lifeevent.schemas import (
     AppliedOut,
     ApplyRequest,
     EvaluateRequest,
+    LifeEventCatalog,
     ScreeningPerson,
     ScreeningRequest,
 )
@@ -35,6 +36,13 @@ def _engine() -> Any:
     import redangel.eligibility
 
     return redangel.eligibility
+
+
+def events(catalog: Any) -> LifeEventCatalog:
+    """Every life event with its questions and bundle, in Spanish and English."""
+    return LifeEventCatalog.model_validate(
+        {"catalog_version": catalog.version,
+         "events": [e.to_dict() for e in catalog.events.values()]})
 
 
 def _check_event(catalog: Any, code: str) -> None:
