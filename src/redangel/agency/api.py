@@ -8,13 +8,21 @@ the programs domain (`/applications/{folio}/transitions`, `/enrollments/{id}/tra
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from redangel.agency import service
-from redangel.agency.schemas import DciSearchRequest, PersonLookup
+from redangel.agency.schemas import (
+    AgencyApplicationPage,
+    AgencyEnrollmentPage,
+    AgencyPerson,
+    ChangePage,
+    DciSearchRequest,
+    DciSearchResponse,
+    PersonLookup,
+)
 from redangel.audit import service as audit
 from redangel.auth.dependencies import rate_limit, require_roles
 from redangel.auth.principal import Principal
@@ -31,7 +39,7 @@ Cursor = Annotated[str | None, Query(max_length=600)]
 PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
-@router.get("/applications", responses=ERRORS)
+@router.get("/applications", response_model=AgencyApplicationPage, responses=ERRORS)
 def list_applications(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["submitted", "in_review", "approved", "rejected"] | None,
@@ -41,14 +49,14 @@ def list_applications(
     submitted_from: Annotated[Day | None, Query()] = None,
     submitted_to: Annotated[Day | None, Query()] = None,
     cursor: Cursor = None, limit: PageSize = 50,
-) -> dict[str, Any]:
+) -> AgencyApplicationPage:
     """The agency's applications, filtered, oldest submission first, with a keyset cursor."""
     f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
                            since=submitted_from, until=submitted_to, limit=limit)
     return service.list_applications(session, principal=principal, f=f, cursor=cursor)
 
 
-@router.get("/enrollments", responses=ERRORS)
+@router.get("/enrollments", response_model=AgencyEnrollmentPage, responses=ERRORS)
 def list_enrollments(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
@@ -57,20 +65,19 @@ def list_enrollments(
     started_from: Annotated[Day | None, Query()] = None,
     started_to: Annotated[Day | None, Query()] = None,
     cursor: Cursor = None, limit: PageSize = 50,
-) -> dict[str, Any]:
+) -> AgencyEnrollmentPage:
     """The agency's roll, filtered, earliest start first, with a keyset cursor."""
     f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
                            since=started_from, until=started_to, limit=limit)
     return service.list_enrollments(session, principal=principal, f=f, cursor=cursor)
 
 
-@router.get("/changes", responses=ERRORS)
+@router.get("/changes", response_model=ChangePage, responses=ERRORS)
 def changes(session: DbSession, principal: AgencyClient,
             cursor: Annotated[str | None, Query(max_length=18)] = None,
-            limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> JSONResponse:
+            limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> ChangePage:
     """Everything that changed in the agency's programs after `cursor`, in order (resumable)."""
-    return JSONResponse(service.changes(session, principal=principal, cursor=cursor,
-                                        limit=limit))
+    return service.changes(session, principal=principal, cursor=cursor, limit=limit)
 
 
 @router.get("/roll.ndjson", responses=ERRORS, response_class=StreamingResponse)
@@ -89,22 +96,24 @@ def export_roll(
     return StreamingResponse(body, media_type="application/x-ndjson")
 
 
-@router.get("/persons/{person_id}", responses=ERRORS)
+@router.get("/persons/{person_id}", response_model=AgencyPerson, responses=ERRORS)
 def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClient,
-                keyring: KeyringDep) -> dict[str, Any]:
+                keyring: KeyringDep) -> AgencyPerson:
     """A person connected to the agency's programs: allowlisted fields and own programs."""
     return service.person(session, keyring=keyring, principal=principal, person_id=person_id)
 
 
-@router.post("/persons/lookup", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+@router.post("/persons/lookup", response_model=AgencyPerson, responses=ERRORS,
+             dependencies=[SEARCH_LIMIT])
 def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
-           keyring: KeyringDep) -> dict[str, Any]:
+           keyring: KeyringDep) -> AgencyPerson:
     """Find a person of the agency's programs by CURP (the CURP travels in the body)."""
     return service.lookup(session, keyring=keyring, principal=principal, curp=data.curp)
 
 
-@router.post("/dci/registry/sync/search", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+@router.post("/dci/registry/sync/search", response_model=DciSearchResponse, responses=ERRORS,
+             dependencies=[SEARCH_LIMIT])
 def dci_search(data: DciSearchRequest, session: DbSession, principal: AgencyClient,
-               keyring: KeyringDep) -> dict[str, Any]:
+               keyring: KeyringDep) -> DciSearchResponse:
     """DCI-shaped synchronous registry search: `idtype-value` queries on CURP, per-item status."""
     return service.dci_search(session, keyring=keyring, principal=principal, request=data)

@@ -10,12 +10,28 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from redangel.agency.schemas import DciSearchItem, DciSearchRequest
+from redangel.agency.schemas import (
+    AgencyApplication,
+    AgencyApplicationPage,
+    AgencyEnrollment,
+    AgencyEnrollmentPage,
+    AgencyPerson,
+    Change,
+    ChangePage,
+    DciPagination,
+    DciRecords,
+    DciResponseHeader,
+    DciResponseMessage,
+    DciSearchAnswer,
+    DciSearchFound,
+    DciSearchItem,
+    DciSearchRequest,
+    DciSearchResponse,
+)
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.pagination import decode_cursor, encode_cursor
@@ -25,6 +41,7 @@ from redangel.person import curp as curp_rules
 from redangel.person import fields as allow
 from redangel.person import service as person_service
 from redangel.person.models import Person
+from redangel.person.schemas import PersonAllowlisted
 from redangel.program import repository
 from redangel.program.models import Application, Enrollment
 from redangel.program.policy import agency_person_condition, program_condition
@@ -50,7 +67,7 @@ def _after(cursor: str | None) -> tuple[str, uuid.UUID] | None:
 
 
 def list_applications(session: Session, *, principal: Principal, f: repository.RollFilter,
-                      cursor: str | None) -> dict[str, Any]:
+                      cursor: str | None) -> AgencyApplicationPage:
     """One page of the agency's applications, oldest submission first."""
     after = _after(cursor)
     if after is not None:
@@ -62,19 +79,18 @@ def list_applications(session: Session, *, principal: Principal, f: repository.R
         session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
                                           "after": after}))
     page = rows[: f.limit]
-    items = [{**application_out(r[0]).model_dump(mode="json"), "borough": r.borough}
-             for r in page]
+    items = [AgencyApplication(**dict(application_out(r[0])), borough=r.borough) for r in page]
     last = page[-1][0] if page else None
     next_cursor = (encode_cursor([last.submitted_at.astimezone(UTC).isoformat(), str(last.id)])
                    if last is not None and len(rows) > f.limit else None)
     audit.record_shown(session, principal=principal, action="agency.list_applications",
                        person_ids=(r[0].person_id for r in page),
                        purpose="program_administration", detail={"rows": len(items)})
-    return {"items": items, "next_cursor": next_cursor}
+    return AgencyApplicationPage(items=items, next_cursor=next_cursor)
 
 
 def list_enrollments(session: Session, *, principal: Principal, f: repository.RollFilter,
-                     cursor: str | None) -> dict[str, Any]:
+                     cursor: str | None) -> AgencyEnrollmentPage:
     """One page of the agency's roll, earliest start first."""
     after = _after(cursor)
     if after is not None:
@@ -86,19 +102,18 @@ def list_enrollments(session: Session, *, principal: Principal, f: repository.Ro
         session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
                                           "after": after}))
     page = rows[: f.limit]
-    items = [{**enrollment_out(r[0]).model_dump(mode="json"), "borough": r.borough}
-             for r in page]
+    items = [AgencyEnrollment(**dict(enrollment_out(r[0])), borough=r.borough) for r in page]
     last = page[-1][0] if page else None
     next_cursor = (encode_cursor([last.started_on.isoformat(), str(last.id)])
                    if last is not None and len(rows) > f.limit else None)
     audit.record_shown(session, principal=principal, action="agency.list_enrollments",
                        person_ids=(r[0].person_id for r in page),
                        purpose="program_administration", detail={"rows": len(items)})
-    return {"items": items, "next_cursor": next_cursor}
+    return AgencyEnrollmentPage(items=items, next_cursor=next_cursor)
 
 
 def changes(session: Session, *, principal: Principal, cursor: str | None,
-            limit: int) -> dict[str, Any]:
+            limit: int) -> ChangePage:
     """The agency's changes after a cursor, in order; `next_cursor` resumes after the last."""
     after = 0
     if cursor is not None:
@@ -106,19 +121,20 @@ def changes(session: Session, *, principal: Principal, cursor: str | None,
             raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")])
         after = int(cursor)
     rows = repository.changes_after(session, _agency(principal), after, limit)
-    items = [{"seq": r.seq, "at": r.at.isoformat(), "entity": r.entity,
-              "id": str(r.entity_id), "person_id": str(r.person_id), "program": r.program_code,
-              "action": r.action, "data": r.data} for r in rows]
+    items = [Change.model_validate({
+                 "seq": r.seq, "at": r.at, "entity": r.entity, "id": r.entity_id,
+                 "person_id": r.person_id, "program": r.program_code, "action": r.action,
+                 "data": r.data}) for r in rows]
     audit.record_shown(session, principal=principal, action="agency.changes",
                        person_ids=(r.person_id for r in rows if r.person_id is not None),
                        purpose="program_administration",
                        detail={"after": after, "rows": len(items)})
-    return {"changes": items, "next_cursor": str(rows[-1].seq if rows else after),
-            "has_more": len(rows) == limit}
+    return ChangePage(changes=items, next_cursor=str(rows[-1].seq if rows else after),
+                      has_more=len(rows) == limit)
 
 
 def person(session: Session, *, keyring: Keyring, principal: Principal,
-           person_id: uuid.UUID) -> dict[str, Any]:
+           person_id: uuid.UUID) -> AgencyPerson:
     """One person connected to the agency's programs, through its allowlist (audited)."""
     row = session.scalar(select(Person).where(Person.id == person_id,
                                               agency_person_condition(_agency(principal))))
@@ -128,18 +144,23 @@ def person(session: Session, *, keyring: Keyring, principal: Principal,
 
 
 def _person_with_programs(session: Session, *, keyring: Keyring, principal: Principal,
-                          row: Person) -> dict[str, Any]:
+                          row: Person) -> AgencyPerson:
     applications, enrollments = repository.person_programs(
         session, row.id, program_condition(principal, Application.program_code),
         program_condition(principal, Enrollment.program_code))
     audit.record(session, principal=principal, action="agency.person_read", person_id=row.id,
                  purpose="program_administration")
-    return {
-        "person": person_service.project(session, keyring=keyring, principal=principal,
-                                         person=row).model_dump(mode="json"),
-        "applications": [application_out(r[0]).model_dump(mode="json") for r in applications],
-        "enrollments": [enrollment_out(r[0]).model_dump(mode="json") for r in enrollments],
-    }
+    return AgencyPerson(person=_allowlisted(session, keyring=keyring, principal=principal,
+                                            row=row),
+                        applications=[application_out(r[0]) for r in applications],
+                        enrollments=[enrollment_out(r[0]) for r in enrollments])
+
+
+def _allowlisted(session: Session, *, keyring: Keyring, principal: Principal,
+                 row: Person) -> PersonAllowlisted:
+    shown = person_service.project(session, keyring=keyring, principal=principal, person=row)
+    assert isinstance(shown, PersonAllowlisted)  # an agency's projection is its allowlist
+    return shown
 
 
 def _by_curp(session: Session, *, keyring: Keyring, principal: Principal,
@@ -155,7 +176,7 @@ def _valid_curp(raw: str) -> str | None:
 
 
 def lookup(session: Session, *, keyring: Keyring, principal: Principal,
-           curp: str) -> dict[str, Any]:
+           curp: str) -> AgencyPerson:
     """A person by CURP, if connected to the agency's programs (else 404, same as unknown)."""
     valid = _valid_curp(curp)
     if valid is None:
@@ -169,65 +190,65 @@ def lookup(session: Session, *, keyring: Keyring, principal: Principal,
     return _person_with_programs(session, keyring=keyring, principal=principal, row=row)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _rejected(item: DciSearchItem, code: str, message: str) -> DciSearchAnswer:
+    return DciSearchAnswer(reference_id=item.reference_id, timestamp=_now(), locale=item.locale,
+                           status="rjct", status_reason_code=code, status_reason_message=message)
 
 
 def _dci_item(session: Session, *, keyring: Keyring, principal: Principal,
-              item: DciSearchItem) -> dict[str, Any]:
-    base = {"reference_id": item.reference_id, "timestamp": _now(), "locale": item.locale}
+              item: DciSearchItem) -> DciSearchAnswer:
     criteria = item.search_criteria
     query = criteria.query if isinstance(criteria.query, dict) else criteria.query.model_dump()
     if criteria.query_type != "idtype-value":
-        return {**base, "status": "rjct", "status_reason_code": "rjct.query_type.invalid",
-                "status_reason_message": "only idtype-value queries are answered"}
+        return _rejected(item, "rjct.query_type.invalid", "only idtype-value queries are answered")
     if str(query.get("type", "")).upper() != "CURP" or not isinstance(query.get("value"), str):
-        return {**base, "status": "rjct", "status_reason_code": "rjct.search_criteria.invalid",
-                "status_reason_message": "query.type must be CURP with a string value"}
+        return _rejected(item, "rjct.search_criteria.invalid",
+                         "query.type must be CURP with a string value")
     curp = _valid_curp(str(query["value"])[:40])
     if curp is None:
-        return {**base, "status": "rjct", "status_reason_code": "rjct.search_criteria.invalid",
-                "status_reason_message": "query.value is not a valid CURP"}
+        return _rejected(item, "rjct.search_criteria.invalid", "query.value is not a valid CURP")
     row = _by_curp(session, keyring=keyring, principal=principal, curp=curp)
     records = []
     if row is not None:
-        records.append(person_service.project(session, keyring=keyring, principal=principal,
-                                              person=row).model_dump(mode="json"))
+        records.append(_allowlisted(session, keyring=keyring, principal=principal, row=row))
     audit.record(session, principal=principal, action="agency.dci_search",
                  person_id=row.id if row is not None else None,
                  purpose="program_administration", outcome="ok" if row else "not_found")
-    return {**base, "status": "succ", "status_reason_code": None,
-            "status_reason_message": None,
-            "data": {"version": "1.0.0", "reg_type": "redangel:person",
-                     "reg_record_type": "person", "reg_records": records},
-            "pagination": {"page_size": 1, "page_number": 1, "total_count": len(records)}}
+    return DciSearchFound(
+        reference_id=item.reference_id, timestamp=_now(), locale=item.locale, status="succ",
+        status_reason_code=None, status_reason_message=None,
+        data=DciRecords(version="1.0.0", reg_type="redangel:person", reg_record_type="person",
+                        reg_records=records),
+        pagination=DciPagination(page_size=1, page_number=1, total_count=len(records)))
 
 
 def dci_search(session: Session, *, keyring: Keyring, principal: Principal,
-               request: DciSearchRequest) -> dict[str, Any]:
+               request: DciSearchRequest) -> DciSearchResponse:
     """Answer a DCI synchronous registry search, item by item, under the same reference ids."""
     seen: set[str] = set()
-    answers = []
+    answers: list[DciSearchAnswer] = []
     for item in request.message.search_request:
         if item.reference_id in seen:
-            answers.append({"reference_id": item.reference_id, "timestamp": _now(),
-                            "status": "rjct", "status_reason_code": "rjct.reference_id.duplicate",
-                            "status_reason_message": "reference_id repeated in this message",
-                            "locale": item.locale})
+            answers.append(_rejected(item, "rjct.reference_id.duplicate",
+                                     "reference_id repeated in this message"))
             continue
         seen.add(item.reference_id)
         answers.append(_dci_item(session, keyring=keyring, principal=principal, item=item))
-    completed = sum(1 for a in answers if a["status"] == "succ")
-    return {
-        "signature": None,
-        "header": {"version": "1.0.0", "message_id": str(uuid.uuid4()), "message_ts": _now(),
-                   "action": "on-search", "status": "succ", "status_reason_code": None,
-                   "status_reason_message": None, "total_count": len(answers),
-                   "completed_count": completed, "sender_id": "redangel",
-                   "receiver_id": request.header.sender_id, "is_msg_encrypted": False},
-        "message": {"transaction_id": request.message.transaction_id,
-                    "correlation_id": str(uuid.uuid4()), "search_response": answers},
-    }
+    completed = sum(1 for a in answers if a.status == "succ")
+    return DciSearchResponse(
+        signature=None,
+        header=DciResponseHeader(
+            version="1.0.0", message_id=uuid.uuid4(), message_ts=_now(), action="on-search",
+            status="succ", status_reason_code=None, status_reason_message=None,
+            total_count=len(answers), completed_count=completed, sender_id="redangel",
+            receiver_id=request.header.sender_id, is_msg_encrypted=False),
+        message=DciResponseMessage(transaction_id=request.message.transaction_id,
+                                   correlation_id=uuid.uuid4(), search_response=answers),
+    )
 
 
 def export_roll(engine: Engine, *, sessions: Callable[[], Session], keyring: Keyring,

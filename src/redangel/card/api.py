@@ -103,8 +103,8 @@ def issuer_keys(session: DbSession, principal: CardVerifier) -> IssuerKeys:
     ])
 
 
-@router.get("/cards/revocations", responses={200: {"content": {"application/octet-stream": {}}},
-                                             **ERRORS})
+@router.get("/cards/revocations", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}, **ERRORS})
 def revocations(session: DbSession, principal: CardVerifier, keyring: KeyringDep) -> Response:
     """The signed list of revoked card serials (binary; see docs/card-format.md)."""
     return Response(service.revocation_list(session, keyring=keyring),

@@ -1,5 +1,5 @@
 """Strict building blocks for request schemas: bounded strings without NUL, bounded dates,
-boroughs, states."""
+boroughs, states; and the bilingual name the read models share."""
 
 from __future__ import annotations
 
@@ -77,3 +77,14 @@ class Strict(BaseModel):
     """Base of every request body: unknown fields are refused."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=10_000)
+
+
+class Names(BaseModel):
+    """A name in Spanish and English (a program's, an agency's, a document's)."""
+
+    es: str
+    en: str
+
+    def get(self, lang: str, default: str = "") -> str:
+        """The name in a language, Spanish when that one is empty."""
+        return (self.en if lang == "en" else self.es) or self.es or default

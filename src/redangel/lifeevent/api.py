@@ -25,6 +25,7 @@ from redangel.lifeevent.schemas import (
     Code,
     EvaluateRequest,
     EvaluationOut,
+    LifeEventCatalog,
     OutreachOut,
     OutreachRequest,
     ScreeningRequest,
@@ -44,15 +45,11 @@ async def get_catalog(request: Request) -> Any:
 Catalog = Annotated[Any, Depends(get_catalog)]
 
 
-def _question(q: Any) -> dict[str, Any]:
-    return q.to_dict() if hasattr(q, "to_dict") else dict(vars(q))
-
-
-@router.get("/life-events", responses=ERRORS, dependencies=[SCREEN_LIMIT])
-def list_events(catalog: Catalog) -> dict[str, Any]:
+@router.get("/life-events", response_model=LifeEventCatalog, responses=ERRORS,
+            dependencies=[SCREEN_LIMIT])
+def list_events(catalog: Catalog) -> LifeEventCatalog:
     """Every life event with its questions and bundle, in Spanish and English (public)."""
-    return {"catalog_version": catalog.version,
-            "events": [e.to_dict() for e in catalog.events.values()]}
+    return service.events(catalog)
 
 
 @router.post("/life-events/{event_code}/evaluations", status_code=201,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from redangel.common.types import Borough, Day, Sex, Strict
+from redangel.common.types import Borough, Day, Names, Sex, Strict
 from redangel.person.schemas import Attributes, Sensitive
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
@@ -87,3 +87,31 @@ class OutreachOut(BaseModel):
     catalog_version: str
     newly_eligible: int
     persons: list[dict[str, Any]]
+
+
+class EventQuestion(BaseModel):
+    """A fact a life event asks for: its name, type, label and (for choices) the options."""
+
+    name: str
+    type: str
+    label: Names
+    required: bool
+    options: list[str]
+
+
+class LifeEventOut(BaseModel):
+    """A life event with its questions and the bundle of programs it leads to."""
+
+    code: str
+    label: Names
+    category: str
+    proactive: bool
+    questions: list[EventQuestion]
+    programs: list[str]
+
+
+class LifeEventCatalog(BaseModel):
+    """Every life event of the catalog, under the catalog's version."""
+
+    catalog_version: str
+    events: list[LifeEventOut]

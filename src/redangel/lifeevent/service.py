@@ -29,6 +29,7 @@ from redangel.lifeevent.schemas import (
     AppliedOut,
     ApplyRequest,
     EvaluateRequest,
+    LifeEventCatalog,
     ScreeningPerson,
     ScreeningRequest,
 )
@@ -38,6 +39,13 @@ from redangel.person.policy import person_condition
 from redangel.person.schemas import Attributes, PersonUpdate, Sensitive
 from redangel.program import service as programs
 from redangel.program.repository import live_program_codes
+
+
+def events(catalog: Any) -> LifeEventCatalog:
+    """Every life event with its questions and bundle, in Spanish and English."""
+    return LifeEventCatalog.model_validate(
+        {"catalog_version": catalog.version,
+         "events": [e.to_dict() for e in catalog.events.values()]})
 
 
 def _check_event(catalog: Any, code: str) -> None:

@@ -8,13 +8,14 @@ in `audit/`: the person's scope decides who may ask, and every domain writes to 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from redangel.audit import repository
 from redangel.audit import service as audit
+from redangel.audit.schemas import SubjectAccess
 from redangel.auth.principal import Principal
+from redangel.common.types import Names
 from redangel.errors import NotFound
 from redangel.person import repository as persons
 from redangel.person.policy import person_condition
@@ -29,12 +30,12 @@ def check_subject(session: Session, *, principal: Principal, person_id: uuid.UUI
 
 
 def accesses(session: Session, *, principal: Principal, person_id: uuid.UUID,
-             limit: int = 50) -> list[dict[str, Any]]:
+             limit: int = 50) -> list[SubjectAccess]:
     """Who read or changed the person's data, newest first (this reading is audited too)."""
     check_subject(session, principal=principal, person_id=person_id)
     rows = repository.accesses_of(session, person_id, limit=limit)
     audit.record(session, principal=principal, action="person.accesses", person_id=person_id,
                  purpose="data_subject_access")
-    return [{"at": r.at, "by": r.actor_kind, "office": r.office_name,
-             "agency": {"es": r.agency_es, "en": r.agency_en} if r.agency_es else None,
-             "action": r.action, "purpose": r.purpose, "outcome": r.outcome} for r in rows]
+    return [SubjectAccess(at=r.at, by=r.actor_kind, office=r.office_name,
+                          agency=Names(es=r.agency_es, en=r.agency_en) if r.agency_es else None,
+                          action=r.action, purpose=r.purpose, outcome=r.outcome) for r in rows]

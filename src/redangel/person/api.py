@@ -124,6 +124,6 @@ def person_accesses(
     """Which offices and agencies read or changed this person's data (for the person and staff)."""
     if principal.kind == "agency":
         raise Forbidden()
-    return [Access(**{**row, "agency": row["agency"]["es"] if row["agency"] else None})
+    return [Access(**{**dict(row), "agency": row.agency.es if row.agency else None})
             for row in accesses.accesses(session, principal=principal, person_id=person_id,
                                          limit=limit)]

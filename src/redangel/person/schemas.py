@@ -5,18 +5,21 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
     model_serializer,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from redangel.common.clock import city_today
 from redangel.common.types import (
@@ -176,6 +179,7 @@ class PersonAllowlisted(BaseModel):
 
     A field the allowlist does not name is absent from the answer, not null: the serializer
     keeps only the fields that were set (`person.fields.view` sets exactly the allowed ones).
+    The OpenAPI shows the fields as declared, every one but `id` optional, as they may be absent.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -210,6 +214,13 @@ class PersonAllowlisted(BaseModel):
     def _only_allowed(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
         shown: dict[str, object] = handler(self)
         return {k: v for k, v in shown.items() if k in self.model_fields_set}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema,
+                                     handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        """The schema of the declared fields, not of the filtering serializer (an open dict)."""
+        return handler(cast(CoreSchema, {k: v for k, v in core_schema.items()
+                                         if k != "serialization"}))
 
 
 PersonShown = PersonRead | PersonAllowlisted

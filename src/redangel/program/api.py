@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -27,6 +27,9 @@ from redangel.program.schemas import (
     DocumentsReceived,
     EnrollmentMove,
     EnrollmentOut,
+    OverdueApplication,
+    PersonOverview,
+    PersonPrograms,
     application_out,
     delivery_out,
     enrollment_out,
@@ -145,24 +148,25 @@ def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, session: DbS
     return JSONResponse(payload, status_code=201)
 
 
-@router.get("/persons/{person_id}/programs", responses=ERRORS)
+@router.get("/persons/{person_id}/programs", response_model=PersonPrograms, responses=ERRORS)
 def person_programs(person_id: uuid.UUID, session: DbSession,
-                    principal: PersonReader) -> dict[str, Any]:
+                    principal: PersonReader) -> PersonPrograms:
     """A person's applications and enrollments (an agency sees only its own programs')."""
     return reads.person_programs(session, principal=principal, person_id=person_id)
 
 
-@router.get("/persons/{person_id}/overview", responses=ERRORS)
+@router.get("/persons/{person_id}/overview", response_model=PersonOverview, responses=ERRORS)
 def person_overview(person_id: uuid.UUID, session: DbSession, principal: OverviewReader,
                     keyring: KeyringDep,
-                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> dict[str, Any]:
+                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> PersonOverview:
     """Person 360: the person, household, every enrollment, open applications, deliveries."""
     return overviews.overview(session, keyring=keyring, principal=principal,
                               person_id=person_id, purpose=purpose)
 
 
-@router.get("/offices/current/overdue", responses=ERRORS)
+@router.get("/offices/current/overdue", response_model=list[OverdueApplication],
+            responses=ERRORS)
 def overdue(session: DbSession, principal: Supervisor,
-            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[OverdueApplication]:
     """The office's open applications past their expected date, most late first."""
     return service.overdue(session, principal=principal, limit=limit)

@@ -17,25 +17,43 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.names import full_name
+from redangel.common.types import Names
 from redangel.crypto.keyring import Keyring
+from redangel.errors import Forbidden
 from redangel.person import service as person_service
 from redangel.person.policy import person_condition
+from redangel.person.schemas import PersonRead
 from redangel.program import deadlines, repository
 from redangel.program.models import OPEN_APPLICATION
-from redangel.program.schemas import application_out, delivery_out, enrollment_out
+from redangel.program.schemas import (
+    AgencyRef,
+    HouseholdMember,
+    HouseholdSummary,
+    OpenApplication,
+    OverdueItem,
+    OverviewApplication,
+    OverviewDelivery,
+    OverviewEnrollment,
+    PersonOverview,
+    application_out,
+    delivery_out,
+    enrollment_out,
+)
 
 DELIVERIES_SHOWN = 20
 
 
-def _names(es: str, en: str) -> dict[str, str]:
-    return {"es": es, "en": en}
+def _agency(row: Any) -> AgencyRef:
+    return AgencyRef(code=row.agency_code, name=Names(es=row.agency_es, en=row.agency_en))
 
 
 def overview(session: Session, *, keyring: Keyring, principal: Principal,
-             person_id: uuid.UUID, purpose: str) -> dict[str, Any]:
+             person_id: uuid.UUID, purpose: str) -> PersonOverview:
     """The person's whole situation across agencies (the read is audited once)."""
     _, read = person_service.read(session, keyring=keyring, principal=principal,
                                   person_id=person_id, purpose=purpose)
+    if not isinstance(read, PersonRead):  # the overview is for the front desk and the holder
+        raise Forbidden()
     rows = repository.household_members(session, person_id, person_condition(principal))
     members = [m for m in rows if m.shown]
     others = [m.person_id for m in members if m.person_id != person_id]
@@ -46,46 +64,42 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
         session, person_id, true(), true())
     deliveries = repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN)
     today = city_today()
-    open_apps: list[dict[str, Any]] = []
-    decided: list[dict[str, Any]] = []
-    overdue: list[dict[str, Any]] = []
+    open_apps: list[OpenApplication] = []
+    decided: list[OverviewApplication] = []
     for row in applications:
         app = row[0]
-        item = {**application_out(app).model_dump(mode="json"),
-                "program_name": _names(row.name_es, row.name_en),
-                "agency": {"code": row.agency_code, "name": _names(row.agency_es, row.agency_en)}}
+        shown = {**dict(application_out(app)), "program_name": Names(es=row.name_es, en=row.name_en),
+                 "agency": _agency(row)}
         if app.status in OPEN_APPLICATION:
-            late = deadlines.days_late(app.expected_decision_on, today)
-            item["days_late"] = late
-            item["overdue"] = deadlines.is_overdue(app.status, app.expected_decision_on, today)
-            open_apps.append(item)
-            if item["overdue"]:
-                overdue.append({"kind": "application", "folio": app.folio,
-                                "program": app.program_code, "status": app.status,
-                                "expected_decision_on": app.expected_decision_on.isoformat(),
-                                "days_late": late})
+            open_apps.append(OpenApplication(
+                **shown, days_late=deadlines.days_late(app.expected_decision_on, today),
+                overdue=deadlines.is_overdue(app.status, app.expected_decision_on, today)))
         else:
-            decided.append(item)
-    return {
-        "as_of": today.isoformat(),
-        "person": read.model_dump(mode="json"),
-        "household": None if not rows else {
-            "id": str(rows[0].household_id),
-            "members_elsewhere": len(rows) - len(members),
-            "members": [{"person_id": str(m.person_id), "relationship": m.relationship,
-                         "since": m.since.isoformat(),
-                         "name": full_name(m.given_names, m.first_surname, m.second_surname),
-                         "birth_date": m.birth_date.isoformat()} for m in members],
-        },
-        "enrollments": [
-            {**enrollment_out(row[0]).model_dump(mode="json"),
-             "program_name": _names(row.name_es, row.name_en),
-             "agency": {"code": row.agency_code, "name": _names(row.agency_es, row.agency_en)}}
-            for row in enrollments
-        ],
-        "open_applications": open_apps,
-        "decided_applications": decided,
-        "deliveries": [{**delivery_out(row[0]).model_dump(mode="json"),
-                        "program_name": _names(row.name_es, row.name_en)} for row in deliveries],
-        "overdue": sorted(overdue, key=lambda o: -int(o["days_late"])),
-    }
+            decided.append(OverviewApplication(**shown))
+    overdue = [OverdueItem(kind="application", folio=a.folio, program=a.program,
+                           status=a.status, expected_decision_on=a.expected_decision_on,
+                           days_late=a.days_late)
+               for a in open_apps if a.overdue]
+    return PersonOverview(
+        as_of=today,
+        person=read,
+        household=None if not rows else HouseholdSummary(
+            id=rows[0].household_id,
+            members_elsewhere=len(rows) - len(members),
+            members=[HouseholdMember(person_id=m.person_id, relationship=m.relationship,
+                                     since=m.since, birth_date=m.birth_date,
+                                     name=full_name(m.given_names, m.first_surname,
+                                                    m.second_surname))
+                     for m in members]),
+        enrollments=[OverviewEnrollment(**dict(enrollment_out(row[0])),
+                                        program_name=Names(es=row.name_es, en=row.name_en),
+                                        agency=_agency(row))
+                     for row in enrollments],
+        open_applications=open_apps,
+        decided_applications=decided,
+        deliveries=[OverviewDelivery(**dict(delivery_out(row[0])),
+                                     program_name=Names(es=row.name_es, en=row.name_en))
+                    for row in deliveries],
+        overdue=sorted(overdue, key=lambda o: -o.days_late),
+    )
+

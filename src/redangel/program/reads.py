@@ -8,13 +8,13 @@ no audit row; a surface now asks here, and cannot show a person's programs witho
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
+from redangel.common.types import Names
 from redangel.errors import NotFound
 from redangel.person import repository as persons
 from redangel.person.policy import person_condition
@@ -25,6 +25,9 @@ from redangel.program.policy import program_condition
 from redangel.program.schemas import (
     ApplicationOut,
     EnrollmentOut,
+    PersonPrograms,
+    ProgramApplication,
+    ProgramEnrollment,
     Transition,
     application_out,
     enrollment_out,
@@ -38,7 +41,7 @@ def _transitions(session: Session, entity: str, entity_id: uuid.UUID) -> list[Tr
 
 
 def person_programs(session: Session, *, principal: Principal,
-                    person_id: uuid.UUID) -> dict[str, Any]:
+                    person_id: uuid.UUID) -> PersonPrograms:
     """A person's applications and enrollments (an agency sees only its own programs')."""
     require_pin(principal)
     if persons.get(session, person_id, person_condition(principal)) is None:
@@ -49,19 +52,20 @@ def person_programs(session: Session, *, principal: Principal,
     audit.record(session, principal=principal, action="person.programs", person_id=person_id,
                  purpose=standing_purpose(principal))
     today = city_today()
-    return {
-        "applications": [
-            {**application_out(r[0]).model_dump(mode="json"),
-             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es,
-             "overdue": deadlines.is_overdue(r[0].status, r[0].expected_decision_on, today)}
+    return PersonPrograms(
+        applications=[
+            ProgramApplication(**dict(application_out(r[0])),
+                               program_name=Names(es=r.name_es, en=r.name_en), agency=r.agency_es,
+                               overdue=deadlines.is_overdue(r[0].status,
+                                                            r[0].expected_decision_on, today))
             for r in applications
         ],
-        "enrollments": [
-            {**enrollment_out(r[0]).model_dump(mode="json"),
-             "program_name": {"es": r.name_es, "en": r.name_en}, "agency": r.agency_es}
+        enrollments=[
+            ProgramEnrollment(**dict(enrollment_out(r[0])),
+                              program_name=Names(es=r.name_es, en=r.name_en), agency=r.agency_es)
             for r in enrollments
         ],
-    }
+    )
 
 
 def application(session: Session, *, principal: Principal,

@@ -29,6 +29,7 @@ from redangel.auth.models import Agency
 from redangel.auth.principal import SYSTEM, Principal
 from redangel.common.clock import city_today
 from redangel.common.names import full_name
+from redangel.common.types import Names
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
@@ -46,7 +47,7 @@ from redangel.program.models import (
     Program,
 )
 from redangel.program.policy import program_condition
-from redangel.program.schemas import DeliveryCreate
+from redangel.program.schemas import DeliveryCreate, OverdueApplication
 
 APPLICATION_MOVES = {
     "submitted": ("in_review", "rejected"),
@@ -163,17 +164,18 @@ def find_application(session: Session, *, principal: Principal, folio: str,
     return app
 
 
-def overdue(session: Session, *, principal: Principal, limit: int) -> list[dict[str, Any]]:
+def overdue(session: Session, *, principal: Principal, limit: int) -> list[OverdueApplication]:
     """The open applications of persons in the principal's scope past their expected decision
     date, most late first."""
     today = city_today()
     rows = repository.overdue(session, person_condition(principal), today, limit)
     audit.record_shown(session, principal=principal, action="application.overdue",
                        person_ids=(r[0].person_id for r in rows), purpose="supervision")
-    return [{"folio": a.folio, "program": name_es, "program_name": {"es": name_es, "en": name_en},
-             "person": full_name(given, first, second), "person_id": str(a.person_id),
-             "expected_decision_on": a.expected_decision_on.isoformat(),
-             "days_late": deadlines.days_late(a.expected_decision_on, today), "status": a.status}
+    return [OverdueApplication(
+                folio=a.folio, program=name_es, program_name=Names(es=name_es, en=name_en),
+                person=full_name(given, first, second), person_id=a.person_id,
+                expected_decision_on=a.expected_decision_on,
+                days_late=deadlines.days_late(a.expected_decision_on, today), status=a.status)
             for a, name_es, name_en, given, first, second in (tuple(r) for r in rows)]
 
 

@@ -31,6 +31,7 @@ from redangel.lifeevent import self_service
 from redangel.person import accesses as subject
 from redangel.person import service as persons
 from redangel.program import overview as program_overview
+from redangel.program.schemas import PersonOverview
 from redangel.web import i18n
 from redangel.web.auth import KIOSK_COOKIE, KIOSK_SCREEN_COOKIE, KioskCitizen, KioskDevice, Redirect
 from redangel.web.kiosk import words
@@ -158,7 +159,7 @@ def ended(request: Request, settings: AppSettings, device: KioskDevice) -> Respo
     return render(request, "kiosk/ended.html", _context(request, settings, screen="ended"))
 
 
-def _overview(session: DbSession, keyring: Any, citizen: Principal) -> dict[str, Any]:
+def _overview(session: DbSession, keyring: Any, citizen: Principal) -> PersonOverview:
     assert citizen.person_id is not None
     return program_overview.overview(session, keyring=keyring, principal=citizen,
                                      person_id=citizen.person_id, purpose="self_service")
@@ -186,7 +187,7 @@ def home(request: Request, session: DbSession, settings: AppSettings, keyring: K
 
 
 def _overview_page(request: Request, session: DbSession, settings: Settings, keyring: Keyring,
-                   citizen: Principal, view: str, **shown: Callable[[dict[str, Any], str], Any]
+                   citizen: Principal, view: str, **shown: Callable[[PersonOverview, str], Any]
                    ) -> Response:
     """One of the views built from the card holder's 360 (behind the PIN), in words."""
     _needs_pin(citizen)
@@ -228,7 +229,7 @@ def eligible(request: Request, session: DbSession, settings: AppSettings, keyrin
     _needs_pin(citizen)
     assert citizen.person_id is not None
     data = _overview(session, keyring, citizen)
-    held = [a["program"] for a in data["open_applications"]]
+    held = [a.program for a in data.open_applications]
     found = self_service.might_qualify(session, catalog=request.app.state.catalog,
                                        keyring=keyring, principal=citizen,
                                        person_id=citizen.person_id, held=held)

@@ -7,92 +7,93 @@ its tests saying the same sentence.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
+from redangel.audit.schemas import SubjectAccess
 from redangel.common.clock import city_day
+from redangel.common.types import Names
+from redangel.program.schemas import (
+    OpenApplication,
+    OverviewApplication,
+    OverviewEnrollment,
+    PersonOverview,
+)
 from redangel.web.i18n import translate
 from redangel.web.templating import long_date, long_datetime
 
 
-def _names(names: dict[str, str] | None, lang: str) -> str:
-    return (names or {}).get(lang) or (names or {}).get("es", "")
+def _names(names: Names | None, lang: str) -> str:
+    return names.get(lang) if names is not None else ""
 
 
-def _city_day(moment: str | None, lang: str) -> str:
-    """The day of a UTC moment on the city's clock, in words."""
-    if not moment:
-        return ""
-    return long_date(city_day(datetime.fromisoformat(moment.replace("Z", "+00:00"))), lang)
-
-
-def application_status(app: dict[str, Any], lang: str) -> str:
+def application_status(app: OverviewApplication, lang: str) -> str:
     """'Received, under review; answer expected on 3 March 2027' and the like."""
-    status, expected = app["status"], long_date(app.get("expected_decision_on"), lang)
-    decided = _city_day(app.get("decided_at"), lang)
-    if status == "submitted":
+    expected = long_date(app.expected_decision_on, lang)
+    decided = long_date(city_day(app.decided_at), lang) if app.decided_at else ""
+    if app.status == "submitted":
         text = translate(lang, "Received; answer expected on %(date)s") % {"date": expected}
-    elif status == "in_review":
+    elif app.status == "in_review":
         text = translate(lang, "Received, under review; answer expected on %(date)s") % {
             "date": expected}
-    elif status == "approved":
+    elif app.status == "approved":
         text = translate(lang, "Approved on %(date)s") % {"date": decided}
-    elif status == "rejected":
-        text = translate(lang, "Not approved (%(date)s). Ask at an office why.") % {"date": decided}
     else:
-        text = status
-    if app.get("overdue"):
+        text = translate(lang, "Not approved (%(date)s). Ask at an office why.") % {"date": decided}
+    if _late(app):
         text += " " + translate(lang, "The answer is late: please ask at an office.")
     return text
 
 
-def application_tone(app: dict[str, Any]) -> str:
+def _late(app: OverviewApplication) -> bool:
+    return isinstance(app, OpenApplication) and app.overdue
+
+
+def application_tone(app: OverviewApplication) -> str:
     """The badge colour of an application's status."""
-    if app.get("overdue") or app["status"] == "rejected":
-        return "bad" if app["status"] == "rejected" else "warn"
-    return "ok" if app["status"] == "approved" else "info"
+    if app.status == "rejected":
+        return "bad"
+    if _late(app):
+        return "warn"
+    return "ok" if app.status == "approved" else "info"
 
 
-def enrollment_status(row: dict[str, Any], lang: str) -> str:
+def enrollment_status(row: OverviewEnrollment, lang: str) -> str:
     """'Active since 3 March 2027', 'Suspended: please ask at an office', 'Ended on …'."""
-    if row["status"] == "active":
-        return translate(lang, "Active since %(date)s") % {"date": long_date(row["started_on"], lang)}
-    if row["status"] == "suspended":
+    if row.status == "active":
+        return translate(lang, "Active since %(date)s") % {"date": long_date(row.started_on, lang)}
+    if row.status == "suspended":
         return translate(lang, "Suspended: please ask at an office.")
-    return translate(lang, "Ended on %(date)s") % {"date": long_date(row.get("ended_on"), lang)}
+    return translate(lang, "Ended on %(date)s") % {"date": long_date(row.ended_on, lang)}
 
 
-def applications(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def applications(overview: PersonOverview, lang: str) -> list[dict[str, Any]]:
     """Open applications first, then decided ones, each with its sentence."""
-    out = []
-    for app in [*overview["open_applications"], *overview["decided_applications"]]:
-        out.append({"folio": app["folio"], "program": _names(app["program_name"], lang),
-                    "agency": _names(app["agency"]["name"], lang),
-                    "status": application_status(app, lang), "tone": application_tone(app),
-                    "open": app["status"] in ("submitted", "in_review")})
-    return out
+    return [{"folio": app.folio, "program": _names(app.program_name, lang),
+             "agency": _names(app.agency.name, lang),
+             "status": application_status(app, lang), "tone": application_tone(app),
+             "open": isinstance(app, OpenApplication)}
+            for app in [*overview.open_applications, *overview.decided_applications]]
 
 
-def enrollments(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def enrollments(overview: PersonOverview, lang: str) -> list[dict[str, Any]]:
     """The person's programs with their state in words."""
-    return [{"program": _names(row["program_name"], lang), "agency": _names(row["agency"]["name"], lang),
-             "status": enrollment_status(row, lang), "active": row["status"] == "active"}
-            for row in overview["enrollments"]]
+    return [{"program": _names(row.program_name, lang), "agency": _names(row.agency.name, lang),
+             "status": enrollment_status(row, lang), "active": row.status == "active"}
+            for row in overview.enrollments]
 
 
-def deliveries(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def deliveries(overview: PersonOverview, lang: str) -> list[dict[str, Any]]:
     """The latest deliveries, newest first: what, when, where."""
-    return [{"program": _names(row["program_name"], lang),
-             "when": long_date(row["delivered_on"], lang), "place": row.get("place") or "",
-             "amount": row.get("amount")} for row in overview["deliveries"]]
+    return [{"program": _names(row.program_name, lang),
+             "when": long_date(row.delivered_on, lang), "place": row.place or "",
+             "amount": row.amount} for row in overview.deliveries]
 
 
-def upcoming(overview: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+def upcoming(overview: PersonOverview, lang: str) -> list[dict[str, Any]]:
     """Dates ahead: the answers expected on open applications, soonest first."""
-    items = sorted((a for a in overview["open_applications"]), key=lambda a: a["expected_decision_on"])
-    return [{"program": _names(a["program_name"], lang),
-             "when": long_date(a["expected_decision_on"], lang),
-             "late": bool(a.get("overdue"))} for a in items]
+    items = sorted(overview.open_applications, key=lambda a: a.expected_decision_on)
+    return [{"program": _names(a.program_name, lang),
+             "when": long_date(a.expected_decision_on, lang), "late": a.overdue} for a in items]
 
 
 def purpose_words(purpose: str, lang: str) -> str:
@@ -115,22 +116,22 @@ def purpose_words(purpose: str, lang: str) -> str:
     return known.get(purpose, translate(lang, "another reason"))
 
 
-def who_words(row: dict[str, Any], lang: str) -> str:
+def who_words(row: SubjectAccess, lang: str) -> str:
     """Who opened the data: the office or the agency."""
-    if row.get("office"):
-        return str(row["office"])
-    if row.get("agency"):
-        return _names(row["agency"], lang)
+    if row.office:
+        return row.office
+    if row.agency is not None:
+        return _names(row.agency, lang)
     return translate(lang, "The Red Ángel system")
 
 
-def accesses(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+def accesses(rows: list[SubjectAccess], lang: str) -> list[dict[str, Any]]:
     """'Módulo Iztapalapa · attention at an office · 3 March 2027, 14:05', one per access."""
-    return [{"who": who_words(r, lang), "why": purpose_words(r["purpose"], lang),
-             "when": long_datetime(r["at"], lang), "denied": r.get("outcome", "ok") != "ok"}
+    return [{"who": who_words(r, lang), "why": purpose_words(r.purpose, lang),
+             "when": long_datetime(r.at, lang), "denied": r.outcome != "ok"}
             for r in rows if not own_visit(r)]
 
 
-def own_visit(row: dict[str, Any]) -> bool:
+def own_visit(row: SubjectAccess) -> bool:
     """The citizen's own use of a kiosk with their card (not listed: they know about it)."""
-    return row.get("by") == "kiosk"
+    return row.by == "kiosk"

@@ -245,12 +245,12 @@ def receipt(request: Request, person_id: uuid.UUID, session: DbSession, principa
     wanted = [f[:20] for f in (folio or [])][:20]
     data = overviews.overview(session, keyring=keyring, principal=principal, person_id=person_id,
                               purpose="application")
-    apps = {a["folio"]: a for a in data["open_applications"] + data["decided_applications"]}
+    apps = {a.folio: a for a in [*data.open_applications, *data.decided_applications]}
     shown = [apps[f] for f in wanted if f in apps]
-    day = city_day(shown[0]["submitted_at"]) if shown else city_today()
-    p = data["person"]
+    day = city_day(shown[0].submitted_at) if shown else city_today()
+    p = data.person
     return render(request, "office/receipt.html", {
         "person_id": person_id,
-        "name": full_name(p["given_names"], p["first_surname"], p.get("second_surname")),
+        "name": full_name(p.given_names, p.first_surname, p.second_surname),
         "applications": shown, "day": day,
         "office": auth.office_name(session, principal.office_id) or ""})

@@ -66,20 +66,16 @@ def problems_of(error: AppError | ValidationError, lang: i18n.Lang) -> Problems:
     return found
 
 
-def age_of(born: date | str | None, today: date | None = None) -> int | None:
+def age_of(born: date | None, today: date | None = None) -> int | None:
     """Completed years since a birth date."""
-    if not born:
+    if born is None:
         return None
-    born = date.fromisoformat(born) if isinstance(born, str) else born
     today = today or clock.city_today()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def city_day(value: str | date) -> date:
+def city_day(value: date) -> date:
     """The day, on the city's clock, of a date or of a moment the services give in UTC."""
-    if isinstance(value, str):
-        value = (datetime.fromisoformat(value.replace("Z", "+00:00")) if "T" in value
-                 else date.fromisoformat(value))
     if isinstance(value, datetime):
         return clock.city_day(value)
     return value

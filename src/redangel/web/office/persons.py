@@ -8,6 +8,7 @@ replaces a card, or reports one lost.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -21,6 +22,7 @@ from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, NotFound
 from redangel.program import overview as overviews
+from redangel.program.schemas import PersonOverview
 from redangel.web import i18n
 from redangel.web.auth import OfficeUser
 from redangel.web.office import labels
@@ -28,6 +30,7 @@ from redangel.web.office.forms import Form, age_of, city_day, message_page, prob
 from redangel.web.templating import render
 
 router = APIRouter()
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 Purpose = Annotated[str, Query(max_length=32)]
 NOTICES = {
     "reported": i18n._("The card was reported. It no longer works anywhere; issue a new one when "
@@ -40,25 +43,30 @@ def purposes_for(principal: Principal) -> dict[str, str]:
     return labels.SUPERVISOR_PURPOSES if principal.role == "supervisor" else labels.PURPOSES
 
 
-def history(data: dict[str, Any], card_rows: list[Any]) -> list[dict[str, Any]]:
+def history(data: PersonOverview, card_rows: list[Any]) -> list[dict[str, Any]]:
     """What happened to the person's applications, enrollments and cards, newest first."""
     items: list[dict[str, Any]] = []
-    for app in data["open_applications"] + data["decided_applications"]:
-        items.append({"at": app["submitted_at"], "kind": "submitted", "what": app})
-        if app.get("decided_at"):
-            items.append({"at": app["decided_at"], "kind": app["status"], "what": app})
-    for row in data["enrollments"]:
-        items.append({"at": row["started_on"], "kind": "enrolled", "what": row})
-        if row.get("ended_on"):
-            items.append({"at": row["ended_on"], "kind": "exited", "what": row})
+    for app in [*data.open_applications, *data.decided_applications]:
+        items.append({"at": app.submitted_at, "kind": "submitted", "what": app})
+        if app.decided_at is not None:
+            items.append({"at": app.decided_at, "kind": app.status, "what": app})
+    for row in data.enrollments:
+        items.append({"at": row.started_on, "kind": "enrolled", "what": row})
+        if row.ended_on is not None:
+            items.append({"at": row.ended_on, "kind": "exited", "what": row})
     for card in card_rows:
-        items.append({"at": card.issued_at.isoformat(), "kind": "card_issued", "what": card})
+        items.append({"at": card.issued_at, "kind": "card_issued", "what": card})
         if card.status not in ("active", "pending_write"):
-            items.append({"at": card.status_changed_at.isoformat(), "kind": "card_status",
-                          "what": card})
-    # A bare date (an enrollment's start) sorts after that day's moments: it follows the approval.
-    return sorted(items, key=lambda item: str(item["at"]) if "T" in str(item["at"])
-                  else f"{item['at']}T99", reverse=True)
+            items.append({"at": card.status_changed_at, "kind": "card_status", "what": card})
+    return sorted(items, key=lambda item: _when(item["at"]), reverse=True)
+
+
+def _when(at: date | datetime) -> tuple[date, int, datetime]:
+    """Where a moment or a bare day falls on the city's calendar: a bare day (an enrollment's
+    start) sorts after that day's moments, so it follows the approval that made it."""
+    if isinstance(at, datetime):
+        return city_day(at), 0, at
+    return at, 1, _EARLIEST
 
 
 @router.get("/persons/{person_id}")
@@ -78,9 +86,9 @@ def person(request: Request, person_id: uuid.UUID, session: DbSession, principal
     active = next((c for c in card_rows if c.status == "active"), None)
     return render(request, "office/person.html", {
         "person_id": person_id, "purpose": purpose, "purpose_words": allowed[purpose],
-        "data": data, "p": data["person"], "age": age_of(data["person"]["birth_date"]),
-        "full_name": full_name(data["person"]["given_names"], data["person"]["first_surname"],
-                               data["person"].get("second_surname")),
+        "data": data, "p": data.person, "age": age_of(data.person.birth_date),
+        "full_name": full_name(data.person.given_names, data.person.first_surname,
+                               data.person.second_surname),
         "cards": card_rows, "active_card": active, "history": history(data, card_rows),
         "when": city_day, "labels": labels, "boroughs": BOROUGHS,
         "notice": NOTICES.get(done, ""),
