@@ -84,8 +84,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the CURP does not have the 18-character format (4 letters, date, sex, state, ...)",
     ),
     "curp_check_digit": (
-        "el dígito verificador de la CURP no coincide; revise que esté bien escrita",
-        "the CURP check digit does not match; check it was typed correctly",
+        "el último dígito no corresponde al resto de la CURP (es el dígito verificador): "
+        "revise cada letra y número con la persona",
+        "the last digit does not match the rest of the CURP (it is the check digit): "
+        "check every letter and digit with the person",
+    ),
+    "curp_length": (
+        "la CURP tiene {length} caracteres; debe tener 18",
+        "the CURP has {length} characters; it must have 18",
+    ),
+    "curp_letter_in_date": (
+        "en la fecha de nacimiento (caracteres 5 a 10) hay una letra, {char}, donde va un número",
+        "the birth date (characters 5 to 10) has a letter, {char}, where a digit belongs",
+    ),
+    "curp_letter_in_check": (
+        "el último carácter, {char}, debe ser un número (el dígito verificador)",
+        "the last character, {char}, must be a digit (the check digit)",
+    ),
+    "curp_digit_in_letters": (
+        "el carácter {position}, {char}, es un número donde va una letra",
+        "character {position}, {char}, is a digit where a letter belongs",
+    ),
+    "curp_sex_letter": (
+        "el carácter 11, {char}, debe ser H, M o X (el sexo)",
+        "character 11, {char}, must be H, M or X (the sex)",
+    ),
+    "curp_state_code": (
+        "los caracteres 12 y 13, {curp_value}, no son la clave de un estado",
+        "characters 12 and 13, {curp_value}, are not a state's code",
+    ),
+    "curp_date_invalid": (
+        "la fecha de nacimiento de la CURP, {curp_value} (AAMMDD), no existe",
+        "the CURP's birth date, {curp_value} (YYMMDD), does not exist",
+    ),
+    "curp_o_zero": (
+        "una letra O y un cero están confundidos; escrita así la CURP es válida: {suggestion}",
+        "a letter O and a zero are mixed up; written like this the CURP is valid: {suggestion}",
     ),
     "curp_birth_date": (
         "la fecha de nacimiento de la CURP ({curp_value}) no coincide con la declarada",

@@ -242,11 +242,36 @@ class SearchRequest(Strict):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-class SearchPage(BaseModel):
-    """One page of search results and the cursor to the next one."""
+class NearTerm(BaseModel):
+    """A typed name word that matched one of the person's within one typo."""
 
-    items: list[PersonBrief]
+    typed: str
+    found: str
+
+
+class SearchHit(PersonBrief):
+    """A search result; an approximate one says which typed words it matched only nearly."""
+
+    near: list[NearTerm] = []
+
+
+class LookAlike(BaseModel):
+    """Two results on the page that may be one person registered twice, and why."""
+
+    first: uuid.UUID
+    second: uuid.UUID
+    reason: Literal["one_typo", "same_words", "same_birth_and_surnames"]
+
+
+class SearchPage(BaseModel):
+    """One page of search results (exact matches before approximate ones), how many match in
+    all, and the cursor to the next page."""
+
+    items: list[SearchHit]
     next_cursor: str | None
+    total: int = 0
+    exact_total: int = 0
+    look_alikes: list[LookAlike] = []
 
 
 class DuplicateCandidates(BaseModel):

@@ -27,15 +27,15 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.policy import person_condition
 from redangel.auth.principal import SYSTEM, Principal
+from redangel.common import folio as folios
 from redangel.common.clock import city_today
+from redangel.common.folio import new_folio
 from redangel.common.names import full_name
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import repository as persons
 from redangel.program import changes, deadlines, repository
-from redangel.program import folio as folios
-from redangel.program.folio import new_folio
 from redangel.program.models import (
     EXIT_REASONS,
     SUSPEND_REASONS,

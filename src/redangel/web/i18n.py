@@ -43,6 +43,7 @@ def read_catalog(lang: str) -> Catalog:
     for path in catalog_files(lang):
         with path.open("rb") as handle:
             part = read_po(handle, locale=lang)
+        merged.mime_headers = part.mime_headers  # the files' own plural rule, not Babel's CLDR one
         for message in part:
             if message.id:
                 merged[message.id] = message
