@@ -1,4 +1,5 @@
-"""Every text a page can show has a Spanish translation, and no catalog entry is left unused."""
+"""Every text people read — pages, API problems, card agents — has a Spanish translation in the
+gettext catalogs, and no catalog entry is left unused, fuzzy or in two files."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ def _extracted() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for filename, lineno, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, options_map, keywords={"_": None, "gettext": None,
-                                                           "ngettext": (1, 2), "translate": (2,)}):
+                                                           "ngettext": (1, 2), "translate": (2,),
+                                                           "plural": (1, 2)}):
         msgid = message[0] if isinstance(message, tuple) else message  # a plural: its singular
         if msgid:
             found.setdefault(msgid, []).append(f"{filename}:{lineno}")
