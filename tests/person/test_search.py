@@ -195,6 +195,8 @@ class TestCurpExplained:
     def test_the_length(self, clerk: httpx.Client) -> None:
         error = self._error(clerk, "HEGG560427MVZRRL0")
         assert error["code"] == "curp_length" and "tiene 17 caracteres" in error["reason"]
+        error = self._error(clerk, "HEGG560427MVZRRL044")
+        assert error["code"] == "curp_length" and "tiene 19 caracteres" in error["reason"]
 
     def test_a_letter_where_a_digit_belongs(self, clerk: httpx.Client) -> None:
         error = self._error(clerk, "HEGG5604B7MVZRRL04")

@@ -233,7 +233,8 @@ class SearchRequest(Strict):
     """Search by CURP, by name (accents, case, abbreviations and one typo tolerated), by birth
     date and by borough, combined."""
 
-    curp: Annotated[str, StringConstraints(min_length=1, max_length=18)] | None = None
+    # A few characters too many are a mistyped CURP to explain (its length), not a refusal.
+    curp: Annotated[str, StringConstraints(min_length=1, max_length=24)] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
                     AfterValidator(no_control_chars)] | None = None
     birth_date: Day | None = None
