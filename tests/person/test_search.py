@@ -151,7 +151,7 @@ class TestExactBeforeApproximate:
         assert kinds == ["exact"] * 3 + ["approximate"] * 2
         assert (page["total"], page["exact_total"]) == (5, 3)
         near = page["items"][-1]["near"]
-        assert [n["found"] for n in near] == [near_family["typo"].upper().replace("Á", "A")]
+        assert near == [{"typed": near_family["surname"]["value"], "found": near_family["typo"]}]
 
     def test_pages_walk_exact_then_approximate_each_once(self, clerk: httpx.Client,
                                                          near_family: dict) -> None:

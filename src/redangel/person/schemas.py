@@ -244,7 +244,7 @@ class SearchRequest(Strict):
 
 
 class NearTerm(BaseModel):
-    """A typed name word that matched one of the person's within one typo."""
+    """A typed name word that matched one of the person's within one typo, each as written."""
 
     typed: str
     found: str

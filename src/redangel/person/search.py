@@ -93,12 +93,20 @@ def _position(cursor: str | None) -> tuple[int, tuple[str, uuid.UUID] | None]:
         raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
 
 
-def _hit(row: Any, phase: int, query_terms: list[str]) -> SearchHit:
-    own = row.name_key.split()
-    near = [NearTerm(typed=q, found=t) for q in query_terms
-            if (t := lookalike.near_term(q, own)) is not None]
+def as_written(text: str) -> dict[str, str]:
+    """Each search term of a text, mapped to the word as it was written (accents and all)."""
+    return {term: word.strip(".,;") for word in text.split() for term in terms(word)}
+
+
+def _hit(row: Any, phase: int, query_terms: list[str], typed: dict[str, str]) -> SearchHit:
     base = brief(row, "exact" if phase == EXACT else "approximate")
-    return SearchHit(**base.model_dump(), near=near if phase == APPROXIMATE else [])
+    if phase == EXACT:
+        return SearchHit(**base.model_dump())
+    own = row.name_key.split()
+    written = as_written(base.full_name)
+    near = [NearTerm(typed=typed.get(q, q), found=written.get(t, t)) for q in query_terms
+            if (t := lookalike.near_term(q, own)) is not None]
+    return SearchHit(**base.model_dump(), near=near)
 
 
 def _look_alikes(rows: list[Any]) -> list[LookAlike]:
@@ -157,7 +165,8 @@ def search(
     if len(rows) > query.limit:
         phase, last = page[-1]
         next_cursor = encode_cursor([phase, last.name_key, str(last.id)])
-    items = [_hit(row, phase, query_terms) for phase, row in page]
+    typed = as_written(query.name or "")
+    items = [_hit(row, phase, query_terms, typed) for phase, row in page]
     audit.record_shown(session, principal=principal, action="person.search",
                        person_ids=(item.id for item in items), purpose="search",
                        detail={"results": len(items)})
