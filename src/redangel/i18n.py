@@ -36,11 +36,11 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     # concurrency and idempotency
     "if_match_required": _("The If-Match header with the version (ETag) you read is missing."),
     "stale_version": _(
-        "Someone else changed this record; read it again and repeat your change.",
+        "Someone else changed this record; read it again and repeat your change."
     ),
     "idempotency_mismatch": _("The Idempotency-Key was already used with a different body."),
     "idempotency_in_progress": _(
-        "Another request with the same Idempotency-Key is in progress; retry in a moment.",
+        "Another request with the same Idempotency-Key is in progress; retry in a moment."
     ),
     # field reasons
     "field_required": _("is required"),
@@ -56,28 +56,28 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "field_json": _("the body is not valid JSON"),
     # CURP
     "curp_format": _(
-        "the CURP does not have the 18-character format (4 letters, date, sex, state, ...)",
+        "the CURP does not have the 18-character format (4 letters, date, sex, state, ...)"
     ),
     "curp_check_digit": _(
         "the last digit does not match the rest of the CURP (it is the check digit): "
-        "check every letter and digit with the person",
+        "check every letter and digit with the person"
     ),
     "curp_length": _("the CURP has {length} characters; it must have 18"),
     "curp_letter_in_date": _(
-        "the birth date (characters 5 to 10) has a letter, {char}, where a digit belongs",
+        "the birth date (characters 5 to 10) has a letter, {char}, where a digit belongs"
     ),
     "curp_letter_in_check": _("the last character, {char}, must be a digit (the check digit)"),
     "curp_digit_in_letters": _(
-        "character {position}, {char}, is a digit where a letter belongs",
+        "character {position}, {char}, is a digit where a letter belongs"
     ),
     "curp_sex_letter": _("character 11, {char}, must be H, M or X (the sex)"),
     "curp_state_code": _("characters 12 and 13, {curp_value}, are not a state's code"),
     "curp_date_invalid": _("the CURP's birth date, {curp_value} (YYMMDD), does not exist"),
     "curp_o_zero": _(
-        "a letter O and a zero are mixed up; written like this the CURP is valid: {suggestion}",
+        "a letter O and a zero are mixed up; written like this the CURP is valid: {suggestion}"
     ),
     "curp_birth_date": _(
-        "the CURP's birth date ({curp_value}) does not match the stated birth date",
+        "the CURP's birth date ({curp_value}) does not match the stated birth date"
     ),
     "curp_sex": _("the CURP's sex ({curp_value}) does not match the stated sex"),
     "curp_state": _("the CURP's state of birth ({curp_value}) does not match the stated one"),
@@ -86,10 +86,10 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "duplicate_curp": _("A person with this CURP already exists."),
     "possible_duplicate": _(
         "There are registered persons with the same name and birth date. Check whether it is "
-        "the same person; if not, confirm it is a different person.",
+        "the same person; if not, confirm it is a different person."
     ),
     "membership_open": _(
-        "The person already belongs to another household; end that membership first.",
+        "The person already belongs to another household; end that membership first."
     ),
     "membership_dates": _("the end date cannot be before the start date"),
     "membership_ended": _("That membership has already ended."),
@@ -99,17 +99,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "date_range": _("must be a date between {min} and {max}"),
     "name_mixed_script": _(
         "mixes letters of two alphabets (for example Latin and Cyrillic); type it in one "
-        "alphabet, as it appears on the birth certificate or ID",
+        "alphabet, as it appears on the birth certificate or ID"
     ),
     "registered_elsewhere": _(
         "This person is already registered at another office; do not register them again. To "
         "serve them here, ask your supervisor to request that office to update their address or "
-        "transfer the record to this office.",
+        "transfer the record to this office."
     ),
     "possible_duplicate_elsewhere": _(
         "Another office has registered a person with a similar name and the same birth date. If "
         "it is the same person, do not register them again: ask your supervisor to request that "
-        "office to transfer the record. If it is someone else, confirm it is a different person.",
+        "office to transfer the record. If it is someone else, confirm it is a different person."
     ),
 }
 
@@ -156,61 +156,61 @@ MESSAGES.update({
     "card_not_pending": _("This card no longer awaits confirmation; start a new issuance."),
     "card_readback_mismatch": _(
         "What was read back from the card does not match what was written; it was not "
-        "activated. Try again.",
+        "activated. Try again."
     ),
     "card_not_active": _("The card is not active."),
     "card_tampered": _("The card was altered or is not genuine; it cannot be used."),
     "card_malformed": _("The card's data cannot be read; please visit an office."),
     "card_unknown_issuer": _(
-        "The card was signed with an unknown key; please visit an office.",
+        "The card was signed with an unknown key; please visit an office."
     ),
     "card_expired": _("The card has expired; please visit an office to renew it."),
     "card_revoked": _("This card has been cancelled (reported stolen, lost or replaced)."),
     "card_cloned": _(
-        "The card could not prove it is the original; it cannot be used. Please visit an office.",
+        "The card could not prove it is the original; it cannot be used. Please visit an office."
     ),
     "program_not_eligible": _("program {program} was not eligible in this evaluation"),
     "folio_invalid": _("the folio is not valid; check it was typed correctly"),
     "application_open": _("This person already has an open application for this program."),
     "enrollment_live": _("The person is already enrolled in this program."),
     "programs_exclusive": _(
-        "This program cannot be held together with another one the person is enrolled in.",
+        "This program cannot be held together with another one the person is enrolled in."
     ),
     "illegal_transition": _(
-        "That status change is not allowed from the current status; see the allowed ones.",
+        "That status change is not allowed from the current status; see the allowed ones."
     ),
     "pin_required": _("Enter your PIN on the reader to see your personal details."),
     "challenge_invalid": _(
-        "The kiosk challenge expired or was already used; tap the card again.",
+        "The kiosk challenge expired or was already used; tap the card again."
     ),
 })
 
 MESSAGES.update({
     # programs, applications, enrollments, deliveries, agency API
     "transition_not_allowed": _(
-        "Cannot move from '{status}' to '{to}'. From '{status}' the allowed moves are: {allowed}.",
+        "Cannot move from '{status}' to '{to}'. From '{status}' the allowed moves are: {allowed}."
     ),
     "own_submission": _("You submitted this application; someone else must decide it."),
     "decision_role": _(
         "Only the office's supervisor, or the agency that runs the program, may decide "
-        "applications and change enrollments.",
+        "applications and change enrollments."
     ),
     "submitter_unknown": _(
         "There is no record of who submitted this application, so it cannot be decided; "
-        "contact support.",
+        "contact support."
     ),
     "programs_exclusive_named": _(
         "Program {program} cannot be held at the same time as {excluded_by}, in which the person "
-        "is already enrolled; exit that program first or reject this application.",
+        "is already enrolled; exit that program first or reject this application."
     ),
     "reason_required": _("give the reason, in words the applicant can understand"),
     "program_not_open": _(
-        "Program {program} is not in force today; it does not take applications.",
+        "Program {program} is not in force today; it does not take applications."
     ),
     "delivery_not_active": _(
-        "Deliveries are recorded only for active enrollments (this one is '{status}').",
+        "Deliveries are recorded only for active enrollments (this one is '{status}')."
     ),
     "delivery_date": _(
-        "the delivery date cannot be in the future or before the enrollment started",
+        "the delivery date cannot be in the future or before the enrollment started"
     ),
 })
