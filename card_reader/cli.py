@@ -21,6 +21,8 @@ from card_reader.kiosk import TrustStore, hold_session, tap
 from card_reader.kiosk_agent import run as run_kiosk
 from card_reader.service_client import HttpCardService
 from card_reader.virtual_card import serve
+from redangel.common import catalogs
+from redangel.common.catalogs import _
 
 app = typer.Typer(help="Agente de tarjetas Red Ángel / Red Ángel card agent.", add_completion=False,
                   no_args_is_help=True)
@@ -29,32 +31,27 @@ ReaderName = Annotated[str, typer.Option("--reader", envvar="REDANGEL_READER",
                                          help="part of the reader's name")]
 Service = Annotated[str, typer.Option("--service", envvar="REDANGEL_SERVICE", help="service URL")]
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "pin": ("El ciudadano escribe su NIP (4 a 6 dígitos): ", "The citizen types a PIN (4-6 digits): "),
-    "again": ("Repita el NIP: ", "Type the PIN again: "),
-    "puk": ("PUK (8 dígitos): ", "PUK (8 digits): "),
-    "wait": ("Acerque la tarjeta al lector…", "Place the card on the reader…"),
-    "issued": ("Tarjeta activada: {serial}. PUK para la hoja de entrega: {puk}",
-               "Card activated: {serial}. PUK for the issuance slip: {puk}"),
-    "unblocked": ("NIP desbloqueado.", "PIN unblocked."),
-    "opened": ("Sesión abierta (tarjeta {serial}).", "Session opened (card {serial})."),
-    "offline": ("Tarjeta válida (sin conexión: no se abrió sesión).",
-                "Card valid (offline: no session opened)."),
-    "ended": ("Sesión terminada.", "Session ended."),
-    "username": ("Usuario", "User name"),
-    "password": ("Contraseña: ", "Password: "),
-    "refused": ("Usuario o contraseña incorrectos.", "Wrong user name or password."),
-    "desk": ("Lector listo para la consola del módulo (127.0.0.1:{port}). Ctrl-C para terminar.",
-             "Reader ready for the office console (127.0.0.1:{port}). Ctrl-C to stop."),
-    "kiosk": ("Quiosco listo (127.0.0.1:{port}). Ctrl-C para terminar.",
-              "Kiosk ready (127.0.0.1:{port}). Ctrl-C to stop."),
+TEXTS: dict[str, str] = {
+    "pin": _("The citizen types a PIN (4-6 digits): "),
+    "again": _("Type the PIN again: "),
+    "puk": _("PUK (8 digits): "),
+    "wait": _("Place the card on the reader…"),
+    "issued": _("Card activated: {serial}. PUK for the issuance slip: {puk}"),
+    "unblocked": _("PIN unblocked."),
+    "opened": _("Session opened (card {serial})."),
+    "offline": _("Card valid (offline: no session opened)."),
+    "ended": _("Session ended."),
+    "username": _("User name"),
+    "password": _("Password: "),
+    "refused": _("Wrong user name or password."),
+    "desk": _("Reader ready for the office console (127.0.0.1:{port}). Ctrl-C to stop."),
+    "kiosk": _("Kiosk ready (127.0.0.1:{port}). Ctrl-C to stop."),
 }
 
 
 def say(key: str, lang: str, **params: object) -> str:
     """A CLI text in Spanish (default) or English."""
-    es, en = TEXTS[key]
-    return (en if lang == "en" else es).format(**params)
+    return catalogs.gettext(lang, TEXTS[key]).format(**params)
 
 
 def _fail(error: CardError, lang: str) -> typer.Exit:

@@ -33,25 +33,24 @@ from card_reader.errors import (
     ServiceError,
     ServiceUnavailable,
     StaffSessionRefused,
+    both,
 )
 from card_reader.issue import Issued, Journal, check_pin, issue_card
 from card_reader.local_http import LocalApi
 from card_reader.service_client import HttpCardService, OfficeService
+from redangel.common.catalogs import _
 
 log = logging.getLogger(__name__)
 STEPS = ("waiting_card", "writing", "checking", "activated")
 DEFAULT_PORT = 8791
 _ACTIVATE = apdu.activate().ins
-_UNEXPECTED = {
-    "es": "Ocurrió un error inesperado en el programa del lector. Intente de nuevo; si persiste, "
-          "avise a soporte.",
-    "en": "The card reader program had an unexpected error. Try again; if it persists, tell support.",
-}
+_UNEXPECTED = _("The card reader program had an unexpected error. Try again; if it persists, "
+                "tell support.")
 
 
 def words(error: CardError) -> dict[str, str]:
     """A card error as the page shows it: its code and its text in each language."""
-    return {"code": error.code, "es": error.message("es"), "en": error.message("en")}
+    return {"code": error.code, **{lang: error.message(lang) for lang in ("es", "en")}}
 
 
 class Slot(Protocol):
@@ -182,9 +181,8 @@ class DeskAgent:
         try:
             person = str(uuid.UUID(str(person_id)))
         except ValueError:
-            return 400, {"error": "person_invalid", "message": {
-                "es": "Falta la persona a quien se emite la tarjeta; vuelva a abrir su expediente.",
-                "en": "The person the card is for is missing; open their record again."}}
+            return 400, {"error": "person_invalid", "message": both(
+                _("The person the card is for is missing; open their record again."))}
         if not isinstance(pin, str) or not isinstance(repeated, str):
             return 400, {"error": InvalidPin.code, "message": words(InvalidPin())}
         try:
@@ -193,9 +191,8 @@ class DeskAgent:
             return 400, {"error": error.code, "message": words(error)}
         with self._lock:
             if self.busy:
-                return 409, {"error": "busy", "message": {
-                    "es": "Ya se está emitiendo una tarjeta en esta ventanilla; espere a que termine.",
-                    "en": "A card is already being issued at this desk; wait until it finishes."}}
+                return 409, {"error": "busy", "message": both(
+                    _("A card is already being issued at this desk; wait until it finishes."))}
             job = self.job = Job(person_id=person)
             self._worker = threading.Thread(target=self._run, args=(job, pin), daemon=True,
                                             name="desk-issue")
@@ -214,7 +211,7 @@ class DeskAgent:
             job.error, job.state = words(error), "failed"
         except Exception:  # a bug or an unforeseen failure: said in words, logged without data
             log.exception("card issuance failed unexpectedly")
-            job.error, job.state = {"code": "internal", **_UNEXPECTED}, "failed"
+            job.error, job.state = {"code": "internal", **both(_UNEXPECTED)}, "failed"
 
 
 def _slip(issued: Issued) -> dict[str, Any]:

@@ -50,7 +50,7 @@ PIN_WAIT = 15.0
 
 
 def _words(error: CardError) -> dict[str, str]:
-    return {"es": error.message("es"), "en": error.message("en")}
+    return {lang: error.message(lang) for lang in ("es", "en")}
 
 
 @dataclass

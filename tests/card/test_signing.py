@@ -85,7 +85,7 @@ def test_apdu_encoding_and_status_words() -> None:
     with pytest.raises(CardError) as wrong:
         apdu.check(b"", 0x63C1)
     assert wrong.value.params == {"tries": 1}
-    assert "1 intentos" in wrong.value.message("es") and "1 tries" in wrong.value.message("en")
+    assert "queda 1 intento." in wrong.value.message("es") and "1 try" in wrong.value.message("en")
     for sw, code in ((0x6983, "pin_blocked"), (0x6A82, "unknown_card"), (0x6985, "card_not_blank"),
                      (0x6F00, "card_error")):
         with pytest.raises(CardError) as error:

@@ -73,12 +73,12 @@ def test_status_words_become_typed_errors(sw: int, kind: type[errors.CardError])
     assert type(raised.value) is kind
 
 
-def test_wrong_pin_says_tries_left_in_both_languages() -> None:
+def test_wrong_pin_says_tries_left_in_both_languages_one_in_the_singular() -> None:
     with pytest.raises(errors.WrongPin) as raised:
         apdu.check(b"", 0x63C1)
     assert raised.value.tries == 1 and raised.value.params == {"tries": 1}
-    assert raised.value.message("es") == "NIP incorrecto. Le quedan 1 intentos."
-    assert raised.value.message("en") == "Wrong PIN. You have 1 tries left."
+    assert raised.value.message("es") == "NIP incorrecto. Le queda 1 intento."
+    assert raised.value.message("en") == "Wrong PIN. You have 1 try left."
 
 
 def test_unknown_status_word_is_named() -> None:

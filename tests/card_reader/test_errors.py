@@ -6,8 +6,9 @@ import inspect
 
 import pytest
 
-from card_reader import errors, pcsc
+from card_reader import desk_agent, errors, pcsc
 from redangel.card import format as card_format
+from redangel.common import catalogs
 
 ALL = [cls for _, cls in inspect.getmembers(errors, inspect.isclass)
        if issubclass(cls, errors.CardError)]
@@ -48,3 +49,27 @@ def test_format_errors_map_to_card_errors(error: card_format.CardFormatError,
 def test_pcsc_codes_map_to_typed_errors(code: int, kind: type[errors.CardError]) -> None:
     assert type(pcsc.error_for(code)) is kind
     assert type(pcsc.error_for(code - 2**32)) is kind  # pyscard may hand them back signed
+
+
+@pytest.mark.parametrize(("kind", "one", "two"), [
+    (errors.WrongPin, "NIP incorrecto. Le queda 1 intento.", "NIP incorrecto. Le quedan 2 intentos."),
+    (errors.WrongPuk, "PUK incorrecto. Queda 1 intento.", "PUK incorrecto. Quedan 2 intentos."),
+])
+def test_one_try_left_is_said_in_the_singular(kind: type[errors.CardError], one: str,
+                                              two: str) -> None:
+    assert kind(tries=1).message("es") == one
+    assert kind(tries=2).message("es") == two
+    assert kind(tries=1).message("en").endswith("1 try left.")
+
+
+@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.__name__)
+def test_the_spanish_comes_from_the_shared_catalogs(kind: type[errors.CardError]) -> None:
+    catalog = catalogs.read_catalog("es")
+    entry = catalog.get(kind.text[0] if isinstance(kind.text, tuple) else kind.text)
+    assert entry is not None and entry.string, kind.text
+
+
+def test_the_agents_own_answers_speak_both_languages() -> None:
+    said = errors.both(desk_agent._UNEXPECTED)
+    assert said["es"].startswith("Ocurrió un error inesperado en el programa del lector.")
+    assert said["en"] == desk_agent._UNEXPECTED

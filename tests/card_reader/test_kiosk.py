@@ -83,7 +83,7 @@ def test_three_wrong_pins_block_then_the_puk_unblocks(
     assert first.value.tries == 2 and "Le quedan 2 intentos" in first.value.message("es")
     with pytest.raises(errors.WrongPin) as second:
         enter_pin(connection, "0000")
-    assert "1 tries left" in second.value.message("en")
+    assert "1 try left" in second.value.message("en")
     with pytest.raises(errors.PinBlocked) as third:
         enter_pin(connection, "0000")
     assert "bloqueado" in third.value.message("es")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import httpx
 import pytest
 
+from redangel.common import folio
+from redangel.person import curp as curp_rules
+from redangel.person.search import recognise
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 
@@ -115,9 +120,112 @@ class TestCombinedAndPaged:
 
     def test_search_results_carry_only_what_is_needed(self, clerk: httpx.Client, family: dict) -> None:
         item = find(clerk, name=family["surname"]["value"]).json()["items"][0]
-        assert set(item) == {"id", "full_name", "birth_date", "sex", "borough", "has_curp", "match"}
+        assert set(item) == {"id", "full_name", "birth_date", "sex", "borough", "has_curp", "match",
+                             "near"}
 
     def test_curp_never_travels_in_a_url(self, clerk: httpx.Client) -> None:
         answer = clerk.get("/persons/search", params={"curp": "HEGG560427MVZRRL04"})
         assert answer.status_code in (404, 405, 422)
         assert "items" not in answer.json()
+
+
+@pytest.fixture
+def near_family(clerk: httpx.Client, family: dict) -> dict:
+    """The family, and two persons whose surname is the family's with one letter changed."""
+    surname = family["surname"]["value"]
+    typo = surname[:-2] + "s" + surname[-1]  # ...hernándes... is one letter from ...hernández
+    ids = []
+    for given in ("Rosa", "Pedro"):
+        payload = person_payload("x", given_names=given, first_surname=typo)
+        answer = clerk.post("/persons", json=payload)
+        assert answer.status_code == 201, answer.text
+        ids.append(answer.json()["id"])
+    return {**family, "near": ids, "typo": typo}
+
+
+class TestExactBeforeApproximate:
+    def test_exact_matches_come_first_and_are_counted(self, clerk: httpx.Client,
+                                                      near_family: dict) -> None:
+        page = find(clerk, name=near_family["surname"]["value"]).json()
+        kinds = [item["match"] for item in page["items"]]
+        assert kinds == ["exact"] * 3 + ["approximate"] * 2
+        assert (page["total"], page["exact_total"]) == (5, 3)
+        near = page["items"][-1]["near"]
+        assert near == [{"typed": near_family["surname"]["value"], "found": near_family["typo"]}]
+
+    def test_pages_walk_exact_then_approximate_each_once(self, clerk: httpx.Client,
+                                                         near_family: dict) -> None:
+        seen: list[tuple[str, str]] = []
+        cursor = None
+        for _ in range(8):
+            body: dict = {"name": near_family["surname"]["value"], "limit": 2}
+            if cursor:
+                body["cursor"] = cursor
+            page = find(clerk, **body).json()
+            assert page["total"] == 5
+            seen += [(i["match"], i["id"]) for i in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert [kind for kind, _ in seen] == ["exact"] * 3 + ["approximate"] * 2
+        assert sorted(i for _, i in seen[3:]) == sorted(near_family["near"])
+        assert len({i for _, i in seen}) == 5
+
+    def test_look_alikes_on_the_page_say_why(self, clerk: httpx.Client, near_family: dict) -> None:
+        page = find(clerk, name=near_family["surname"]["value"]).json()
+        reasons = {frozenset((p["first"], p["second"])): p["reason"] for p in page["look_alikes"]}
+        assert all(r in ("one_typo", "same_words", "same_birth_and_surnames")
+                   for r in reasons.values())
+        guadalupe = near_family["guadalupe"]["id"]
+        assert not any(guadalupe in pair for pair in reasons)  # distinct names: no pair
+
+
+class TestCurpExplained:
+    def _error(self, clerk: httpx.Client, curp: str) -> dict:
+        answer = clerk.post("/persons/search", json={"curp": curp},
+                            headers={"Accept-Language": "es"})
+        assert answer.status_code == 422, answer.text
+        return answer.json()["errors"][0]
+
+    def test_the_check_digit(self, clerk: httpx.Client) -> None:
+        error = self._error(clerk, "HEGG560427MVZRRL05")
+        assert error["code"] == "curp_check_digit"
+        assert "el último dígito no corresponde" in error["reason"]
+
+    def test_the_length(self, clerk: httpx.Client) -> None:
+        error = self._error(clerk, "HEGG560427MVZRRL0")
+        assert error["code"] == "curp_length" and "tiene 17 caracteres" in error["reason"]
+        error = self._error(clerk, "HEGG560427MVZRRL044")
+        assert error["code"] == "curp_length" and "tiene 19 caracteres" in error["reason"]
+
+    def test_a_letter_where_a_digit_belongs(self, clerk: httpx.Client) -> None:
+        error = self._error(clerk, "HEGG5604B7MVZRRL04")
+        assert error["code"] == "curp_letter_in_date"
+        assert "hay una letra, B, donde va un número" in error["reason"]
+
+    def test_a_zero_for_an_o_is_corrected_when_that_makes_it_valid(self,
+                                                                   clerk: httpx.Client) -> None:
+        valid = curp_rules.build(given_names="Oscar", first_surname="Ortega",
+                                 second_surname="Olmos", birth_date=date(1990, 1, 1), sex="H",
+                                 birth_state="DF")
+        error = self._error(clerk, "0" + valid[1:])
+        assert error["code"] == "curp_o_zero" and valid in error["reason"]
+
+
+class TestWhatWasTyped:
+    @pytest.mark.parametrize("typed", ["RA-7K3M-9QXT-Z", "ra 7k3m 9qxt z", "Ra–7K3M–9QXT–Z",
+                                       "ra.7k3m.9qxt.z", "7K3M-9QXT-Z"])
+    def test_a_folio_however_it_is_written(self, typed: str) -> None:
+        assert recognise(typed).kind == "folio"
+
+    def test_a_real_folio_is_read_back_however_it_is_written(self) -> None:
+        issued = folio.new_folio()
+        for typed in (issued.lower(), issued.replace("-", " "), issued.replace("-", "")):
+            assert folio.normalise(recognise(typed).value) == issued
+
+    @pytest.mark.parametrize(("typed", "kind"), [
+        ("hegg 5604 27mv zrrl04", "curp"), ("HEGG560427MVZRRL0", "curp"),
+        ("Rafael Ortiz", "name"), ("Hernández Rojas", "name"), ("12345", "unknown"), ("  ", ""),
+    ])
+    def test_curps_names_and_the_rest(self, typed: str, kind: str) -> None:
+        assert recognise(typed).kind == kind

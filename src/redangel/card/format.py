@@ -2,7 +2,8 @@
 
 Why a module of its own: the service signs and the card agent verifies offline (no database,
 maybe no network), so both must share one definition of the bytes. Pure: no I/O, no clock
-(callers pass `today`), only `cryptography`. See docs/card-format.md.
+(callers pass `today`), only `cryptography` (and the shared catalogs for its messages). See
+docs/card-format.md.
 
 Signed payload (137 bytes): 73 bytes big-endian, then an Ed25519 signature by the issuer over
 `b"redangel-card-payload:" + the 73 bytes`:
@@ -31,6 +32,9 @@ from itertools import pairwise
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from redangel.common import catalogs
+from redangel.common.catalogs import _
+
 VERSION = 1
 EPOCH = date(2000, 1, 1)
 PAYLOAD_DOMAIN = b"redangel-card-payload:"
@@ -51,8 +55,7 @@ class CardFormatError(Exception):
     """Payload or list bytes that cannot be trusted; `code` names why, in both languages."""
 
     code = "card_malformed"
-    message_es = "Los datos de la tarjeta no tienen el formato esperado."
-    message_en = "The card's data is not in the expected format."
+    text = _("The card's data is not in the expected format.")
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(f"{self.code}: {detail}" if detail else self.code)
@@ -60,7 +63,7 @@ class CardFormatError(Exception):
 
     def message(self, lang: str = "es") -> str:
         """The message for a person, in Spanish (default) or English."""
-        return self.message_en if lang == "en" else self.message_es
+        return catalogs.gettext(lang, self.text)
 
 
 class Malformed(CardFormatError):
@@ -71,16 +74,14 @@ class Tampered(CardFormatError):
     """The issuer's signature does not match the bytes."""
 
     code = "card_tampered"
-    message_es = "La tarjeta fue alterada o no es auténtica."
-    message_en = "The card was altered or is not genuine."
+    text = _("The card was altered or is not genuine.")
 
 
 class UnknownKid(CardFormatError):
     """Signed with an issuer key this verifier does not know."""
 
     code = "card_unknown_issuer"
-    message_es = "La tarjeta fue firmada con una llave desconocida. Actualice las llaves del equipo."
-    message_en = "The card was signed with an unknown key. Update this device's keys."
+    text = _("The card was signed with an unknown key. Update this device's keys.")
 
     def __init__(self, kid: str) -> None:
         super().__init__(kid)
@@ -91,8 +92,7 @@ class Expired(CardFormatError):
     """Past its expiry date."""
 
     code = "card_expired"
-    message_es = "La tarjeta está vencida; acuda a un módulo para renovarla."
-    message_en = "The card has expired; please visit an office to renew it."
+    text = _("The card has expired; please visit an office to renew it.")
 
     def __init__(self, expires_on: date) -> None:
         super().__init__(expires_on.isoformat())
@@ -103,8 +103,7 @@ class Revoked(CardFormatError):
     """The serial is on the issuer's revocation list."""
 
     code = "card_revoked"
-    message_es = "Esta tarjeta fue dada de baja; acuda a un módulo."
-    message_en = "This card has been cancelled; please visit an office."
+    text = _("This card has been cancelled; please visit an office.")
 
     def __init__(self, serial: int) -> None:
         super().__init__(str(serial))

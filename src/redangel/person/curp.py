@@ -8,7 +8,7 @@ never invents a CURP: a person without one is registered without one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import get_args
@@ -24,16 +24,24 @@ _FORMAT = re.compile(
     rf"({_STATE_ALTERNATIVES})[B-DF-HJ-NP-TV-Z]{{3}}[0-9A-Z]\d$"
 )
 _DIGIT_POSITIONS = (4, 5, 6, 7, 8, 9, 17)
+_DATE_POSITIONS = range(4, 10)
+_LETTER_POSITIONS = (0, 1, 2, 3, 10, 11, 12, 13, 14, 15)
 _SKIPPED_GIVEN = {"MARIA", "MA", "JOSE", "J"}
 VOWELS = "AEIOU"
 
 
 @dataclass(frozen=True)
 class CurpProblem:
-    """Why a CURP was refused: a message code and the value it read from the CURP."""
+    """Why a CURP was refused: a message code, the value it read from the CURP, and what the
+    message needs to say which part is wrong (position, character, a suggested correction)."""
 
     code: str
     curp_value: str = ""
+    params: dict[str, str] = field(default_factory=dict)
+
+    def message_params(self) -> dict[str, str]:
+        """Everything the message text may name."""
+        return {"curp_value": self.curp_value, **self.params}
 
 
 def normalise(raw: str) -> str:
@@ -96,6 +104,53 @@ def name_letters(given_names: str, first_surname: str, second_surname: str | Non
     return initials + consonants
 
 
+def _shape_problem(curp: str) -> CurpProblem | None:
+    """The first part of a CURP that breaks its layout, said so a clerk can find it."""
+    if len(curp) != 18:
+        return CurpProblem("curp_length", params={"length": str(len(curp))})
+    for pos in _DATE_POSITIONS:
+        if not curp[pos].isdigit():
+            return CurpProblem("curp_letter_in_date", params={"char": curp[pos]})
+    if not curp[17].isdigit():
+        return CurpProblem("curp_letter_in_check", params={"char": curp[17]})
+    for pos in _LETTER_POSITIONS:
+        if curp[pos].isdigit():
+            return CurpProblem("curp_digit_in_letters",
+                               params={"position": str(pos + 1), "char": curp[pos]})
+    if curp[10] not in "HMX":
+        return CurpProblem("curp_sex_letter", params={"char": curp[10]})
+    if curp[11:13] not in STATES:
+        return CurpProblem("curp_state_code", curp[11:13])
+    if birth_date_of(curp) is None:
+        return CurpProblem("curp_date_invalid", curp[4:10])
+    if not _FORMAT.match(curp):
+        return CurpProblem("curp_format")
+    return None
+
+
+def _o_zero_correction(curp: str) -> str | None:
+    """The one CURP a single O↔0 exchange makes valid, if there is exactly one."""
+    found = set()
+    for pos, ch in enumerate(curp):
+        if ch in "O0":
+            fixed = curp[:pos] + ("0" if ch == "O" else "O") + curp[pos + 1:]
+            if _shape_problem(fixed) is None and int(fixed[17]) == check_digit(fixed[:17]):
+                found.add(fixed)
+    return found.pop() if len(found) == 1 else None
+
+
+def explain(curp: str) -> CurpProblem | None:
+    """What is wrong with a (normalised) CURP on its own — length, a letter where a digit
+    belongs, the check digit — with the O/0 correction that makes it valid when there is one."""
+    problem = _shape_problem(curp)
+    if problem is None and int(curp[17]) == check_digit(curp[:17]):
+        return None
+    suggestion = _o_zero_correction(curp) if len(curp) == 18 else None
+    if suggestion is not None:
+        return CurpProblem("curp_o_zero", params={"suggestion": suggestion})
+    return problem or CurpProblem("curp_check_digit")
+
+
 def problems(
     curp: str,
     *,
@@ -107,13 +162,12 @@ def problems(
     second_surname: str | None = None,
 ) -> list[CurpProblem]:
     """Everything wrong with a (normalised) CURP, or an empty list when it is consistent."""
-    if not _FORMAT.match(curp):
-        return [CurpProblem("curp_format")]
-    if int(curp[17]) != check_digit(curp[:17]):
-        return [CurpProblem("curp_check_digit")]
+    alone = explain(curp)
+    if alone is not None:
+        return [alone]
     found: list[CurpProblem] = []
     encoded = birth_date_of(curp)
-    if encoded is None:
+    if encoded is None:  # explain() has refused impossible dates already
         return [CurpProblem("curp_format")]
     if birth_date is not None and encoded != birth_date:
         found.append(CurpProblem("curp_birth_date", encoded.isoformat()))

@@ -6,14 +6,29 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Uuid, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    not_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from redangel.common.names import deletions
 from redangel.common.sql import insert_ignoring_conflicts
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+
+_Stmt = TypeVar("_Stmt", bound=Select[*tuple[Any, ...]])
 
 BRIEF_COLUMNS = (
     Person.id, Person.given_names, Person.first_surname, Person.second_surname,
@@ -116,7 +131,9 @@ def candidate_terms(session: Session, query_terms: Iterable[str]) -> list[TermMa
 
 @dataclass(frozen=True)
 class SearchFilter:
-    """What a search asks for; each term set must match one of the person's name terms."""
+    """What a search asks for; each term set must match one of the person's name terms, and
+    a person matching every one of `exclude_sets` is left out (the exact matches, when the
+    approximate ones are asked for)."""
 
     visible: ColumnElement[bool]
     term_sets: list[list[int]]
@@ -125,26 +142,42 @@ class SearchFilter:
     borough: str | None = None
     after: tuple[str, uuid.UUID] | None = None
     limit: int = 20
+    exclude_sets: list[list[int]] | None = None
 
 
-def search(session: Session, f: SearchFilter) -> Sequence[Any]:
-    """One keyset page of briefs ordered by normalised name, at most limit + 1 rows."""
-    stmt = select(*BRIEF_COLUMNS).where(f.visible)
-    for ids in f.term_sets:
-        stmt = stmt.where(
-            Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
-        )
+def _has_terms(sets: list[list[int]]) -> list[ColumnElement[bool]]:
+    return [
+        Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
+        for ids in sets
+    ]
+
+
+def _filtered(stmt: _Stmt, f: SearchFilter) -> _Stmt:
+    stmt = stmt.where(f.visible, *_has_terms(f.term_sets))
+    if f.exclude_sets:
+        stmt = stmt.where(not_(and_(*_has_terms(f.exclude_sets))))
     if f.curp_index is not None:
         stmt = stmt.where(Person.curp_index == f.curp_index)
     if f.birth_date is not None:
         stmt = stmt.where(Person.birth_date == f.birth_date)
     if f.borough is not None:
         stmt = stmt.where(Person.borough == f.borough)
+    return stmt
+
+
+def search(session: Session, f: SearchFilter) -> Sequence[Any]:
+    """One keyset page of briefs ordered by normalised name, at most limit + 1 rows."""
+    stmt = _filtered(select(*BRIEF_COLUMNS), f)
     if f.after is not None:
         after = tuple_(literal(f.after[0]), literal(f.after[1], type_=Uuid()))
         stmt = stmt.where(tuple_(Person.name_key, Person.id) > after)
     stmt = stmt.order_by(Person.name_key, Person.id).limit(f.limit + 1)
     return session.execute(stmt).all()
+
+
+def count(session: Session, f: SearchFilter) -> int:
+    """How many persons the filter matches in all (its cursor and limit ignored)."""
+    return int(session.scalar(_filtered(select(func.count()).select_from(Person), f)) or 0)
 
 
 def current_membership(session: Session, person_id: uuid.UUID) -> Membership | None:
@@ -172,6 +205,6 @@ def reseal(session: Session, person_id: uuid.UUID, *, version: int,
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def count(session: Session) -> int:
+def count_all(session: Session) -> int:
     """How many persons the registry holds."""
     return int(session.scalar(select(func.count()).select_from(Person)) or 0)

@@ -244,7 +244,8 @@ class SearchRequest(Strict):
     """Search by CURP, by name (accents, case, abbreviations and one typo tolerated), by birth
     date and by borough, combined."""
 
-    curp: Annotated[str, StringConstraints(min_length=1, max_length=18)] | None = None
+    # A few characters too many are a mistyped CURP to explain (its length), not a refusal.
+    curp: Annotated[str, StringConstraints(min_length=1, max_length=24)] | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200),
                     AfterValidator(no_control_chars)] | None = None
     birth_date: Day | None = None
@@ -253,11 +254,36 @@ class SearchRequest(Strict):
     limit: int = Field(default=20, ge=1, le=100)
 
 
-class SearchPage(BaseModel):
-    """One page of search results and the cursor to the next one."""
+class NearTerm(BaseModel):
+    """A typed name word that matched one of the person's within one typo, each as written."""
 
-    items: list[PersonBrief]
+    typed: str
+    found: str
+
+
+class SearchHit(PersonBrief):
+    """A search result; an approximate one says which typed words it matched only nearly."""
+
+    near: list[NearTerm] = []
+
+
+class LookAlike(BaseModel):
+    """Two results on the page that may be one person registered twice, and why."""
+
+    first: uuid.UUID
+    second: uuid.UUID
+    reason: Literal["one_typo", "same_words", "same_birth_and_surnames"]
+
+
+class SearchPage(BaseModel):
+    """One page of search results (exact matches before approximate ones), how many match in
+    all, and the cursor to the next page."""
+
+    items: list[SearchHit]
     next_cursor: str | None
+    total: int = 0
+    exact_total: int = 0
+    look_alikes: list[LookAlike] = []
 
 
 class DuplicateCandidates(BaseModel):

@@ -1,32 +1,74 @@
-"""Finding persons: exact CURP through the blind index, names through the term index.
+"""Finding persons: what a clerk typed, exact CURP through the blind index, names through the
+term index, exact matches before approximate ones.
+
+What was typed in the office's one search box is recognised here (`recognise`), once: a folio
+(forgiving of case, dashes and spaces), a CURP (explained in words when it is mistyped), a name,
+or something that is none of them.
 
 Cost of a name search: one query to expand the query's terms to dictionary terms within one
-edit (the dictionary is small: distinct names, not persons), then one keyset query that
-intersects the posting lists and returns at most limit + 1 briefs.
+edit (the dictionary is small: distinct names, not persons), then at most two keyset queries
+that intersect the posting lists (the exact matches, then the approximate ones) and return at
+most limit + 1 briefs, and one count per kind of match.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
+from redangel.common import folio
 from redangel.common.names import MIN_FUZZY_LENGTH, terms, within_one_edit
 from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput
 from redangel.person import curp as curp_rules
-from redangel.person import repository
+from redangel.person import lookalike, repository
 from redangel.person.policy import person_condition
-from redangel.person.schemas import SearchPage, SearchRequest
+from redangel.person.schemas import LookAlike, NearTerm, SearchHit, SearchPage, SearchRequest
 from redangel.person.service import brief
 
+Kind = Literal["folio", "curp", "name", "unknown", ""]
+_CURP_LIKE = re.compile(r"^[A-ZÑ0-9]{10,24}$")
+_CURP_SEPARATORS = re.compile(r"[\s\-.]+")
+EXACT, APPROXIMATE = 0, 1
 
-def _term_sets(session: Session, query_terms: list[str]) -> list[list[int]] | None:
+
+@dataclass(frozen=True)
+class Typed:
+    """What a clerk typed in the search box: its kind and the value to search with."""
+
+    kind: Kind
+    value: str
+
+
+def recognise(text: str) -> Typed:
+    """A folio, a CURP, a name, 'unknown' (digits but neither) or '' (nothing typed)."""
+    if not folio.compact(text):
+        return Typed("", "")
+    if folio.looks_like(text):
+        return Typed("folio", text.strip())
+    compact = _CURP_SEPARATORS.sub("", text.upper())
+    has_digit = any(ch.isdigit() for ch in compact)
+    if has_digit and _CURP_LIKE.match(compact):
+        return Typed("curp", compact)
+    if has_digit:
+        return Typed("unknown", text.strip())
+    return Typed("name", text.strip())
+
+
+def _term_sets(
+    session: Session, query_terms: list[str]
+) -> tuple[list[list[int]], list[list[int]] | None] | None:
+    """Per query term, the dictionary terms it matches within one edit and the one it matches
+    exactly (None when some term has no exact match); None when some term matches nothing."""
     matches = repository.candidate_terms(session, query_terms)
-    sets = []
+    fuzzy, exact = [], []
     for q in query_terms:
         ids = [
             m.term_id for m in matches
@@ -34,58 +76,100 @@ def _term_sets(session: Session, query_terms: list[str]) -> list[list[int]] | No
         ]
         if not ids:
             return None
-        sets.append(ids)
-    return sets
+        fuzzy.append(ids)
+        exact.append([m.term_id for m in matches if m.term == q])
+    return fuzzy, (exact if all(exact) else None)
+
+
+def _position(cursor: str | None) -> tuple[int, tuple[str, uuid.UUID] | None]:
+    if not cursor:
+        return EXACT, None
+    phase, name_key, raw_id = decode_cursor(cursor, 3)
+    try:
+        if phase not in (EXACT, APPROXIMATE):
+            raise ValueError(phase)
+        return int(phase), (str(name_key), uuid.UUID(str(raw_id)))
+    except ValueError as exc:
+        raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
+
+
+def as_written(text: str) -> dict[str, str]:
+    """Each search term of a text, mapped to the word as it was written (accents and all)."""
+    return {term: word.strip(".,;") for word in text.split() for term in terms(word)}
+
+
+def _hit(row: Any, phase: int, query_terms: list[str], typed: dict[str, str]) -> SearchHit:
+    base = brief(row, "exact" if phase == EXACT else "approximate")
+    if phase == EXACT:
+        return SearchHit(**base.model_dump())
+    own = row.name_key.split()
+    written = as_written(base.full_name)
+    near = [NearTerm(typed=typed.get(q, q), found=written.get(t, t)) for q in query_terms
+            if (t := lookalike.near_term(q, own)) is not None]
+    return SearchHit(**base.model_dump(), near=near)
+
+
+def _look_alikes(rows: list[Any]) -> list[LookAlike]:
+    pairs = []
+    for i, first in enumerate(rows):
+        for second in rows[i + 1:]:
+            reason = lookalike.records_reason((first.name_key, first.birth_date),
+                                              (second.name_key, second.birth_date))
+            if reason is not None:
+                pairs.append(LookAlike(first=first.id, second=second.id, reason=reason))
+    return pairs
 
 
 def search(
     session: Session, *, keyring: Keyring, principal: Principal, query: SearchRequest
 ) -> SearchPage:
-    """One page of the persons matching every criterion given, within the principal's scope."""
+    """One page of the persons matching every criterion given, within the principal's scope:
+    exact matches first, then those found within one typo, with how many match in all."""
     if not (query.curp or query.name or query.birth_date or query.borough):
         raise InvalidInput(fields=[FieldError("body", "search_empty")])
-    curp_index = None
+    base = repository.SearchFilter(
+        visible=person_condition(principal), term_sets=[], birth_date=query.birth_date,
+        borough=query.borough, limit=query.limit,
+    )
     if query.curp:
         curp = curp_rules.normalise(query.curp)
-        found = curp_rules.problems(curp)
-        if found:
-            raise InvalidInput(fields=[FieldError("curp", found[0].code)])
-        curp_index = keyring.blind_index("curp", curp)
+        problem = curp_rules.explain(curp)
+        if problem is not None:
+            raise InvalidInput(fields=[FieldError("curp", problem.code, problem.message_params())])
+        base = replace(base, curp_index=keyring.blind_index("curp", curp))
     query_terms: list[str] = []
-    term_sets: list[list[int]] = []
+    phases = [(EXACT, base)]
     if query.name:
         query_terms = terms(query.name)[:6]
         if not query_terms:
             raise InvalidInput(fields=[FieldError("name", "field_too_short", {"min": 2})])
-        found_sets = _term_sets(session, query_terms)
-        if found_sets is None:
+        found = _term_sets(session, query_terms)
+        if found is None:
             return SearchPage(items=[], next_cursor=None)
-        term_sets = found_sets
-    after = None
-    if query.cursor:
-        name_key, raw_id = decode_cursor(query.cursor, 2)
-        try:
-            after = (str(name_key), uuid.UUID(str(raw_id)))
-        except ValueError as exc:
-            raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
-    rows = repository.search(
-        session,
-        repository.SearchFilter(
-            visible=person_condition(principal), term_sets=term_sets, curp_index=curp_index,
-            birth_date=query.birth_date, borough=query.borough, after=after, limit=query.limit,
-        ),
-    )
+        fuzzy, exact = found
+        phases = [(APPROXIMATE, replace(base, term_sets=fuzzy, exclude_sets=exact))]
+        if exact is not None:
+            phases.insert(0, (EXACT, replace(base, term_sets=exact)))
+    start, after = _position(query.cursor)
+    rows: list[tuple[int, Any]] = []
+    for phase, wanted in phases:
+        room = query.limit - len(rows)
+        if phase < start or room < 0:
+            continue
+        got = repository.search(session, replace(
+            wanted, after=after if phase == start else None, limit=room))
+        rows.extend((phase, row) for row in got)
     page = rows[: query.limit]
-    items = []
-    for row in page:
-        own = set(row.name_key.split())
-        exact = all(q in own for q in query_terms)
-        items.append(brief(row, "exact" if exact else "approximate"))
+    counts = {phase: repository.count(session, wanted) for phase, wanted in phases}
     next_cursor = None
     if len(rows) > query.limit:
-        last = page[-1]
-        next_cursor = encode_cursor([last.name_key, str(last.id)])
+        phase, last = page[-1]
+        next_cursor = encode_cursor([phase, last.name_key, str(last.id)])
+    typed = as_written(query.name or "")
+    items = [_hit(row, phase, query_terms, typed) for phase, row in page]
     audit.record_shown(session, principal=principal, action="person.search",
                        person_ids=(item.id for item in items), purpose="search",
                        detail={"results": len(items)})
-    return SearchPage(items=items, next_cursor=next_cursor)
+    return SearchPage(items=items, next_cursor=next_cursor, total=sum(counts.values()),
+                      exact_total=counts.get(EXACT, 0),
+                      look_alikes=_look_alikes([row for _, row in page]))

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
-from redangel.common.names import full_name, sort_key, within_one_edit
+from redangel.common.names import full_name, sort_key
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import curp as curp_rules
 from redangel.person import fields as allowlist
-from redangel.person import repository
+from redangel.person import lookalike, repository
 from redangel.person.models import Person
 from redangel.person.policy import person_condition
 from redangel.person.schemas import (
@@ -54,7 +54,7 @@ def _check_curp(curp: str, data: dict[str, Any]) -> None:
     )
     if found:
         raise InvalidInput(
-            fields=[FieldError("curp", p.code, {"curp_value": p.curp_value}) for p in found]
+            fields=[FieldError("curp", p.code, p.message_params()) for p in found]
         )
 
 
@@ -91,7 +91,7 @@ def _refuse_duplicates(
             raise Conflict("duplicate_curp", extra={"existing": brief(holder).model_dump(mode="json")})
     if exclude is None:
         lookalikes = [row for row in repository.born_on(session, birth_date)
-                      if within_one_edit(row.name_key, name_key)]
+                      if lookalike.names_reason(row.name_key, name_key) is not None]
         visible = repository.visible_ids(session, [r.id for r in lookalikes],
                                          person_condition(principal))
         candidates: list[dict[str, Any]] = []
@@ -370,4 +370,4 @@ def left_to_reseal(session: Session, *, version: int) -> int:
 
 def count_registered(session: Session) -> int:
     """How many persons the registry holds."""
-    return repository.count(session)
+    return repository.count_all(session)

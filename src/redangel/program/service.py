@@ -27,7 +27,9 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.models import Agency
 from redangel.auth.principal import SYSTEM, Principal
+from redangel.common import folio as folios
 from redangel.common.clock import city_today
+from redangel.common.folio import new_folio
 from redangel.common.names import full_name
 from redangel.common.types import Names
 from redangel.db import utcnow
@@ -36,8 +38,6 @@ from redangel.history import service as history
 from redangel.person import repository as persons
 from redangel.person.policy import person_condition
 from redangel.program import changes, deadlines, repository
-from redangel.program import folio as folios
-from redangel.program.folio import new_folio
 from redangel.program.models import (
     EXIT_REASONS,
     SUSPEND_REASONS,

@@ -1,63 +1,34 @@
 """Page texts through gettext catalogs: English message ids, Spanish (the default) translated.
 
 The catalogs are the `.po` files under `redangel/locale/<lang>/LC_MESSAGES/`, one per surface
-(`common.po`, `office.po`, `kiosk.po`) so each surface's texts are reviewed in one place. They are
-read once at startup with Babel and compiled in memory: there is no build step and no binary
-`.mo` file to keep in step. `tests/web/test_catalogs.py` proves every text a page can show has a
-Spanish translation and that no catalog entry is left unused.
+(`common.po`, `office.po`, `kiosk.po`, `public.po`) so each surface's texts are reviewed in one
+place; the API's problem texts (`api.po`) and the card agents' (`card.po`) sit beside them and
+are read by the same loader (`redangel.common.catalogs`), once, compiled in memory.
+`tests/web/test_catalogs.py` proves every text has a Spanish translation and that no catalog
+entry is left unused. This module adds what pages need: the language of a request and the
+translations of the page being rendered.
 """
 
 from __future__ import annotations
 
 import contextvars
 import gettext as gettext_module
-import io
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
 from starlette.requests import Request
+
+from redangel.common.catalogs import ENGLISH as _ENGLISH
+from redangel.common.catalogs import _, catalog_files, read_catalog, translations
+
+__all__ = ["LANGS", "LANG_COOKIE", "Lang", "_", "catalog_files", "gettext", "ngettext",
+           "page_lang", "read_catalog", "reset", "translate", "translations", "use"]
 
 Lang = Literal["es", "en"]
 LANGS: tuple[Lang, ...] = ("es", "en")
 LANG_COOKIE = "redangel_lang"
-LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 
-_ENGLISH = gettext_module.NullTranslations()
 _current: contextvars.ContextVar[gettext_module.NullTranslations | None] = contextvars.ContextVar(
     "redangel_translations", default=None)
-
-
-def catalog_files(lang: str) -> list[Path]:
-    """The `.po` files of a language, in a stable order."""
-    return sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po"))
-
-
-def read_catalog(lang: str) -> Catalog:
-    """Every entry of a language's `.po` files, merged into one catalog."""
-    merged = Catalog(locale=lang, domain="messages")
-    for path in catalog_files(lang):
-        with path.open("rb") as handle:
-            part = read_po(handle, locale=lang)
-        for message in part:
-            if message.id:
-                merged[message.id] = message
-    return merged
-
-
-@cache
-def translations(lang: str) -> gettext_module.NullTranslations:
-    """The compiled translations of a language (English: the message ids themselves)."""
-    if lang == "en":
-        return _ENGLISH
-    buffer = io.BytesIO()
-    write_mo(buffer, read_catalog(lang))
-    buffer.seek(0)
-    return Translations(buffer, domain="messages")
 
 
 def use(lang: str) -> contextvars.Token[gettext_module.NullTranslations | None]:
@@ -83,11 +54,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def translate(lang: str, message: str) -> str:
     """Translate a text into a given language (for texts built outside a page render)."""
     return translations(lang).gettext(message)
-
-
-def _(message: str) -> str:
-    """Mark a text for translation where it is defined; `gettext` translates it when shown."""
-    return message
 
 
 def page_lang(request: Request) -> Lang:
