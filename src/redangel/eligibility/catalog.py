@@ -93,4 +93,5 @@ def load_catalog(path: Path) -> Catalog:
     for code, event in events.items():
         for program in event.programs:
             sections.check_reference(event_sources[code], "programs", program, programs, "program")
-    return Catalog(version_of(root), agencies, programs, events, parameters, facts, root)
+    return Catalog(version_of(root), agencies, programs, events, parameters, facts, root,
+                   answer_types=event_facts)
