@@ -16,7 +16,7 @@ from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.program import overview as overviews
-from redangel.program import reads, service
+from redangel.program import reads, self_service, service
 from redangel.program.models import Application, Enrollment
 from redangel.program.schemas import (
     ApplicationCreate,
@@ -156,10 +156,15 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 
 
 @router.get("/persons/{person_id}/overview", responses=ERRORS)
-def person_overview(person_id: uuid.UUID, session: DbSession, principal: OverviewReader,
-                    keyring: KeyringDep,
+def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
+                    principal: OverviewReader, keyring: KeyringDep,
                     purpose: Annotated[OverviewPurpose, Query()] = "attention") -> dict[str, Any]:
-    """Person 360: the person, household, every enrollment, open applications, deliveries."""
+    """Person 360: the person, household, every enrollment, open applications, deliveries (to
+    a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
+    if principal.role == "citizen":
+        return self_service.kiosk_overview(session, catalog=request.app.state.catalog,
+                                           keyring=keyring, principal=principal,
+                                           person_id=person_id)
     return overviews.overview(session, keyring=keyring, principal=principal,
                               person_id=person_id, purpose=purpose)
 

@@ -29,7 +29,6 @@ from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
 from redangel.errors import Forbidden, Unauthenticated
 from redangel.person import service as persons
-from redangel.program import overview as program_overview
 from redangel.program import self_service
 from redangel.web import i18n
 from redangel.web.auth import KIOSK_COOKIE, KIOSK_SCREEN_COOKIE, KioskCitizen, KioskDevice, Redirect
@@ -158,10 +157,13 @@ def ended(request: Request, settings: AppSettings, device: KioskDevice) -> Respo
     return render(request, "kiosk/ended.html", _context(request, settings, screen="ended"))
 
 
-def _overview(session: DbSession, keyring: Any, citizen: Principal) -> dict[str, Any]:
+def _overview(request: Request, session: DbSession, keyring: Any,
+              citizen: Principal) -> dict[str, Any]:
+    """The card holder's 360 as a public screen may show it (no sensitive programs)."""
     assert citizen.person_id is not None
-    return program_overview.overview(session, keyring=keyring, principal=citizen,
-                                     person_id=citizen.person_id, purpose="self_service")
+    return self_service.kiosk_overview(session, catalog=request.app.state.catalog,
+                                       keyring=keyring, principal=citizen,
+                                       person_id=citizen.person_id)
 
 
 def _needs_pin(citizen: Principal) -> None:
@@ -191,7 +193,7 @@ def _overview_page(request: Request, session: DbSession, settings: Settings, key
     """One of the views built from the card holder's 360 (behind the PIN), in words."""
     _needs_pin(citizen)
     lang = i18n.page_lang(request)
-    data = _overview(session, keyring, citizen)
+    data = _overview(request, session, keyring, citizen)
     return render(request, f"kiosk/{view}.html", _context(
         request, settings, screen="citizen", view=view,
         **{name: make(data, lang) for name, make in shown.items()}))
@@ -227,7 +229,7 @@ def eligible(request: Request, session: DbSession, settings: AppSettings, keyrin
     """Programs I might qualify for: a screening on the card holder's facts, nothing stored."""
     _needs_pin(citizen)
     assert citizen.person_id is not None
-    data = _overview(session, keyring, citizen)
+    data = _overview(request, session, keyring, citizen)
     held = [a["program"] for a in data["open_applications"]]
     found = self_service.might_qualify(session, catalog=request.app.state.catalog,
                                        keyring=keyring, principal=citizen,
