@@ -22,11 +22,11 @@ from redangel.eligibility.sentences import (
     Phrase,
     fact_words,
     listed,
-    render,
-    say,
+    sides,
 )
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
+NO_SIDES: dict[str, dict[str, str]] = {"es": {}, "en": {}}
 
 
 @dataclass
@@ -155,19 +155,18 @@ def check_answers(event: Event, answers: Mapping[str, Any], *,
 
 
 def _said(phrase: Phrase, lang: str, catalog: Catalog, ctx: Context,
-          compared: Sequence[Comparison], result: bool | None) -> str:
-    """A criterion's phrase with the values it names said in `lang`."""
-    values = {}
-    for name in phrase.names:
-        if name in ("value", "limit"):
-            shown = [c for c in compared if c.result is result] or list(compared)
-            if shown:
-                side = shown[0].actual if name == "value" else shown[0].threshold
-                values[name] = say(side, shown[0].kind, lang)
-        else:
-            values[name] = fact_words(name, ctx.person, ctx.answers, catalog.facts,
-                                      catalog.answer_types, lang)
-    return render(phrase, lang, values)
+          compared: Mapping[str, str]) -> str:
+    """A criterion's phrase with the values it names said in `lang` (`compared`: the words of
+    its comparison's sides)."""
+    pieces = phrase.pieces
+    if len(pieces) == 1:
+        return pieces[0]
+    words = list(pieces)
+    for i in range(1, len(words), 2):
+        name = words[i]
+        words[i] = compared[name] if name in compared else fact_words(
+            name, ctx.person, ctx.answers, catalog.facts, catalog.answer_types, lang)
+    return "".join(words)
 
 
 def _text(criterion: Criterion, result: bool | None, missing: list[str], catalog: Catalog,
@@ -177,28 +176,37 @@ def _text(criterion: Criterion, result: bool | None, missing: list[str], catalog
         return {lang: UNKNOWN_LEAD[lang] + listed([catalog.fact_label(m, lang) for m in missing])
                 for lang in ("es", "en")}
     sentence = criterion.not_met if result is False else criterion.met
-    if sentence is None:  # met, said by the requirement itself
-        return {"es": criterion.label.es.rstrip(".") + ".",
-                "en": criterion.label.en.rstrip(".") + "."}
-    return {"es": _said(sentence.es, "es", catalog, ctx, compared, result),
-            "en": _said(sentence.en, "en", catalog, ctx, compared, result)}
+    assert sentence is not None  # the loader gives every criterion both
+    if sentence.fixed is not None:
+        return sentence.fixed  # shared by every result: read, never changed
+    words = NO_SIDES
+    if sentence.sides:  # the criterion's own comparison, not one inside a household aggregate
+        shown = None
+        for comparison in compared:
+            if not comparison.in_member:
+                if comparison.result is result:
+                    shown = comparison
+                    break
+                shown = shown or comparison
+        words = sides(shown, sentence.sides)
+    return {"es": _said(sentence.es, "es", catalog, ctx, words["es"]),
+            "en": _said(sentence.en, "en", catalog, ctx, words["en"])}
 
 
 def _run(criterion: Criterion, ctx: Context, catalog: Catalog) -> CriterionResult:
-    label = {"es": criterion.label.es, "en": criterion.label.en}
+    label = criterion.words  # shared by every result: read, never changed
     if criterion.kind == "leaf":
         assert criterion.fn is not None
         ctx.missing, ctx.comparisons = set(), []
         value = criterion.fn(ctx)
-        comparisons = [c for c in ctx.comparisons if not c.in_member]
+        comparisons: list[Comparison] = ctx.comparisons
         outcome = value if isinstance(value, bool) else None
         missing = sorted(ctx.missing) if value is None else []
         return CriterionResult(
             criterion.id, label, outcome,
             [{"actual": _plain(c.actual), "op": c.op, "threshold": _plain(c.threshold),
-              "result": c.result} for c in comparisons],
-            missing, text=_text(criterion, outcome, missing, catalog, ctx, comparisons),
-        )
+              "result": c.result} for c in comparisons if not c.in_member],
+            missing, [], _text(criterion, outcome, missing, catalog, ctx, comparisons))
     children = [_run(child, ctx, catalog) for child in criterion.children]
     results = [c.result for c in children]
     if criterion.kind == "all_of":

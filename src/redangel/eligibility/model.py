@@ -52,6 +52,7 @@ class Criterion:
     children: list[Criterion] = field(default_factory=list)
     file: str = ""
     line: int = 0
+    words: dict[str, str] = field(default_factory=dict)  # the label as JSON, made once
     met: Sentence | None = None  # said when it holds (default: its label)
     not_met: Sentence | None = None  # said when it does not: what is, and what is asked
 

@@ -15,7 +15,7 @@ from redangel.eligibility.compile import Scope, compile_expression, is_threshold
 from redangel.eligibility.errors import CatalogError
 from redangel.eligibility.expr import Node, parse
 from redangel.eligibility.model import Criterion, Event, Fact, Parameter, Program, Question, Text
-from redangel.eligibility.sentences import Sentence, split
+from redangel.eligibility.sentences import Sentence, sentence, split
 from redangel.eligibility.yamlfile import Mapping, read_mapping
 
 FACT_TYPES = {"date": "date", "money": "money", "number": "number", "integer": "number",
@@ -170,8 +170,7 @@ def _sentence(item: Mapping, prefix: str, scope: Scope, compared: bool) -> Sente
                         "with a fixed side, such as `age(person.birth_date) >= 18`)")
                 raise item.fail(f"`{key}` names `{{{name}}}`, which is not a value it can "
                                 f"say{hint}", key)
-    pieces = split(words.es), split(words.en)
-    return Sentence(*pieces)
+    return sentence(words.es, words.en)
 
 
 def _one_comparison(node: Node | None) -> bool:
@@ -196,8 +195,9 @@ def criteria(m: Mapping, key: str, scope: Scope, seen: set[str]) -> list[Criteri
         if len(groups) + ("expression" in item) != 1:
             raise item.fail("a criterion has exactly one of expression, all_of, any_of, none_of")
         reference = item.text("reference") if "reference" in item else ""
-        criterion = Criterion(cid, text(item), reference, groups[0] if groups else "leaf",
-                              file=item.file, line=item.line)
+        label = text(item)
+        criterion = Criterion(cid, label, reference, groups[0] if groups else "leaf",
+                              file=item.file, line=item.line, words=label.to_dict())
         if groups:
             criterion.children = criteria(item, groups[0], scope, seen)
         else:
@@ -211,6 +211,9 @@ def criteria(m: Mapping, key: str, scope: Scope, seen: set[str]) -> list[Criteri
         criterion.not_met = _sentence(item, "not_met", scope, compared)
         if "met_es" in item or "met_en" in item:
             criterion.met = _sentence(item, "met", scope, compared)
+        else:  # met, a criterion is said by its requirement
+            criterion.met = sentence(criterion.label.es.rstrip(".") + ".",
+                                     criterion.label.en.rstrip(".") + ".")
         out.append(criterion)
     return out
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -50,6 +51,30 @@ class Sentence:
 
     es: Phrase
     en: Phrase
+    fixed: dict[str, str] | None = None  # the words themselves, when they name no value
+    sides: tuple[str, ...] = ()  # which of `value`, `limit` it names
+
+
+def sentence(es: str, en: str) -> Sentence:
+    """A sentence split once; one that names no value keeps its words ready to say."""
+    spanish, english = split(es), split(en)
+    fixed = {"es": es, "en": en} if not spanish.names and not english.names else None
+    named = {*spanish.names, *english.names}
+    return Sentence(spanish, english, fixed, tuple(n for n in ("value", "limit") if n in named))
+
+
+def sides(shown: Any, names: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The words of a comparison's sides (`shown`) a sentence names, by language: a number or
+    an amount is said alike in both, so it is said once."""
+    if shown is None:
+        return {lang: dict.fromkeys(names, NOT_KNOWN[lang]) for lang in ("es", "en")}
+    actual, threshold = shown.actual, shown.threshold
+    if actual.__class__ is Decimal and threshold.__class__ is Decimal:
+        money = shown.kind == "money"
+        alike = {n: _amount(actual if n == "value" else threshold, money) for n in names}
+        return {"es": alike, "en": alike}
+    return {lang: {n: say(actual if n == "value" else threshold, shown.kind, lang)
+                   for n in names} for lang in ("es", "en")}
 
 
 def split(text: str) -> Phrase:
@@ -70,17 +95,23 @@ def say_number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@lru_cache(maxsize=4096)  # ages, limits and incomes repeat: each is written out once
+def _amount(value: Decimal, money: bool) -> str:
+    return f"${value:,.2f}" if money else say_number(value)
+
+
 def say(value: Any, kind: str, lang: str, options: Mapping[str, Text] | None = None) -> str:
     """One value as a person says it, in `lang`."""
     if value is None:
         return NOT_KNOWN[lang]
-    if isinstance(value, bool):
+    if value is True or value is False:
         return TRUTH[lang][value]
+    if isinstance(value, Decimal):
+        return _amount(value, kind == "money")
     if isinstance(value, date):
         return say_date(value, lang)
-    if isinstance(value, (Decimal, int, float)):
-        number = Decimal(str(value))
-        return f"${number:,.2f}" if kind == "money" else say_number(number)
+    if isinstance(value, (int, float)):
+        return say(Decimal(str(value)), kind, lang)
     if isinstance(value, tuple):  # a duration (amount, unit): never a rule's outcome, but said
         return f"{value[0]} {value[1]}"
     label = (options or {}).get(str(value))
