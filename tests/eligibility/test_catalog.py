@@ -110,7 +110,11 @@ def test_not_eligible_reason_names_what_failed(catalog) -> None:  # type: ignore
                       as_of=date(2026, 3, 1), programs=["pension_adultos_mayores"])
     (pension,) = result.results
     assert pension.verdict == "not_eligible"
-    assert "edad" in pension.reason["es"].lower() and "age" in pension.reason["en"].lower()
+    assert pension.reason == {
+        "es": "No cumple los requisitos de Pensión alimentaria para adultos mayores. "
+              "Tiene 56 años; la pensión es desde los 68 años.",
+        "en": "Does not meet the requirements of Food pension for older adults. "
+              "Is 56 years old; the pension starts at 68."}
     edad = pension.criteria[0]
     assert edad.compared == [{"actual": 56, "op": ">=", "threshold": 68, "result": False}]
 

@@ -34,7 +34,8 @@ def test_job_loss_with_a_conflicting_current_program(catalog: Catalog) -> None:
     assert {"program": "apoyo_jovenes_riesgo", "kind": "excluded_by_current"} in insurance.conflicts
     youth = by_code["apoyo_jovenes_riesgo"]
     assert youth.verdict == "not_eligible"
-    assert "dato: 36" in youth.reason["es"] and "value: 36" in youth.reason["en"]
+    assert "Tiene 36 años; este programa es hasta los 29 años." in youth.reason["es"]
+    assert "Is 36 years old; this program is for people up to 29." in youth.reason["en"]
     assert {"program": "apoyo_jovenes_riesgo", "kind": "already_enrolled"} in youth.conflicts
     assert insurance.documents and all(d["es"] and d["en"] for d in insurance.documents)
 

@@ -12,11 +12,14 @@ from playwright.sync_api import expect
 
 from redangel.common.clock import city_today
 from redangel.web.templating import long_date
-from tests.program.helpers import folio_of, move
+from tests.program.helpers import agency_client, approve, folio_of, move
 from tests.web.kiosk_fixtures import *  # noqa: F403
 from tests.web.kiosk_steps import enter_pin, remove_and_wait_idle, tap_and_wait, wait_for_tiles
 
 pytestmark = [pytest.mark.browser, pytest.mark.pcsc]
+PRIVATE = ("Seguro contra la violencia familiar", "Apoyo a personas con discapacidad permanente")
+PRIVACY_NOTE = ("Para proteger su privacidad, algunos apoyos nunca se muestran en esta pantalla. "
+                "Puede preguntar por ellos en privado en cualquier módulo de Red Ángel.")
 
 
 class TestKioskJourney:
@@ -113,3 +116,37 @@ class TestKioskJourney:
         page.get_by_label("Edad (años)").fill("70")
         tap_and_wait(page, kiosk_slot, citizen.applet)  # the card's screen replaces the form
         expect(page.get_by_label("Su NIP (4 a 6 dígitos)")).to_be_visible()
+
+    def test_sensitive_programs_are_never_named_on_the_screen(  # type: ignore[no-untyped-def]
+            self, kiosk, citizen, kiosk_slot, clerk, supervisor, live, sessions,
+            screenshot) -> None:
+        person = citizen.person_id
+        tag = clerk.get(f"/persons/{person}").headers["etag"]
+        assert clerk.patch(f"/persons/{person}", headers={"If-Match": tag}, json={"sensitive": {
+            "disability": "permanent", "health_coverage": "none", "family_violence": True,
+        }}).status_code == 200
+        private = folio_of(clerk, person, "seguro_violencia_familiar")
+        enrollment = approve(supervisor, folio_of(clerk, person, "apoyo_discapacidad"))
+        dif = agency_client(live, sessions, "dif")
+        assert dif.post(f"/enrollments/{enrollment}/deliveries", json={
+            "delivered_on": city_today().isoformat(), "kind": "apoyo_mensual"}).status_code == 201
+        dif.close()
+        kitchens = folio_of(clerk, person, "comedores_comunitarios")
+        page = kiosk
+        tap_and_wait(page, kiosk_slot, citizen.applet)
+        enter_pin(page, citizen.pin)
+        wait_for_tiles(page)
+        for tile, shown in (("Programas que podrían corresponderme",
+                             "Servicios médicos y medicamentos gratuitos"),
+                            ("Mis solicitudes", kitchens),
+                            ("Mis programas", None), ("Próximas entregas", "Comedores comunitarios")):
+            page.get_by_role("link", name=tile).click()
+            expect(page.get_by_role("heading", level=1)).to_have_text(tile)
+            if shown:
+                expect(page.locator("body")).to_contain_text(shown)
+            expect(page.locator(".private-support")).to_have_text(PRIVACY_NOTE)
+            body = page.locator("body").inner_text()
+            assert [name for name in PRIVATE if name in body] == [], tile
+            assert private not in body
+            screenshot(page, "kiosk-private-" + tile.split()[-1].lower())
+            page.get_by_role("link", name="Volver a mis opciones").click()

@@ -67,8 +67,16 @@ class TestBirthOfChild:
         assert "Acta de nacimiento del bebé" in safe_baby.inner_text()
         single = card("Apoyo a madres solas")
         assert single.locator(".badge").inner_text() == "No cumple"
-        assert single.locator(".reason").inner_text() == \
-            "No cumple con Apoyo a madres solas: No vive en pareja."
+        assert single.locator(".reason").inner_text() == (
+            "No cumple los requisitos de Apoyo a madres solas. Vive en pareja (estado civil: "
+            "unión libre); este programa es para madres sin pareja.")
+        single.get_by_text("Cada requisito revisado").click()
+        partner = single.locator("li.criterion.unmet")
+        assert " ".join(partner.inner_text().split()) == (
+            "No se cumple: Vive en pareja (estado civil: unión libre); este programa es para "
+            "madres sin pareja.")
+        assert " ".join(single.locator("li.criterion.met").first.inner_text().split()) == \
+            "Se cumple: Es mujer."
         kitchens = card("Comedores comunitarios")
         assert kitchens.locator(".badge").inner_text() == "Falta información"
         assert "falta saber" in kitchens.locator(".reason").inner_text()

@@ -95,4 +95,5 @@ def load_catalog(path: Path) -> Catalog:
             sections.check_reference(event_sources[code], "programs", program, programs, "program")
         for fact in event.confirm:
             sections.check_reference(event_sources[code], "confirm", fact, facts, "person fact")
-    return Catalog(version_of(root), agencies, programs, events, parameters, facts, root)
+    return Catalog(version_of(root), agencies, programs, events, parameters, facts, root,
+                   answer_types=event_facts)

@@ -33,6 +33,7 @@ class Comparison:
     threshold: Value
     result: bool | None
     in_member: bool = False
+    kind: str = "number"  # what the two sides are: number, money, date, string, bool
 
 
 @dataclass
@@ -68,12 +69,13 @@ class Scope:
 FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-def _is_threshold(node: Node) -> bool:
+def is_threshold(node: Node) -> bool:
+    """Whether a node is a fixed side of a comparison (a literal, a parameter, sums of them)."""
     if node.kind in ("number", "money", "date", "string", "bool", "call") and (
         node.kind != "call" or node.value == "param"
     ):
         return True
-    return node.kind == "arith" and all(_is_threshold(c) for c in node.children)
+    return node.kind == "arith" and all(is_threshold(c) for c in node.children)
 
 
 class Compiler:
@@ -214,16 +216,18 @@ class Compiler:
         self.check_options(right_node, [left_node])
         key = (self.scope.file, self.scope.line, node.offset)
         in_member = self.scope.in_members
-        flipped = _is_threshold(left_node) and not _is_threshold(right_node)
-        traced = flipped or (_is_threshold(right_node) and not _is_threshold(left_node))
+        flipped = is_threshold(left_node) and not is_threshold(right_node)
+        traced = flipped or (is_threshold(right_node) and not is_threshold(left_node))
         shown = FLIP[op] if flipped else op
+        kind = "money" if "money" in (lkind, rkind) else (rkind if lkind == "unknown" else lkind)
 
         def compare(ctx: Context) -> Value:
             a, b = left(ctx), right(ctx)
             result = None if a is None or b is None else holds(op, a, b)
             if traced and ctx.comparisons is not None:
                 actual, threshold = (b, a) if flipped else (a, b)
-                ctx.comparisons.append(Comparison(key, actual, shown, threshold, result, in_member))
+                ctx.comparisons.append(Comparison(key, actual, shown, threshold, result, in_member,
+                                                 kind))
             return result
 
         return compare, "bool"

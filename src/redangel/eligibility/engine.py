@@ -17,8 +17,16 @@ from redangel.eligibility.catalog import Catalog, Criterion, Event, Program, Que
 from redangel.eligibility.compile import Comparison, Context
 from redangel.eligibility.errors import AnswerError, UnknownCode
 from redangel.eligibility.facts import typed
+from redangel.eligibility.sentences import (
+    UNKNOWN_LEAD,
+    Phrase,
+    fact_words,
+    listed,
+    sides,
+)
 
 ELIGIBLE, NOT_ELIGIBLE, NEEDS_INFORMATION = "eligible", "not_eligible", "needs_information"
+NO_SIDES: dict[str, dict[str, str]] = {"es": {}, "en": {}}
 
 
 @dataclass
@@ -31,11 +39,13 @@ class CriterionResult:
     compared: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     children: list[CriterionResult] = field(default_factory=list)
+    text: dict[str, str] = field(default_factory=dict)  # what is, read aloud (met or not)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         out: dict[str, Any] = {"id": self.id, "label": self.label, "result": self.result,
-                               "compared": self.compared, "missing": self.missing}
+                               "text": self.text, "compared": self.compared,
+                               "missing": self.missing}
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -144,20 +154,60 @@ def check_answers(event: Event, answers: Mapping[str, Any], *,
     return checked
 
 
-def _run(criterion: Criterion, ctx: Context) -> CriterionResult:
-    label = {"es": criterion.label.es, "en": criterion.label.en}
+def _said(phrase: Phrase, lang: str, catalog: Catalog, ctx: Context,
+          compared: Mapping[str, str]) -> str:
+    """A criterion's phrase with the values it names said in `lang` (`compared`: the words of
+    its comparison's sides)."""
+    pieces = phrase.pieces
+    if len(pieces) == 1:
+        return pieces[0]
+    words = list(pieces)
+    for i in range(1, len(words), 2):
+        name = words[i]
+        words[i] = compared[name] if name in compared else fact_words(
+            name, ctx.person, ctx.answers, catalog.facts, catalog.answer_types, lang)
+    return "".join(words)
+
+
+def _text(criterion: Criterion, result: bool | None, missing: list[str], catalog: Catalog,
+          ctx: Context, compared: Sequence[Comparison]) -> dict[str, str]:
+    """What a criterion's outcome says: the fact as it is, or what is still to be known."""
+    if result is None:
+        return {lang: UNKNOWN_LEAD[lang] + listed([catalog.fact_label(m, lang) for m in missing])
+                for lang in ("es", "en")}
+    sentence = criterion.not_met if result is False else criterion.met
+    assert sentence is not None  # the loader gives every criterion both
+    if sentence.fixed is not None:
+        return sentence.fixed  # shared by every result: read, never changed
+    words = NO_SIDES
+    if sentence.sides:  # the criterion's own comparison, not one inside a household aggregate
+        shown = None
+        for comparison in compared:
+            if not comparison.in_member:
+                if comparison.result is result:
+                    shown = comparison
+                    break
+                shown = shown or comparison
+        words = sides(shown, sentence.sides)
+    return {"es": _said(sentence.es, "es", catalog, ctx, words["es"]),
+            "en": _said(sentence.en, "en", catalog, ctx, words["en"])}
+
+
+def _run(criterion: Criterion, ctx: Context, catalog: Catalog) -> CriterionResult:
+    label = criterion.words  # shared by every result: read, never changed
     if criterion.kind == "leaf":
         assert criterion.fn is not None
         ctx.missing, ctx.comparisons = set(), []
         value = criterion.fn(ctx)
         comparisons: list[Comparison] = ctx.comparisons
+        outcome = value if isinstance(value, bool) else None
+        missing = sorted(ctx.missing) if value is None else []
         return CriterionResult(
-            criterion.id, label, value if isinstance(value, bool) else None,
+            criterion.id, label, outcome,
             [{"actual": _plain(c.actual), "op": c.op, "threshold": _plain(c.threshold),
               "result": c.result} for c in comparisons if not c.in_member],
-            sorted(ctx.missing) if value is None else [],
-        )
-    children = [_run(child, ctx) for child in criterion.children]
+            missing, [], _text(criterion, outcome, missing, catalog, ctx, comparisons))
+    children = [_run(child, ctx, catalog) for child in criterion.children]
     results = [c.result for c in children]
     if criterion.kind == "all_of":
         value = False if False in results else (None if None in results else True)
@@ -166,37 +216,20 @@ def _run(criterion: Criterion, ctx: Context) -> CriterionResult:
     else:
         value = False if True in results else (None if None in results else True)
     missing = sorted({m for c in children for m in c.missing}) if value is None else []
-    return CriterionResult(criterion.id, label, value, [], missing, children)
+    return CriterionResult(criterion.id, label, value, [], missing, children,
+                           _text(criterion, value, missing, catalog, ctx, []))
 
 
-def _failed(results: Sequence[CriterionResult]) -> list[CriterionResult]:
-    return [r for r in results if r.result is False]
-
-
-def _shown(value: Any) -> str:
-    plain = _plain(value)
-    if isinstance(plain, bool):
-        return "sí / yes" if plain else "no"
-    return str(plain)
-
-
-def _because(result: CriterionResult, lang: str) -> str:
-    label = result.label[lang]
-    values = [c for c in result.compared if c["result"] is False]
-    if not values:
-        return label
-    first = values[0]
-    if lang == "es":
-        return f"{label} (dato: {_shown(first['actual'])}; se requiere {first['op']} " \
-               f"{_shown(first['threshold'])})"
-    return f"{label} (value: {_shown(first['actual'])}; required {first['op']} " \
-           f"{_shown(first['threshold'])})"
-
-
-def _failed_leaves(results: Sequence[CriterionResult]) -> list[CriterionResult]:
+def _causes(results: Sequence[CriterionResult], criteria: Sequence[Criterion]
+            ) -> list[CriterionResult]:
+    """The criteria that made a program not eligible, as deep as their sentences go: the failed
+    leaves of a failed `all_of` / `any_of`, a failed `none_of` itself (its members held)."""
     out: list[CriterionResult] = []
-    for result in _failed(results):
-        deeper = _failed_leaves(result.children) if result.children else []
+    for result, criterion in zip(results, criteria, strict=True):
+        if result.result is not False:
+            continue
+        deeper = (_causes(result.children, criterion.children)
+                  if criterion.kind in ("all_of", "any_of") else [])
         out.extend(deeper or [result])
     return out
 
@@ -217,20 +250,21 @@ def _reason(verdict: str, program: Program, results: list[CriterionResult], miss
         if not in_force:
             return {"es": f"{name.es} no está vigente en esta fecha.",
                     "en": f"{name.en} is not in force on this date."}
-        failed = _failed_leaves(results)
-        return {"es": f"No cumple con {name.es}: " + "; ".join(_because(r, "es") for r in failed) + ".",
-                "en": f"Does not qualify for {name.en}: "
-                      + "; ".join(_because(r, "en") for r in failed) + "."}
+        failed = _causes(results, program.criteria)
+        return {"es": f"No cumple los requisitos de {name.es}. "
+                      + " ".join(r.text["es"] for r in failed),
+                "en": f"Does not meet the requirements of {name.en}. "
+                      + " ".join(r.text["en"] for r in failed)}
     return {"es": f"Para decidir sobre {name.es} falta saber: "
-                  + ", ".join(catalog.fact_label(m, "es") for m in missing) + ".",
+                  + listed([catalog.fact_label(m, "es") for m in missing]),
             "en": f"To decide on {name.en} we need to know: "
-                  + ", ".join(catalog.fact_label(m, "en") for m in missing) + "."}
+                  + listed([catalog.fact_label(m, "en") for m in missing])}
 
 
 def evaluate_program(catalog: Catalog, program: Program, ctx: Context,
                      current: Collection[str]) -> ProgramResult:
     """One program's verdict in a prepared context."""
-    results = [_run(c, ctx) for c in program.criteria]
+    results = [_run(c, ctx, catalog) for c in program.criteria]
     values = [r.result for r in results]
     in_force = not ((program.valid_from and ctx.as_of < program.valid_from) or (
         program.valid_to and ctx.as_of > program.valid_to))

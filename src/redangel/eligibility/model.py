@@ -12,6 +12,7 @@ from typing import Any
 from redangel.eligibility.compile import Compiled
 from redangel.eligibility.errors import UnknownCode
 from redangel.eligibility.expr import Node
+from redangel.eligibility.sentences import Sentence
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Fact:
     type: str
     label: Text
     options: tuple[str, ...] = ()
+    labels: dict[str, Text] = field(default_factory=dict)  # each option as people say it
 
 
 @dataclass
@@ -50,6 +52,9 @@ class Criterion:
     children: list[Criterion] = field(default_factory=list)
     file: str = ""
     line: int = 0
+    words: dict[str, str] = field(default_factory=dict)  # the label as JSON, made once
+    met: Sentence | None = None  # said when it holds (default: its label)
+    not_met: Sentence | None = None  # said when it does not: what is, and what is asked
 
 
 @dataclass
@@ -68,6 +73,7 @@ class Program:
     criteria: list[Criterion]
     manual: list[Text]
     file: str
+    sensitive: bool = False  # never named on a public screen (family violence, disability)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form of the program's description (not its rules)."""
@@ -76,7 +82,8 @@ class Program:
                 "valid_from": self.valid_from.isoformat() if self.valid_from else None,
                 "valid_to": self.valid_to.isoformat() if self.valid_to else None,
                 "expected_days_to_decision": self.expected_days,
-                "documents": [d.to_dict() for d in self.documents], "excludes": self.excludes}
+                "documents": [d.to_dict() for d in self.documents], "excludes": self.excludes,
+                "sensitive": self.sensitive}
 
 
 @dataclass(frozen=True)
@@ -143,6 +150,7 @@ class Catalog:
     parameters: dict[str, Parameter]
     facts: dict[str, Fact]
     root: Path
+    answer_types: dict[str, str] = field(default_factory=dict)  # event question -> its type
 
     def parameter(self, name: str, as_of: date) -> Decimal | None:
         """A parameter's value on a day (None before its first dated value)."""
@@ -167,4 +175,6 @@ class Catalog:
                 for question in event.questions:
                     if question.name == fact:
                         return str(getattr(question.label, lang))
+        if name.startswith('param("') and name[7:-2] in self.parameters:
+            return str(getattr(self.parameters[name[7:-2]].label, lang))
         return name

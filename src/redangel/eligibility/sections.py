@@ -11,10 +11,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from redangel.eligibility.compile import Scope, compile_expression
+from redangel.eligibility.compile import Scope, compile_expression, is_threshold
 from redangel.eligibility.errors import CatalogError
-from redangel.eligibility.expr import parse
+from redangel.eligibility.expr import Node, parse
 from redangel.eligibility.model import Criterion, Event, Fact, Parameter, Program, Question, Text
+from redangel.eligibility.sentences import Sentence, sentence, split
 from redangel.eligibility.yamlfile import Mapping, read_mapping
 
 FACT_TYPES = {"date": "date", "money": "money", "number": "number", "integer": "number",
@@ -50,6 +51,21 @@ def day(m: Mapping, key: str) -> date | None:
     return value
 
 
+def _labelled_options(spec: Mapping) -> tuple[tuple[str, ...], dict[str, Text]]:
+    """A fact's options, each with the words people say for it: `{key: {es: …, en: …}}`."""
+    options = spec.get("options")
+    if not isinstance(options, Mapping):
+        raise spec.fail("an enum fact lists its options with their words: "
+                        "`options: {imss: {es: del IMSS, en: from the IMSS}, …}`", "options")
+    labels = {}
+    for key, words in options.items():
+        if not isinstance(words, Mapping):
+            raise options.fail(f"option `{key}` needs its words: `{{es: …, en: …}}`", str(key))
+        words.check_keys({"es", "en"}, set())
+        labels[str(key)] = Text(words.text("es"), words.text("en"))
+    return tuple(labels), labels
+
+
 def _options(spec: Mapping) -> tuple[str, ...]:
     options = spec.get("options", [])
     if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
@@ -75,6 +91,10 @@ def schema(root: Path) -> dict[str, Fact]:
         spec.check_keys({"type", "label_es", "label_en"}, {"options"})
         if spec["type"] not in FACT_TYPES:
             raise spec.fail(f"unknown type `{spec['type']}`", "type")
+        if spec["type"] == "enum":
+            options, labels = _labelled_options(spec)
+            facts[name] = Fact(name, "string", text(spec), options, labels)
+            continue
         facts[name] = Fact(name, FACT_TYPES[spec["type"]], text(spec), _options(spec))
     return facts
 
@@ -132,11 +152,41 @@ def agencies(root: Path) -> dict[str, Text]:
     return out
 
 
+def _sentence(item: Mapping, prefix: str, scope: Scope, compared: bool) -> Sentence:
+    """A criterion's `<prefix>_es` / `<prefix>_en`: whole sentences whose `{…}` values exist."""
+    words = text(item, prefix)
+    for lang, phrase in (("es", words.es), ("en", words.en)):
+        key = f"{prefix}_{lang}"
+        if not phrase.rstrip().endswith((".", "?", "!")):
+            raise item.fail(f"`{key}` is a whole sentence: end it with a full stop", key)
+        for name in split(phrase).names:
+            root, _, fact = name.partition(".")
+            known = (name in ("value", "limit") and compared) or (
+                root == "person" and fact in scope.person) or (
+                root == "event" and fact in scope.event)
+            if not known:
+                hint = ("" if name not in ("value", "limit") else
+                        " (`{value}` and `{limit}` need a criterion that is one comparison "
+                        "with a fixed side, such as `age(person.birth_date) >= 18`)")
+                raise item.fail(f"`{key}` names `{{{name}}}`, which is not a value it can "
+                                f"say{hint}", key)
+    return sentence(words.es, words.en)
+
+
+def _one_comparison(node: Node | None) -> bool:
+    """Whether an expression is one comparison with a fixed side (it has a value and a limit)."""
+    if node is None or node.kind != "cmp":
+        return False
+    left, right = node.children
+    return is_threshold(left) != is_threshold(right)
+
+
 def criteria(m: Mapping, key: str, scope: Scope, seen: set[str]) -> list[Criterion]:
     """A (nested) list of criteria, each compiled once."""
     out = []
     for item in m.mappings(key):
-        item.check_keys({"id", "label_es", "label_en"}, {"reference", "expression", *GROUPS})
+        item.check_keys({"id", "label_es", "label_en", "not_met_es", "not_met_en"},
+                        {"reference", "expression", "met_es", "met_en", *GROUPS})
         cid = item.code("id")
         if cid in seen:
             raise item.fail(f"duplicate criterion id `{cid}`", "id")
@@ -145,8 +195,9 @@ def criteria(m: Mapping, key: str, scope: Scope, seen: set[str]) -> list[Criteri
         if len(groups) + ("expression" in item) != 1:
             raise item.fail("a criterion has exactly one of expression, all_of, any_of, none_of")
         reference = item.text("reference") if "reference" in item else ""
-        criterion = Criterion(cid, text(item), reference, groups[0] if groups else "leaf",
-                              file=item.file, line=item.line)
+        label = text(item)
+        criterion = Criterion(cid, label, reference, groups[0] if groups else "leaf",
+                              file=item.file, line=item.line, words=label.to_dict())
         if groups:
             criterion.children = criteria(item, groups[0], scope, seen)
         else:
@@ -156,6 +207,13 @@ def criteria(m: Mapping, key: str, scope: Scope, seen: set[str]) -> list[Criteri
             criterion.source = item.text("expression")
             criterion.node = parse(criterion.source, file=item.file, line=line)
             criterion.fn, _ = compile_expression(criterion.node, leaf, want="bool")
+        compared = _one_comparison(criterion.node)
+        criterion.not_met = _sentence(item, "not_met", scope, compared)
+        if "met_es" in item or "met_en" in item:
+            criterion.met = _sentence(item, "met", scope, compared)
+        else:  # met, a criterion is said by its requirement
+            criterion.met = sentence(criterion.label.es.rstrip(".") + ".",
+                                     criterion.label.en.rstrip(".") + ".")
         out.append(criterion)
     return out
 
@@ -190,7 +248,7 @@ def program(path: Path, root: Path, scope: Scope) -> tuple[Program, Mapping]:
     m = read_mapping(path, root)
     m.check_keys({"code", "agency", "name_es", "name_en", "legal_reference", "criteria",
                   "expected_days_to_decision"},
-                 {"valid_from", "valid_to", "documents", "excludes", "manual"})
+                 {"valid_from", "valid_to", "documents", "excludes", "manual", "sensitive"})
     valid_from, valid_to = day(m, "valid_from"), day(m, "valid_to")
     if valid_from and valid_to and valid_to < valid_from:
         raise m.fail("`valid_to` is before `valid_from`", "valid_to")
@@ -200,6 +258,7 @@ def program(path: Path, root: Path, scope: Scope) -> tuple[Program, Mapping]:
         expected_days=m.integer("expected_days_to_decision", minimum=1),
         documents=phrases(m, "documents"), excludes=m.codes("excludes"),
         criteria=criteria(m, "criteria", scope, set()), manual=phrases(m, "manual"), file=m.file,
+        sensitive=m.boolean("sensitive", default=False),
     )
     if found.code in found.excludes:
         raise m.fail("a program cannot exclude itself", "excludes")

@@ -156,10 +156,15 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 
 
 @router.get("/persons/{person_id}/overview", response_model=PersonOverview, responses=ERRORS)
-def person_overview(person_id: uuid.UUID, session: DbSession, principal: OverviewReader,
-                    keyring: KeyringDep,
+def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
+                    principal: OverviewReader, keyring: KeyringDep,
                     purpose: Annotated[OverviewPurpose, Query()] = "attention") -> PersonOverview:
-    """Person 360: the person, household, every enrollment, open applications, deliveries."""
+    """Person 360: the person, household, every enrollment, open applications, deliveries (to
+    a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
+    if principal.role == "citizen":
+        return overviews.public_screen(session, catalog=request.app.state.catalog,
+                                       keyring=keyring, principal=principal,
+                                       person_id=person_id)
     return overviews.overview(session, keyring=keyring, principal=principal,
                               person_id=person_id, purpose=purpose)
 

@@ -103,3 +103,24 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
         overdue=sorted(overdue, key=lambda o: -o.days_late),
     )
 
+
+
+SHOWN_BY_PROGRAM = ("enrollments", "open_applications", "decided_applications", "deliveries",
+                    "overdue")
+
+
+def private_programs(catalog: Any) -> frozenset[str]:
+    """The codes of the programs never named on a public screen (the catalog's `sensitive`)."""
+    return frozenset(code for code, program in catalog.programs.items() if program.sensitive)
+
+
+def public_screen(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
+                  person_id: uuid.UUID) -> PersonOverview:
+    """The card holder's programs, applications and deliveries as a public screen may show
+    them: the person 360 (read and audited as `self_service`) without sensitive programs."""
+    data = overview(session, keyring=keyring, principal=principal, person_id=person_id,
+                    purpose="self_service")
+    private = private_programs(catalog)
+    return data.model_copy(update={
+        key: [item for item in getattr(data, key) if item.program not in private]
+        for key in SHOWN_BY_PROGRAM})

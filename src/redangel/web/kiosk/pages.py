@@ -159,10 +159,13 @@ def ended(request: Request, settings: AppSettings, device: KioskDevice) -> Respo
     return render(request, "kiosk/ended.html", _context(request, settings, screen="ended"))
 
 
-def _overview(session: DbSession, keyring: Any, citizen: Principal) -> PersonOverview:
+def _overview(request: Request, session: DbSession, keyring: Any,
+              citizen: Principal) -> PersonOverview:
+    """The card holder's 360 as a public screen may show it (no sensitive programs)."""
     assert citizen.person_id is not None
-    return program_overview.overview(session, keyring=keyring, principal=citizen,
-                                     person_id=citizen.person_id, purpose="self_service")
+    return program_overview.public_screen(session, catalog=request.app.state.catalog,
+                                          keyring=keyring, principal=citizen,
+                                          person_id=citizen.person_id)
 
 
 def _needs_pin(citizen: Principal) -> None:
@@ -192,7 +195,7 @@ def _overview_page(request: Request, session: DbSession, settings: Settings, key
     """One of the views built from the card holder's 360 (behind the PIN), in words."""
     _needs_pin(citizen)
     lang = i18n.page_lang(request)
-    data = _overview(session, keyring, citizen)
+    data = _overview(request, session, keyring, citizen)
     return render(request, f"kiosk/{view}.html", _context(
         request, settings, screen="citizen", view=view,
         **{name: make(data, lang) for name, make in shown.items()}))
@@ -228,7 +231,7 @@ def eligible(request: Request, session: DbSession, settings: AppSettings, keyrin
     """Programs I might qualify for: a screening on the card holder's facts, nothing stored."""
     _needs_pin(citizen)
     assert citizen.person_id is not None
-    data = _overview(session, keyring, citizen)
+    data = _overview(request, session, keyring, citizen)
     held = [a.program for a in data.open_applications]
     found = self_service.might_qualify(session, catalog=request.app.state.catalog,
                                        keyring=keyring, principal=citizen,
