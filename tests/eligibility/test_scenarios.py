@@ -101,3 +101,23 @@ def test_expected_errors_in_cases_are_checked(tmp_path: Path) -> None:
     report = run_catalog_tests(wrong)
     assert any("refused naming `formal_job`" in line and "refused naming `job_end_date`" in line
                for line in report.failures), report.failures
+
+
+def test_values_are_said_as_people_say_them(catalog: Catalog) -> None:
+    person = {"birth_date": date(1990, 1, 10), "health_coverage": "imss"}
+    result = evaluate(catalog, event_code="job_loss", person=person, household=[],
+                      answers={"job_end_date": "2026-02-01", "formal_job": True},
+                      as_of=date(2026, 3, 1),
+                      programs=["seguro_desempleo", "servicios_medicos_gratuitos"])
+    insurance, medical = result.results
+    recent = next(c for c in insurance.criteria if c.id == "perdida_reciente")
+    assert recent.text == {
+        "es": "Perdió el empleo el 1 de febrero de 2026, hace 1 mes; el seguro se pide dentro de "
+              "los 6 meses siguientes.",
+        "en": "Lost the job on 1 February 2026, 1 month ago; the insurance must be asked for "
+              "within 6 months."}
+    assert medical.reason == {
+        "es": "No cumple los requisitos de Servicios médicos y medicamentos gratuitos. Tiene "
+              "seguridad social del IMSS; este programa es para quien no la tiene.",
+        "en": "Does not meet the requirements of Free medical services and medicines. Has health "
+              "coverage from the IMSS; this program is for people without it."}

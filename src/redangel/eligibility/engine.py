@@ -22,6 +22,7 @@ from redangel.eligibility.sentences import (
     Phrase,
     fact_words,
     listed,
+    one,
     sides,
 )
 
@@ -166,7 +167,7 @@ def _said(phrase: Phrase, lang: str, catalog: Catalog, ctx: Context,
         name = words[i]
         words[i] = compared[name] if name in compared else fact_words(
             name, ctx.person, ctx.answers, catalog.facts, catalog.answer_types, lang)
-    return "".join(words)
+    return "".join(one(words) if "1" in words else words)
 
 
 def _text(criterion: Criterion, result: bool | None, missing: list[str], catalog: Catalog,

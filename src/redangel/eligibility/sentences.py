@@ -29,6 +29,8 @@ MONTHS = {
            "September", "October", "November", "December"),
 }
 TRUTH = {"es": ("no", "sí"), "en": ("no", "yes")}
+# A unit written after a value in a sentence, and how it reads after "1" ("1 mes", "1 year").
+SINGULAR = ((" años", " año"), (" meses", " mes"), (" years", " year"), (" months", " month"))
 NOT_KNOWN = {"es": "sin dato", "en": "not known"}
 UNKNOWN_LEAD = {"es": "Falta saber: ", "en": "Not known yet: "}
 
@@ -130,13 +132,15 @@ def listed(labels: list[str]) -> str:
     return text if text.endswith(("?", ".")) else text + "."
 
 
-def render(phrase: Phrase, lang: str, values: Mapping[str, str]) -> str:
-    """The phrase with its values said (`values` maps each name to its words)."""
-    pieces = phrase.pieces
-    if len(pieces) == 1:
-        return pieces[0]
-    return "".join(p if i % 2 == 0 else values.get(p, NOT_KNOWN[lang])
-                   for i, p in enumerate(pieces))
+def one(words: list[str]) -> list[str]:
+    """A unit after the value 1 in the singular: "tiene 1 mes", not "1 meses"."""
+    for i in range(1, len(words) - 1, 2):
+        if words[i] == "1":
+            for plural, single in SINGULAR:
+                if words[i + 1].startswith(plural):
+                    words[i + 1] = single + words[i + 1][len(plural):]
+                    break
+    return words
 
 
 def fact_words(name: str, person: Mapping[str, Any], answers: Mapping[str, Any],
