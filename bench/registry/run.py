@@ -30,7 +30,9 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.support import serve, wrk_figures  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings  # noqa: E402
+from redangel.demo import named  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.demo.generate import PopulationGenerator  # noqa: E402
 
@@ -64,8 +66,11 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
         session.commit()
     keyring = ctx.keyring()
     started = time.perf_counter()
+    from redangel.eligibility import load_catalog
+
     written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=SEED,
-                                   offices=offices, batch=50_000)
+                                   offices=offices, batch=50_000,
+                                   catalog=load_catalog(settings.catalog_path))
     elapsed = time.perf_counter() - started
     ctx.engine.dispose()
     return written / elapsed, f"{written:,} persons in {elapsed:.1f} s"
@@ -75,7 +80,7 @@ def samples(persons: int, count: int) -> list[tuple[str, str | None, str]]:
     """(id, curp, name query) of Iztapalapa residents, regenerated from the same seed."""
     gen = PopulationGenerator(SEED)
     picked = []
-    for household in gen.persons(persons):
+    for household in gen.persons(persons, named=named.households(gen, city_today())):
         if household.borough != "iztapalapa":
             continue
         for p in household.members:

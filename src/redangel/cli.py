@@ -146,8 +146,11 @@ def demo_seed(
         session.commit()
     keyring = ctx.keyring()
     started = time.perf_counter()
+    from redangel.eligibility import load_catalog
+
     written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
-                                   offices=offices)
+                                   offices=offices,
+                                   catalog=load_catalog(get_settings().catalog_path))
     elapsed = time.perf_counter() - started
     with ctx.sessions() as session:
         demo.record_seed(session, persons=written, seed=seed)
