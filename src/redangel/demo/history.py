@@ -110,10 +110,9 @@ class HistoryGenerator:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
 
     def _folio(self) -> str:
-        body = "".join(self.rng.choice(SYMBOLS) for _ in range(8))
-        number = 0
-        for char in body:
-            number = number * 32 + SYMBOLS.index(char)
+        """A folio as `program.folio` makes them: 40 random bits as eight base-32 symbols."""
+        number = self.rng.getrandbits(40)
+        body = "".join(SYMBOLS[(number >> shift) & 31] for shift in range(35, -5, -5))
         return f"RA-{body[:4]}-{body[4:]}-{CHECK_SYMBOLS[number % 37]}"
 
     def _day_between(self, first: date, last: date) -> date:
