@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from redangel.common.clock import city_today
 from redangel.demo import named
 from redangel.program.models import Application, Enrollment
 from tests.conftest import LiveServer, fresh_database, login, make_settings, migrate, start_server
@@ -118,5 +120,18 @@ def test_a_supervisor_decides_an_overdue_demo_application(demo: LiveServer) -> N
                                 headers={"If-Match": current.headers["ETag"]})
         assert moved.status_code == 200, moved.text
         assert moved.json()["status"] == to
+    finally:
+        supervisor.close()
+
+
+def test_rosa_maria_heads_the_supervisors_outreach_list(demo: LiveServer) -> None:
+    supervisor = login(demo, "supervisor", "demo-redangel-2026")
+    try:
+        since = (city_today() - timedelta(days=90)).isoformat()  # the outreach page's default
+        answer = supervisor.post("/outreach", json={"program": "pension_adultos_mayores",
+                                                    "since": since})
+        assert answer.status_code == 200, answer.text
+        names = [p["full_name"] for p in answer.json()["persons"]]
+        assert "Rosa María Torres Ávila" in names
     finally:
         supervisor.close()

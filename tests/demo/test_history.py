@@ -118,7 +118,10 @@ def test_the_named_persons_keep_their_story_on_any_day(today: date) -> None:
     assert "health_coverage" not in itzel.sensitive
     assert itzel.attributes["marital_status"] == "single"
     assert 0 < (today - mateo.birth_date).days < 60
+    rosa = people[named.ROSA]
+    assert 0 < (today - rosa.birth_date.replace(year=rosa.birth_date.year + 68)).days < 60
+    assert rosa.attributes["resident_since"] < "1990"
     h = history(1, persons=50, today=today)
-    theirs = [a for a in h.applications if a["person_id"] in (named.YOLANDA, named.ITZEL)]
+    theirs = [a for a in h.applications if a["person_id"] in named.NAMED]
     assert sorted((a["program_code"], a["status"]) for a in theirs) == [
         ("comedores_comunitarios", "rejected"), ("prepa_si", "approved")]

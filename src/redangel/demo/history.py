@@ -92,6 +92,10 @@ def _school_year(today: date) -> date:
     return start if today >= start else date(today.year - 1, 8, 25)
 
 
+RECENT = 120
+"""Days within which a person who became eligible has not been enrolled yet."""
+
+
 class HistoryGenerator:
     """Program histories for households, in order; the same seed and day give the same rows."""
 
@@ -211,8 +215,8 @@ class HistoryGenerator:
         rng, today = self.rng, self.today
         earliest = max(first_day, today - timedelta(days=365 * 12), date(2011, 1, 1))
         latest = today - timedelta(days=20)
-        if earliest > latest:
-            return False
+        if first_day > today - timedelta(days=RECENT):
+            return False  # newly eligible: not reached yet (the supervisor's outreach list)
         if code in YEARLY:
             start = max(earliest, _school_year(today))
             if start > latest:

@@ -6,6 +6,8 @@
 - Itzel Xolalpa Martínez, 23, Iztapalapa, a single mother whose baby is five weeks old:
   "birth of a child" finds Bebé seguro, support for single mothers and the dining room, and asks
   whether she has health coverage.
+- Rosa María Torres Ávila, who turned 68 five weeks ago and has lived in Iztapalapa since 1979:
+  the first name on the supervisor's outreach list, for the pension.
 
 Their ages and the baby's are counted back from the day of the seed, so the story holds on any
 day the demo is loaded; their ids are fixed so that tests and guides can name them.
@@ -21,7 +23,9 @@ from redangel.demo.generate import DemoHousehold, DemoPerson, PopulationGenerato
 YOLANDA = uuid.UUID("5e0d1a0a-0000-4000-8000-000000000068")
 ITZEL = uuid.UUID("5e0d1a0a-0000-4000-8000-000000000023")
 MATEO = uuid.UUID("5e0d1a0a-0000-4000-8000-000000000001")
-NAMED = {YOLANDA: "Yolanda Hernández Rojas", ITZEL: "Itzel Xolalpa Martínez"}
+ROSA = uuid.UUID("5e0d1a0a-0000-4000-8000-000000000168")
+NAMED = {YOLANDA: "Yolanda Hernández Rojas", ITZEL: "Itzel Xolalpa Martínez",
+         ROSA: "Rosa María Torres Ávila"}
 
 
 def _years_ago(today: date, years: int, days: int) -> date:
@@ -63,7 +67,18 @@ def households(generator: PopulationGenerator, today: date) -> list[DemoHousehol
         sensitive={"disability": "none", "health_coverage": "none", "family_violence": False},
     )
     mateo.attributes["resident_since"] = mateo.birth_date.isoformat()
-    for person in (yolanda, itzel, mateo):
+    rosa = DemoPerson(
+        id=ROSA, given_names="Rosa María", first_surname="Torres", second_surname="Ávila",
+        sex="M", birth_date=_years_ago(today, 68, 35), birth_state="OC", curp=None,
+        relationship="head",
+        attributes={"schooling_level": "secondary", "studying": False,
+                    "employment_status": "informal", "monthly_income": 3500,
+                    "marital_status": "married", "arts_training": False,
+                    "low_development_area": False, "resident_since": "1979-03-01"},
+        sensitive={"disability": "none", "health_coverage": "imss", "family_violence": False},
+        phone="5551234168",
+    )
+    for person in (yolanda, itzel, mateo, rosa):
         person.curp = generator.assign_curp(person)
     return [
         DemoHousehold(id=uuid.UUID("5e0d1a0a-0000-4000-8000-0000000000a1"), borough="iztapalapa",
@@ -72,4 +87,7 @@ def households(generator: PopulationGenerator, today: date) -> list[DemoHousehol
         DemoHousehold(id=uuid.UUID("5e0d1a0a-0000-4000-8000-0000000000a2"), borough="iztapalapa",
                       postal_code="09880", colonia="San Miguel Teotongo",
                       street="Av. Ermita Iztapalapa 23", members=[itzel, mateo]),
+        DemoHousehold(id=uuid.UUID("5e0d1a0a-0000-4000-8000-0000000000a3"), borough="iztapalapa",
+                      postal_code="09230", colonia="Agrícola Oriental",
+                      street="Calle Allende 168", members=[rosa]),
     ]
