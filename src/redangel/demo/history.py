@@ -7,7 +7,10 @@ decision date), rejected ones with a reason a citizen can read, and beneficiary 
 and replaced). The invariants of the registry hold: one live enrollment and one open application
 per person and program, no two live enrollments in programs that exclude each other, no open
 application for a program the person holds or is excluded from. Nothing here touches the
-database: `demo.bulk.load_history` writes the rows.
+database: `demo.bulk.load_history` writes the rows. Each application names its submitter (the
+demo clerk) and its decider (the demo supervisor) in the history, so separation of duties holds
+when the demo's open applications are decided. The agencies' change feeds start after the seed
+(the history is the past they already hold), and demo cards were never written to a chip.
 
 Same seed, same day, same history. The first persons that can take a program or an application
 outcome not yet seen take it, so even a small demo covers every program and every status.
