@@ -18,6 +18,7 @@ outcome not yet seen take it, so even a small demo covers every program and ever
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import uuid
@@ -73,6 +74,7 @@ class History:
     entries: list[dict[str, Any]] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=65_536)
 def _at(day: date, hour: int = 10) -> datetime:
     """A moment in office hours of a city day, in UTC (the city is six hours behind)."""
     return datetime.combine(day, time(hour + 6), tzinfo=UTC)
