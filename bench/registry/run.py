@@ -33,7 +33,9 @@ sys.path.insert(0, str(ROOT))
 from bench.support import serve, wrk_figures  # noqa: E402
 from redangel.cli.context import context  # noqa: E402
 from redangel.cli.database import upgrade  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings, get_settings  # noqa: E402
+from redangel.demo import named  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.demo.generate import PopulationGenerator  # noqa: E402
 
@@ -76,7 +78,7 @@ def samples(persons: int, count: int) -> list[tuple[str, str | None, str]]:
     """(id, curp, name query) of Iztapalapa residents, regenerated from the same seed."""
     gen = PopulationGenerator(SEED)
     picked = []
-    for household in gen.persons(persons):
+    for household in gen.persons(persons, named=named.households(gen, city_today())):
         if household.borough != "iztapalapa":
             continue
         for p in household.members:

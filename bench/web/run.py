@@ -45,6 +45,7 @@ from redangel.db import make_engine, make_sessionmaker  # noqa: E402
 from redangel.eligibility import load_catalog  # noqa: E402
 from redangel.main import create_app  # noqa: E402
 from redangel.person.models import Person  # noqa: E402
+from redangel.program import repository as program_rows  # noqa: E402
 from redangel.program import service as programs  # noqa: E402
 from redangel.program.service import sync_catalog  # noqa: E402
 
@@ -72,7 +73,10 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
 
 
 def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str]:
-    """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session."""
+    """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session.
+
+    The demo's own history already gives most persons applications, enrollments, deliveries and
+    cards; the busy one gets a few more open applications on top."""
     engine = make_engine(settings.effective_database_url)
     with make_sessionmaker(engine)() as session:
         audit.configure(session, audit.AuditConfig.from_settings(settings))
@@ -83,6 +87,8 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
         busy = ids[0]
         for code in ("comedores_comunitarios", "servicios_medicos_gratuitos", "becas_cultura",
                      "apoyo_jovenes_riesgo", "apoyo_discapacidad"):
+            if code in program_rows.live_program_codes(session, busy):
+                continue  # the demo's history already has it open or enrolled
             programs.submit(session, principal=SYSTEM, person_id=busy, program_code=code,
                             channel="office")
         device = auth.kiosk_device(session, device_token)
@@ -95,11 +101,11 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
     return ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session)
 
 
-def signed_in(base: str) -> tuple[httpx.Client, str]:
+def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
     form = re.search(r'name="login_token" value="([^"]+)"', client.get("/office/login").text)
     assert form, "the sign-in form has no login_token"
-    answer = client.post("/office/login", data={"username": "clerk", "password": PASSWORD,
+    answer = client.post("/office/login", data={"username": username, "password": PASSWORD,
                                                 "login_token": form.group(1)})
     assert answer.status_code == 303, answer.text
     home = client.get("/office")
@@ -124,6 +130,7 @@ def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[s
                                                                params={"purpose": "attention"})),
         "office life-event questions": ("clerk", lambda c: c.get(
             f"/office/persons/{busy}/events/birth_of_child")),
+        "office outreach (supervisor)": ("supervisor", lambda c: c.get("/office/outreach")),
         "kiosk my applications": ("kiosk", lambda c: c.get("/kiosk/me/applications")),
         "kiosk state poll": ("kiosk", lambda c: c.get("/kiosk/state")),
         "public screening form": ("public", lambda c: c.get("/screening")),
@@ -200,10 +207,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     try:
         clerk, csrf = signed_in(base)
+        supervisor, _ = signed_in(base, "supervisor")
         kiosk = httpx.Client(base_url=base, timeout=30, cookies={"redangel_kiosk": token,
                                                                   "redangel_kiosk_screen": screen})
         public = httpx.Client(base_url=base, timeout=30)
-        clients = {"clerk": clerk, "kiosk": kiosk, "public": public}
+        clients = {"clerk": clerk, "supervisor": supervisor, "kiosk": kiosk, "public": public}
         plan = pages(ids, busy, csrf)
         counts = statements(settings, clients, plan)
         figures = timings(base, clients, plan, args.requests)

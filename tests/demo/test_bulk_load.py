@@ -30,7 +30,7 @@ def test_new_name_terms_after_a_demo_seed(backend: str, fresh_url: str, tmp_path
             offices = demo.ensure_offices(session)
             session.commit()
         assert demo.seed_population(app.state.engine, keyring=app.state.keyring, persons=50,
-                                    seed=3, offices=offices) == 50
+                                    seed=3, offices=offices, catalog=app.state.catalog) == 50
         with app.state.sessionmaker() as session:
             loaded = session.scalar(select(func.count()).select_from(NameTerm))
         assert loaded, "the demo wrote no name terms"

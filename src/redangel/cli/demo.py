@@ -11,6 +11,7 @@ from redangel.cli import catalog, database
 from redangel.cli.context import context
 from redangel.cli.serving import serve, serving_settings
 from redangel.demo import seed as demo
+from redangel.eligibility import load_catalog
 from redangel.person import service as person_service
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def demo_seed(
     keyring = ctx.keyring()
     started = time.perf_counter()
     written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
-                                   offices=offices)
+                                   offices=offices, catalog=load_catalog(ctx.settings.catalog_path))
     elapsed = time.perf_counter() - started
     with ctx.sessions() as session:
         demo.record_seed(session, persons=written, seed=seed)

@@ -19,12 +19,16 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Table, func, select, text
 
+from redangel.card.models import Card
 from redangel.common.names import deletions, sort_key
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.demo.generate import DemoHousehold, DemoPerson
+from redangel.demo.history import History
+from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.program.models import Application, Delivery, Enrollment
 
 PERSON_COLUMNS = (
     "id", "version", "curp_index", "curp_sealed", "given_names", "first_surname",
@@ -95,7 +99,7 @@ def _write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> No
     ) as copy:
         for row in rows:
             copy.write_row(
-                [Jsonb(row[c]) if isinstance(row[c], dict) else row[c] for c in columns]
+                [Jsonb(row[c]) if isinstance(row[c], dict | list) else row[c] for c in columns]
             )
 
 
@@ -152,3 +156,14 @@ def load_households(
     _write(conn, Household.__table__, homes)  # type: ignore[arg-type]
     _write(conn, Membership.__table__, memberships)  # type: ignore[arg-type]
     return len(persons)
+
+
+def load_history(conn: Connection, history: History) -> int:
+    """Insert a batch's applications, enrollments, deliveries, cards and their history entries
+    (after the persons they concern); return the applications written."""
+    _write(conn, Application.__table__, history.applications)  # type: ignore[arg-type]
+    _write(conn, Enrollment.__table__, history.enrollments)  # type: ignore[arg-type]
+    _write(conn, Delivery.__table__, history.deliveries)  # type: ignore[arg-type]
+    _write(conn, Card.__table__, history.cards)  # type: ignore[arg-type]
+    _write(conn, HistoryEntry.__table__, history.entries)  # type: ignore[arg-type]
+    return len(history.applications)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -71,6 +71,10 @@ class PopulationGenerator:
     def _curp(self, p: DemoPerson) -> str | None:
         if self.rng.random() < 0.02:
             return None
+        return self.assign_curp(p)
+
+    def assign_curp(self, p: DemoPerson) -> str | None:
+        """The person's CURP by the real rules, its homonymy character unused so far."""
         base = curp_rules.build(
             given_names=p.given_names, first_surname=p.first_surname,
             second_surname=p.second_surname, birth_date=p.birth_date, sex=p.sex,
@@ -130,13 +134,33 @@ class PopulationGenerator:
             a["arts_training"] = years < 30 and rng.random() < 0.05
             if rng.random() < 0.6:
                 p.phone = "55" + "".join(rng.choice("0123456789") for _ in range(8))
+            for fact in ("schooling_level", "monthly_income"):
+                if rng.random() < 0.06:  # never asked at the desk: the wizard will ask
+                    a.pop(fact, None)
         a["low_development_area"] = rng.random() < 0.3
+        resident_since = self._resident_since(p, years)
+        if resident_since is not None:
+            a["resident_since"] = resident_since.isoformat()
         p.attributes = a
         p.sensitive = {
             "disability": "permanent" if rng.random() < 0.05 else "none",
             "health_coverage": rng.choice(("none", "none", "imss", "imss", "issste", "private")),
-            "family_violence": False,
+            "family_violence": p.sex == "M" and years >= 18 and rng.random() < 0.01,
         }
+        if rng.random() < 0.1:  # coverage not yet declared
+            del p.sensitive["health_coverage"]
+
+    def _resident_since(self, p: DemoPerson, years: int) -> date | None:
+        """Since when the person lives in the city: born here, or moved in as an adult; about
+        one adult in eight has never stated it."""
+        if years < 18:
+            return p.birth_date
+        if self.rng.random() < 0.12:
+            return None
+        if p.birth_state == "DF":
+            return p.birth_date
+        adult = p.birth_date + timedelta(days=18 * 365)
+        return adult + timedelta(days=self.rng.randint(0, max(1, (REFERENCE_DATE - adult).days)))
 
     def household(self) -> DemoHousehold:
         """The next household."""
@@ -193,11 +217,13 @@ class PopulationGenerator:
             members=members,
         )
 
-    def persons(self, count: int) -> Iterator[DemoHousehold]:
-        """Households until `count` persons have been generated (the last may be cut short)."""
+    def persons(self, count: int, *, named: Iterable[DemoHousehold] = ()) -> Iterator[DemoHousehold]:
+        """Households until `count` persons have been generated (the last may be cut short),
+        the `named` ones first."""
         made = 0
+        queue = list(named)
         while made < count:
-            household = self.household()
+            household = queue.pop(0) if queue else self.household()
             household.members = household.members[: count - made]
             made += len(household.members)
             yield household

@@ -1,9 +1,12 @@
-"""`redangel demo seed`: offices, demo logins and a generated population, loaded in batches."""
+"""`redangel demo seed`: offices, demo logins and a generated population with years of program
+history, loaded in batches."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from itertools import islice
 
 from sqlalchemy import Engine, select
@@ -13,11 +16,18 @@ from redangel.audit import service as audit
 from redangel.auth import service as auth
 from redangel.auth.models import Office, UserAccount
 from redangel.auth.principal import SYSTEM
+from redangel.auth.secrets import hash_password
+from redangel.card import service as cards
+from redangel.common.clock import city_today
 from redangel.common.types import BOROUGHS
 from redangel.crypto.keyring import Keyring
-from redangel.demo.bulk import TermDictionary, load_households
+from redangel.demo import named
+from redangel.demo.bulk import TermDictionary, load_history, load_households
 from redangel.demo.generate import PopulationGenerator
+from redangel.demo.history import Actors, History, HistoryGenerator, ProgramTerms
+from redangel.eligibility.catalog import Catalog
 from redangel.history import service as history
+from redangel.program import service as programs
 
 DEMO_PASSWORD = "demo-redangel-2026"
 DEMO_USERS = (
@@ -67,11 +77,40 @@ def ensure_logins(session: Session, offices: dict[str, uuid.UUID]) -> DemoLogins
                       kiosk_token)
 
 
+def history_generator(session: Session, *, keyring: Keyring, catalog: Catalog, seed: int,
+                      today: date, offices: dict[str, uuid.UUID]) -> HistoryGenerator:
+    """The program history's generator: the catalog synced, the demo's clerk and supervisor as
+    the staff who did the work, the active issuer key signing the cards."""
+    programs.sync_catalog(session, catalog)
+    terms = {code: ProgramTerms(expected_days=p.expected_days,
+                                documents=[d.to_dict() for d in p.documents],
+                                excludes=frozenset(p.excludes))
+             for code, p in catalog.programs.items()}
+    staff = {u.role: str(u.id) for u in session.scalars(
+        select(UserAccount).where(UserAccount.username.in_(("clerk", "supervisor"))))}
+    key = cards.ensure_issuer_key(session, keyring=keyring)
+    # Demo cards were never written to a chip: their PUK is a secret nobody was given.
+    actors = Actors(offices=offices, clerk=staff.get("clerk", SYSTEM.id),
+                    supervisor=staff.get("supervisor", SYSTEM.id), issuer_kid=key.kid,
+                    puk_hash=hash_password(secrets.token_urlsafe(16)))
+    return HistoryGenerator(seed, today=today, programs=terms, actors=actors)
+
+
 def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int,
-                    offices: dict[str, uuid.UUID], batch: int = 20_000) -> int:
-    """Generate and load `persons` people in households, one transaction per batch."""
+                    offices: dict[str, uuid.UUID], catalog: Catalog | None = None,
+                    batch: int = 20_000, today: date | None = None) -> int:
+    """Generate and load `persons` people in households, one transaction per batch; given the
+    catalog, the named persons come first and everyone's program history is loaded too."""
+    today = today or city_today()
     generator = PopulationGenerator(seed)
-    households = generator.persons(persons)
+    households = generator.persons(
+        persons, named=named.households(generator, today) if catalog is not None else ())
+    stories = None
+    if catalog is not None:
+        with Session(engine) as session:
+            stories = history_generator(session, keyring=keyring, seed=seed, today=today,
+                                        offices=offices, catalog=catalog)
+            session.commit()
     written = 0
     with engine.connect() as conn:
         terms = TermDictionary(conn)
@@ -86,14 +125,20 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
                     break
             if not chunk:
                 break
+            history = History()
+            if stories is not None:
+                for household in chunk:
+                    stories.household(household, history)
             with conn.begin():
                 written += load_households(conn, keyring=keyring, households=chunk,
                                            offices=offices, terms=terms)
+                load_history(conn, history)
     if engine.dialect.name == "postgresql":
         # Fresh statistics, and a visibility map so that posting lists are read index-only.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ("person", "person_name_term", "name_term", "name_term_variant",
-                          "household", "household_membership"):
+                          "household", "household_membership", "application", "enrollment",
+                          "delivery", "card", "history_entry"):
                 conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
     return written
 

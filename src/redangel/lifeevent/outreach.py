@@ -171,6 +171,8 @@ def newly_eligible(session: Session, *, catalog: Catalog, registry: Registry, pr
         verdicts.append(evaluate_columns(catalog, program_code=program_code, columns=columns,
                                          as_of=day))
     mask = (verdicts[0] == 1) & (verdicts[1] != 1)
+    if not mask.any():  # nobody new: no need to read who is served
+        return np.flatnonzero(mask)
     served = already_in(session, program_code)
     if served:
         mask &= np.array([pid not in served for pid in registry.ids], dtype=bool)

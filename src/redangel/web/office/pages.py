@@ -26,7 +26,7 @@ from redangel.web.auth import (
     login_form_token,
     safe_next,
 )
-from redangel.web.office import cards, enroll, events, persons, search, supervisor
+from redangel.web.office import cards, enroll, events, outreach, persons, search, supervisor
 from redangel.web.templating import render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -114,5 +114,5 @@ def home(request: Request, principal: OfficeUser) -> Response:
 
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
-for module in (search, enroll, persons, events, cards, supervisor):
+for module in (search, enroll, persons, events, cards, supervisor, outreach):
     router.include_router(module.router)
