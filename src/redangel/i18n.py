@@ -123,6 +123,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the end date cannot be before the start date",
     ),
     "membership_ended": ("Esa membresía ya terminó.", "That membership has already ended."),
+    "same_household": (
+        "la persona ya pertenece a ese hogar; indique a una persona de otro hogar",
+        "the person already belongs to that household; name a member of another household",
+    ),
+    "head_by_move": (
+        "quien llega a un hogar no entra como jefa o jefe; después puede nombrarse jefa o jefe",
+        "a person joining a household does not join as its head; make them head afterwards",
+    ),
+    "member_not_found": (
+        "no hay en esta oficina una persona con esa CURP que viva en un hogar registrado; revise "
+        "la CURP con la persona",
+        "nobody with that CURP lives in a household registered at this office; check the CURP "
+        "with the citizen",
+    ),
+    "relationship_choice": (
+        "elija el parentesco con la persona jefa del hogar",
+        "choose the relationship to the head of the household",
+    ),
+    "leave_reason": ("elija por qué deja el hogar", "choose why the person leaves the household"),
+    "already_head": (
+        "Esta persona ya es la jefa o el jefe del hogar.",
+        "This person is already the head of the household.",
+    ),
     "cursor_invalid": ("el cursor no es válido", "the cursor is not valid"),
     "search_empty": (
         "indique al menos un criterio de búsqueda",
@@ -303,6 +326,10 @@ MESSAGES.update({
     "delivery_not_active": (
         "Solo se registran entregas de inscripciones activas (esta está «{status}»).",
         "Deliveries are recorded only for active enrollments (this one is '{status}').",
+    ),
+    "documents_none": (
+        "marque los documentos que la persona trajo",
+        "tick the documents the citizen brought",
     ),
     "delivery_date": (
         "la fecha de entrega no puede ser futura ni anterior al alta en el programa",

@@ -35,6 +35,8 @@ from redangel.person.schemas import (
 
 TABLE = "person"
 CONTACT_FIELDS = ("phone", "email", "address")
+CHANGE_REASONS = ("citizen_reported", "document_shown", "typing_error", "moved", "other")
+"""Why a person's data was changed: codes, so that the history holds no free text about them."""
 
 
 def brief(row: Any, match: str = "exact") -> PersonBrief:
@@ -285,9 +287,13 @@ def for_update(session: Session, *, principal: Principal, person_id: uuid.UUID) 
 
 def update(
     session: Session, *, keyring: Keyring, principal: Principal, person: Person,
-    data: PersonUpdate,
+    data: PersonUpdate, reason: str | None = None,
 ) -> Person:
-    """Apply a partial change to a person (the caller has checked If-Match)."""
+    """Apply a partial change to a person (the caller has checked If-Match); `reason` is a code
+    (`CHANGE_REASONS`) kept in the history with the names of the fields changed."""
+    if reason is not None and reason not in CHANGE_REASONS:
+        raise InvalidInput(fields=[FieldError("reason", "field_choice",
+                                              {"choices": ", ".join(CHANGE_REASONS)})])
     sent = data.model_dump(exclude_unset=True)
     if not sent:
         return person
@@ -331,7 +337,8 @@ def update(
     person.updated_at = utcnow()
     _flush_unique(session, person, None)
     history.record(session, principal=principal, entity="person", entity_id=person.id,
-                   action="update", changes={"fields": sorted(sent)})
+                   action="update",
+                   changes={"fields": sorted(sent), **({"reason": reason} if reason else {})})
     audit.record(session, principal=principal, action="person.update", person_id=person.id,
-                 purpose="rectification")
+                 purpose="rectification", detail={"reason": reason} if reason else None)
     return person
