@@ -60,8 +60,9 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
     return found.group(1)
 
 
-def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str]:
-    """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session."""
+def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str, str]:
+    """Persons the demo clerk may open (Iztapalapa), a busy one, a PIN-verified card session, and
+    one of the busy person's open applications."""
     from redangel.audit import service as audit
     from redangel.auth import service as auth
     from redangel.db import make_engine, make_sessionmaker
@@ -79,10 +80,10 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
 
         sync_catalog(session, load_catalog(settings.catalog_path))
         busy = ids[0]
-        for code in ("comedores_comunitarios", "servicios_medicos_gratuitos", "becas_cultura",
-                     "apoyo_jovenes_riesgo", "apoyo_discapacidad"):
-            programs.submit(session, principal=SYSTEM, person_id=busy, program_code=code,
-                            channel="office")
+        folios = [programs.submit(session, principal=SYSTEM, person_id=busy, program_code=code,
+                                  channel="office").folio
+                  for code in ("comedores_comunitarios", "servicios_medicos_gratuitos",
+                               "becas_cultura", "apoyo_jovenes_riesgo", "apoyo_discapacidad")]
         device = auth.kiosk_device(session, device_token)
         card_session, kiosk = auth.open_kiosk_session(session, device=device, person_id=busy,
                                                       card_serial=None)
@@ -90,14 +91,15 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
         session.commit()
     engine.dispose()
     # What the kiosk agent hands its own screen for this card session (see web/kiosk/pages.py).
-    return ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session)
+    return (ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session),
+            folios[1])
 
 
-def signed_in(base: str) -> tuple[httpx.Client, str]:
+def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
     client = httpx.Client(base_url=base, timeout=30, follow_redirects=False)
     form = re.search(r'name="login_token" value="([^"]+)"', client.get("/office/login").text)
     assert form, "the sign-in form has no login_token"
-    answer = client.post("/office/login", data={"username": "clerk", "password": PASSWORD,
+    answer = client.post("/office/login", data={"username": username, "password": PASSWORD,
                                                 "login_token": form.group(1)})
     assert answer.status_code == 303, answer.text
     home = client.get("/office")
@@ -106,7 +108,8 @@ def signed_in(base: str) -> tuple[httpx.Client, str]:
     return client, csrf.group(1)
 
 
-def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[str, Request]]:
+def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str,
+          folio: str) -> dict[str, tuple[str, Request]]:
     """Name → (who asks, request) for each main page."""
     turn = iter(range(10**9))
 
@@ -128,6 +131,12 @@ def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[s
         "public screening answer": ("public", lambda c: c.post("/screening", data={
             "age": "70", "lives_in_city": "yes", "borough": "iztapalapa", "since": "1990",
             "income": "3000", "children": "", "event": "turning_68", "kiosk": ""})),
+        # after the kiosk's pages: its card session idles out while others are timed
+        "office correct data (busy)": ("clerk", lambda c: c.get(f"/office/persons/{busy}/edit")),
+        "office household changes": ("clerk", lambda c: c.get(
+            f"/office/persons/{ids[next(turn) % len(ids)]}/household")),
+        "office application": ("supervisor", lambda c: c.get(f"/office/applications/{folio}")),
+        "supervisor queue": ("supervisor", lambda c: c.get("/office/queue")),
     }
 
 
@@ -198,16 +207,17 @@ def main() -> None:
     settings = Settings(database_url=url, data_dir=workdir, environment="development")
     print(f"== pages on {args.backend}, {args.persons:,} persons")
     token = prepare(url, workdir, args.persons)
-    ids, busy, screen = world(settings, token)
+    ids, busy, screen, folio = world(settings, token)
     server = serve(url, port=args.port, workers=1, data_dir=workdir)
     base = f"http://127.0.0.1:{args.port}"
     try:
         clerk, csrf = signed_in(base)
+        supervisor, _ = signed_in(base, "supervisor")
         kiosk = httpx.Client(base_url=base, timeout=30, cookies={"redangel_kiosk": token,
                                                                   "redangel_kiosk_screen": screen})
         public = httpx.Client(base_url=base, timeout=30)
-        clients = {"clerk": clerk, "kiosk": kiosk, "public": public}
-        plan = pages(ids, busy, csrf)
+        clients = {"clerk": clerk, "supervisor": supervisor, "kiosk": kiosk, "public": public}
+        plan = pages(ids, busy, csrf, folio)
         counts = statements(settings, clients, plan)
         figures = timings(base, clients, plan, args.requests)
         print(f"{'page':32} {'SQL':>4} {'KiB':>6} {'p50 ms':>7} {'p95 ms':>7} "

@@ -4,7 +4,9 @@ who did not submit it (the clerk is told in words why they cannot), the benefit 
 from __future__ import annotations
 
 import re
+import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -34,7 +36,11 @@ def apply(client: httpx.Client) -> dict[str, Any]:
 
 class TestFollowingAnApplication:
     def test_the_clerk_records_documents_and_cannot_decide(  # type: ignore[no-untyped-def]
-            self, page, world, clerk: httpx.Client, screenshot) -> None:
+            self, page, world, clerk: httpx.Client, sessions, screenshot) -> None:
+        from sqlalchemy import select
+
+        from redangel.audit.models import AuditEvent
+
         app = apply(clerk)
         sign_in(page, world.clerk, world.password)
         page.goto(f"/office/persons/{app['person_id']}?purpose=follow_up")
@@ -58,10 +64,21 @@ class TestFollowingAnApplication:
         # The form is not offered; a decision sent anyway is refused by the service, in words.
         token = page.locator("[name=csrf_token]").first.input_value()
         version = page.locator("#form-documents [name=version]").input_value()
+        sent_at = datetime.now(UTC)
         answer = page.request.post(f"/office/applications/{app['folio']}/decision", form={
             "csrf_token": token, "version": version, "to": "approved", "reason": "Cumple"})
         assert answer.status == 403 and ONLY_SUPERVISORS in answer.text()
         assert clerk.get(f"/applications/{app['folio']}").json()["status"] == "submitted"
+        denied: list[str] = []
+        for _ in range(50):  # the refused attempt is audited, as on the API (off the event loop)
+            with sessions() as session:
+                denied = list(session.scalars(select(AuditEvent.outcome).where(
+                    AuditEvent.at >= sent_at, AuditEvent.actor_role == "clerk",
+                    AuditEvent.action.startswith("denied:POST /office/applications/"))).all())
+            if denied:
+                break
+            time.sleep(0.1)
+        assert denied == ["decision_role"]
 
     def test_the_supervisor_decides_what_the_clerk_submitted(  # type: ignore[no-untyped-def]
             self, page, world, clerk: httpx.Client, screenshot) -> None:
@@ -75,6 +92,7 @@ class TestFollowingAnApplication:
             "indique el motivo, en palabras que la persona solicitante pueda entender")
         assert page.locator("#form-decision").get_by_label("Rechazar").is_checked()
         screenshot(page, "office-application-refused-reason")
+        assert violations(page) == []  # the form with its error shown
         form = page.locator("#form-decision")
         form.get_by_label("Aprobar: la persona queda inscrita").check()
         form.get_by_label("Motivo que leerá la persona").fill(

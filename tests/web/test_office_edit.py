@@ -162,6 +162,8 @@ class TestHouseholdChanges:
         form.get_by_role("button", name="Pasar a la persona a ese hogar").click()
         assert page.locator("#join-curp").get_attribute("aria-invalid") == "true"
         assert page.locator("#join-curp").input_value() == "AAAA000000HDFXXX00"
+        screenshot(page, "office-household-refused-curp")
+        assert violations(page) == []  # the form with its error shown
         form = page.locator("#form-join")
         form.get_by_label("CURP de una persona del otro hogar").fill(family["aunt_curp"])
         form.get_by_label("Vive ahí desde").fill("2026-02-01")

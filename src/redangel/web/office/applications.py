@@ -159,9 +159,10 @@ def decide(request: Request, folio: str, session: DbSession, principal: OfficeUs
         return _application_page(request, session, principal, folio, problems=problems,
                                  form="decision", values=values, status=status)
 
-    refusal = _may_decide(session, principal, app, lang)
-    if refusal:  # the service's own refusal, before anything about versions is said
-        return again(Problems(refusal), 403)
+    # The form is offered only to whoever may decide; a decision sent anyway is refused by the
+    # service before anything about versions is said, and the denial is audited like the API's.
+    programs.authorize_application_move(session, principal=principal, application=app, to=to
+                                        if to in ("approved", "rejected") else "approved")
     if text(form, "version", 12) != str(app.version):
         if app.status == to:
             return RedirectResponse(f"{here}?done={to}", status_code=303)
@@ -233,10 +234,7 @@ def move(request: Request, enrollment_id: uuid.UUID, session: DbSession, princip
         return _enrollment_page(request, session, principal, enrollment_id, problems=problems,
                                 values=values, status=status)
 
-    try:
-        programs.authorize_enrollment_move(session, principal=principal, enrollment=row)
-    except Forbidden as refused:
-        return again(Problems(_refusal(refused, lang)), 403)
+    programs.authorize_enrollment_move(session, principal=principal, enrollment=row)  # audited
     if text(form, "version", 12) != str(row.version):
         if row.status == to:
             return RedirectResponse(f"{here}?done={to}", status_code=303)

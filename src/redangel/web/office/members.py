@@ -138,9 +138,13 @@ def _apply(request: Request, session: DbSession, keyring: Keyring, principal: Pr
         target_id = _target(request, session, keyring, principal, values["curp"])
         if values["relationship"] not in dict(MEMBER_RELATIONSHIPS):
             raise InvalidInput(fields=[FieldError("relationship", "relationship_choice")])
-        target = households.get(session, principal=principal, household_id=target_id,
-                                for_update=True)
         since = _day(values["since"], "since")
+        # Both households are locked in one order (by id), so that two moves in opposite
+        # directions cannot wait on each other.
+        ids = sorted({target_id, *([person.household.household_id] if person.household else [])})
+        locked = {i: households.get(session, principal=principal, household_id=i,
+                                    for_update=True) for i in ids}
+        target = locked[target_id]
         if person.household is None:
             households.add_member(session, principal=principal, household=target, member=MemberIn(
                 person_id=person.id, relationship=values["relationship"], since=since))
