@@ -178,3 +178,23 @@ class TestHouseholdChanges:
         assert [(m["until"], m["end_reason"]) for m in left] == [
             ("2026-02-01", "moved_to_other_household")]
         assert re.search(r"Se une a otro hogar", page.content())
+
+    def test_leaving_sent_twice_is_recorded_once(self, page, world, family,  # type: ignore[no-untyped-def]
+                                                 clerk: httpx.Client) -> None:
+        sign_in(page, world.clerk, world.password)
+        page.goto(f"/office/persons/{family['son']}/household")
+        form = page.locator("#form-leave")
+        form.get_by_role("button", name="Registrar que la persona salió").click()
+        assert page.locator("#leave-reason-error").inner_text() == (
+            "elija por qué deja el hogar")
+        form = page.locator("#form-leave")
+        form.get_by_label("Salió el").fill("2026-03-01")
+        form.get_by_label("Por qué").select_option("moved_out")
+        body = {name: form.locator(f"[name={name}]").input_value()
+                for name in ("csrf_token", "household", "version", "until", "reason")}
+        url = f"/office/persons/{family['son']}/household/leave"
+        answers = [page.request.post(url, form=body, max_redirects=0) for _ in range(2)]
+        assert [a.status for a in answers] == [303, 303]
+        home = clerk.get(f"/households/{family['home']}").json()["members"]
+        assert [(m["until"], m["end_reason"]) for m in home if m["person_id"] == family["son"]] \
+            == [("2026-03-01", "moved_out")]
