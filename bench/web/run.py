@@ -72,8 +72,9 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
     return found.group(1)
 
 
-def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str]:
-    """Persons the demo clerk may open (Iztapalapa), a busy one, and a PIN-verified card session.
+def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str, str]:
+    """Persons the demo clerk may open (Iztapalapa), a busy one, a PIN-verified card session, and
+    one of the busy person's open applications.
 
     The demo's own history already gives most persons applications, enrollments, deliveries and
     cards; the busy one gets a few more open applications on top."""
@@ -85,12 +86,14 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
 
         sync_catalog(session, load_catalog(settings.catalog_path))
         busy = ids[0]
+        folios = []
         for code in ("comedores_comunitarios", "servicios_medicos_gratuitos", "becas_cultura",
                      "apoyo_jovenes_riesgo", "apoyo_discapacidad"):
             if code in program_rows.live_program_codes(session, busy):
                 continue  # the demo's history already has it open or enrolled
-            programs.submit(session, principal=SYSTEM, person_id=busy, program_code=code,
-                            channel="office")
+            folios.append(programs.submit(session, principal=SYSTEM, person_id=busy,
+                                          program_code=code, channel="office").folio)
+        assert folios, "the busy person already holds every program the benchmark applies for"
         device = auth.kiosk_device(session, device_token)
         card_session, kiosk = auth.open_kiosk_session(session, device=device, person_id=busy,
                                                       card_serial=None)
@@ -98,7 +101,8 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
         session.commit()
     engine.dispose()
     # What the kiosk agent hands its own screen for this card session (see web/kiosk/pages.py).
-    return ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session)
+    return (ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session),
+            folios[-1])
 
 
 def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
@@ -114,7 +118,8 @@ def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
     return client, csrf.group(1)
 
 
-def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[str, Request]]:
+def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str,
+          folio: str) -> dict[str, tuple[str, Request]]:
     """Name → (who asks, request) for each main page."""
     turn = iter(range(10**9))
 
@@ -137,6 +142,12 @@ def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str) -> dict[str, tuple[s
         "public screening answer": ("public", lambda c: c.post("/screening", data={
             "age": "70", "lives_in_city": "yes", "borough": "iztapalapa", "since": "1990",
             "income": "3000", "children": "", "event": "turning_68", "kiosk": ""})),
+        # after the kiosk's pages: its card session idles out while others are timed
+        "office correct data (busy)": ("clerk", lambda c: c.get(f"/office/persons/{busy}/edit")),
+        "office household changes": ("clerk", lambda c: c.get(
+            f"/office/persons/{ids[next(turn) % len(ids)]}/household")),
+        "office application": ("supervisor", lambda c: c.get(f"/office/applications/{folio}")),
+        "supervisor queue": ("supervisor", lambda c: c.get("/office/queue")),
     }
 
 
@@ -202,7 +213,7 @@ def main() -> None:
     settings = Settings(database_url=url, data_dir=workdir, environment="development")
     print(f"== pages on {args.backend}, {args.persons:,} persons")
     token = prepare(url, workdir, args.persons)
-    ids, busy, screen = world(settings, token)
+    ids, busy, screen, folio = world(settings, token)
     server = serve(url, port=args.port, workers=1, data_dir=workdir)
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -212,7 +223,7 @@ def main() -> None:
                                                                   "redangel_kiosk_screen": screen})
         public = httpx.Client(base_url=base, timeout=30)
         clients = {"clerk": clerk, "supervisor": supervisor, "kiosk": kiosk, "public": public}
-        plan = pages(ids, busy, csrf)
+        plan = pages(ids, busy, csrf, folio)
         counts = statements(settings, clients, plan)
         figures = timings(base, clients, plan, args.requests)
         print(f"{'page':32} {'SQL':>4} {'KiB':>6} {'p50 ms':>7} {'p95 ms':>7} "

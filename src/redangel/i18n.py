@@ -93,6 +93,17 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     ),
     "membership_dates": _("the end date cannot be before the start date"),
     "membership_ended": _("That membership has already ended."),
+    "same_household": _("the person already belongs to that household; name a member of another household"),
+    "head_by_move": _(
+        "a person joining a household does not join as its head; make them head afterwards"
+    ),
+    "member_not_found": _(
+        "nobody with that CURP lives in a household registered at this office; check the CURP "
+        "with the citizen"
+    ),
+    "relationship_choice": _("choose the relationship to the head of the household"),
+    "leave_reason": _("choose why the person leaves the household"),
+    "already_head": _("This person is already the head of the household."),
     "cursor_invalid": _("the cursor is not valid"),
     "search_empty": _("give at least one search criterion"),
     "date_future": _("cannot be a future date"),
@@ -204,6 +215,7 @@ MESSAGES.update({
         "is already enrolled; exit that program first or reject this application."
     ),
     "reason_required": _("give the reason, in words the applicant can understand"),
+    "documents_none": _("tick the documents the citizen brought"),
     "program_not_open": _(
         "Program {program} is not in force today; it does not take applications."
     ),

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import update
 
 from redangel.common.clock import city_today
-from redangel.program.deadlines import days_late, is_overdue
+from redangel.program.deadlines import days_late, is_at_risk, is_overdue, standing
 from redangel.program.models import Application
 from tests.conftest import LiveServer, login
 from tests.program.helpers import folio_of, move, new_person
@@ -30,6 +30,21 @@ class TestTheRule:
         assert not is_overdue("approved", DUE, late)
         assert not is_overdue("rejected", DUE, late)
         assert not is_overdue("submitted", DUE, DUE)
+
+    def test_at_risk_is_under_a_quarter_of_the_promised_time_left(self) -> None:
+        sent = DUE - timedelta(days=20)  # 20 days promised: at risk with fewer than 5 left
+        assert not is_at_risk("submitted", sent, DUE, DUE - timedelta(days=5))
+        assert is_at_risk("submitted", sent, DUE, DUE - timedelta(days=4))
+        assert is_at_risk("in_review", sent, DUE, DUE)
+        assert not is_at_risk("submitted", sent, DUE, DUE + timedelta(days=1))  # overdue instead
+        assert not is_at_risk("approved", sent, DUE, DUE)
+        assert not is_at_risk("submitted", DUE, DUE, DUE)  # nothing promised: never at risk
+
+    def test_each_open_application_has_one_standing(self) -> None:
+        sent = DUE - timedelta(days=8)
+        assert [standing("submitted", sent, DUE, DUE + timedelta(days=d)) for d in (-8, -2, 0, 1)] \
+            == ["on_track", "on_track", "at_risk", "overdue"]
+        assert standing("rejected", sent, DUE, DUE + timedelta(days=9)) == "decided"
 
 
 def _due(sessions, folio: str, days_ago: int) -> None:  # type: ignore[no-untyped-def]

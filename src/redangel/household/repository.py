@@ -70,3 +70,11 @@ def membership(session: Session, household_id: uuid.UUID, membership_id: int) ->
             Membership.id == membership_id, Membership.household_id == household_id
         )
     )
+
+
+def open_members(session: Session, household_id: uuid.UUID) -> Sequence[Membership]:
+    """The open memberships of one household."""
+    return session.scalars(
+        select(Membership).where(Membership.household_id == household_id,
+                                 Membership.until.is_(None)).order_by(Membership.id)
+    ).all()

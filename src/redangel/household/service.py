@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from redangel.auth.principal import Principal
 from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.household import repository
-from redangel.household.models import Household
+from redangel.household.models import RELATIONSHIPS, Household
 from redangel.household.schemas import (
     HouseholdCreate,
     HouseholdRead,
@@ -108,6 +109,61 @@ def end_member(session: Session, *, principal: Principal, household: Household,
                                                    "reason": data.reason})
     audit.record(session, principal=principal, action="household.leave",
                  person_id=membership.person_id, purpose="registration")
+
+
+def move_member(session: Session, *, principal: Principal, household: Household,
+                membership_id: int, to: Household, relationship: str, on: date) -> None:
+    """A person leaves one household and joins another on the same day (both households locked
+    by the caller; the member must be in the principal's scope)."""
+    if to.id == household.id:
+        raise InvalidInput(fields=[FieldError("household", "same_household")])
+    if relationship == "head":
+        raise InvalidInput(fields=[FieldError("relationship", "head_by_move")])
+    end_member(session, principal=principal, household=household, membership_id=membership_id,
+               data=MembershipEnd(until=on, reason="moved_to_other_household"))
+    membership = repository.membership(session, household.id, membership_id)
+    assert membership is not None
+    add_member(session, principal=principal, household=to, member=MemberIn(
+        person_id=membership.person_id, relationship=relationship, since=on))
+
+
+def make_head(session: Session, *, principal: Principal, household: Household,
+              person_id: uuid.UUID, on: date, former_head_becomes: str) -> None:
+    """A member becomes the head of the household from `on`; the former head stays with the
+    relationship given. Both memberships are closed that day and reopened with the new roles,
+    so the history keeps who was head when. Each person touched must be in scope."""
+    current = {m.person_id: m for m in repository.open_members(session, household.id)}
+    member = current.get(person_id)
+    head = next((m for m in current.values() if m.relationship == "head"), None)
+    if member is None:
+        raise NotFound(fields=[FieldError("person_id", "not_found")])
+    if head is not None and head.person_id == person_id:
+        raise Conflict("already_head")
+    if former_head_becomes == "head" or (head is not None and former_head_becomes not in RELATIONSHIPS):
+        raise InvalidInput(fields=[FieldError("former_head", "field_choice",
+                                              {"choices": ", ".join(RELATIONSHIPS[1:])})])
+    touched = [m for m in (member, head) if m is not None]
+    seen = repository.visible_person_ids(session, [m.person_id for m in touched],
+                                         person_condition(principal))
+    if any(m.person_id not in seen for m in touched):
+        raise NotFound()
+    if any(on < m.since for m in touched):
+        raise InvalidInput(fields=[FieldError("since", "membership_dates")])
+    for m in touched:
+        m.until, m.end_reason = on, "relationship_change"
+    session.flush()
+    _add(session, household, MemberIn(person_id=person_id, relationship="head", since=on))
+    if head is not None:
+        _add(session, household, MemberIn(person_id=head.person_id,
+                                          relationship=former_head_becomes, since=on))
+    household.version += 1
+    session.flush()
+    history.record(session, principal=principal, entity="household", entity_id=household.id,
+                   action="head_changed", changes={"head": str(person_id), "former_head": (
+                       str(head.person_id) if head is not None else None)})
+    for m in touched:
+        audit.record(session, principal=principal, action="household.relationship",
+                     person_id=m.person_id, purpose="registration")
 
 
 def read(session: Session, *, principal: Principal, household: Household,

@@ -35,6 +35,8 @@ from redangel.person.schemas import (
 
 TABLE = "person"
 CONTACT_FIELDS = ("phone", "email", "address")
+CHANGE_REASONS = ("citizen_reported", "document_shown", "typing_error", "moved", "other")
+"""Why a person's data was changed: codes, so that the history holds no free text about them."""
 
 
 def brief(row: Any, match: str = "exact") -> PersonBrief:
@@ -285,10 +287,14 @@ def for_update(session: Session, *, principal: Principal, person_id: uuid.UUID) 
 
 def update(
     session: Session, *, keyring: Keyring, principal: Principal, person: Person,
-    data: PersonUpdate, source: str | None = None,
+    data: PersonUpdate, source: str | None = None, reason: str | None = None,
 ) -> Person:
-    """Apply a partial change to a person (the caller has checked If-Match); `source` says
-    where the changed facts came from (e.g. `stated_at_office`) and is kept in the history."""
+    """Apply a partial change to a person (the caller has checked If-Match). `source` says where
+    the changed facts came from (e.g. `stated_at_office`), `reason` is a code (`CHANGE_REASONS`);
+    both are kept in the history with the names of the fields changed, never their values."""
+    if reason is not None and reason not in CHANGE_REASONS:
+        raise InvalidInput(fields=[FieldError("reason", "field_choice",
+                                              {"choices": ", ".join(CHANGE_REASONS)})])
     sent = data.model_dump(exclude_unset=True)
     if not sent:
         return person
@@ -337,10 +343,12 @@ def update(
                                    *("borough" if k == "address" else k
                                      for k in sent if k not in ("attributes", "sensitive"))})
         changes["source"] = source
+    if reason is not None:
+        changes["reason"] = reason
     history.record(session, principal=principal, entity="person", entity_id=person.id,
                    action="update", changes=changes)
     audit.record(session, principal=principal, action="person.update", person_id=person.id,
-                 purpose="rectification")
+                 purpose="rectification", detail={"reason": reason} if reason else None)
     return person
 
 

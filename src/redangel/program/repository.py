@@ -153,6 +153,20 @@ def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: 
     ).all()
 
 
+def open_queue(session: Session, visible: ColumnElement[bool], limit: int) -> Sequence[Any]:
+    """Open applications of the persons in scope, soonest expected decision first, at most
+    `limit`, with the program's and the person's names."""
+    return session.execute(
+        select(Application, Program.name_es, Program.name_en, Person.given_names,
+               Person.first_surname, Person.second_surname)
+        .join(Person, Person.id == Application.person_id)
+        .join(Program, Program.code == Application.program_code)
+        .where(Application.status.in_(OPEN_APPLICATION), visible)
+        .order_by(Application.expected_decision_on, Application.submitted_at, Application.id)
+        .limit(limit)
+    ).all()
+
+
 @dataclass(frozen=True)
 class RollFilter:
     """What an agency asks of its applications or enrollments list."""

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.models import Agency
 from redangel.auth.principal import SYSTEM, Principal
+from redangel.common import clock
 from redangel.common import folio as folios
 from redangel.common.clock import city_today
 from redangel.common.folio import new_folio
@@ -177,6 +178,32 @@ def overdue(session: Session, *, principal: Principal, limit: int) -> list[Overd
                 expected_decision_on=a.expected_decision_on,
                 days_late=deadlines.days_late(a.expected_decision_on, today), status=a.status)
             for a, name_es, name_en, given, first, second in (tuple(r) for r in rows)]
+
+
+def queue(session: Session, *, principal: Principal, shown: int,
+          most: int = 5000) -> dict[str, Any]:
+    """The open applications of persons in the principal's scope, grouped overdue, at risk and
+    on track (`deadlines.standing`), each group soonest-due first: counts of every group, and its
+    first `shown` rows (the persons shown are audited). Counts stop at `most` applications."""
+    today = city_today()
+    rows = repository.open_queue(session, person_condition(principal), most + 1)
+    groups: dict[str, list[dict[str, Any]]] = {s: [] for s in deadlines.STANDINGS}
+    for a, name_es, name_en, given, first, second in (tuple(r) for r in rows[:most]):
+        submitted = clock.city_day(a.submitted_at)
+        where = deadlines.standing(a.status, submitted, a.expected_decision_on, today)
+        groups[where].append({
+            "folio": a.folio, "program_name": {"es": name_es, "en": name_en},
+            "person": full_name(given, first, second), "person_id": str(a.person_id),
+            "submitted_on": submitted.isoformat(), "status": a.status,
+            "expected_decision_on": a.expected_decision_on.isoformat(),
+            "days_late": deadlines.days_late(a.expected_decision_on, today),
+            "days_left": max(0, (a.expected_decision_on - today).days)})
+    visible = {s: items[:shown] for s, items in groups.items()}
+    audit.record_shown(session, principal=principal, action="application.queue",
+                       person_ids=(uuid.UUID(r["person_id"]) for items in visible.values()
+                                   for r in items), purpose="supervision")
+    return {"counts": {s: len(items) for s, items in groups.items()}, "groups": visible,
+            "more_than": most if len(rows) > most else None}
 
 
 def _may_decide(principal: Principal, program: Program) -> None:

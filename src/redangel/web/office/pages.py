@@ -2,7 +2,9 @@
 
 Pages call services, never repositories; the request owns the transaction like any API call.
 `search` (home), `enroll`, `persons` (person 360), `events` (life-event wizard and receipt),
-`cards` and `supervisor` each hold one page family.
+`cards`, `supervisor` (queue, overdue), `edit` (correcting a person's data), `members`
+(household changes) and `applications` (an application's follow-up, an enrollment's moves) each
+hold one page family.
 """
 
 from __future__ import annotations
@@ -26,7 +28,18 @@ from redangel.web.auth import (
     login_form_token,
     safe_next,
 )
-from redangel.web.office import cards, enroll, events, outreach, persons, search, supervisor
+from redangel.web.office import (
+    applications,
+    cards,
+    edit,
+    enroll,
+    events,
+    members,
+    outreach,
+    persons,
+    search,
+    supervisor,
+)
 from redangel.web.templating import render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -114,5 +127,6 @@ def home(request: Request, principal: OfficeUser) -> Response:
 
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
-for module in (search, enroll, persons, events, cards, supervisor, outreach):
+for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
+               applications):
     router.include_router(module.router)

@@ -1,4 +1,8 @@
-"""The supervisor's view of the office's overdue applications, most late first."""
+"""The supervisor's pages: the office's queue (overdue, at risk, on track) and the overdue list.
+
+Where an application stands is `program.deadlines.standing`, computed by the program service;
+these pages only group, count and format.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,20 @@ from redangel.db import DbSession
 from redangel.errors import Forbidden
 from redangel.program import service as programs
 from redangel.web.auth import OfficeUser
+from redangel.web.i18n import _
 from redangel.web.office import labels
 from redangel.web.templating import render
 
 router = APIRouter()
 SHOWN = 200
+QUEUE_SHOWN = 50  # rows listed per group; the counts cover every open application
+GROUPS: dict[str, tuple[str, str, str]] = {  # standing -> (badge class, heading, explanation)
+    "overdue": ("bad", _("Overdue"), _("The decision date has passed. Follow each up with its "
+                                       "agency today.")),
+    "at_risk": ("warn", _("At risk"), _("Less than a quarter of the time the program promised "
+                                        "is left.")),
+    "on_track": ("ok", _("On time"), _("Still well within the time the program promised.")),
+}
 
 
 @router.get("/overdue")
@@ -24,3 +37,15 @@ def overdue(request: Request, session: DbSession, principal: OfficeUser) -> Resp
     rows = programs.overdue(session, principal=principal, limit=SHOWN)
     return render(request, "office/overdue.html", {"nav": "overdue", "rows": rows,
                                                    "labels": labels, "limit": SHOWN})
+
+
+@router.get("/queue")
+def queue(request: Request, session: DbSession, principal: OfficeUser) -> Response:
+    """The office's open applications: overdue first, then at risk, then the rest, with counts."""
+    if principal.role != "supervisor":
+        raise Forbidden()
+    found = programs.queue(session, principal=principal, shown=QUEUE_SHOWN)
+    return render(request, "office/queue.html", {
+        "nav": "queue", "counts": found["counts"], "groups": found["groups"],
+        "more_than": found["more_than"], "kinds": GROUPS, "labels": labels,
+        "shown": QUEUE_SHOWN})
