@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from redangel.history.models import HistoryEntry
 from tests.builders import born_in, person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -72,10 +74,6 @@ class TestCorrectingData:
         screenshot(page, "office-edit-saved")
 
     def test_a_double_submit_applies_once(self, page, world, person, sessions) -> None:  # type: ignore[no-untyped-def]
-        from sqlalchemy import select
-
-        from redangel.history.models import HistoryEntry
-
         sign_in(page, world.clerk, world.password)
         page.goto(f"/office/persons/{person['id']}/edit")
         form = page.locator("#form-facts")

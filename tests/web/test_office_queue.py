@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from redangel.common.clock import city_today
+from redangel.program.models import Application
 from tests.builders import person_payload
 from tests.conftest import unique_suffix
 from tests.web.a11y import violations
@@ -32,10 +34,6 @@ def folios(page, group: str) -> list[str]:  # type: ignore[no-untyped-def]
 def made(clerk: httpx.Client, sessions):  # type: ignore[no-untyped-def]
     """Returns a maker of open applications with a given submission age and days to the
     expected decision (negative: past it)."""
-    from sqlalchemy import update
-
-    from redangel.program.models import Application
-
     def make(submitted_days_ago: int, due_in: int) -> str:
         person = clerk.post("/persons", json=person_payload(unique_suffix())).json()
         folio = clerk.post("/applications", json={
