@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from redangel.common import folio as folios
 from redangel.demo import named
 from redangel.demo.generate import PopulationGenerator
 from redangel.demo.history import PROGRAMS, Actors, History, HistoryGenerator, ProgramTerms
 from redangel.eligibility import load_catalog
-from redangel.program import folio as folios
 from tests.conftest import ROOT
 
 TODAY = date(2026, 12, 7)
