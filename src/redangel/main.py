@@ -28,6 +28,7 @@ from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
 from redangel.person.api import router as person_router
 from redangel.program.api import router as program_router
+from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.denial_tally.start()
         yield
         app.state.denial_tally.stop()
+        if app.state.side_writer is not None:
+            app.state.side_writer.stop()
         if sealer is not None:
             sealer.stop()
         app.state.engine.dispose()
@@ -59,12 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="redangel", version=__version__, lifespan=lifespan,
         description="Registro único de personas para todos los programas sociales de la ciudad.",
     )
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, busy_seconds=settings.sqlite_busy_seconds)
     factory = make_sessionmaker(engine)
     app.state.settings = settings
     app.state.default_lang = settings.locale
     app.state.engine = engine
     app.state.sessionmaker = _configured(factory, settings)
+    # SQLite: reads run on a snapshot and hand their audit rows to one group-committing writer.
+    app.state.side_writer = (GroupWriter(app.state.sessionmaker)
+                             if engine.dialect.name == "sqlite" else None)
     app.state.rate_limiter = RateLimiter()
     app.state.login_throttle = LoginThrottle(free=settings.login_free_attempts)
     with factory() as session:

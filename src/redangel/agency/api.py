@@ -21,7 +21,7 @@ from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.program.schemas import ProgramCode
 
 router = APIRouter(prefix="/agency", tags=["agency"])
@@ -32,6 +32,7 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/applications", responses=ERRORS)
+@read_only
 def list_applications(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["submitted", "in_review", "approved", "rejected"] | None,
@@ -49,6 +50,7 @@ def list_applications(
 
 
 @router.get("/enrollments", responses=ERRORS)
+@read_only
 def list_enrollments(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
@@ -65,6 +67,7 @@ def list_enrollments(
 
 
 @router.get("/changes", responses=ERRORS)
+@read_only
 def changes(session: DbSession, principal: AgencyClient,
             cursor: Annotated[str | None, Query(max_length=18)] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> JSONResponse:
@@ -90,6 +93,7 @@ def export_roll(
 
 
 @router.get("/persons/{person_id}", responses=ERRORS)
+@read_only
 def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClient,
                 keyring: KeyringDep) -> dict[str, Any]:
     """A person connected to the agency's programs: allowlisted fields and own programs."""
@@ -97,6 +101,7 @@ def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClien
 
 
 @router.post("/persons/lookup", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+@read_only
 def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
            keyring: KeyringDep) -> dict[str, Any]:
     """Find a person of the agency's programs by CURP (the CURP travels in the body)."""
@@ -104,6 +109,7 @@ def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
 
 
 @router.post("/dci/registry/sync/search", responses=ERRORS, dependencies=[SEARCH_LIMIT])
+@read_only
 def dci_search(data: DciSearchRequest, session: DbSession, principal: AgencyClient,
                keyring: KeyringDep) -> dict[str, Any]:
     """DCI-shaped synchronous registry search: `idtype-value` queries on CURP, per-item status."""

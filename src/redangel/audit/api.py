@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from redangel.audit import subject
 from redangel.auth.dependencies import PersonReader
 from redangel.common.openapi import ERRORS
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import Forbidden
 
 router = APIRouter(tags=["audit"])
@@ -31,6 +31,7 @@ class Access(BaseModel):
 
 
 @router.get("/persons/{person_id}/accesses", response_model=list[Access], responses=ERRORS)
+@read_only
 def person_accesses(
     person_id: uuid.UUID, session: DbSession, principal: PersonReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -15,7 +15,7 @@ from redangel.common.clock import city_today
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import FieldError, NotFound
 from redangel.lifeevent import outreach as outreach_service
 from redangel.lifeevent import service
@@ -49,6 +49,7 @@ def _question(q: Any) -> dict[str, Any]:
 
 
 @router.get("/life-events", responses=ERRORS, dependencies=[SCREEN_LIMIT])
+@read_only
 def list_events(catalog: Catalog) -> dict[str, Any]:
     """Every life event with its questions and bundle, in Spanish and English (public)."""
     return {"catalog_version": catalog.version,

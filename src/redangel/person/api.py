@@ -13,7 +13,7 @@ from redangel.common.concurrency import etag, require_if_match
 from redangel.common.idempotency import Idempotency
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.person import search, service
 from redangel.person.schemas import (
     DuplicateCandidates,
@@ -64,6 +64,7 @@ def _created(person_id: uuid.UUID, version: int, payload: dict[str, Any]) -> JSO
 
 
 @router.get("/{person_id}", response_model=PersonShown, responses=ERRORS)
+@read_only
 def read_person(
     person_id: uuid.UUID, response: Response, session: DbSession, principal: PersonReader,
     keyring: KeyringDep, purpose: Annotated[Purpose | None, Query()] = None,
@@ -94,6 +95,7 @@ def update_person(
     "/search", response_model=SearchPage, responses=ERRORS,
     dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
 )
+@read_only
 def search_persons(
     query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
 ) -> SearchPage:
