@@ -26,6 +26,7 @@ from redangel.eligibility import load_catalog
 from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
+from redangel.ops import install as operations
 from redangel.person.api import router as person_router
 from redangel.program.api import router as program_router
 from redangel.side_writes import GroupWriter
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging_setup.install()
+        logging_setup.install(settings.log_format)
         # Request threads spend most of their time waiting on the database; a short GIL switch
         # interval lets a thread whose query returned resume at once instead of after 5 ms.
         sys.setswitchinterval(0.0005)
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if engine.dialect.name == "postgresql":
             sealer = audit.Sealer(app.state.sessionmaker)
             sealer.start()
+        app.state.sealer = sealer
         app.state.denial_tally.start()
         yield
         app.state.denial_tally.stop()
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(NoStore, prefix="/api/")
+    operations.install(app, settings)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

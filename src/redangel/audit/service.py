@@ -269,6 +269,8 @@ class Sealer:
     def __init__(self, factory: Any, interval: float = 1.0) -> None:
         self.factory = factory
         self.interval = interval
+        self.runs = 0
+        self.failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
 
@@ -285,7 +287,9 @@ class Sealer:
         while not self._stop.wait(self.interval):
             try:
                 seal_all(self.factory)
+                self.runs += 1
             except Exception:  # keep sealing: the next round retries
+                self.failures += 1
                 log.exception("audit sealing failed; will retry")
 
 
