@@ -29,6 +29,7 @@ keys_app = typer.Typer(help="Encryption keys.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The program and life-event catalog.", no_args_is_help=True)
 idempotency_app = typer.Typer(help="Stored first answers of retried requests.",
                               no_args_is_help=True)
+app.add_typer(__import__("redangel.ops.commands", fromlist=["app"]).app)  # backup, restore
 for sub, name in ((db_app, "db"), (demo_app, "demo"), (user_app, "user"),
                   (client_app, "agency-client"), (kiosk_app, "kiosk"), (audit_app, "audit"),
                   (keys_app, "keys"), (catalog_app, "catalog"), (idempotency_app, "idempotency")):
