@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,8 @@ def serve(url: str, *, port: int, workers: int, data_dir: Path | None = None) ->
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "redangel.main:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         # a loaded, shared machine may keep a busy worker from answering uvicorn's 5 s ping
+         "--timeout-worker-healthcheck", "120",
          "--no-access-log"], env=env, cwd=str(ROOT))
     for _ in range(300):
         try:
@@ -34,6 +37,13 @@ def serve(url: str, *, port: int, workers: int, data_dir: Path | None = None) ->
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("server did not start")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (the machine may be shared)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def milliseconds(text: str) -> float:

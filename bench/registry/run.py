@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bench.support import serve, wrk_figures  # noqa: E402
+from bench.support import free_port, serve, wrk_figures  # noqa: E402
 from redangel.cli.context import context  # noqa: E402
 from redangel.cli.database import upgrade  # noqa: E402
 from redangel.common.clock import city_today  # noqa: E402
@@ -41,15 +41,17 @@ from redangel.demo.generate import PopulationGenerator  # noqa: E402
 
 PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEED = 2026
+# Another name (and its own SQLite folder) lets two people benchmark on one machine at once.
+BENCH_DB = os.environ.get("REDANGEL_BENCH_DB", "redangel_bench")
 
 
 def fresh_database(backend: str, workdir: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{workdir / 'bench.db'}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute('DROP DATABASE IF EXISTS "redangel_bench" WITH (FORCE)')
-        conn.execute('CREATE DATABASE "redangel_bench"')
-    return PG_ADMIN.rsplit("/", 1)[0] + "/redangel_bench"
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}"
 
 
 def load(settings: Settings, persons: int) -> tuple[float, str]:
@@ -90,6 +92,7 @@ def samples(persons: int, count: int) -> list[tuple[str, str | None, str]]:
 async def hammer(url: str, token: str, make_request, total: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
     latencies: list[float] = []
     errors = 0
+    kinds: dict[str, int] = {}
     queue = list(range(total))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60,
@@ -101,10 +104,15 @@ async def hammer(url: str, token: str, make_request, total: int, concurrency: in
                 i = queue.pop()
                 method, path, body = make_request(i)
                 started = time.perf_counter()
-                answer = await client.request(method, path, json=body)
+                try:
+                    answer = await client.request(method, path, json=body)
+                    kind = str(answer.status_code)
+                except httpx.HTTPError as exc:  # a dropped connection is an error, not the end
+                    kind = type(exc).__name__
                 latencies.append((time.perf_counter() - started) * 1000)
-                if answer.status_code != 200:
+                if kind != "200":
                     errors += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -114,6 +122,8 @@ async def hammer(url: str, token: str, make_request, total: int, concurrency: in
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))]
 
+    if kinds:
+        print(f"  failures: {kinds}", flush=True)
     return {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "rps": total / wall,
             "errors": errors, "mean": statistics.fmean(latencies)}
 
@@ -155,13 +165,13 @@ def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrenc
 
 
 def run_backend(backend: str, persons: int, requests: int, workers: int, seconds: int,
-                reuse: bool) -> None:
-    workdir = Path(tempfile.gettempdir()) / f"redangel-bench-{backend}"
+                reuse: bool) -> dict[str, dict[str, float]]:
+    workdir = Path(tempfile.gettempdir()) / f"{BENCH_DB}-{backend}"
     workdir.mkdir(exist_ok=True)
     print(f"\n== {backend}: {persons:,} persons ==", flush=True)
     if reuse:
         url = (f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite"
-               else PG_ADMIN.rsplit("/", 1)[0] + "/redangel_bench")
+               else PG_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}")
         print("load: skipped (--reuse: the database of the previous run)", flush=True)
     else:
         if backend == "sqlite":
@@ -171,7 +181,7 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
         settings = Settings(environment="development", database_url=url, data_dir=workdir)
         rate, detail = load(settings, persons)
         print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
-    port = 8765
+    port = free_port()
     server = serve(url, port=port, workers=workers, data_dir=workdir)
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
@@ -186,6 +196,7 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
                                       {"name": picked[i % len(picked)][2], "limit": 20}),
         }
         use_wrk = shutil.which("wrk") is not None
+        results: dict[str, dict[str, float]] = {}
         for name, make in scenarios.items():
             if use_wrk:
                 wrk(f"http://127.0.0.1:{port}", token, make, 500, 2)  # warm-up
@@ -198,6 +209,8 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
             print(f"{name:12s}: p50 {figures['p50']:6.1f} ms  {tail}  "
                   f"{figures['rps']:7.0f} req/s  non-2xx {figures['errors']:.0f}"
                   f"  ({'wrk' if use_wrk else 'httpx'}, 32 connections)", flush=True)
+            results[name] = figures
+        return results
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -213,9 +226,22 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="skip loading; measure the database the previous run left")
     args = parser.parse_args()
-    for backend in args.backends.split(","):
-        run_backend(backend, args.persons, args.requests, args.workers, args.seconds,
-                    args.reuse)
+    results = {backend: run_backend(backend, args.persons, args.requests, args.workers,
+                                    args.seconds, args.reuse)
+               for backend in args.backends.split(",")}
+    compare_embedded(results, args.persons)
+
+
+def compare_embedded(results: dict[str, dict[str, dict[str, float]]], persons: int) -> None:
+    """SQLite's figures beside PostgreSQL's read-by-id of the same run, with their ratio."""
+    if "sqlite" not in results or "postgresql" not in results:
+        return
+    base = results["postgresql"]["read-by-id"]["rps"]
+    print(f"\n== SQLite beside PostgreSQL's read-by-id ({base:,.0f} req/s), {persons:,} persons, "
+          "32 clients ==", flush=True)
+    for name, figures in results["sqlite"].items():
+        print(f"sqlite {name:12s}: {figures['rps']:7.0f} req/s  p99 {figures['p99']:7.1f} ms  "
+              f"errors {figures['errors']:.0f}  ratio {figures['rps'] / base:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,12 @@ class Settings(BaseSettings):
                                 description="the office card agent beside the desk's reader")
     kiosk_agent_url: str = Field(default="http://127.0.0.1:8790", max_length=200,
                                  description="the kiosk card agent beside the kiosk's reader")
+    metrics_token: str = Field(default="", max_length=200,
+                               description="the bearer token Prometheus sends to read /metrics")
+    log_format: Literal["json", "text"] = "json"
+    sqlite_busy_seconds: float = Field(
+        default=30.0, gt=0, le=600,
+        description="SQLite: how long a write waits for the database's write lock before failing")
     audit_checkpoint_every: int = Field(default=1000, ge=1, le=1_000_000)
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
                                             description="sign the chain's head at least this often")

@@ -2,6 +2,13 @@
 
 The request (or CLI command, or job) owns the transaction: `get_session` commits once the
 endpoint has returned and rolls back on any error. Services and repositories only flush.
+
+On SQLite a writing transaction takes the single write lock up front (`BEGIN IMMEDIATE`). A
+route that only reads declares it (`@read_only`): its transaction reads a WAL snapshot without the
+lock, and the rows the read leaves — its audit events, a session's last activity — are handed
+to one writer thread (`side_writes.GroupWriter`) that commits them, many requests at once, before
+the answer is sent. A reading transaction never writes itself: SQLite cannot wait for the lock
+when a read is upgraded to a write, so it would fail under load ("database is locked").
 """
 
 from __future__ import annotations
@@ -10,15 +17,19 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_READS_ATTR = "__redangel_reads__"
+_READING = "redangel_reading"
+_BESIDE = "redangel_write_beside"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -64,13 +75,16 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+def _sqlite_pragmas(busy_seconds: float) -> Callable[[Any, Any], None]:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.close()
+
+    return pragmas
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -86,8 +100,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite.
+def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0) -> Engine:
+    """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite,
+    where a write waits up to `busy_seconds` for the lock before failing.
 
     Bound parameters are hidden from errors and logs on both dialects: they carry persons' data.
     """
@@ -95,11 +110,12 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            connect_args={"check_same_thread": False, "timeout": busy_seconds,
+                          "isolation_level": None},
             poolclass=NullPool if ":memory:" not in url else None,
             hide_parameters=True,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_seconds))
         # pysqlite's own transaction handling is off (isolation_level=None); emit BEGIN ourselves
         # so that SQLAlchemy's transaction boundaries are the database's. Request transactions
         # take the write lock up front (no deadlock-prone lock upgrades); connections marked
@@ -121,6 +137,63 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 _AFTER_ROLLBACK = "redangel_after_rollback"
 
 
+class ReadingTransactionWrote(RuntimeError):
+    """A route declared `@read_only` changed a row in its own transaction (a programming error)."""
+
+
+class SideWriter(Protocol):
+    """Commits the rows reading requests leave, and returns once they are durable."""
+
+    def submit(self, works: list[Callable[[Session], None]]) -> None:
+        """Run the works in one committed transaction; raise if it failed."""
+
+
+def read_only(endpoint: Endpoint) -> Endpoint:
+    """Declare that a route only reads: on SQLite its transaction reads a snapshot without the
+    write lock, and what it must write goes through `write_beside`."""
+    setattr(endpoint, _READS_ATTR, True)
+    return endpoint
+
+
+def declared_reading(endpoint: object) -> bool:
+    """Whether an endpoint was declared `@read_only`."""
+    return bool(getattr(endpoint, _READS_ATTR, False))
+
+
+def is_reading(session: Session) -> bool:
+    """Whether this session is a reading request's (it must not write in its transaction)."""
+    return bool(session.info.get(_READING, False))
+
+
+def begin_reading(session: Session) -> None:
+    """Make a new session a reading one: a snapshot without the write lock, no writes of its
+    own (`write_beside` keeps them for the writer)."""
+    session.info[_READING] = True
+    session.connection(execution_options={"readonly": True})
+
+
+def write_beside(session: Session, work: Callable[[Session], None]) -> None:
+    """Write what a read leaves behind: now, in a writing transaction; in a reading one, in the
+    writer's transaction, committed before the answer is sent (or the request fails)."""
+    if is_reading(session):
+        session.info.setdefault(_BESIDE, []).append(work)
+    else:
+        work(session)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_reading_flush(session: Session, *_: object) -> None:
+    if is_reading(session) and (session.new or session.deleted or any(
+            session.is_modified(item) for item in session.dirty)):
+        raise ReadingTransactionWrote("a route declared @read_only changed a row; write it beside")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_reading_dml(state: ORMExecuteState) -> None:
+    if is_reading(state.session) and (state.is_insert or state.is_update or state.is_delete):
+        raise ReadingTransactionWrote("a route declared @read_only ran an INSERT, UPDATE or DELETE")
+
+
 def keep_after_rollback(session: Session, work: Callable[[Session], None]) -> None:
     """Work the request commits even when it ends in an error, after rolling the rest back
     (the audit of a check that refused the request: the refusal itself revealed something)."""
@@ -129,7 +202,8 @@ def keep_after_rollback(session: Session, work: Callable[[Session], None]) -> No
         hooks.append(work)
 
 
-def _commit_kept(session: Session) -> None:
+def _commit_kept(session: Session, writer: SideWriter | None) -> None:
+    session.info.pop(_BESIDE, None)
     hooks: list[Callable[[Session], None]] = session.info.pop(_AFTER_ROLLBACK, [])
     if not hooks:
         return
@@ -137,23 +211,39 @@ def _commit_kept(session: Session) -> None:
         for work in hooks:
             work(session)
         session.commit()
+        _hand_over(session, writer)
     except Exception:
         session.rollback()
         log.exception("the work kept after a rolled-back request could not be committed")
 
 
+def _hand_over(session: Session, writer: SideWriter | None) -> None:
+    works: list[Callable[[Session], None]] = session.info.pop(_BESIDE, [])
+    if works and writer is not None:
+        writer.submit(works)
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """Yield the request's session; commit when the endpoint returns, roll back on error."""
+    """Yield the request's session; commit when the endpoint returns, roll back on error.
+
+    A route declared `@read_only` (on SQLite, where a writer thread runs) reads a snapshot, and
+    the rows it leaves are committed by the writer before the answer is sent."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
+    writer: SideWriter | None = getattr(request.app.state, "side_writer", None)
     session = factory()
     request.state.db_session = session
+    if writer is not None and declared_reading(request.scope.get("endpoint")):
+        begin_reading(session)
+    else:
+        writer = None
     try:
         yield session
         session.commit()
+        _hand_over(session, writer)
     except BaseException as error:
         session.rollback()
         if isinstance(error, Exception):
-            _commit_kept(session)
+            _commit_kept(session, writer)
         raise
     finally:
         session.close()

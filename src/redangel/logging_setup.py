@@ -1,10 +1,19 @@
-"""Logging that never carries a person's data: CURPs, phone numbers and emails are masked."""
+"""Logging that never carries a person's data: CURPs, phone numbers and emails are masked.
+
+Lines are JSON objects (time, level, logger, message, the request's id, the masked traceback)
+so that a log store can search them; `REDANGEL_LOG_FORMAT=text` keeps plain lines.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+REQUEST_ID: ContextVar[str] = ContextVar("redangel_request_id", default="-")
 
 _PATTERNS = (
     re.compile(r"\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b", re.IGNORECASE),
@@ -46,11 +55,41 @@ def _masked(value: object) -> object:
     return mask(value) if isinstance(value, str) else value
 
 
-def install() -> None:
-    """Attach the masking filter to every handler of the root and uvicorn loggers."""
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request being served (`-` outside one)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = REQUEST_ID.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, from a record the masking filter has already cleaned."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", REQUEST_ID.get()),
+        }
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+def install(log_format: str = "json") -> None:
+    """Attach the masking and request-id filters (and the JSON format, unless `text`) to every
+    handler of the root and uvicorn loggers."""
     logging.basicConfig(level=logging.INFO)
     for name in ("", "uvicorn", "uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         for handler in logger.handlers:
             if not any(isinstance(f, PiiMaskingFilter) for f in handler.filters):
                 handler.addFilter(PiiMaskingFilter())
+            if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
+                handler.addFilter(RequestIdFilter())
+            # A test runner's capture handlers keep their own format.
+            if log_format == "json" and not type(handler).__module__.startswith("_pytest"):
+                handler.setFormatter(JsonFormatter())

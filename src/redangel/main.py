@@ -25,10 +25,12 @@ from redangel.eligibility import load_catalog
 from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
+from redangel.ops import install as operations
 from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
+from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
 log = logging.getLogger(__name__)
@@ -41,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logging_setup.install()
+        logging_setup.install(settings.log_format)
         # Request threads spend most of their time waiting on the database; a short GIL switch
         # interval lets a thread whose query returned resume at once instead of after 5 ms.
         sys.setswitchinterval(0.0005)
@@ -49,9 +51,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if engine.dialect.name == "postgresql":
             sealer = audit.Sealer(app.state.sessionmaker)
             sealer.start()
+        app.state.sealer = sealer
         app.state.denial_tally.start()
         yield
         app.state.denial_tally.stop()
+        if app.state.side_writer is not None:
+            app.state.side_writer.stop()
         if sealer is not None:
             sealer.stop()
         app.state.engine.dispose()
@@ -60,12 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="redangel", version=__version__, lifespan=lifespan,
         description="Registro único de personas para todos los programas sociales de la ciudad.",
     )
-    engine = make_engine(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url, busy_seconds=settings.sqlite_busy_seconds)
     factory = make_sessionmaker(engine)
     app.state.settings = settings
     app.state.default_lang = settings.locale
     app.state.engine = engine
     app.state.sessionmaker = _configured(factory, settings)
+    # SQLite: reads run on a snapshot and hand their audit rows to one group-committing writer.
+    app.state.side_writer = (GroupWriter(app.state.sessionmaker)
+                             if engine.dialect.name == "sqlite" else None)
     app.state.rate_limiter = RateLimiter()
     app.state.login_throttle = LoginThrottle(free=settings.login_free_attempts)
     with factory() as session:
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(NoStore, prefix="/api/")
+    operations.install(app, settings)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

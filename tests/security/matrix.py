@@ -53,6 +53,8 @@ EXEMPT_PREFIXES = (
     "/redoc",
     "/openapi.json",
     "/healthz",
+    "/readyz",  # readiness: names failed checks only (tests/ops)
+    "/metrics",  # token or development loopback only (tests/ops)
     "/office",  # HTML pages with their own sign-in
     "/kiosk",
     "/screening",  # the public anonymous screening page

@@ -29,7 +29,7 @@ from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.program.schemas import ProgramCode
 
 router = APIRouter(prefix="/agency", tags=["agency"])
@@ -40,6 +40,7 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/applications", response_model=AgencyApplicationPage, responses=ERRORS)
+@read_only
 def list_applications(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["submitted", "in_review", "approved", "rejected"] | None,
@@ -57,6 +58,7 @@ def list_applications(
 
 
 @router.get("/enrollments", response_model=AgencyEnrollmentPage, responses=ERRORS)
+@read_only
 def list_enrollments(
     session: DbSession, principal: AgencyClient,
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
@@ -73,6 +75,7 @@ def list_enrollments(
 
 
 @router.get("/changes", response_model=ChangePage, responses=ERRORS)
+@read_only
 def changes(session: DbSession, principal: AgencyClient,
             cursor: Annotated[str | None, Query(max_length=18)] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> ChangePage:
@@ -97,6 +100,7 @@ def export_roll(
 
 
 @router.get("/persons/{person_id}", response_model=AgencyPerson, responses=ERRORS)
+@read_only
 def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClient,
                 keyring: KeyringDep) -> AgencyPerson:
     """A person connected to the agency's programs: allowlisted fields and own programs."""
@@ -105,6 +109,7 @@ def read_person(person_id: uuid.UUID, session: DbSession, principal: AgencyClien
 
 @router.post("/persons/lookup", response_model=AgencyPerson, responses=ERRORS,
              dependencies=[SEARCH_LIMIT])
+@read_only
 def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
            keyring: KeyringDep) -> AgencyPerson:
     """Find a person of the agency's programs by CURP (the CURP travels in the body)."""
@@ -113,6 +118,7 @@ def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
 
 @router.post("/dci/registry/sync/search", response_model=DciSearchResponse, responses=ERRORS,
              dependencies=[SEARCH_LIMIT])
+@read_only
 def dci_search(data: DciSearchRequest, session: DbSession, principal: AgencyClient,
                keyring: KeyringDep) -> DciSearchResponse:
     """DCI-shaped synchronous registry search: `idtype-value` queries on CURP, per-item status."""

@@ -2,7 +2,9 @@
 
 Services call `record(...)`; the events are inserted just before the transaction commits (a
 session hook), so a rolled-back change leaves no audit of itself, and denied attempts are
-recorded in their own short transaction. `seal` chains recorded events: on SQLite inline, right
+recorded in their own short transaction. A reading request on SQLite (`db.read_only`) never writes
+in its own transaction: its events are handed to the writer thread (`db.write_beside`), which
+commits them before the answer is sent. `seal` chains recorded events: on SQLite inline, right
 after the insert; on PostgreSQL a background sealer (one per process; only one at a time wins
 the head row) seals every event whose transaction is older than the oldest one still running,
 so no request ever waits on the chain.
@@ -16,6 +18,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import event, exists, insert, select, text, update
@@ -25,12 +28,13 @@ from redangel.audit import chain
 from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 from redangel.auth.principal import Principal
 from redangel.config import Settings
-from redangel.db import keep_after_rollback, utcnow
+from redangel.db import is_reading, keep_after_rollback, utcnow, write_beside
 
 log = logging.getLogger(__name__)
 _PENDING = "redangel_audit_pending"
 _CONFIG = "redangel_audit_config"
 _KEPT = "redangel_audit_kept"
+_BESIDE = "redangel_audit_beside"
 _XID = text("pg_current_xact_id()::text::bigint")
 _ENSURE_HEAD_PG = text(
     "INSERT INTO audit_head (id, seq, hash, horizon) VALUES (1, 0, :genesis, 0) "
@@ -61,6 +65,23 @@ class _Pending:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _queue(session: Session) -> _Pending:
+    """Where this session's events wait: for its own commit, or for the writer's (a read)."""
+    if not is_reading(session):
+        pending: _Pending = session.info.setdefault(_PENDING, _Pending())
+        return pending
+    beside: _Pending | None = session.info.get(_BESIDE)
+    if beside is None:
+        beside = session.info[_BESIDE] = _Pending()
+        write_beside(session, partial(_adopt, beside))
+    return beside
+
+
+def _adopt(events: _Pending, session: Session) -> None:
+    """Queue a reading request's events in the writer's session (inserted at its commit)."""
+    _queue(session).events.extend(events.events)
+
+
 def configure(session: Session, config: AuditConfig) -> None:
     """Attach the audit configuration to a session (done by the session factory)."""
     session.info[_CONFIG] = config
@@ -79,7 +100,7 @@ def record(
 ) -> None:
     """Queue an audit event; it is written when this transaction commits (or, with
     `survive_rollback`, also when the request ends in the error this check raised)."""
-    pending: _Pending = session.info.setdefault(_PENDING, _Pending())
+    pending = _queue(session)
     item = {
         "at": utcnow(),
         "actor_kind": principal.kind,
@@ -102,7 +123,9 @@ def record(
 
 def _requeue_kept(session: Session) -> None:
     """After a rollback, queue again only the events meant to outlive it."""
-    session.info[_PENDING] = _Pending(events=session.info.pop(_KEPT, []))
+    session.info.pop(_PENDING, None)
+    session.info.pop(_BESIDE, None)
+    _queue(session).events.extend(session.info.pop(_KEPT, []))
 
 
 def record_shown(
@@ -246,6 +269,8 @@ class Sealer:
     def __init__(self, factory: Any, interval: float = 1.0) -> None:
         self.factory = factory
         self.interval = interval
+        self.runs = 0
+        self.failures = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
 
@@ -262,7 +287,9 @@ class Sealer:
         while not self._stop.wait(self.interval):
             try:
                 seal_all(self.factory)
+                self.runs += 1
             except Exception:  # keep sealing: the next round retries
+                self.failures += 1
                 log.exception("audit sealing failed; will retry")
 
 

@@ -16,7 +16,7 @@ from redangel.auth.dependencies import (
 from redangel.auth.ratelimit import address_key
 from redangel.auth.schemas import LoginRequest, LoginResponse, Me, TokenResponse
 from redangel.common.openapi import ERRORS
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import FieldError, InvalidInput
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -50,6 +50,7 @@ def logout(response: Response, session: DbSession, principal: CurrentPrincipal) 
 
 
 @router.get("/me", response_model=Me, responses=ERRORS)
+@read_only
 def me(principal: CurrentPrincipal) -> Me:
     """Who the caller is authenticated as."""
     return Me(kind=principal.kind, id=principal.id, role=principal.role,

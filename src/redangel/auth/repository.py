@@ -46,6 +46,19 @@ def revoke_session(session: Session, session_id: int, now: datetime) -> None:
     session.execute(update(UserSession).where(UserSession.id == session_id).values(revoked_at=now))
 
 
+def touch_kiosk_session(session: Session, kiosk_session_id: int, now: datetime) -> None:
+    """Record the citizen's activity on a kiosk card session."""
+    session.execute(update(KioskSession).where(KioskSession.id == kiosk_session_id)
+                    .values(last_seen_at=now))
+
+
+def end_kiosk_session(session: Session, kiosk_session_id: int, now: datetime) -> None:
+    """End a kiosk card session that is still open."""
+    session.execute(update(KioskSession).where(KioskSession.id == kiosk_session_id,
+                                               KioskSession.ended_at.is_(None))
+                    .values(ended_at=now))
+
+
 def agency_client(session: Session, client_id: str) -> AgencyClient | None:
     """An agency client by its public client id (active or not)."""
     return session.scalar(select(AgencyClient).where(AgencyClient.client_id == client_id))

@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import jwt
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from redangel.auth.principal import Principal
 from redangel.auth.ratelimit import LoginThrottle
 from redangel.auth.secrets import hash_password, new_token, token_hash, verify_password
 from redangel.config import Settings
-from redangel.db import utcnow
+from redangel.db import utcnow, write_beside
 from redangel.errors import AppError, FieldError, InvalidInput, Unauthenticated
 
 TOKEN_ALGORITHM = "HS256"
@@ -67,10 +68,10 @@ def staff_principal(session: Session, *, settings: Settings, token: str, via_coo
         raise Unauthenticated()
     user_session, user, borough = found
     if now - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        repository.revoke_session(session, user_session.id, now)
+        write_beside(session, partial(repository.revoke_session, session_id=user_session.id, now=now))
         raise Unauthenticated()
     if now - user_session.last_seen_at > timedelta(seconds=30):
-        repository.touch_session(session, user_session.id, now)
+        write_beside(session, partial(repository.touch_session, session_id=user_session.id, now=now))
     return Principal(
         kind="staff", id=str(user.id), role=user.role, office_id=user.office_id,
         office_borough=borough,
@@ -160,10 +161,11 @@ def kiosk_principal(session: Session, *, settings: Settings, token: str) -> Prin
         raise Unauthenticated()
     now = utcnow()
     if now - kiosk.last_seen_at > timedelta(seconds=settings.kiosk_session_idle_seconds):
-        kiosk.ended_at = now
-        session.flush()
+        write_beside(session, partial(repository.end_kiosk_session, kiosk_session_id=kiosk.id,
+                                      now=now))
         raise Unauthenticated()
-    kiosk.last_seen_at = now
+    write_beside(session, partial(repository.touch_kiosk_session, kiosk_session_id=kiosk.id,
+                                  now=now))
     return _card_holder(kiosk)
 
 

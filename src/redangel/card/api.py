@@ -37,7 +37,7 @@ from redangel.card.schemas import (
 )
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, utcnow
+from redangel.db import DbSession, read_only, utcnow
 from redangel.errors import NotFound
 
 router = APIRouter(tags=["cards"])
@@ -89,6 +89,7 @@ def report_card(serial: str, data: CardReport, session: DbSession, principal: Fr
 
 
 @router.get("/persons/{person_id}/cards", response_model=list[CardStatus], responses=ERRORS)
+@read_only
 def person_cards(person_id: uuid.UUID, session: DbSession, principal: FrontDesk) -> list[CardStatus]:
     """Every card a person has had, newest first."""
     return [_status(c) for c in service.cards_of(session, principal=principal, person_id=person_id)]

@@ -12,6 +12,7 @@ import sys
 import typer
 
 from redangel.cli import accounts, audit, catalog, database, demo, idempotency, keys, serving
+from redangel.ops import commands as operations
 
 app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
                   no_args_is_help=True, add_completion=False)
@@ -30,6 +31,7 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
 )
 for group, name in GROUPS:
     app.add_typer(group, name=name)
+app.add_typer(operations.app)  # `redangel backup FILE`, `redangel restore FILE`
 app.command()(serving.serve)
 
 

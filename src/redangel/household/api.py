@@ -12,7 +12,7 @@ from redangel.auth.dependencies import FrontDesk
 from redangel.common.bounds import SERIAL_MAX
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, with_errors
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.household import service
 from redangel.household.schemas import HouseholdCreate, HouseholdRead, MemberIn, MembershipEnd
 from redangel.idempotency.dependencies import Idempotent
@@ -44,6 +44,7 @@ def create_household(data: HouseholdCreate, session: DbSession, principal: Front
 
 
 @router.get("/{household_id}", response_model=HouseholdRead, responses=ERRORS)
+@read_only
 def read_household(household_id: uuid.UUID, session: DbSession, principal: FrontDesk) -> Response:
     """A household with every membership it has had (members outside your scope counted only)."""
     return _answer(session, household_id, principal, None, 200, purpose="attention")

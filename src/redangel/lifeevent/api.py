@@ -14,7 +14,7 @@ from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import FieldError, NotFound
 from redangel.idempotency.dependencies import Idempotent
 from redangel.lifeevent import outreach as outreach_service
@@ -47,6 +47,7 @@ Catalog = Annotated[Any, Depends(get_catalog)]
 
 @router.get("/life-events", response_model=LifeEventCatalog, responses=ERRORS,
             dependencies=[SCREEN_LIMIT])
+@read_only
 def list_events(catalog: Catalog) -> LifeEventCatalog:
     """Every life event with its questions and bundle, in Spanish and English (public)."""
     return service.events(catalog)

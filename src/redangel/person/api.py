@@ -14,7 +14,7 @@ from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import Forbidden
 from redangel.idempotency.dependencies import Idempotent
 from redangel.person import accesses, search, service
@@ -79,6 +79,7 @@ def _created(person_id: uuid.UUID, version: int, payload: dict[str, Any]) -> JSO
 
 
 @router.get("/{person_id}", response_model=PersonShown, responses=ERRORS)
+@read_only
 def read_person(
     person_id: uuid.UUID, response: Response, session: DbSession, principal: PersonReader,
     keyring: KeyringDep, purpose: Annotated[Purpose | None, Query()] = None,
@@ -109,6 +110,7 @@ def update_person(
     "/search", response_model=SearchPage, responses=ERRORS,
     dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
 )
+@read_only
 def search_persons(
     query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
 ) -> SearchPage:
@@ -117,6 +119,7 @@ def search_persons(
 
 
 @router.get("/{person_id}/accesses", response_model=list[Access], responses=ERRORS)
+@read_only
 def person_accesses(
     person_id: uuid.UUID, session: DbSession, principal: PersonReader,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -13,7 +13,7 @@ from redangel.auth.principal import Principal
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.idempotency.dependencies import Idempotent
 from redangel.program import overview as overviews
 from redangel.program import reads, service
@@ -75,6 +75,7 @@ def _submitted(app: Application) -> JSONResponse:
 
 
 @router.get("/applications/{folio}", response_model=ApplicationOut, responses=ERRORS)
+@read_only
 def read_application(folio: str, response: Response, session: DbSession,
                      principal: PersonReader) -> ApplicationOut:
     """An application by folio, with its transitions (a mistyped folio is caught)."""
@@ -125,6 +126,7 @@ def move_enrollment(enrollment_id: uuid.UUID, data: EnrollmentMove, request: Req
 
 
 @router.get("/enrollments/{enrollment_id}", response_model=EnrollmentOut, responses=ERRORS)
+@read_only
 def read_enrollment(enrollment_id: uuid.UUID, response: Response, session: DbSession,
                     principal: Decider) -> EnrollmentOut:
     """One enrollment with its transitions (and its ETag for updates)."""
@@ -149,6 +151,7 @@ def record_delivery(enrollment_id: uuid.UUID, data: DeliveryCreate, session: DbS
 
 
 @router.get("/persons/{person_id}/programs", response_model=PersonPrograms, responses=ERRORS)
+@read_only
 def person_programs(person_id: uuid.UUID, session: DbSession,
                     principal: PersonReader) -> PersonPrograms:
     """A person's applications and enrollments (an agency sees only its own programs')."""
@@ -156,6 +159,7 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 
 
 @router.get("/persons/{person_id}/overview", response_model=PersonOverview, responses=ERRORS)
+@read_only
 def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
                     principal: OverviewReader, keyring: KeyringDep,
                     purpose: Annotated[OverviewPurpose, Query()] = "attention") -> PersonOverview:
@@ -171,6 +175,7 @@ def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
 
 @router.get("/offices/current/overdue", response_model=list[OverdueApplication],
             responses=ERRORS)
+@read_only
 def overdue(session: DbSession, principal: Supervisor,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[OverdueApplication]:
     """The office's open applications past their expected date, most late first."""

@@ -1,0 +1,1 @@
+"""What operators run the service with: readiness, metrics, request ids, backups."""
