@@ -61,7 +61,8 @@ HEALTH: dict[str, str] = {
     "private": _("Private insurance"), "other": _("Other"),
 }
 DISABILITY: dict[str, str] = {
-    "none": _("None"), "temporary": _("Temporary disability"), "permanent": _("Permanent disability"),
+    "none": _("No disability"), "temporary": _("Temporary disability"),
+    "permanent": _("Permanent disability"),
 }
 SCHOOL_SECTORS: dict[str, str] = {"public": _("Public school"), "private": _("Private school")}
 APPLICATION_STATUSES: dict[str, str] = {
