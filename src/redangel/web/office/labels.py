@@ -57,7 +57,7 @@ MARITAL: dict[str, str] = {
     "divorced": _("Divorced"), "widowed": _("Widowed"), "separated": _("Separated"),
 }
 HEALTH: dict[str, str] = {
-    "none": _("None"), "imss": "IMSS", "issste": "ISSSTE", "pemex_sedena": "PEMEX / SEDENA",
+    "none": _("No health coverage"), "imss": "IMSS", "issste": "ISSSTE", "pemex_sedena": "PEMEX / SEDENA",
     "private": _("Private insurance"), "other": _("Other"),
 }
 DISABILITY: dict[str, str] = {
