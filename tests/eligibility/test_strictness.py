@@ -174,3 +174,18 @@ def test_a_member_fact_that_is_missing_is_named(catalog) -> None:  # type: ignor
     assert result.verdict == "needs_information"
     assert result.missing == ["member.birth_date"]
     assert "integrante del hogar" in result.reason["es"] and "household member" in result.reason["en"]
+
+
+def test_a_sum_names_the_member_fact_it_lacks(tmp_path: Path) -> None:
+    root = edited(tmp_path, "programs/apoyo_madres_solas.yaml",
+                  "sum(members.monthly_income where is_known(member.monthly_income))",
+                  'sum(members.monthly_income where member.relationship == "child")')
+    mother = {"birth_date": date(1990, 1, 1), "sex": "M", "marital_status": "single",
+              "monthly_income": 4000}
+    child = {"relationship": "child", "birth_date": date(2015, 1, 1)}  # her income unknown
+    (result,) = evaluate(load_catalog(root), event_code=None, person=mother, household=[child],
+                         answers={}, as_of=date(2026, 3, 1),
+                         programs=["apoyo_madres_solas"]).results
+    assert result.verdict == "needs_information"
+    assert result.missing == ["member.monthly_income"]
+    assert "integrante del hogar" in result.reason["es"] and "household member" in result.reason["en"]

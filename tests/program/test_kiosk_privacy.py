@@ -103,3 +103,32 @@ class TestMightQualify:
         assert "servicios_medicos_gratuitos" in codes
         assert [c for c in SENSITIVE if c in codes] == []
         assert private_programs(catalog) == frozenset(SENSITIVE)
+
+
+class TestEveryRouteOfTheCardHolder:
+    def test_programs_and_folios_never_name_a_sensitive_program(  # type: ignore[no-untyped-def]
+            self, clerk, supervisor, survivor, card_holder) -> None:
+        person = survivor["id"]
+        shelter = folio_of(clerk, person, "seguro_violencia_familiar")  # open application
+        disability = folio_of(clerk, person, "apoyo_discapacidad")
+        approve(supervisor, disability)
+        kitchens = folio_of(clerk, person, "comedores_comunitarios")
+
+        office = clerk.get(f"/persons/{person}/programs").text
+        assert all(code in office for code in SENSITIVE)  # the test could fail: they are there
+        answer = card_holder.get(f"/persons/{person}/programs")
+        assert answer.status_code == 200, answer.text
+        assert [c for c in SENSITIVE if c in answer.text] == []
+        assert [n for n in NAMES if n in answer.text] == []
+        body = answer.json()
+        assert [a["folio"] for a in body["applications"]] == [kitchens]
+        assert body["enrollments"] == []
+
+        assert clerk.get(f"/applications/{shelter}").status_code == 200
+        for folio in (shelter, disability):
+            hidden = card_holder.get(f"/applications/{folio}")
+            assert hidden.status_code == 404, hidden.text  # as if there were no such folio
+            assert [n for n in NAMES if n in hidden.text] == []
+            assert [c for c in SENSITIVE if c in hidden.text] == []
+        own = card_holder.get(f"/applications/{kitchens}")
+        assert own.status_code == 200 and own.json()["program"] == "comedores_comunitarios"

@@ -99,6 +99,10 @@ class TestFollowingAnApplication:
         form.get_by_role("button", name="Registrar la resolución").click()
         page.get_by_text("Guardado: la solicitud quedó aprobada y la persona inscrita.").wait_for()
         assert page.locator("#status").inner_text() == "Aprobada"
+        # A decided application lists its documents; no checkbox is left without a button.
+        assert page.locator("#form-documents").count() == 0
+        assert page.get_by_role("checkbox").count() == 0
+        assert " — " in page.locator("#documents").inner_text()
         history = page.locator("#transitions").inner_text()
         assert re.search(r"— Recibida\n.*— Puesta en revisión \(por usted\)\n"
                          r".*— Aprobada \(por usted\): Usted no tiene", history)

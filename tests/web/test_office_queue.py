@@ -84,3 +84,29 @@ class TestQueue:
         answer = page.goto("/office/queue")
         assert answer is not None and answer.status == 403
         assert page.get_by_text("Su función no permite esta acción.").is_visible()
+
+
+class TestSupervisorHome:
+    def test_the_home_counts_the_queue_above_the_search(  # type: ignore[no-untyped-def]
+            self, page, world, made, screenshot) -> None:
+        sign_in(page, world.supervisor, world.password)
+        home = {g: int(page.locator(f"#home-count-{g}").inner_text()) for g in GROUPS}
+        made(20, -11)
+        made(9, 2)
+        page.reload()
+        after = {g: int(page.locator(f"#home-count-{g}").inner_text()) for g in GROUPS}
+        assert after == {"overdue": home["overdue"] + 1, "at_risk": home["at_risk"] + 1,
+                         "on_track": home["on_track"]}
+        queue_box = page.locator("#home-queue").bounding_box()
+        search_box = page.get_by_label("CURP, nombre o folio").bounding_box()
+        assert queue_box and search_box and queue_box["y"] < search_box["y"]
+        screenshot(page, "office-supervisor-home")
+        assert violations(page) == []
+        page.get_by_role("link", name="Ver todas las solicitudes abiertas").click()
+        page.wait_for_url("**/office/queue")
+        assert counts(page) == after  # the same rule, the same numbers
+
+    def test_a_clerks_home_has_no_queue(self, page, world) -> None:  # type: ignore[no-untyped-def]
+        sign_in(page, world.clerk, world.password)
+        assert page.get_by_role("heading", name="Buscar persona").is_visible()
+        assert page.locator("#home-queue").count() == 0

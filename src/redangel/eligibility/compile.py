@@ -350,6 +350,7 @@ class Compiler:
                     value = num(member.get(fact))
                     if value is None:
                         unknown = True
+                        ctx.missing.add(f"member.{fact}")  # named like the other aggregates'
                     else:
                         total += value
             ctx.member = None

@@ -166,8 +166,7 @@ def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
     """Person 360: the person, household, every enrollment, open applications, deliveries (to
     a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
     if principal.role == "citizen":
-        return overviews.public_screen(session, catalog=request.app.state.catalog,
-                                       keyring=keyring, principal=principal,
+        return overviews.public_screen(session, keyring=keyring, principal=principal,
                                        person_id=person_id)
     return overviews.overview(session, keyring=keyring, principal=principal,
                               person_id=person_id, purpose=purpose)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Uuid,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,6 +52,8 @@ class Program(Base):
     expected_days: Mapped[int] = mapped_column(Integer, default=30)
     documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
     excludes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Never named on a public screen (family violence, disability): `policy.shown_to`."""
 
 
 class Application(Base):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
@@ -24,7 +23,8 @@ from redangel.person import service as person_service
 from redangel.person.policy import person_condition
 from redangel.person.schemas import PersonRead
 from redangel.program import deadlines, repository
-from redangel.program.models import OPEN_APPLICATION
+from redangel.program.models import OPEN_APPLICATION, Application, Delivery, Enrollment
+from redangel.program.policy import shown_to
 from redangel.program.schemas import (
     AgencyRef,
     HouseholdMember,
@@ -61,8 +61,10 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
         audit.record_shown(session, principal=principal, action="household.read",
                            person_ids=others, purpose=purpose)
     applications, enrollments = repository.person_programs(
-        session, person_id, true(), true())
-    deliveries = repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN)
+        session, person_id, shown_to(principal, Application.program_code),
+        shown_to(principal, Enrollment.program_code))
+    deliveries = repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN,
+                                              shown_to(principal, Delivery.program_code))
     today = city_today()
     open_apps: list[OpenApplication] = []
     decided: list[OverviewApplication] = []
@@ -105,22 +107,15 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
 
 
 
-SHOWN_BY_PROGRAM = ("enrollments", "open_applications", "decided_applications", "deliveries",
-                    "overdue")
-
-
 def private_programs(catalog: Any) -> frozenset[str]:
     """The codes of the programs never named on a public screen (the catalog's `sensitive`)."""
     return frozenset(code for code, program in catalog.programs.items() if program.sensitive)
 
 
-def public_screen(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
+def public_screen(session: Session, *, keyring: Keyring, principal: Principal,
                   person_id: uuid.UUID) -> PersonOverview:
     """The card holder's programs, applications and deliveries as a public screen may show
-    them: the person 360 (read and audited as `self_service`) without sensitive programs."""
-    data = overview(session, keyring=keyring, principal=principal, person_id=person_id,
+    them: the person 360 (read and audited as `self_service`), which names no sensitive program
+    to a card holder (`policy.shown_to`)."""
+    return overview(session, keyring=keyring, principal=principal, person_id=person_id,
                     purpose="self_service")
-    private = private_programs(catalog)
-    return data.model_copy(update={
-        key: [item for item in getattr(data, key) if item.program not in private]
-        for key in SHOWN_BY_PROGRAM})

@@ -37,10 +37,20 @@ def agency_person_condition(agency_code: str) -> ColumnElement[bool]:
     )
 
 
+def shown_to(principal: Principal, program_column: Any) -> ColumnElement[bool]:
+    """Which programs may be named to this principal: a card holder (role `citizen`, at a
+    kiosk, a public screen) never sees the catalog's sensitive ones; everyone else sees all."""
+    if principal.role == "citizen":
+        private = select(Program.code).where(Program.sensitive.is_(True))
+        return program_column.not_in(private)  # type: ignore[no-any-return]
+    return true()
+
+
 def program_condition(principal: Principal, program_column: Any) -> ColumnElement[bool]:
-    """Which program objects this principal may see: an agency only its own programs'."""
+    """Which program objects this principal may see: an agency only its own programs', a card
+    holder none of the sensitive ones (`shown_to`)."""
     if principal.kind == "agency":
         if not principal.agency_code:
             return false()
         return program_column.in_(agency_programs(principal.agency_code))  # type: ignore[no-any-return]
-    return true()
+    return shown_to(principal, program_column)

@@ -114,12 +114,14 @@ def person_programs(session: Session, person_id: uuid.UUID, scope_app: ColumnEle
     return applications, enrollments
 
 
-def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int) -> Sequence[Any]:
-    """A person's latest deliveries, newest first, with the program's name."""
+def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int,
+                      program_visible: ColumnElement[bool]) -> Sequence[Any]:
+    """A person's latest deliveries of programs the caller may see, newest first, with the
+    program's name."""
     return session.execute(
         select(Delivery, Program.name_es, Program.name_en)
         .join(Program, Program.code == Delivery.program_code)
-        .where(Delivery.person_id == person_id)
+        .where(Delivery.person_id == person_id, program_visible)
         .order_by(Delivery.delivered_on.desc(), Delivery.id).limit(limit)
     ).all()
 

@@ -79,6 +79,7 @@ def sync_catalog(session: Session, catalog: Any) -> int:
         row.expected_days = program.expected_days
         row.documents = [d.to_dict() for d in program.documents]
         row.excludes = list(program.excludes)
+        row.sensitive = program.sensitive
         session.add(row)
     session.flush()
     return len(catalog.programs)

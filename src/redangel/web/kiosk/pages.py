@@ -163,8 +163,7 @@ def _overview(request: Request, session: DbSession, keyring: Any,
               citizen: Principal) -> PersonOverview:
     """The card holder's 360 as a public screen may show it (no sensitive programs)."""
     assert citizen.person_id is not None
-    return program_overview.public_screen(session, catalog=request.app.state.catalog,
-                                          keyring=keyring, principal=citizen,
+    return program_overview.public_screen(session, keyring=keyring, principal=citizen,
                                           person_id=citizen.person_id)
 
 

@@ -51,7 +51,7 @@ REQUIRED = ("given_names", "first_surname", "sex", "birth_date")
 ADDRESS = ("street", "colonia", "postal_code", "borough")
 SENSITIVE = ("health_coverage", "disability")
 YES_NO: dict[str, str] = {"yes": _("Yes"), "no": _("No")}
-DISABILITY: dict[str, str] = {"none": _("None"), "temporary": _("Temporary"),
+DISABILITY: dict[str, str] = {"none": _("No disability"), "temporary": _("Temporary"),
                               "permanent": _("Permanent")}
 SECTORS: dict[str, str] = {"public": _("Public school"), "private": _("Private school")}
 REASONS: dict[str, str] = {

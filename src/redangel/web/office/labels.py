@@ -57,11 +57,12 @@ MARITAL: dict[str, str] = {
     "divorced": _("Divorced"), "widowed": _("Widowed"), "separated": _("Separated"),
 }
 HEALTH: dict[str, str] = {
-    "none": _("None"), "imss": "IMSS", "issste": "ISSSTE", "pemex_sedena": "PEMEX / SEDENA",
+    "none": _("No health coverage"), "imss": "IMSS", "issste": "ISSSTE", "pemex_sedena": "PEMEX / SEDENA",
     "private": _("Private insurance"), "other": _("Other"),
 }
 DISABILITY: dict[str, str] = {
-    "none": _("None"), "temporary": _("Temporary disability"), "permanent": _("Permanent disability"),
+    "none": _("No disability"), "temporary": _("Temporary disability"),
+    "permanent": _("Permanent disability"),
 }
 SCHOOL_SECTORS: dict[str, str] = {"public": _("Public school"), "private": _("Private school")}
 APPLICATION_STATUSES: dict[str, str] = {

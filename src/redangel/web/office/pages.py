@@ -20,6 +20,7 @@ from redangel.auth.ratelimit import address_key
 from redangel.config import Settings
 from redangel.db import DbSession
 from redangel.errors import RateLimited, Unauthenticated
+from redangel.program import service as programs
 from redangel.web import i18n
 from redangel.web.auth import (
     LOGIN_COOKIE,
@@ -121,9 +122,13 @@ def logout(session: DbSession, principal: OfficeUser) -> Response:
 
 
 @router.get("")
-def home(request: Request, principal: OfficeUser) -> Response:
-    """The search-first home page."""
-    return search.home(request)
+def home(request: Request, session: DbSession, principal: OfficeUser) -> Response:
+    """The search-first home page; a supervisor's also counts the office's queue above it."""
+    if principal.role != "supervisor":
+        return search.home(request)
+    found = programs.queue(session, principal=principal, shown=0)
+    return search.home(request, queue={"counts": found["counts"], "kinds": supervisor.GROUPS,
+                                       "more_than": found["more_than"]})
 
 
 # `enroll` before `persons`: /office/persons/new is not a person id.

@@ -36,7 +36,7 @@ FIRST = "-"  # the first page's place in the trail of pages already seen (it has
 
 def _page(request: Request, *, query: dict[str, str], problems: Problems | None = None,
           found: SearchPage | None = None, trail: list[str] | None = None,
-          status: int = 200) -> Response:
+          status: int = 200, queue: dict[str, Any] | None = None) -> Response:
     trail = trail or []
     names = {item.id: item.full_name for item in found.items} if found else {}
     context: dict[str, Any] = {
@@ -45,14 +45,16 @@ def _page(request: Request, *, query: dict[str, str], problems: Problems | None 
         "similar": {i for pair in (found.look_alikes if found else []) for i in
                     (pair.first, pair.second)},
         "boroughs": BOROUGHS, "trail": trail, "page_number": len(trail) + 1,
-        "pages": -(-found.total // PAGE_SIZE) if found else 0,
+        "pages": -(-found.total // PAGE_SIZE) if found else 0, "queue": queue,
     }
     return render(request, "office/home.html", context, status_code=status)
 
 
-def home(request: Request) -> Response:
-    """The search-first home page (routed at /office by `pages`)."""
-    return _page(request, query={"q": "", "birth_date": "", "borough": "", "cursor": ""})
+def home(request: Request, *, queue: dict[str, Any] | None = None) -> Response:
+    """The search-first home page (routed at /office by `pages`), with a supervisor's counts of
+    the office's queue (`queue`: counts, kinds and more_than, as `program.service.queue` says)."""
+    return _page(request, query={"q": "", "birth_date": "", "borough": "", "cursor": ""},
+                 queue=queue)
 
 
 def _trail(form: FormData) -> list[str]:
