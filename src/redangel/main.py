@@ -29,6 +29,7 @@ from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
+from redangel.program.overview import private_programs
 from redangel.web.setup import mount_pages
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.catalog = load_catalog(settings.catalog_path)
     # An agency sees the persons its programs reach: the program domain's rule, wired in here.
     person_policy.reach_agencies_by(program_policy.agency_person_condition)
+    # A card holder's screen never names a sensitive program, whichever route it asks.
+    program_policy.keep_private(private_programs(app.state.catalog))
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, card_router, program_router,

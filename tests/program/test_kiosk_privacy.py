@@ -103,3 +103,24 @@ class TestMightQualify:
         assert "servicios_medicos_gratuitos" in codes
         assert [c for c in SENSITIVE if c in codes] == []
         assert private_programs(catalog) == frozenset(SENSITIVE)
+
+
+class TestEveryRouteOfTheCardHolder:
+    def test_no_route_the_card_holder_reaches_names_a_sensitive_program(  # type: ignore[no-untyped-def]
+            self, live, sessions, clerk, supervisor, survivor, card_holder) -> None:
+        person = survivor["id"]
+        private = folio_of(clerk, person, "seguro_violencia_familiar")  # open application
+        enrollment = approve(supervisor, folio_of(clerk, person, "apoyo_discapacidad"))
+        kitchens = folio_of(clerk, person, "comedores_comunitarios")
+        office = clerk.get(f"/persons/{person}/programs").text
+        assert all(code in office for code in SENSITIVE)  # the test could fail: they are there
+
+        programs = card_holder.get(f"/persons/{person}/programs")
+        assert programs.status_code == 200, programs.text
+        assert [c for c in SENSITIVE if c in programs.text] == []
+        assert [n for n in NAMES if n in programs.text] == []
+        assert [a["folio"] for a in programs.json()["applications"]] == [kitchens]
+        # A folio read off a letter is answered as if it did not exist, like another person's.
+        assert card_holder.get(f"/applications/{private}").status_code == 404
+        assert card_holder.get(f"/applications/{kitchens}").status_code == 200
+        assert card_holder.get(f"/enrollments/{enrollment}").status_code in (403, 404)

@@ -37,8 +37,20 @@ def agency_person_condition(agency_code: str) -> ColumnElement[bool]:
     )
 
 
+_private: set[str] = set()
+
+
+def keep_private(codes: frozenset[str]) -> None:
+    """The catalog's sensitive programs, never shown to a card holder (set at start)."""
+    _private.clear()
+    _private.update(codes)
+
+
 def program_condition(principal: Principal, program_column: Any) -> ColumnElement[bool]:
-    """Which program objects this principal may see: an agency only its own programs'."""
+    """Which program objects this principal may see: an agency only its own programs', a card
+    holder at a public screen none of the sensitive ones (as if they did not exist)."""
+    if principal.role == "citizen":
+        return program_column.not_in(sorted(_private)) if _private else true()
     if principal.kind == "agency":
         if not principal.agency_code:
             return false()
