@@ -15,8 +15,9 @@ import pytest
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.eligibility import load_catalog
-from redangel.errors import InvalidInput
+from redangel.errors import InvalidInput, NotFound
 from redangel.lifeevent import service as lifeevents
+from redangel.lifeevent.facts import household_of
 from redangel.lifeevent.schemas import EvaluateRequest
 from redangel.person.models import Person
 from tests.builders import person_payload
@@ -103,3 +104,21 @@ def test_a_members_missing_fact_is_asked_by_name_and_kept(  # type: ignore[no-un
         session.commit()
     with sessions() as session:
         assert session.get(Person, partner).attributes["monthly_income"] == "3800"
+
+
+def test_facts_of_a_person_outside_scope_are_not_compared(  # type: ignore[no-untyped-def]
+        strict_income, family, world, sessions, keyring) -> None:
+    """Another office cannot learn a fact by stating it: a value equal to the record would
+    write nothing and answer 'kept', a different one would be refused."""
+    stranger = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk",
+                         office_id=world.other_office_id, office_borough="coyoacan")
+    mother, = _ids(family, "mother")
+    with sessions() as session:
+        known = household_of(session, keyring=keyring, person_id=mother)[0]["monthly_income"]
+        assert known is not None
+        for value in (known, Decimal("1")):  # the record's income, and another
+            with pytest.raises(NotFound):
+                lifeevents.record_facts(session, catalog=strict_income, keyring=keyring,
+                                        principal=stranger, person_id=mother,
+                                        stated={(mother, "monthly_income"): value})
+        session.rollback()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
+from redangel.common.bounds import FIRST_DAY, LAST_DAY, day_in_range
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
 from redangel.eligibility import evaluate
@@ -142,6 +143,9 @@ def record_contact(session: Session, *, keyring: Keyring, principal: Principal,
         problems.append(FieldError("outcome", "field_choice", {"choices": ", ".join(allowed)}))
     if kind == "appointment" and appointment_on is None:
         problems.append(FieldError("appointment_on", "field_required"))
+    if appointment_on is not None and not day_in_range(appointment_on):
+        problems.append(FieldError("appointment_on", "date_range",
+                                   {"min": FIRST_DAY.isoformat(), "max": LAST_DAY.isoformat()}))
     if len(note) > NOTE_LIMIT:
         problems.append(FieldError("note", "field_too_long", {"max": NOTE_LIMIT}))
     if problems:

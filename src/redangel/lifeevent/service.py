@@ -232,6 +232,10 @@ def record_facts(session: Session, *, catalog: Any, keyring: Keyring, principal:
     row naming the facts and their source and an audit row, in this transaction. Returns the
     (person, fact) pairs that changed.
     """
+    # Scope first: a value compared with the record of someone out of scope would tell whether
+    # it is theirs (an equal one writes nothing and is not refused).
+    if persons.get(session, person_id, person_condition(principal)) is None:
+        raise NotFound(fields=[FieldError("person_id", "not_found")])
     me, _ = household_of(session, keyring=keyring, person_id=person_id)
     known = {person_id: me} | {i: f for i, _, f in household_members(
         session, keyring=keyring, person_id=person_id)}
@@ -241,7 +245,12 @@ def record_facts(session: Session, *, catalog: Any, keyring: Keyring, principal:
     for (subject, fact), value in stated.items():
         if subject not in known or fact not in STORED_FACTS or fact not in catalog.facts:
             raise InvalidInput(fields=[FieldError(f"{subject}.{fact}", "field_extra")])
-        if value is None or _plain(value) == _plain(known[subject].get(fact)):
+        if value is None:
+            continue
+        if subject != person_id and persons.get(session, subject,
+                                                person_condition(principal)) is None:
+            raise NotFound(fields=[FieldError(f"{subject}.{fact}", "not_found")])
+        if _plain(value) == _plain(known[subject].get(fact)):
             continue
         try:
             PersonUpdate.model_validate(_payload(fact, value))

@@ -346,7 +346,7 @@ def mark_documents(session: Session, *, principal: Principal, application: Appli
         raise _illegal(application.status, "documents", ())
     documents = [dict(d) for d in application.documents or []]
     for index in received:
-        if index >= len(documents):
+        if not 0 <= index < len(documents):  # a negative position would count from the end
             raise InvalidInput(fields=[FieldError("received", "field_range")])
         documents[index]["received"] = True
     application.documents = documents

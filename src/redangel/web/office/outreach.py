@@ -86,7 +86,7 @@ def record_contact(request: Request, session: DbSession, principal: OfficeUser,
     lang = i18n.page_lang(request)
     values = {name: text(form, name, 600) for name in ("person_id", "program", "kind", "outcome",
                                                        "appointment_on", "note", "days", "only")}
-    days = int(values["days"]) if values["days"].isdigit() else 90
+    days = int(values["days"]) if values["days"].isascii() and values["days"].isdigit() else 90
     try:
         person_id = uuid.UUID(values["person_id"])
     except ValueError:
