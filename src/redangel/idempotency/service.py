@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,8 +37,10 @@ from sqlalchemy.orm import Session
 from redangel.auth.principal import Principal
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
-from redangel.errors import Conflict, FieldError, InvalidInput
+from redangel.errors import AppError, Conflict, FieldError, InvalidInput
 from redangel.idempotency.models import IdempotencyRecord
+
+log = logging.getLogger(__name__)
 
 HEADER = "idempotency-key"
 REPLAY_HEADER = "Idempotent-Replay"
@@ -128,8 +131,14 @@ class Idempotency:
         """Refuse a route that claimed a key and returned without remembering its answer (the
         key would stay pending, answering 409 to every retry until purged)."""
         if self.key is not None and not (self.replayed or self.remembered):
-            raise RuntimeError(f"{self.route} claimed an idempotency key but did not remember "
-                               "its answer")
+            # A fault of the route, not of the client: logged, and answered as an internal
+            # error through the app's handler (a bare exception here, after the route returned,
+            # could reach the server before the answer did and cut the connection instead).
+            log.error("%s claimed an idempotency key but did not remember its answer",
+                      self.route)
+            error = AppError("internal")
+            error.status = 500
+            raise error
 
     def _where(self) -> Any:
         return (IdempotencyRecord.principal == self.principal.key,
