@@ -72,6 +72,10 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=600,
         description="SQLite: how long a write waits for the database's write lock before failing")
     audit_checkpoint_every: int = Field(default=1000, ge=1, le=1_000_000)
+    analytics_min_cell: int = Field(
+        default=5, ge=2, le=100,
+        description="analytics: counts under this are hidden, with complements so totals cannot "
+                    "reveal them")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
                                             description="sign the chain's head at least this often")
 

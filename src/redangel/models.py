@@ -1,5 +1,6 @@
 """Every table of the service, imported in one place for Alembic and the app."""
 
+from redangel.analytics.models import AnalyticsCell, AnalyticsRun
 from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from redangel.auth.kiosk_models import KioskSession
 from redangel.auth.models import Agency, AgencyClient, KioskDevice, Office, UserAccount, UserSession
@@ -14,7 +15,8 @@ from redangel.person.models import Membership, NameTerm, NameTermVariant, Person
 from redangel.program.models import Application, Enrollment, Program
 
 __all__ = [
-    "Agency", "AgencyClient", "Application", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",
+    "Agency", "AgencyClient", "AnalyticsCell", "AnalyticsRun", "Application", "AuditCheckpoint",
+    "AuditEvent", "AuditHead", "Base",
     "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
     "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonNameTerm", "Program",

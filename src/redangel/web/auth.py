@@ -30,6 +30,7 @@ from redangel.errors import AppError, Forbidden, Unauthenticated
 KIOSK_COOKIE = "redangel_kiosk"
 KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
+ANALYTICS_PAGES = ("analyst", "supervisor")
 
 
 class Redirect(AppError):
@@ -47,6 +48,12 @@ class Redirect(AppError):
 
 
 def _staff(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STAFF_PAGES)
+
+
+def _signed_in(request: Request, session: DbSession, settings: AppSettings,
+               roles: tuple[str, ...]) -> Principal:
+    """The staff member of this browser's session, if their role may open these pages."""
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie or len(cookie) > 200:
         raise Redirect(f"/office/login?next={_next(request)}")
@@ -54,7 +61,7 @@ def _staff(request: Request, session: DbSession, settings: AppSettings) -> Princ
         principal = service.staff_principal(session, settings=settings, token=cookie, via_cookie=True)
     except Unauthenticated:
         raise Redirect(f"/office/login?next={_next(request)}&expired=1") from None
-    if principal.role not in STAFF_PAGES:
+    if principal.role not in roles:
         raise Forbidden()
     request.state.principal = principal
     request.state.csrf_token = principal.csrf_token or ""
@@ -83,6 +90,15 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
 
 
 OfficeUser = Annotated[Principal, Depends(csrf_checked)]
+
+
+def _analytics_reader(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    """An analyst, or a supervisor (who sees their office's slice), on the analytics pages: they
+    only read, so no CSRF token is asked for."""
+    return _signed_in(request, session, settings, ANALYTICS_PAGES)
+
+
+AnalyticsUser = Annotated[Principal, Depends(_analytics_reader)]
 
 LOGIN_COOKIE = "redangel_login"  # the sign-in form's pre-session nonce
 CROSS_SITE = frozenset({"cross-site", "same-site"})

@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from redangel.errors import AppError, Unauthenticated
 from redangel.i18n import message
 from redangel.web import i18n
+from redangel.web.analytics.pages import router as analytics_router
 from redangel.web.auth import Redirect
 from redangel.web.kiosk.pages import router as kiosk_router
 from redangel.web.office.pages import router as office_router
@@ -54,7 +55,7 @@ def mount_pages(app: FastAPI) -> None:
     app.state.page_error = page_error
     app.state.page_prefixes = PAGE_PREFIXES
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (office_router, kiosk_router, public_router):
+    for router in (analytics_router, office_router, kiosk_router, public_router):
         app.include_router(router)
 
     @app.middleware("http")

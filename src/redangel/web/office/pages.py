@@ -99,7 +99,9 @@ def login(request: Request, session: DbSession, settings: AppSettings,
         return _login_page(request, settings, next_page=safe_next(next_page), username=username,
                            error=i18n.translate(lang, "Wrong user name or password."),
                            status_code=401)
-    if result.user.role not in ("clerk", "supervisor"):
+    if result.user.role == "analyst" and not safe_next(next_page).startswith("/office/analytics"):
+        next_page = "/office/analytics"  # the analysts' console is the only page of theirs
+    if result.user.role not in ("clerk", "supervisor", "analyst"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,

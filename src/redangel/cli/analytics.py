@@ -1,0 +1,35 @@
+"""`redangel analytics refresh`: fill the aggregate tables the analysts' console reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from redangel.analytics import service as analytics
+from redangel.cli.context import context
+from redangel.eligibility import load_catalog
+
+app = typer.Typer(help="Program analytics (aggregates only).", no_args_is_help=True)
+
+
+@app.command("refresh")
+def refresh(full: Annotated[bool, typer.Option(help="Recompute every month, not only those "
+                                                    "touched since the last refresh.")] = False
+            ) -> None:
+    """Recompute today's coverage, the person at the centre and data quality, and the monthly
+    decisions and deliveries (incrementally unless --full)."""
+    ctx = context()
+    catalog = load_catalog(ctx.settings.catalog_path)
+    keyring = ctx.keyring()
+    with ctx.sessions() as session, typer.progressbar(length=len(analytics.STEPS),
+                                                      label="analytics") as bar:
+        def advance(step: str) -> None:
+            bar.label = f"analytics: {step}"
+            bar.update(1)
+
+        run = analytics.refresh(session, catalog=catalog, keyring=keyring, full=full,
+                                progress=advance)
+        session.commit()
+    typer.echo(f"{run.kind} refresh: {run.persons} persons, {run.cells} cells, "
+               f"{run.seconds:.1f} s" + (f" (months from {run.since_month})" if run.since_month else ""))
