@@ -183,14 +183,16 @@ def decisions(session: Session, f: Filters, k: int) -> list[Table]:
 
 def _timing(days: dict[str, dict[int, float]], within: dict[str, int], k: int) -> Any:
     """p50, p90 and the share decided in time of a row, shown only when its decisions are shown
-    and number at least k, and (for the share) both those in time and those late number k or more."""
+    and number at least k, and (for the share) those in time and those late each number none or
+    k or more (the share times the total gives them back)."""
     def extra(key: str, shown: dict[str, float | None]) -> dict[str, float | None]:
         decided = [shown.get("approved"), shown.get("rejected")]
         if any(d is None for d in decided) or sum(d or 0 for d in decided) < k:
             return {"p50": None, "p90": None, "within_share": None}
         count = sum(d or 0 for d in decided)
         on_time = within.get(key, 0)
-        share = on_time / count if on_time >= k and count - on_time >= k else None
+        late = count - on_time
+        share = on_time / count if (on_time == 0 or on_time >= k) and (late == 0 or late >= k) else None
         return {"p50": percentile(days.get(key, {}), 0.5), "p90": percentile(days.get(key, {}), 0.9),
                 "within_share": share}
     return extra

@@ -110,7 +110,8 @@ def note(view: str, table_id: str) -> list[str]:
     """How a figure was computed: its view's note (or its kind's), then its own if it has one."""
     kind = table_id.split("_by_", maxsplit=1)[0]
     first = NOTES.get(kind) if kind in NOTES and kind != view else NOTES.get(view)
-    return [n for n in (first, NOTES.get(table_id)) if n]
+    own = NOTES.get(table_id)
+    return [n for n in (first, own if own != first else None) if n]
 
 
 def group(kind: str, key: str, lang: str, catalog: Any) -> str:
