@@ -31,8 +31,19 @@ SEXES = ("H", "M", "X")
 TARGETS = ("elderly", "school_age", "single_mother", "low_income")
 ALONE = ("single", "divorced", "widowed", "separated")
 NO_BOROUGH = "none"
-DAY_CAP = 366  # days to a decision are counted one by one up to a year, then together
+DAY_CAP = 366  # days to a decision past a year are counted together
 Cell = dict[str, Any]
+
+
+def day_bin(days: int) -> int:
+    """Days to a decision as counted: one by one up to 60, then by 5 up to 180, then by 30 up to
+    a year, then together (each bin named by its first day); the percentiles read the bins."""
+    days = max(0, days)
+    if days <= 60:
+        return days
+    if days <= 180:
+        return days - days % 5
+    return min(DAY_CAP, days - days % 30)
 
 
 def month_of(day: date) -> str:
@@ -304,7 +315,7 @@ def decisions(rows: Iterable[Any], agencies: dict[str, str]) -> list[Cell]:
         decided = city_day(decided_at)
         base = (program, month_of(decided), channel, borough or NO_BOROUGH)
         counts[(*base, status, "")] += 1
-        counts[(*base, "days", str(min(DAY_CAP, max(0, (decided - city_day(submitted_at)).days))))] += 1
+        counts[(*base, "days", str(day_bin((decided - city_day(submitted_at)).days)))] += 1
         if decided <= expected:
             counts[(*base, "within", "")] += 1
         if status == "rejected":
@@ -338,11 +349,7 @@ def deliveries(rows: Iterable[Any], spans: Iterable[Any], agencies: dict[str, st
         amount[key] += value or Decimal(0)
         persons[key].add(person_id)
     months = _months(since, until)
-    live: Counter[tuple[str, str, str]] = Counter()
-    for program, borough, started, ended in spans:
-        for first, last in months:
-            if started <= last and (ended is None or ended >= first):
-                live[(program, month_of(first), borough or NO_BOROUGH)] += 1
+    live = _live_per_month(spans, months)
     out = []
     for (program, month, borough), count in made.items():
         groups = {"month": month, "program_code": program, "agency_code": agencies.get(program, ""),
@@ -353,6 +360,37 @@ def deliveries(rows: Iterable[Any], spans: Iterable[Any], agencies: dict[str, st
     for (program, month, borough), count in live.items():
         out.append(cell("deliveries", "enrolled", count, month=month, program_code=program,
                         agency_code=agencies.get(program, ""), borough=borough))
+    return out
+
+
+def _live_per_month(spans: Iterable[Any], months: list[tuple[date, date]]) -> Counter[tuple[str, str, str]]:
+    """Enrollments live at some time in each month, per program and borough (a running sum over
+    each group's starts and ends, not a loop over months per enrollment)."""
+    if not months:
+        return Counter()
+    base = months[0][0].year * 12 + months[0][0].month - 1
+    last = len(months) - 1
+    groups: dict[tuple[str, str], int] = {}
+    starts: list[int] = []
+    ends: list[int] = []
+    which: list[int] = []
+    for program, borough, started, ended in spans:
+        first = started.year * 12 + started.month - 1 - base
+        final = last if ended is None else ended.year * 12 + ended.month - 1 - base
+        first, final = max(0, first), min(last, final)
+        if first > final:
+            continue
+        which.append(groups.setdefault((program, borough or NO_BOROUGH), len(groups)))
+        starts.append(first)
+        ends.append(final + 1)
+    diff = np.zeros((len(groups), len(months) + 1), dtype=np.int64)
+    np.add.at(diff, (np.array(which, dtype=np.int64), np.array(starts, dtype=np.int64)), 1)
+    np.add.at(diff, (np.array(which, dtype=np.int64), np.array(ends, dtype=np.int64)), -1)
+    running = np.cumsum(diff[:, :-1], axis=1)
+    out: Counter[tuple[str, str, str]] = Counter()
+    for (program, borough), g in groups.items():
+        for j in np.flatnonzero(running[g]):
+            out[(program, month_of(months[j][0]), borough)] = int(running[g, j])
     return out
 
 

@@ -29,7 +29,8 @@ GROUPS = ("program_code", "agency_code", "borough", "sex", "age_band", "target",
 
 
 def _stream(session: Session, stmt: Any, size: int = 50_000) -> Iterator[Any]:
-    result = session.execute(stmt.execution_options(yield_per=size))
+    """Rows of a statement in batches, through the core (no ORM bookkeeping per row)."""
+    result = session.connection().execute(stmt.execution_options(yield_per=size))
     for part in result.partitions(size):
         yield from part
 
@@ -131,7 +132,7 @@ def drop_months(session: Session, figures: Sequence[str], since_month: str) -> N
 def insert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
     """Write aggregate cells in batches."""
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(AnalyticsCell), rows[start:start + BATCH])
+        session.connection().execute(insert(AnalyticsCell), rows[start:start + BATCH])
 
 
 def add_run(session: Session, run: AnalyticsRun) -> None:
