@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Connection, delete, exists, select, text, update
+from sqlalchemy import Engine, delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from redangel.common.bounds import FIRST_DAY
@@ -161,16 +161,25 @@ def erase_person(session: Session, person_id: uuid.UUID, at: datetime) -> dict[s
     return touched
 
 
-def compact(connection: Connection) -> None:
+def compact(engine: Engine) -> None:
     """Rewrite the database so erased values leave its files: on SQLite the WAL is checkpointed
-    and the file rebuilt (VACUUM); on PostgreSQL the touched tables are vacuumed so their dead
-    row versions are reclaimed. Needs a connection outside any transaction."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.exec_driver_sql("VACUUM")
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    and the file rebuilt (VACUUM, outside any transaction: on a raw connection, since the
+    engine's connections begin one on every use); on PostgreSQL the touched tables are vacuumed
+    so their dead row versions are reclaimed."""
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            for statement in ("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM",
+                              "PRAGMA wal_checkpoint(TRUNCATE)"):
+                cursor.execute(statement)
+            cursor.close()
+        finally:
+            raw.close()
         return
-    for table in ("person", "person_name_term", "name_term", "name_term_variant",
-                  "history_entry", "evaluation", "outreach_contact", "change_entry",
-                  "application", "idempotency_record"):
-        connection.execute(text(f"VACUUM {table}"))
+    with engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        for table in ("person", "person_name_term", "name_term", "name_term_variant",
+                      "history_entry", "evaluation", "outreach_contact", "change_entry",
+                      "application", "idempotency_record"):
+            autocommit.execute(text(f"VACUUM {table}"))

@@ -240,5 +240,4 @@ def erase_due(session: Session, *, principal: Principal) -> list[str]:
 
 def compact(engine: Engine) -> None:
     """Rewrite the database files so the erased values leave them (after the erasure commits)."""
-    with engine.connect() as connection:
-        repository.compact(connection.execution_options(isolation_level="AUTOCOMMIT"))
+    repository.compact(engine)
