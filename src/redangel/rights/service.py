@@ -129,6 +129,15 @@ def get(session: Session, *, principal: Principal, request_id: uuid.UUID) -> Rig
     return row
 
 
+def view(session: Session, *, principal: Principal, request_id: uuid.UUID) -> RightsRequestOut:
+    """One request of the office, to show (the showing is audited: a request says something
+    about its person)."""
+    row = get(session, principal=principal, request_id=request_id)
+    audit.record(session, principal=principal, action="rights.read", person_id=row.person_id,
+                 purpose=PURPOSE, detail={"folio": row.folio})
+    return out(row)
+
+
 def office_requests(session: Session, *, principal: Principal) -> list[RightsRequestOut]:
     """The office's requests, open ones first by due day."""
     _office_staff(principal)

@@ -116,7 +116,7 @@ def request_page(request: Request, request_id: uuid.UUID, session: DbSession,
                  principal: OfficeUser,
                  done: Annotated[str, Query(max_length=20)] = "") -> Response:
     """One request: its folio, deadline, what came of it, and the next step."""
-    row = service.out(service.get(session, principal=principal, request_id=request_id))
+    row = service.view(session, principal=principal, request_id=request_id)
     return render(request, "office/rights_request.html", {
         "nav": "rights", "r": row, "done": done if done in ("received", "answered") else "",
         **_words()})
