@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60
 
+    rights_deadline_days: int = Field(
+        default=20, ge=1, le=120,
+        description="business days (Monday to Friday) to answer a data-rights (ARCO) request")
+    rights_retention_days: int = Field(
+        default=0, ge=0, le=3650,
+        description="days a cancelled (blocked) record is kept before `redangel rights "
+                    "erase-due` erases it (the retention the law requires)")
+
     idempotency_hours: float = Field(
         default=24, gt=0, le=24 * 30,
         description="how long a retried POST gets the first answer; older records are deleted")

@@ -11,14 +11,22 @@ from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
-from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.person.models import (
+    Membership,
+    NameTerm,
+    NameTermVariant,
+    Opposition,
+    Person,
+    PersonNameTerm,
+)
 from redangel.program.models import Application, Enrollment, Program
+from redangel.rights.models import RightsRequest
 
 __all__ = [
     "Agency", "AgencyClient", "AnalyticsCell", "AnalyticsRun", "Application", "AuditCheckpoint",
     "AuditEvent", "AuditHead", "Base",
     "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
-    "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonNameTerm", "Program",
-    "UserAccount", "UserSession",
+    "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person",
+    "PersonNameTerm", "Program", "RightsRequest", "UserAccount", "UserSession",
 ]

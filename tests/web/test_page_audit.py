@@ -19,6 +19,7 @@ import redangel.web.office as office_pages
 from redangel.audit.models import AuditEvent
 from tests.conftest import LiveServer
 from tests.program.helpers import approve, folio_of
+from tests.rights.helpers import received
 from tests.web.test_office_attacks import _person, office
 
 Opened = dict[str, str]
@@ -38,6 +39,9 @@ PAGES: dict[str, Callable[[Opened], str]] = {
     "/households/{household_id}": lambda o: f"/office/households/{o['household']}",
     "/applications/{folio}": lambda o: f"/office/applications/{o['folio']}",
     "/enrollments/{enrollment_id}": lambda o: f"/office/enrollments/{o['enrollment']}",
+    "/rights/{request_id}": lambda o: f"/office/rights/{o['rights']}",
+    "/rights/{request_id}/access": lambda o: f"/office/rights/{o['rights']}/access",
+    "/rights/{request_id}/access.json": lambda o: f"/office/rights/{o['rights']}/access.json",
 }
 
 
@@ -82,7 +86,7 @@ def test_each_page_audits_the_person_it_shows(  # type: ignore[no-untyped-def]
     folio = folio_of(clerk, ours["id"], "servicios_medicos_gratuitos")
     enrollment = approve(supervisor, folio)
     opened = {"person": ours["id"], "household": house.json()["id"], "folio": folio,
-              "enrollment": str(enrollment)}
+              "enrollment": str(enrollment), "rights": received(console, ours["id"], "access")}
     for path, url in PAGES.items():
         before = _events(sessions, ours["id"])
         answer = console.get(url(opened))

@@ -20,6 +20,7 @@ from redangel.cli import (
     demo,
     idempotency,
     keys,
+    rights,
     serving,
 )
 from redangel.ops import commands as operations
@@ -39,6 +40,7 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (catalog.app, "catalog"),
     (idempotency.app, "idempotency"),
     (analytics.app, "analytics"),
+    (rights.app, "rights"),
 )
 for group, name in GROUPS:
     app.add_typer(group, name=name)

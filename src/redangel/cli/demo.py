@@ -10,6 +10,7 @@ import typer
 from redangel.cli import catalog, database
 from redangel.cli.context import context
 from redangel.cli.serving import serve, serving_settings
+from redangel.demo import rights as demo_rights
 from redangel.demo import seed as demo
 from redangel.eligibility import load_catalog
 from redangel.person import service as person_service
@@ -35,6 +36,7 @@ def demo_seed(
     elapsed = time.perf_counter() - started
     with ctx.sessions() as session:
         demo.record_seed(session, persons=written, seed=seed)
+        demo_rights.seed_requests(session, settings=ctx.settings)
         session.commit()
     rate = written / elapsed if elapsed else 0
     typer.echo(f"seeded {written} persons in {elapsed:.1f} s ({rate:,.0f} persons/s)")

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Float, cast, select, true
+from sqlalchemy import ColumnElement, Float, and_, cast, select
 from sqlalchemy.orm import Session
 
 from redangel.auth.principal import Principal
@@ -26,7 +26,7 @@ from redangel.eligibility.columns import Vectoriser, aggregate_key, evaluate_col
 from redangel.eligibility.expr import Node
 from redangel.person import repository as person_repository
 from redangel.person.models import Membership, Person
-from redangel.person.policy import person_condition
+from redangel.person.policy import not_opposed, person_condition, usable
 from redangel.person.schemas import PersonBrief
 from redangel.person.service import brief
 from redangel.program.models import LIVE_ENROLLMENT, OPEN_APPLICATION, Application, Enrollment
@@ -179,9 +179,14 @@ def newly_eligible(session: Session, *, catalog: Catalog, registry: Registry, pr
     return np.flatnonzero(mask)
 
 
+OUTREACH = "outreach"  # the use a person may refuse (opposition): calls and appointments
+
+
 def registry_scope(principal: Principal) -> ColumnElement[bool]:
-    """Whom a run reads: a supervisor their own scope; an analyst the whole registry, counted only."""
-    return person_condition(principal) if principal.role == "supervisor" else true()
+    """Whom a run reads: a supervisor their own scope; an analyst the whole registry, counted
+    only; never a blocked person nor one who refused outreach."""
+    scope = person_condition(principal) if principal.role == "supervisor" else usable()
+    return and_(scope, not_opposed(OUTREACH))
 
 
 def shown(session: Session, *, principal: Principal, registry: Registry, found: np.ndarray,

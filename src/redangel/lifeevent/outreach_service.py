@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
@@ -28,7 +29,7 @@ from redangel.lifeevent import outreach, repository
 from redangel.lifeevent.facts import household_of
 from redangel.lifeevent.models import CONTACT_KINDS, CONTACT_OUTCOMES, OutreachContact
 from redangel.person import repository as persons
-from redangel.person.policy import person_condition
+from redangel.person.policy import not_opposed, person_condition
 from redangel.person.schemas import PersonBrief
 from redangel.person.service import brief
 from redangel.program import repository as programs
@@ -99,7 +100,7 @@ def worklist(session: Session, *, catalog: Any, keyring: Keyring, principal: Pri
         raise NotFound(fields=[FieldError("program", "not_found")])
     as_of = as_of or city_today()
     registry = outreach.load_registry(session, keyring=keyring,
-                                      visible=person_condition(principal))
+                                      visible=outreach.registry_scope(principal))
     pairs: list[tuple[uuid.UUID, str]] = []
     for code in [program] if program is not None else list(catalog.programs):
         found = outreach.newly_eligible(session, catalog=catalog, registry=registry,
@@ -150,7 +151,8 @@ def record_contact(session: Session, *, keyring: Keyring, principal: Principal,
         problems.append(FieldError("note", "field_too_long", {"max": NOTE_LIMIT}))
     if problems:
         raise InvalidInput(fields=problems)
-    if persons.get(session, person_id, person_condition(principal)) is None:
+    reachable = and_(person_condition(principal), not_opposed(outreach.OUTREACH))
+    if persons.get(session, person_id, reachable) is None:  # refused outreach: not to be called
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     if programs.program(session, program_code) is None:
         raise NotFound(fields=[FieldError("program", "not_found")])

@@ -61,6 +61,23 @@ class Person(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Cancellation (the person's right, `rights/`): blocked from every use at once, erased later.
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Opposition(Base):
+    """A use of their data the person refused (opposition right): outreach leaves them out.
+
+    It lives with the person so that every domain below `rights/` can respect it through
+    `person.policy.not_opposed`; the request that recorded it is in `rights/`.
+    """
+
+    __tablename__ = "person_opposition"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), primary_key=True)
+    use: Mapped[str] = mapped_column(String(32), primary_key=True)
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class NameTerm(Base):

@@ -3,7 +3,9 @@
 Applied inside the queries themselves, so an object outside scope is simply not found (404).
 Clerks and supervisors: persons living in their office's borough, registered by their office,
 or with no borough yet. Agencies: persons connected to their own programs. Kiosk: the card
-holder alone. Analysts and admins: no person records at all.
+holder alone. Analysts and admins: no person records at all. A person whose record was
+cancelled (`Person.blocked_at`, the cancellation right) is outside every scope at once: every
+door that reads persons through this condition answers "not found" for them.
 
 An agency's reach is the program domain's rule (`program.policy.agency_person_condition`: its
 programs' enrollments and applications), and `program/` sits above `person/` in the order of
@@ -15,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, true
 
 from redangel.auth.principal import Principal
-from redangel.person.models import Person
+from redangel.person.models import Opposition, Person
 
 AgencyReach = Callable[[str], ColumnElement[bool]]
 _agency_reach: list[AgencyReach] = []
@@ -29,8 +31,23 @@ def reach_agencies_by(rule: AgencyReach) -> None:
     _agency_reach[:] = [rule]
 
 
+def usable() -> ColumnElement[bool]:
+    """Persons whose record may be used at all: not blocked by a cancellation."""
+    return Person.blocked_at.is_(None)
+
+
+def not_opposed(use: str) -> ColumnElement[bool]:
+    """Persons who have not refused this use of their data (the opposition right)."""
+    return ~exists().where(Opposition.person_id == Person.id, Opposition.use == use)
+
+
 def person_condition(principal: Principal) -> ColumnElement[bool]:
-    """The condition a person row must satisfy to be visible to this principal."""
+    """The condition a person row must satisfy to be visible to this principal (never a
+    blocked one)."""
+    return and_(usable(), _scope(principal))
+
+
+def _scope(principal: Principal) -> ColumnElement[bool]:
     if principal.kind == "staff" and principal.role in ("clerk", "supervisor"):
         conditions: list[ColumnElement[bool]] = [Person.borough.is_(None)]
         if principal.office_borough:

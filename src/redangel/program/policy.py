@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from redangel.auth.principal import Principal
@@ -24,17 +24,17 @@ def agency_programs(agency_code: str) -> Any:
 
 
 def agency_person_condition(agency_code: str) -> ColumnElement[bool]:
-    """Persons enrolled in, or applying to, one of the agency's programs."""
+    """Persons enrolled in, or applying to, one of the agency's programs (never a blocked one)."""
     own_programs = agency_programs(agency_code)
     # Aliases: inside a query on enrollments or applications themselves, the subqueries must not
     # correlate to the outer rows.
     enrollment, application = aliased(Enrollment), aliased(Application)
-    return or_(
+    return and_(Person.blocked_at.is_(None), or_(
         exists().where(enrollment.person_id == Person.id,
                        enrollment.program_code.in_(own_programs)),
         exists().where(application.person_id == Person.id,
                        application.program_code.in_(own_programs)),
-    )
+    ))
 
 
 def shown_to(principal: Principal, program_column: Any) -> ColumnElement[bool]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, Uuid, and_, exists, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency
@@ -184,10 +184,12 @@ class RollFilter:
 
 
 def _programs_of(f: RollFilter, column: Any) -> ColumnElement[bool]:
+    """The agency's programs (or the one asked), over persons not blocked (the queries using it
+    join `Person`): a cancelled record leaves the agency's roll at once."""
     if f.program is not None:
-        return column.in_(select(Program.code).where(  # type: ignore[no-any-return]
-            Program.agency_code == f.agency_code, Program.code == f.program))
-    return column.in_(agency_programs(f.agency_code))  # type: ignore[no-any-return]
+        return and_(Person.blocked_at.is_(None), column.in_(select(Program.code).where(
+            Program.agency_code == f.agency_code, Program.code == f.program)))
+    return and_(Person.blocked_at.is_(None), column.in_(agency_programs(f.agency_code)))
 
 
 def list_applications(session: Session, f: RollFilter) -> Sequence[Any]:
@@ -243,7 +245,8 @@ def changes_after(session: Session, agency_code: str, after: int, limit: int) ->
         select(ChangeEntry.seq, ChangeEntry.at, ChangeEntry.entity, ChangeEntry.entity_id,
                ChangeEntry.person_id, ChangeEntry.program_code, ChangeEntry.action,
                ChangeEntry.data)
-        .where(ChangeEntry.agency_code == agency_code, ChangeEntry.seq > after)
+        .where(ChangeEntry.agency_code == agency_code, ChangeEntry.seq > after,
+               ~exists().where(Person.id == ChangeEntry.person_id, Person.blocked_at.is_not(None)))
         .order_by(ChangeEntry.seq).limit(limit)
     ).all()
 

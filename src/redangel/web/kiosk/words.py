@@ -112,6 +112,7 @@ def purpose_words(purpose: str, lang: str) -> str:
         "search": translate(lang, "a search at an office"),
         "access_attempt": translate(lang, "an access attempt"),
         "rectification": translate(lang, "a correction of your data"),
+        "data_subject_rights": translate(lang, "a request about your data rights"),
     }
     return known.get(purpose, translate(lang, "another reason"))
 

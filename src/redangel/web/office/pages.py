@@ -38,6 +38,7 @@ from redangel.web.office import (
     members,
     outreach,
     persons,
+    rights,
     search,
     supervisor,
 )
@@ -135,5 +136,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications):
+               applications, rights):
     router.include_router(module.router)
