@@ -226,3 +226,18 @@ MESSAGES.update({
         "the delivery date cannot be in the future or before the enrollment started"
     ),
 })
+
+MESSAGES.update({
+    # follow-up of requests: status by folio, ratings, the chain of command
+    "folio_no_match": _(
+        "No request matches this folio and birth date. Check both and try again; if you lost "
+        "your folio, any office can find it for you."
+    ),
+    "feedback_given": _(
+        "This request has already been rated; each request takes one answer. Thank you."
+    ),
+    "feedback_not_yet": _(
+        "This request can be rated once it has been decided or a delivery has been recorded."
+    ),
+    "escalation_rules_invalid": _("The chain of command file is not valid: {reason}"),
+})

@@ -11,7 +11,17 @@ import sys
 
 import typer
 
-from redangel.cli import accounts, audit, catalog, database, demo, idempotency, keys, serving
+from redangel.cli import (
+    accounts,
+    audit,
+    catalog,
+    database,
+    demo,
+    escalation,
+    idempotency,
+    keys,
+    serving,
+)
 from redangel.ops import commands as operations
 
 app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
@@ -33,6 +43,7 @@ for group, name in GROUPS:
     app.add_typer(group, name=name)
 app.add_typer(operations.app)  # `redangel backup FILE`, `redangel restore FILE`
 app.command()(serving.serve)
+app.command()(escalation.escalate)  # `redangel escalate`, from cron every few minutes
 
 
 def main() -> None:
