@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60
     rate_limit_folio_per_minute: int = Field(
-        default=10, ge=1, le=10_000,
+        default=10, ge=1, le=1_000_000,
         description="status-by-folio lookups per client address and minute (public page and API)")
 
     idempotency_hours: float = Field(

@@ -239,5 +239,15 @@ MESSAGES.update({
     "feedback_not_yet": _(
         "This request can be rated once it has been decided or a delivery has been recorded."
     ),
-    "escalation_rules_invalid": _("The chain of command file is not valid: {reason}"),
+})
+
+MESSAGES.update({
+    # a request's status in words, for the citizen (folio page, kiosk, Open311 status notes)
+    "request_submitted": _("Received: the office has your request and will review it."),
+    "request_in_review": _("In review: the agency is studying your request."),
+    "request_approved": _("Approved: you are now on the program's roll."),
+    "request_rejected": _("Not approved. The reason is written below."),
+    "request_overdue": _("The answer is late. The people responsible have been told."),
+    "request_at_risk": _("The answer is due soon."),
+    "request_on_track": _("On time."),
 })

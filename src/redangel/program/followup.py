@@ -25,6 +25,7 @@ from redangel.common.clock import CITY_TZ, city_day, city_today
 from redangel.common.types import Names
 from redangel.crypto.keyring import Keyring
 from redangel.errors import Conflict, FieldError, NotFound
+from redangel.i18n import Lang, message
 from redangel.program import deadlines
 from redangel.program import escalation_repository as repository
 from redangel.program.followup_schemas import FolioEvent, FolioStatus, Open311Request
@@ -77,6 +78,14 @@ def status(session: Session, *, folio: str, birth_date: date,
         decision_reason=app.decision_reason, history=history,
         may_rate=_may_rate(session, app),
         rated=repository.feedback_of(session, app.id) is not None)
+
+
+def words(found: FolioStatus, lang: Lang) -> str:
+    """The status in words, then how its promised date stands (one text for every channel)."""
+    said = message(f"request_{found.status}", lang)
+    if found.standing != "decided":
+        said += " " + message(f"request_{found.standing}", lang)
+    return said
 
 
 def open311(found: FolioStatus, *, status_notes: str, lang: str) -> Open311Request:
