@@ -136,9 +136,10 @@ def feedback_of(session: Session, application_id: uuid.UUID) -> Feedback | None:
     return session.get(Feedback, application_id)
 
 
-def feedback_given(session: Session, application_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these applications already have a rating (one query for a page)."""
-    if not application_ids:
+def rated_folios(session: Session, folios: Sequence[str]) -> set[str]:
+    """Which of these folios already have a rating (one query for a page)."""
+    if not folios:
         return set()
-    return set(session.scalars(select(Feedback.application_id)
-                               .where(Feedback.application_id.in_(application_ids))).all())
+    return set(session.scalars(select(Application.folio)
+                               .join(Feedback, Feedback.application_id == Application.id)
+                               .where(Application.folio.in_(folios))).all())

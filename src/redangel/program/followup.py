@@ -11,7 +11,6 @@ refused and changes nothing.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime, time
 from typing import Any
 
@@ -144,6 +143,6 @@ def rate_own(session: Session, *, keyring: Keyring, principal: Principal, folio:
                 comment=comment, channel="kiosk", principal=principal)
 
 
-def rated(session: Session, application_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of these applications were already rated (for a list with rating forms)."""
-    return repository.feedback_given(session, application_ids)
+def rated(session: Session, folios: list[str]) -> set[str]:
+    """Which of these requests were already rated (for a list with rating forms)."""
+    return repository.rated_folios(session, folios)
