@@ -143,3 +143,14 @@ def rated_folios(session: Session, folios: Sequence[str]) -> set[str]:
     return set(session.scalars(select(Application.folio)
                                .join(Feedback, Feedback.application_id == Application.id)
                                .where(Application.folio.in_(folios))).all())
+
+
+def decided_unrated(session: Session, limit: int) -> Sequence[Any]:
+    """Decided applications without a rating, with their program's agency, oldest first."""
+    return session.execute(
+        select(Application, Program.agency_code)
+        .join(Program, Program.code == Application.program_code)
+        .outerjoin(Feedback, Feedback.application_id == Application.id)
+        .where(Application.status.in_(("approved", "rejected")), Feedback.application_id.is_(None))
+        .order_by(Application.submitted_at, Application.id).limit(limit)
+    ).all()

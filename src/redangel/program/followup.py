@@ -146,3 +146,17 @@ def rate_own(session: Session, *, keyring: Keyring, principal: Principal, folio:
 def rated(session: Session, folios: list[str]) -> set[str]:
     """Which of these requests were already rated (for a list with rating forms)."""
     return repository.rated_folios(session, folios)
+
+
+DEMO_COMMENTS = ("", "", "Me atendieron con amabilidad.", "Tardó más de lo prometido.",
+                 "Todo claro, gracias.")
+
+
+def seed_demo_ratings(session: Session, *, keyring: Keyring, count: int) -> int:
+    """Ratings for the demo's first decided requests (mostly good, some not): pages not empty."""
+    rows = repository.decided_unrated(session, count)
+    for n, (app, agency_code) in enumerate(tuple(r) for r in rows):
+        rate(session, keyring=keyring, application=app, agency_code=agency_code,
+             rating=(5, 4, 4, 3, 5, 2, 4, 1)[n % 8], comment=DEMO_COMMENTS[n % 5],
+             channel=("website", "kiosk", "office")[n % 3], principal=FOLIO_READER)
+    return len(rows)
