@@ -20,7 +20,8 @@ def serve(url: str, *, port: int, workers: int, data_dir: Path | None = None) ->
     env = dict(os.environ, REDANGEL_DATABASE_URL=url, REDANGEL_PROJECT_DIR=str(ROOT),
                REDANGEL_ENVIRONMENT=os.environ.get("REDANGEL_ENVIRONMENT", "development"),
                REDANGEL_RATE_LIMIT_SEARCH_PER_MINUTE="10000000",
-               REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000")
+               REDANGEL_RATE_LIMIT_REQUESTS_PER_MINUTE="10000000",
+               REDANGEL_RATE_LIMIT_FOLIO_PER_MINUTE="1000000")
     if data_dir is not None:
         env["REDANGEL_DATA_DIR"] = str(data_dir)
     process = subprocess.Popen(

@@ -100,6 +100,7 @@ def settings(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
                                desk_agent_url=f"http://127.0.0.1:{_free_port()}",
                                kiosk_agent_url=f"http://127.0.0.1:{_free_port()}",
                                rate_limit_search_per_minute=100_000, rate_limit_card_per_minute=100_000,
+                               rate_limit_folio_per_minute=100_000,
                                audit_checkpoint_every=50)
         migrate(config)
         yield config

@@ -72,7 +72,8 @@ def prepare(url: str, data_dir: Path, persons: int) -> str:
     return found.group(1)
 
 
-def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.UUID, str, str]:
+def world(settings: Settings, device_token: str
+          ) -> tuple[list[uuid.UUID], uuid.UUID, str, str, str]:
     """Persons the demo clerk may open (Iztapalapa), a busy one, a PIN-verified card session, and
     one of the busy person's open applications.
 
@@ -98,11 +99,13 @@ def world(settings: Settings, device_token: str) -> tuple[list[uuid.UUID], uuid.
         card_session, kiosk = auth.open_kiosk_session(session, device=device, person_id=busy,
                                                       card_serial=None)
         kiosk.pin_verified = True
+        born = session.scalar(select(Person.birth_date).where(Person.id == busy))
+        assert born is not None
         session.commit()
     engine.dispose()
     # What the kiosk agent hands its own screen for this card session (see web/kiosk/pages.py).
     return (ids, busy, auth.kiosk_screen_token(settings=settings, session_token=card_session),
-            folios[-1])
+            folios[-1], born.isoformat())
 
 
 def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
@@ -119,7 +122,7 @@ def signed_in(base: str, username: str = "clerk") -> tuple[httpx.Client, str]:
 
 
 def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str,
-          folio: str) -> dict[str, tuple[str, Request]]:
+          folio: str, born: str) -> dict[str, tuple[str, Request]]:
     """Name → (who asks, request) for each main page."""
     turn = iter(range(10**9))
 
@@ -142,6 +145,9 @@ def pages(ids: list[uuid.UUID], busy: uuid.UUID, csrf: str,
         "public screening answer": ("public", lambda c: c.post("/screening", data={
             "age": "70", "lives_in_city": "yes", "borough": "iztapalapa", "since": "1990",
             "income": "3000", "children": "", "event": "turning_68", "kiosk": ""})),
+        "public folio form": ("public", lambda c: c.get("/folio")),
+        "public folio status": ("public", lambda c: c.post("/folio", data={
+            "folio": folio, "birth_date": born})),
         # after the kiosk's pages: its card session idles out while others are timed
         "office correct data (busy)": ("clerk", lambda c: c.get(f"/office/persons/{busy}/edit")),
         "office household changes": ("clerk", lambda c: c.get(
@@ -213,7 +219,7 @@ def main() -> None:
     settings = Settings(database_url=url, data_dir=workdir, environment="development")
     print(f"== pages on {args.backend}, {args.persons:,} persons")
     token = prepare(url, workdir, args.persons)
-    ids, busy, screen, folio = world(settings, token)
+    ids, busy, screen, folio, born = world(settings, token)
     server = serve(url, port=args.port, workers=1, data_dir=workdir)
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -223,7 +229,7 @@ def main() -> None:
                                                                   "redangel_kiosk_screen": screen})
         public = httpx.Client(base_url=base, timeout=30)
         clients = {"clerk": clerk, "supervisor": supervisor, "kiosk": kiosk, "public": public}
-        plan = pages(ids, busy, csrf, folio)
+        plan = pages(ids, busy, csrf, folio, born)
         # The kiosk's card session ends after a minute without a touch: time its pages first.
         plan = dict(sorted(plan.items(), key=lambda item: item[1][0] != "kiosk"))
         counts = statements(settings, clients, plan)

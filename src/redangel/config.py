@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         description="sign-in attempts per user and address before the growing delays begin")
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60
+    rate_limit_folio_per_minute: int = Field(
+        default=10, ge=1, le=1_000_000,
+        description="status-by-folio lookups per client address and minute (public page and API)")
 
     rights_deadline_days: int = Field(
         default=20, ge=1, le=120,

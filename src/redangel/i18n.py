@@ -226,3 +226,28 @@ MESSAGES.update({
         "the delivery date cannot be in the future or before the enrollment started"
     ),
 })
+
+MESSAGES.update({
+    # follow-up of requests: status by folio, ratings, the chain of command
+    "folio_no_match": _(
+        "No request matches this folio and birth date. Check both and try again; if you lost "
+        "your folio, any office can find it for you."
+    ),
+    "feedback_given": _(
+        "This request has already been rated; each request takes one answer. Thank you."
+    ),
+    "feedback_not_yet": _(
+        "This request can be rated once it has been decided or a delivery has been recorded."
+    ),
+})
+
+MESSAGES.update({
+    # a request's status in words, for the citizen (folio page, kiosk, Open311 status notes)
+    "request_submitted": _("Received: the office has your request and will review it."),
+    "request_in_review": _("In review: the agency is studying your request."),
+    "request_approved": _("Approved: you are now on the program's roll."),
+    "request_rejected": _("Not approved. The reason is written below."),
+    "request_overdue": _("The answer is late. The people responsible have been told."),
+    "request_at_risk": _("The answer is due soon."),
+    "request_on_track": _("On time."),
+})

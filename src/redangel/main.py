@@ -28,8 +28,10 @@ from redangel.lifeevent.api import router as lifeevent_router
 from redangel.ops import install as operations
 from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
+from redangel.program import escalation_rules
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
+from redangel.program.followup_api import router as followup_router
 from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
@@ -85,12 +87,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.denial_tally = DenialTally(app.state.sessionmaker)
     app.state.on_app_error = DenialAudit(app.state.sessionmaker, app.state.denial_tally)
     app.state.catalog = load_catalog(settings.catalog_path)
+    # A chain of command that cannot load stops the start, naming its file and line.
+    app.state.escalation_chain = escalation_rules.load(
+        settings.catalog_path, programs=set(app.state.catalog.programs))
     # An agency sees the persons its programs reach: the program domain's rule, wired in here.
     person_policy.reach_agencies_by(program_policy.agency_person_condition)
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, card_router, program_router,
-                   lifeevent_router, agency_router):
+                   lifeevent_router, agency_router, followup_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

@@ -58,6 +58,7 @@ EXEMPT_PREFIXES = (
     "/office",  # HTML pages with their own sign-in
     "/kiosk",
     "/screening",  # the public anonymous screening page
+    "/folio",  # the public status-by-folio page (tests/web/test_folio_page.py)
     "/static",
     "/public",
 )
@@ -257,6 +258,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/agency/persons/lookup"): Row(
         roles(scoped(200, "agency")), body=lambda s: {"curp": s.curp}),
     ("POST", "/api/v1/agency/dci/registry/sync/search"): Row(roles({"agency": 200}), body=_dci),
+    ("GET", "/api/v1/agency/escalations"): Row(roles({"agency": 200})),
+    # --- following a request by folio (anyone; a wrong birth date says nothing) -----------
+    ("POST", "/api/v1/requests/status"): Row(
+        dict.fromkeys(ROLES, 404), body=lambda s: {"folio": s.folio, "birth_date": "1900-01-02"}),
 }
 
 

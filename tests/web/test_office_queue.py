@@ -63,7 +63,8 @@ class TestQueue:
                                 "at_risk": before["at_risk"] + 2,
                                 "on_track": before["on_track"] + 2}
         headings = [h.inner_text() for h in page.locator("section h2").all()]
-        assert [h.split(" (")[0] for h in headings[1:]] == ["Vencidas", "En riesgo", "A tiempo"]
+        assert [h.split(" (")[0] for h in headings[1:]] == ["Vencidas", "En riesgo", "A tiempo",
+                                                           "Escaladas en la cadena de mando"]
         overdue = folios(page, "overdue")
         assert overdue.index(late_11) < overdue.index(late_3)
         days = [int(d.inner_text()) for d in page.locator("#queue-overdue td.days").all()]

@@ -30,6 +30,8 @@ from redangel.common.openapi import ERRORS
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only
+from redangel.program import escalation
+from redangel.program.followup_schemas import EscalationPage
 from redangel.program.schemas import ProgramCode
 
 router = APIRouter(prefix="/agency", tags=["agency"])
@@ -81,6 +83,14 @@ def changes(session: DbSession, principal: AgencyClient,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> ChangePage:
     """Everything that changed in the agency's programs after `cursor`, in order (resumable)."""
     return service.changes(session, principal=principal, cursor=cursor, limit=limit)
+
+
+@router.get("/escalations", response_model=EscalationPage, responses=ERRORS)
+@read_only
+def escalations(session: DbSession, principal: AgencyClient) -> EscalationPage:
+    """The agency's open applications that reached its program lead (or the coordination unit),
+    highest level and longest late first, with who was told and when."""
+    return EscalationPage(items=escalation.queue(session, principal=principal))
 
 
 @router.get("/roll.ndjson", responses=ERRORS, response_class=StreamingResponse)

@@ -181,6 +181,20 @@ class DeliveryState(_Feed):
     place: str | None
 
 
+class EscalationState(_Feed):
+    """A late application raised up the chain of command (level 1 the office's supervisor, 2
+    the agency's program lead, 3 the coordination unit), or its clock stopped (level 0)."""
+
+    folio: str
+    person_id: uuid.UUID
+    program: str
+    status: ApplicationStatus
+    expected_decision_on: date
+    level: int
+    role: Literal["office_supervisor", "program_lead", "coordinator"]
+    at: Moment
+
+
 class Change(_Feed):
     """One change of the agency's records, numbered in commit order."""
 
@@ -191,8 +205,8 @@ class Change(_Feed):
     person_id: uuid.UUID | None
     program: str
     action: Literal["submitted", "in_review", "approved", "rejected", "active", "suspended",
-                    "exited", "delivered"]
-    data: ApplicationState | EnrollmentState | DeliveryState
+                    "exited", "delivered", "escalated", "escalation_stopped"]
+    data: ApplicationState | EnrollmentState | DeliveryState | EscalationState
 
 
 class ChangePage(BaseModel):

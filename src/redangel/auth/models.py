@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin")
+STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator")
+"""`coordinator`: the city's coordination unit, which follows requests escalated past the agencies."""
 
 
 class Office(Base):

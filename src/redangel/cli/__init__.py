@@ -18,6 +18,7 @@ from redangel.cli import (
     catalog,
     database,
     demo,
+    escalation,
     idempotency,
     keys,
     rights,
@@ -46,6 +47,7 @@ for group, name in GROUPS:
     app.add_typer(group, name=name)
 app.add_typer(operations.app)  # `redangel backup FILE`, `redangel restore FILE`
 app.command()(serving.serve)
+app.command()(escalation.escalate)  # `redangel escalate`, from cron every few minutes
 
 
 def main() -> None:

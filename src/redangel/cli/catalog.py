@@ -8,6 +8,7 @@ from redangel.cli.context import context
 from redangel.config import get_settings
 from redangel.eligibility import CatalogError, load_catalog
 from redangel.eligibility.testing import run_catalog_tests
+from redangel.program import escalation_rules
 from redangel.program.service import sync_catalog
 
 app = typer.Typer(help="The program and life-event catalog.", no_args_is_help=True)
@@ -18,6 +19,7 @@ def catalog_check() -> None:
     """Load the catalog strictly and run its YAML cases and coverage gate."""
     try:
         catalog = load_catalog(get_settings().catalog_path)
+        escalation_rules.load(get_settings().catalog_path, programs=set(catalog.programs))
     except CatalogError as exc:
         typer.echo(f"catalog invalid: {exc}", err=True)
         raise typer.Exit(1) from exc

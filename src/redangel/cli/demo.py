@@ -8,12 +8,14 @@ from typing import Annotated
 import typer
 
 from redangel.cli import catalog, database
-from redangel.cli.context import context
+from redangel.cli.context import Context, context
 from redangel.cli.serving import serve, serving_settings
+from redangel.crypto.keyring import Keyring
 from redangel.demo import rights as demo_rights
 from redangel.demo import seed as demo
 from redangel.eligibility import load_catalog
 from redangel.person import service as person_service
+from redangel.program import escalation, escalation_rules, followup
 
 app = typer.Typer(help="Demo data.", no_args_is_help=True)
 
@@ -40,7 +42,24 @@ def demo_seed(
         session.commit()
     rate = written / elapsed if elapsed else 0
     typer.echo(f"seeded {written} persons in {elapsed:.1f} s ({rate:,.0f} persons/s)")
+    _follow_up(ctx, keyring)
     _print_logins(logins)
+
+
+def _follow_up(ctx: Context, keyring: Keyring) -> None:
+    """Escalate the demo's late requests up the chain (one level per run, as cron would over
+    the days) and rate some decided ones, so the follow-up pages are not empty."""
+    catalog_ = load_catalog(ctx.settings.catalog_path)
+    chain = escalation_rules.load(ctx.settings.catalog_path, programs=set(catalog_.programs))
+    raised = 0
+    for _ in chain.levels:
+        with ctx.sessions() as session:
+            raised += escalation.run(session, chain=chain).raised
+            session.commit()
+    with ctx.sessions() as session:
+        rated = followup.seed_demo_ratings(session, keyring=keyring, count=40)
+        session.commit()
+    typer.echo(f"late requests escalated: {raised} steps; ratings given: {rated}")
 
 
 def _print_logins(logins: demo.DemoLogins) -> None:
@@ -67,11 +86,11 @@ def demo_run(
     if empty:
         demo_seed(persons=persons, seed=2026)
     else:
-        typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin "
+        typer.echo("demo data already loaded; logins: clerk, supervisor, analyst, admin, coordinator "
                    f"(password: {demo.DEMO_PASSWORD})")
     base = f"http://{host}:{port}"
     typer.echo(f"office console: {base}/office   kiosk: {base}/kiosk   "
-               f"public screening: {base}/screening")
+               f"public screening: {base}/screening   follow a request: {base}/folio")
     typer.echo(f"API docs: {base}/docs")
     serve(host=host, port=port, workers=1)
 

@@ -35,6 +35,7 @@ DEMO_USERS = (
     ("supervisor", "supervisor", "Beatriz Supervisor (Iztapalapa)"),
     ("analyst", "analyst", "Carlos Analyst"),
     ("admin", "admin", "Diana Admin"),
+    ("coordinator", "coordinator", "Elena Coordinación (city hall)"),
 )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Uuid,
@@ -161,3 +162,56 @@ class ChangeEntry(Base):
     program_code: Mapped[str] = mapped_column(String(48))
     action: Mapped[str] = mapped_column(String(24))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Escalation(Base):
+    """Where a late application stands in the chain of command (`escalation_rules`).
+
+    One row per application, written by the escalation job when it first breaches: `level` is
+    the chain's level last reached (0 once someone acted and the clock restarted). The job
+    raises it with `UPDATE ... WHERE level = <the level it read>`, so two runs never raise the
+    same request twice.
+    """
+
+    __tablename__ = "escalation"
+    __table_args__ = (Index("ix_escalation_level_agency", "level", "agency_code"),)
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), primary_key=True)
+    program_code: Mapped[str] = mapped_column(String(48))
+    agency_code: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    role: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    restart_days: Mapped[int] = mapped_column(Integer, default=5)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class EscalationNotice(Base):
+    """Who was told of a late application, and when; or who acted and stopped its clock."""
+
+    __tablename__ = "escalation_notice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(24))
+    told: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Feedback(Base):
+    """A citizen's rating (1 to 5) of a decided application's service; one per application.
+
+    The optional comment is free text a citizen may fill with personal details, so it is sealed.
+    """
+
+    __tablename__ = "feedback"
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), primary_key=True)
+    program_code: Mapped[str] = mapped_column(String(48))
+    agency_code: Mapped[str] = mapped_column(String(32), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -38,7 +38,7 @@ from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFo
 from redangel.history import service as history
 from redangel.person import repository as persons
 from redangel.person.policy import person_condition
-from redangel.program import changes, deadlines, repository
+from redangel.program import changes, deadlines, escalation, repository
 from redangel.program.models import (
     EXIT_REASONS,
     SUSPEND_REASONS,
@@ -269,6 +269,8 @@ def move_application(session: Session, *, principal: Principal, application: App
     application.version += 1
     if to in ("approved", "rejected"):
         application.decided_at, application.decision_reason = utcnow(), reason
+    escalation.stop_clock(session, principal=principal, application=application, program=program,
+                          decided=to in DECISIONS)
     session.flush()
     history.record(session, principal=principal, entity="application", entity_id=application.id,
                    action=to, changes={"reason": reason})
@@ -351,6 +353,10 @@ def mark_documents(session: Session, *, principal: Principal, application: Appli
         documents[index]["received"] = True
     application.documents = documents
     application.version += 1
+    program = repository.program(session, application.program_code)
+    assert program is not None
+    escalation.stop_clock(session, principal=principal, application=application, program=program,
+                          decided=False)
     session.flush()
     history.record(session, principal=principal, entity="application", entity_id=application.id,
                    action="documents", changes={"received": sorted(set(received))})

@@ -31,6 +31,8 @@ KIOSK_COOKIE = "redangel_kiosk"
 KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
 ANALYTICS_PAGES = ("analyst", "supervisor")
+COORDINATOR_PAGES = ("/office", "/office/escalations", "/office/logout")
+"""The only pages of the console the coordination unit opens: it sees no person."""
 
 
 class Redirect(AppError):
@@ -61,7 +63,8 @@ def _signed_in(request: Request, session: DbSession, settings: AppSettings,
         principal = service.staff_principal(session, settings=settings, token=cookie, via_cookie=True)
     except Unauthenticated:
         raise Redirect(f"/office/login?next={_next(request)}&expired=1") from None
-    if principal.role not in roles:
+    if principal.role not in roles and not (
+            principal.role == "coordinator" and request.url.path in COORDINATOR_PAGES):
         raise Forbidden()
     request.state.principal = principal
     request.state.csrf_token = principal.csrf_token or ""

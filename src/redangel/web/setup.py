@@ -16,10 +16,11 @@ from redangel.web.analytics.pages import router as analytics_router
 from redangel.web.auth import Redirect
 from redangel.web.kiosk.pages import router as kiosk_router
 from redangel.web.office.pages import router as office_router
+from redangel.web.public.folio import router as folio_router
 from redangel.web.public.pages import router as public_router
 from redangel.web.templating import TEMPLATES, render
 
-PAGE_PREFIXES = ("/office", "/kiosk", "/screening")
+PAGE_PREFIXES = ("/office", "/kiosk", "/screening", "/folio")
 STATIC_DIR = TEMPLATES.parent / "static"
 
 
@@ -37,7 +38,8 @@ def page_error(request: Request, error: AppError) -> Response:
         return RedirectResponse(target, status_code=303)
     lang = i18n.page_lang(request)
     home = "/kiosk" if request.url.path.startswith("/kiosk") else (
-        "/screening" if request.url.path.startswith("/screening") else "/office")
+        "/screening" if request.url.path.startswith("/screening") else (
+            "/folio" if request.url.path.startswith("/folio") else "/office"))
     return render(request, "error.html", {
         "status": error.status, "detail": message(error.code, lang, **error.params),
         "fields": [(f.field, message(f.code, lang, **f.params)) for f in error.fields],
@@ -55,7 +57,7 @@ def mount_pages(app: FastAPI) -> None:
     app.state.page_error = page_error
     app.state.page_prefixes = PAGE_PREFIXES
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (analytics_router, office_router, kiosk_router, public_router):
+    for router in (analytics_router, office_router, kiosk_router, public_router, folio_router):
         app.include_router(router)
 
     @app.middleware("http")

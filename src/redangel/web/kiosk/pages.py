@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -26,10 +27,11 @@ from redangel.config import Settings
 from redangel.crypto.dependencies import KeyringDep
 from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
-from redangel.errors import Forbidden, Unauthenticated
+from redangel.errors import FieldError, Forbidden, InvalidInput, Unauthenticated
 from redangel.lifeevent import self_service
 from redangel.person import accesses as subject
 from redangel.person import service as persons
+from redangel.program import followup
 from redangel.program import overview as program_overview
 from redangel.program.schemas import PersonOverview
 from redangel.web import i18n
@@ -46,6 +48,10 @@ TILES = (
     ("deliveries", i18n._("Next deliveries"), "calendar"),
     ("eligible", i18n._("Programs I might qualify for"), "search"),
     ("accesses", i18n._("Who looked at my data and why"), "eye"),
+)
+STARS = (
+    (1, i18n._("Very bad")), (2, i18n._("Bad")), (3, i18n._("Fair")), (4, i18n._("Good")),
+    (5, i18n._("Very good")),
 )
 
 
@@ -211,9 +217,34 @@ def programs(request: Request, session: DbSession, settings: AppSettings, keyrin
 @router.get("/me/applications")
 def applications(request: Request, session: DbSession, settings: AppSettings,
                  keyring: KeyringDep, citizen: KioskCitizen) -> Response:
-    """My applications: each request with its folio, its state and the expected answer date."""
-    return _overview_page(request, session, settings, keyring, citizen, "applications",
-                          applications=words.applications)
+    """My applications: each request with its folio, its state and the expected answer date;
+    a decided one not yet rated offers the five answers of the rating."""
+    _needs_pin(citizen)
+    lang = i18n.page_lang(request)
+    data = _overview(request, session, keyring, citizen)
+    listed = words.applications(data, lang)
+    rated = followup.rated(session, [a["folio"] for a in listed if not a["open"]])
+    for item in listed:
+        item["may_rate"] = not item["open"] and item["folio"] not in rated
+    return render(request, "kiosk/applications.html", _context(
+        request, settings, screen="citizen", view="applications", applications=listed,
+        stars=STARS, thanked=request.query_params.get("rated", "")[:20]))
+
+
+@router.post("/me/rating")
+def rating(request: Request, session: DbSession, settings: AppSettings, keyring: KeyringDep,
+           citizen: KioskCitizen, folio: Annotated[str, Form(max_length=40)] = "",
+           stars: Annotated[str, Form(max_length=1)] = "") -> Response:
+    """The card holder rates one of their decided requests, once (after the PIN)."""
+    _needs_pin(citizen)
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != request.url.netloc:  # never a cross-site form
+        raise Forbidden()
+    if stars not in {"1", "2", "3", "4", "5"}:
+        raise InvalidInput(fields=[FieldError("rating", "field_range")])
+    followup.rate_own(session, keyring=keyring, principal=citizen, folio=folio,
+                      rating=int(stars), comment="")
+    return RedirectResponse(f"/kiosk/me/applications?rated={quote(folio[:20])}", status_code=303)
 
 
 @router.get("/me/deliveries")

@@ -25,6 +25,7 @@ from redangel.web import i18n
 from redangel.web.auth import (
     LOGIN_COOKIE,
     OfficeUser,
+    Redirect,
     login_form_sent_here,
     login_form_token,
     safe_next,
@@ -102,7 +103,7 @@ def login(request: Request, session: DbSession, settings: AppSettings,
                            status_code=401)
     if result.user.role == "analyst" and not safe_next(next_page).startswith("/office/analytics"):
         next_page = "/office/analytics"  # the analysts' console is the only page of theirs
-    if result.user.role not in ("clerk", "supervisor", "analyst"):
+    if result.user.role not in ("clerk", "supervisor", "analyst", "coordinator"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,
@@ -127,6 +128,8 @@ def logout(session: DbSession, principal: OfficeUser) -> Response:
 @router.get("")
 def home(request: Request, session: DbSession, principal: OfficeUser) -> Response:
     """The search-first home page; a supervisor's also counts the office's queue above it."""
+    if principal.role == "coordinator":
+        raise Redirect("/office/escalations")
     if principal.role != "supervisor":
         return search.home(request)
     found = programs.queue(session, principal=principal, shown=0)

@@ -1,4 +1,5 @@
-"""The supervisor's pages: the office's queue (overdue, at risk, on track) and the overdue list.
+"""The supervisor's pages: the office's queue (overdue, at risk, on track, and what was escalated
+up the chain of command), the overdue list, and the coordination unit's escalated requests.
 
 Where an application stands is `program.deadlines.standing`, computed by the program service;
 these pages only group, count and format.
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from redangel.db import DbSession
 from redangel.errors import Forbidden
+from redangel.program import escalation
 from redangel.program import service as programs
 from redangel.web.auth import OfficeUser
 from redangel.web.i18n import _
@@ -26,6 +28,11 @@ GROUPS: dict[str, tuple[str, str, str]] = {  # standing -> (badge class, heading
     "at_risk": ("warn", _("At risk"), _("Less than a quarter of the time the program promised "
                                         "is left.")),
     "on_track": ("ok", _("On time"), _("Still well within the time the program promised.")),
+}
+ROLES = {  # who a level of the chain of command tells
+    "office_supervisor": _("The office's supervisor"),
+    "program_lead": _("The agency's program lead"),
+    "coordinator": _("The city's coordination unit"),
 }
 
 
@@ -45,7 +52,20 @@ def queue(request: Request, session: DbSession, principal: OfficeUser) -> Respon
     if principal.role != "supervisor":
         raise Forbidden()
     found = programs.queue(session, principal=principal, shown=QUEUE_SHOWN)
+    raised = escalation.queue(session, principal=principal, limit=QUEUE_SHOWN)
     return render(request, "office/queue.html", {
         "nav": "queue", "counts": found["counts"], "groups": found["groups"],
         "more_than": found["more_than"], "kinds": GROUPS, "labels": labels,
-        "shown": QUEUE_SHOWN})
+        "shown": QUEUE_SHOWN, "escalated": [e.model_dump() for e in raised], "roles": ROLES})
+
+
+@router.get("/escalations")
+def escalations(request: Request, session: DbSession, principal: OfficeUser) -> Response:
+    """The coordination unit's queue: requests escalated past the agencies, across the city,
+    without personal data."""
+    if principal.role != "coordinator":
+        raise Forbidden()
+    raised = escalation.queue(session, principal=principal, limit=SHOWN)
+    return render(request, "office/escalations.html", {
+        "nav": "escalations", "escalated": [e.model_dump() for e in raised], "roles": ROLES,
+        "limit": SHOWN})

@@ -1,0 +1,162 @@
+"""A citizen follows a request by its folio, and rates the service once it is decided.
+
+Anyone holding a folio and the applicant's birth date may read the request's status, promised
+date and history, in words and without personal data (NYC311's status by number; other
+channels get the same as JSON with Open311 GeoReport v2's field names). A wrong folio and a
+wrong birth date get the same answer, so the page tells a guesser nothing; the surfaces rate
+limit it and count the misses. A request decided, or whose benefit was delivered, may be rated
+1 to 5 once, from the folio page, the kiosk after the PIN, or the office; a second rating is
+refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from redangel.audit import service as audit
+from redangel.auth.principal import Principal
+from redangel.common import folio as folios
+from redangel.common.clock import CITY_TZ, city_day, city_today
+from redangel.common.types import Names
+from redangel.crypto.keyring import Keyring
+from redangel.errors import Conflict, FieldError, NotFound
+from redangel.i18n import Lang, message
+from redangel.program import deadlines
+from redangel.program import escalation_repository as repository
+from redangel.program.followup_schemas import FolioEvent, FolioStatus, Open311Request
+from redangel.program.models import Application, Feedback
+
+FOLIO_READER = Principal(kind="system", id="folio", role="citizen")
+"""Who reads a request through its folio and birth date: the citizen, not signed in."""
+SHOWN_ACTIONS = ("submitted", "in_review", "documents", "new_date", "escalated", "approved",
+                 "rejected")
+"""History steps a citizen sees (who did them is never shown)."""
+
+
+def _no_match() -> NotFound:
+    return NotFound("folio_no_match", fields=[FieldError("folio", "folio_no_match")])
+
+
+def _find(session: Session, folio: str, birth_date: date) -> Any:
+    """The request whose folio and applicant's birth date both match, or the one refusal."""
+    canonical = folios.normalise(folio[:40])
+    row = repository.by_folio(session, canonical) if canonical else None
+    if row is None or row[1] != birth_date:
+        raise _no_match()
+    return row
+
+
+def _may_rate(session: Session, app: Application) -> bool:
+    return app.status in ("approved", "rejected") or repository.has_delivery(session, app.id)
+
+
+def status(session: Session, *, folio: str, birth_date: date,
+           principal: Principal = FOLIO_READER) -> FolioStatus:
+    """The request's status, promised date and history, for whoever holds folio and birth date."""
+    app, _, name_es, name_en, sensitive, agency_es, agency_en, _agency = _find(
+        session, folio, birth_date)
+    today = city_today()
+    history = [FolioEvent(action=action, at=at)
+               for action, at in repository.application_history(session, app.id)
+               if action in SHOWN_ACTIONS]
+    updated = max([app.submitted_at, *(h.at for h in history)])
+    audit.record(session, principal=principal, action="application.folio", person_id=app.person_id,
+                 purpose="follow_up", detail={"folio": app.folio})
+    return FolioStatus(
+        folio=app.folio, status=app.status,
+        program_name=None if sensitive else Names(es=name_es, en=name_en),
+        agency_name=Names(es=agency_es, en=agency_en), requested_at=app.submitted_at,
+        updated_at=updated, expected_decision_on=app.expected_decision_on,
+        standing=deadlines.standing(app.status, city_day(app.submitted_at),
+                                    app.expected_decision_on, today),
+        days_late=deadlines.days_late(app.expected_decision_on, today),
+        decision_reason=app.decision_reason, history=history,
+        may_rate=_may_rate(session, app),
+        rated=repository.feedback_of(session, app.id) is not None)
+
+
+def words(found: FolioStatus, lang: Lang) -> str:
+    """The status in words, then how its promised date stands (one text for every channel)."""
+    said = message(f"request_{found.status}", lang)
+    if found.standing != "decided":
+        said += " " + message(f"request_{found.standing}", lang)
+    return said
+
+
+def open311(found: FolioStatus, *, status_notes: str, lang: str) -> Open311Request:
+    """The same status in Open311 GeoReport v2's fields (dates as moments in the city)."""
+    program = found.program_name
+    return Open311Request(
+        service_request_id=found.folio,
+        status="closed" if found.standing == "decided" else "open",
+        status_notes=status_notes,
+        service_name=(getattr(program, lang) if program else ""),
+        agency_responsible=getattr(found.agency_name, lang),
+        requested_datetime=found.requested_at, updated_datetime=found.updated_at,
+        expected_datetime=datetime.combine(found.expected_decision_on, time(18), tzinfo=CITY_TZ))
+
+
+def rate(session: Session, *, keyring: Keyring, application: Application, agency_code: str,
+         rating: int, comment: str, channel: str, principal: Principal) -> Feedback:
+    """Record the one rating of a decided (or delivered) request; a second is refused."""
+    if not _may_rate(session, application):
+        raise Conflict("feedback_not_yet", fields=[FieldError("rating", "feedback_not_yet")])
+    if repository.feedback_of(session, application.id) is not None:
+        raise Conflict("feedback_given", fields=[FieldError("rating", "feedback_given")])
+    row = Feedback(application_id=application.id, program_code=application.program_code,
+                   agency_code=agency_code, rating=rating, channel=channel)
+    text = comment.strip()
+    if text:
+        row.comment_sealed = keyring.seal(text.encode(), table="feedback", column="comment",
+                                          row_id=application.id)
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:  # a rating sent twice at once: the database keeps one
+        raise Conflict("feedback_given", fields=[FieldError("rating", "feedback_given")]) from exc
+    audit.record(session, principal=principal, action="application.feedback",
+                 person_id=application.person_id, purpose="service_quality",
+                 detail={"folio": application.folio, "channel": channel})
+    return row
+
+
+def rate_by_folio(session: Session, *, keyring: Keyring, folio: str, birth_date: date,
+                  rating: int, comment: str, channel: str) -> Feedback:
+    """Rate a request proven by its folio and birth date (folio page, call center)."""
+    row = _find(session, folio, birth_date)
+    return rate(session, keyring=keyring, application=row[0], agency_code=row[7], rating=rating,
+                comment=comment, channel=channel, principal=FOLIO_READER)
+
+
+def rate_own(session: Session, *, keyring: Keyring, principal: Principal, folio: str,
+             rating: int, comment: str) -> Feedback:
+    """Rate one of the card holder's own requests at the kiosk (after the PIN)."""
+    canonical = folios.normalise(folio[:40])
+    row = repository.by_folio(session, canonical) if canonical else None
+    if row is None or principal.person_id is None or row[0].person_id != principal.person_id:
+        raise NotFound()
+    return rate(session, keyring=keyring, application=row[0], agency_code=row[7], rating=rating,
+                comment=comment, channel="kiosk", principal=principal)
+
+
+def rated(session: Session, folios: list[str]) -> set[str]:
+    """Which of these requests were already rated (for a list with rating forms)."""
+    return repository.rated_folios(session, folios)
+
+
+DEMO_COMMENTS = ("", "", "Me atendieron con amabilidad.", "Tardó más de lo prometido.",
+                 "Todo claro, gracias.")
+
+
+def seed_demo_ratings(session: Session, *, keyring: Keyring, count: int) -> int:
+    """Ratings for the demo's first decided requests (mostly good, some not): pages not empty."""
+    rows = repository.decided_unrated(session, count)
+    for n, (app, agency_code) in enumerate(tuple(r) for r in rows):
+        rate(session, keyring=keyring, application=app, agency_code=agency_code,
+             rating=(5, 4, 4, 3, 5, 2, 4, 1)[n % 8], comment=DEMO_COMMENTS[n % 5],
+             channel=("website", "kiosk", "office")[n % 3], principal=FOLIO_READER)
+    return len(rows)

@@ -1,0 +1,114 @@
+"""Shapes of the follow-up of requests: escalations each level sees, the citizen's status by
+folio (with Open311 GeoReport v2's field names for other channels), and ratings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from redangel.common.types import Day, Names, Strict
+
+EscalationRole = Literal["office_supervisor", "program_lead", "coordinator"]
+FeedbackChannel = Literal["kiosk", "website", "office", "call_center"]
+FolioText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Comment = Annotated[str, StringConstraints(max_length=500)]
+
+
+class Notice(BaseModel):
+    """Who was told of a late request (or who acted and stopped its clock), and when."""
+
+    level: int
+    role: EscalationRole
+    told: str
+    action: Literal["escalated", "stopped"]
+    at: datetime
+
+
+class EscalatedApplication(BaseModel):
+    """An open application raised up the chain of command, as its level sees it."""
+
+    folio: str
+    program: str
+    program_name: Names
+    agency: str
+    agency_name: Names
+    status: Literal["submitted", "in_review"]
+    level: int
+    role: EscalationRole
+    reached_at: datetime
+    expected_decision_on: date
+    days_late: int
+    person_id: uuid.UUID | None = None
+    person: str | None = None
+    notices: list[Notice] = Field(default_factory=list)
+
+
+class EscalationPage(BaseModel):
+    """The agency's escalated applications (its own programs only)."""
+
+    items: list[EscalatedApplication]
+
+
+class EscalationRun(BaseModel):
+    """What one run of the escalation job did."""
+
+    acted: bool
+    raised: int
+    looked_at: int
+
+
+class FolioQuery(Strict):
+    """A citizen's folio and birth date: both must match or nothing is said."""
+
+    folio: FolioText
+    birth_date: Day
+
+
+class FolioEvent(BaseModel):
+    """One step of a request's history, without who did it."""
+
+    action: str
+    at: datetime
+
+
+class FolioStatus(BaseModel):
+    """A request's status as its citizen may read it; no personal data."""
+
+    folio: str
+    status: Literal["submitted", "in_review", "approved", "rejected"]
+    program_name: Names | None
+    agency_name: Names
+    requested_at: datetime
+    updated_at: datetime
+    expected_decision_on: date
+    standing: Literal["overdue", "at_risk", "on_track", "decided"]
+    days_late: int
+    decision_reason: str | None
+    history: list[FolioEvent]
+    may_rate: bool
+    rated: bool
+
+
+class Open311Request(BaseModel):
+    """A request in Open311 GeoReport v2's shape (`GET /requests/{id}` answer item)."""
+
+    service_request_id: str
+    status: Literal["open", "closed"]
+    status_notes: str
+    service_name: str
+    agency_responsible: str
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime
+
+
+class FeedbackCreate(Strict):
+    """A rating of a decided request, 1 (bad) to 5 (very good), with an optional comment."""
+
+    folio: FolioText
+    birth_date: Day
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Comment = ""
