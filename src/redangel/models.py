@@ -4,6 +4,7 @@ from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from redangel.auth.kiosk_models import KioskSession
 from redangel.auth.models import Agency, AgencyClient, KioskDevice, Office, UserAccount, UserSession
 from redangel.card.models import Card, IssuerKey, KioskChallenge
+from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, DeliveryAfterDeath, ProactiveOffer
 from redangel.crypto.models import DataKey
 from redangel.db import Base
 from redangel.history.models import HistoryEntry
@@ -15,8 +16,8 @@ from redangel.program.models import Application, Enrollment, Program
 
 __all__ = [
     "Agency", "AgencyClient", "Application", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",
-    "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
-    "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
-    "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonNameTerm", "Program",
-    "UserAccount", "UserSession",
+    "Card", "CrvsEvent", "CrvsMessage", "CrvsSource", "DataKey", "DeliveryAfterDeath", "Enrollment",
+    "Evaluation", "HistoryEntry", "Household", "IdempotencyRecord", "IssuerKey", "KioskChallenge",
+    "KioskDevice", "KioskSession", "Membership", "NameTerm", "NameTermVariant", "Office", "Person",
+    "PersonNameTerm", "ProactiveOffer", "Program", "UserAccount", "UserSession",
 ]
