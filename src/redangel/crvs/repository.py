@@ -123,3 +123,15 @@ def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool]) -> 
     return session.scalar(select(ProactiveOffer).join(Person, Person.id == ProactiveOffer.person_id)
                           .where(ProactiveOffer.id == offer_id, where)
                           .with_for_update(of=ProactiveOffer))
+
+
+def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
+                     limit: int, skip: int = 0) -> Sequence[Any]:
+    """Living registered persons with a CURP born in a span (the simulator's subjects)."""
+    stmt = (select(Person.id, Person.curp_sealed, Person.birth_date)
+            .where(Person.curp_sealed.isnot(None), Person.deceased_on.is_(None),
+                   Person.birth_date.between(born_from, born_to))
+            .order_by(Person.id).offset(skip).limit(limit))
+    if sex is not None:
+        stmt = stmt.where(Person.sex == sex)
+    return session.execute(stmt).all()

@@ -5,13 +5,15 @@ waited or needed review, and the proactive offers those events opened."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import SYSTEM, Principal
+from redangel.common.clock import city_today
 from redangel.crvs import intake, repository, vital
 from redangel.crvs.models import EVENT_STATES, CrvsSource
 from redangel.crvs.offers import decide, list_offers
@@ -22,7 +24,7 @@ from redangel.dci import signature
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 
 __all__ = ["add_source", "decide", "events", "list_offers", "receive", "retry", "retry_waiting",
-           "sources"]
+           "simulation_subjects", "sources"]
 
 DEFAULT_RECEIVER = "redangel"
 EVENT_READERS = ("admin", "steward")
@@ -132,3 +134,36 @@ def retry_waiting(session: Session, *, keyring: Keyring, catalog: Any, limit: in
         audit.record(session, principal=SYSTEM, action="crvs.retry", person_id=None,
                      purpose="data_stewardship", detail={"events": len(rows)})
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A registered person as a civil registry knows them: CURP and birth date."""
+
+    id: uuid.UUID
+    curp: str
+    birth_date: date
+
+
+def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, deceased: int,
+                        skip: int = 0) -> tuple[list[Subject], list[Subject]]:
+    """Women of 18 to 45 (mothers of the simulated births) and adults (the simulated deaths),
+    with their CURPs opened for the simulator (audited: it reads personal data)."""
+    today = city_today()
+
+    def opened(rows: Any) -> list[Subject]:
+        return [Subject(id=r.id, curp=keyring.open(r.curp_sealed, table="person", column="curp",
+                                                   row_id=r.id).decode(), birth_date=r.birth_date)
+                for r in rows]
+
+    women = opened(repository.living_with_curp(
+        session, sex="M", born_from=today - timedelta(days=45 * 365),
+        born_to=today - timedelta(days=18 * 366), limit=mothers, skip=skip))
+    taken = {w.id for w in women}
+    adults = [s for s in opened(repository.living_with_curp(
+        session, sex=None, born_from=today - timedelta(days=95 * 365),
+        born_to=today - timedelta(days=46 * 366), limit=deceased + len(taken), skip=skip))
+        if s.id not in taken][:deceased]
+    audit.record_shown(session, principal=SYSTEM, action="crvs.simulate",
+                       person_ids=[s.id for s in women + adults], purpose="civil_registry_simulation")
+    return women, adults

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -130,3 +130,43 @@ class CivilRegistry:
     def send(self, client: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
         """Post a `notify` to redangel (`client` has the service's base URL)."""
         return client.post("/api/v1/crvs/registry/notify", json=envelope)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A registered person as the civil registry knows them."""
+
+    curp: str
+    birth_date: date
+
+
+def births_for(mothers: list[Known], *, today: date, at: datetime) -> list[dict[str, Any]]:
+    """One newborn for each mother, born two days ago."""
+    events = []
+    for index, mother in enumerate(mothers):
+        first = "Demo" + "".join(chr(ord("a") + int(c)) for c in f"{index:04d}")
+        born = today - timedelta(days=2)
+        curp = child_curp(given="Nuevo", first=first, second="Civil", sex="H" if index % 2 else "M",
+                          born=born, homonymy="ABCDEFGHJKLMNPQRSTUVWXYZ"[index % 24])
+        events.append(birth(reference_id=str(uuid.uuid4()), curp=curp, given="Nuevo", first=first,
+                            second="Civil", sex="H" if index % 2 else "M", born=born,
+                            mother_curp=mother.curp, at=at))
+    return events
+
+
+def play(registry: CivilRegistry, client: httpx.Client, *, mothers: list[Known],
+         deceased: list[Known], reverse_first: bool, today: date) -> list[httpx.Response]:
+    """The civil registry's day: the births, then the deaths (five days ago), then the reversal
+    of the first death; one signed message each. Returns the answers."""
+    at = datetime.now(UTC)
+    answers = []
+    if mothers:
+        answers.append(registry.send(client, registry.envelope(births_for(mothers, today=today, at=at))))
+    if deceased:
+        died = [death(reference_id=str(uuid.uuid4()), curp=d.curp,
+                      died_on=max(today - timedelta(days=5), d.birth_date), at=at) for d in deceased]
+        answers.append(registry.send(client, registry.envelope(died)))
+        if reverse_first:
+            answers.append(registry.send(client, registry.envelope(
+                [reversal(reference_id=str(uuid.uuid4()), curp=deceased[0].curp, at=at)])))
+    return answers
