@@ -70,7 +70,9 @@ def list_offers(session: Session, *, principal: Principal, person_id: uuid.UUID 
         where = and_(where, ProactiveOffer.person_id == person_id)
     if open_only:
         where = and_(where, ProactiveOffer.state == "offered")
-    found = [_out(row) for row in repository.offers(session, where, LIMIT)]
+    # A kiosk is a public screen: a sensitive program is never named there (`program.policy`).
+    found = [_out(row) for row in repository.offers(session, where, LIMIT,
+                                                    public_screen=principal.kind == "kiosk")]
     audit.record_shown(session, principal=principal, action="offer.list",
                        person_ids=list(dict.fromkeys(o.person_id for o in found)),
                        purpose="outreach")
@@ -82,7 +84,8 @@ def decide(session: Session, *, principal: Principal, offer_id: uuid.UUID, accep
     _may_offer(principal)
     if principal.kind == "kiosk" and not principal.pin_verified:
         raise Forbidden()
-    row = repository.offer(session, offer_id, person_condition(principal))
+    row = repository.offer(session, offer_id, person_condition(principal),
+                           public_screen=principal.kind == "kiosk")
     if row is None:
         raise NotFound(fields=[FieldError("offer_id", "not_found")])
     if row.state != "offered":
@@ -97,7 +100,7 @@ def decide(session: Session, *, principal: Principal, offer_id: uuid.UUID, accep
     row.decided_at = utcnow()
     row.decided_by_kind, row.decided_by = principal.kind, principal.id
     row.decided_where = (f"office:{principal.office_id}" if principal.kind == "staff"
-                         else f"kiosk:{principal.office_id}")
+                         else f"kiosk:{principal.id}")
     session.flush()
     audit.record(session, principal=principal, action=f"offer.{row.state}",
                  person_id=row.person_id, purpose="application",

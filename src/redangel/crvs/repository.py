@@ -107,22 +107,29 @@ def living_members(session: Session, person_id: uuid.UUID) -> Sequence[uuid.UUID
                            .order_by(Person.birth_date)).all()
 
 
-def offers(session: Session, where: ColumnElement[bool], limit: int) -> Sequence[Any]:
-    """Offers with their program names and folios, newest first."""
-    return session.execute(
-        select(ProactiveOffer, Program.name_es, Program.name_en, Application.folio)
-        .join(Program, Program.code == ProactiveOffer.program_code)
-        .outerjoin(Application, Application.id == ProactiveOffer.application_id)
-        .join(Person, Person.id == ProactiveOffer.person_id)
-        .where(where).order_by(ProactiveOffer.offered_at.desc(), ProactiveOffer.id).limit(limit)
-    ).all()
+def offers(session: Session, where: ColumnElement[bool], limit: int, *,
+           public_screen: bool = False) -> Sequence[Any]:
+    """Offers with their program names and folios, newest first (on a public screen, none of
+    a sensitive program)."""
+    stmt = (select(ProactiveOffer, Program.name_es, Program.name_en, Application.folio)
+            .join(Program, Program.code == ProactiveOffer.program_code)
+            .outerjoin(Application, Application.id == ProactiveOffer.application_id)
+            .join(Person, Person.id == ProactiveOffer.person_id)
+            .where(where).order_by(ProactiveOffer.offered_at.desc(), ProactiveOffer.id).limit(limit))
+    if public_screen:
+        stmt = stmt.where(Program.sensitive.is_(False))
+    return session.execute(stmt).all()
 
 
-def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool]) -> ProactiveOffer | None:
+def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool], *,
+          public_screen: bool = False) -> ProactiveOffer | None:
     """One offer the principal may see, locked."""
-    return session.scalar(select(ProactiveOffer).join(Person, Person.id == ProactiveOffer.person_id)
-                          .where(ProactiveOffer.id == offer_id, where)
-                          .with_for_update(of=ProactiveOffer))
+    stmt = (select(ProactiveOffer).join(Person, Person.id == ProactiveOffer.person_id)
+            .join(Program, Program.code == ProactiveOffer.program_code)
+            .where(ProactiveOffer.id == offer_id, where))
+    if public_screen:
+        stmt = stmt.where(Program.sensitive.is_(False))
+    return session.scalar(stmt.with_for_update(of=ProactiveOffer))
 
 
 def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
