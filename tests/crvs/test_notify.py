@@ -32,6 +32,7 @@ from tests.crvs.helpers import (
     send,
 )
 from tests.dci.standard import errors
+from tests.program.helpers import agency_client
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,9 @@ def admin(live: LiveServer, world: Any) -> httpx.Client:
     client = login(live, world.admin, world.password)
     yield client
     client.close()
+
+
+COMEDORES_AGENCY = "sedeso"
 
 
 def now() -> datetime:
@@ -182,6 +186,10 @@ class TestDeath:
         enrolled = [enrol(clerk, supervisor, father["id"], code) for code in
                     ("servicios_medicos_gratuitos", "comedores_comunitarios", "becas_cultura")]
         issue(clerk, father["id"], SoftCard())
+        agency = agency_client(live, sessions, COMEDORES_AGENCY)
+        paid = agency.post(f"/enrollments/{enrolled[1]}/deliveries", json={
+            "delivered_on": city_today().isoformat(), "kind": "meal"})
+        assert paid.status_code == 201, paid.text
         died_on = city_today() - timedelta(days=10)
         ref = str(uuid.uuid4())
         acked(send(live.url, registry, [simulator.death(reference_id=ref, curp=father["curp"],
@@ -189,6 +197,21 @@ class TestDeath:
 
         seen = event_of(admin, ref)
         assert seen["state"] == "processed", seen
+        assert seen["outcome"]["deliveries_after_death"] == 1
+        flagged = agency.get("/crvs/deliveries-after-death").json()
+        assert [(f["delivery_id"], f["died_on"]) for f in flagged if f["person_id"] == father["id"]] == [
+            (paid.json()["id"], died_on.isoformat())]
+        assert all(f["program"] == "comedores_comunitarios" for f in flagged)
+        changes, cursor = [], None
+        for _ in range(50):  # the whole feed of the agency, page by page
+            page = agency.get("/agency/changes", params={"limit": 1000, "cursor": cursor} if cursor
+                              else {"limit": 1000}).json()
+            changes += page["changes"]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                break
+        exits = [c for c in changes if c["id"] == enrolled[1] and c["action"] == "exited"]
+        assert [c["data"]["ended_on"] for c in exits] == [died_on.isoformat()]
         for enrollment in enrolled:
             row = supervisor.get(f"/enrollments/{enrollment}").json()
             assert (row["status"], row["ended_on"], row["exit_reason"]) == (

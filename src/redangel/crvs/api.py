@@ -15,7 +15,14 @@ from redangel.auth.dependencies import require_roles
 from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
 from redangel.crvs import service
-from redangel.crvs.schemas import DciAck, EventOut, EventPage, OfferDecision, OfferOut
+from redangel.crvs.schemas import (
+    DciAck,
+    EventOut,
+    EventPage,
+    FlaggedDelivery,
+    OfferDecision,
+    OfferOut,
+)
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, utcnow
 from redangel.lifeevent.api import Catalog
@@ -81,3 +88,12 @@ def decide(offer_id: uuid.UUID, data: OfferDecision, session: DbSession,
            principal: OfferAnswerer) -> OfferOut:
     """The person accepts an offer (its application opens, channel proactive) or declines it."""
     return service.decide(session, principal=principal, offer_id=offer_id, accept=data.accept)
+
+
+@router.get("/deliveries-after-death", response_model=list[FlaggedDelivery], responses=ERRORS)
+@read_only
+def deliveries_after_death(session: DbSession,
+                           principal: Annotated[Principal, Depends(require_roles("agency"))],
+                           limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[FlaggedDelivery]:
+    """The agency's deliveries dated after a person's registered death, to check."""
+    return service.flagged_deliveries(session, principal=principal, limit=limit)

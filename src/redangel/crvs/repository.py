@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, ProactiveOffer
+from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, DeliveryAfterDeath, ProactiveOffer
 from redangel.person.models import Membership, Person
 from redangel.program.models import Application, Program
 
@@ -142,3 +142,10 @@ def living_with_curp(session: Session, *, sex: str | None, born_from: date, born
     if sex is not None:
         stmt = stmt.where(Person.sex == sex)
     return session.execute(stmt).all()
+
+
+def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Sequence[DeliveryAfterDeath]:
+    """An agency's deliveries dated after a registered death, newest flag first."""
+    return session.scalars(select(DeliveryAfterDeath).where(DeliveryAfterDeath.agency_code == agency_code)
+                           .order_by(DeliveryAfterDeath.flagged_at.desc(),
+                                     DeliveryAfterDeath.delivery_id).limit(limit)).all()

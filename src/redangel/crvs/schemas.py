@@ -214,3 +214,14 @@ class DciAck(BaseModel):
     """The standard's acknowledgement of a message taken."""
 
     message: DciAckMessage
+
+
+class FlaggedDelivery(BaseModel):
+    """A delivery dated after the person's registered death: the agency checks it."""
+
+    delivery_id: uuid.UUID
+    person_id: uuid.UUID
+    program: str
+    delivered_on: date
+    died_on: date
+    flagged_at: datetime

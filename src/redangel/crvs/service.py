@@ -17,13 +17,14 @@ from redangel.common.clock import city_today
 from redangel.crvs import intake, repository, vital
 from redangel.crvs.models import EVENT_STATES, CrvsSource
 from redangel.crvs.offers import decide, list_offers
-from redangel.crvs.schemas import EventOut, EventPage, PersonRecord, SourceOut
+from redangel.crvs.schemas import EventOut, EventPage, FlaggedDelivery, PersonRecord, SourceOut
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.dci import signature
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 
-__all__ = ["add_source", "decide", "events", "list_offers", "receive", "retry", "retry_waiting",
+__all__ = ["add_source", "decide", "events", "flagged_deliveries", "list_offers", "receive", "retry",
+           "retry_waiting",
            "simulation_subjects", "sources"]
 
 DEFAULT_RECEIVER = "redangel"
@@ -167,3 +168,16 @@ def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, dec
     audit.record_shown(session, principal=SYSTEM, action="crvs.simulate",
                        person_ids=[s.id for s in women + adults], purpose="civil_registry_simulation")
     return women, adults
+
+
+def flagged_deliveries(session: Session, *, principal: Principal, limit: int) -> list[FlaggedDelivery]:
+    """The agency's deliveries dated after a registered death (its own programs only)."""
+    if principal.kind != "agency" or not principal.agency_code:
+        raise Forbidden()
+    rows = repository.deliveries_after_death(session, principal.agency_code, limit)
+    audit.record_shown(session, principal=principal, action="crvs.flagged_deliveries",
+                       person_ids=list(dict.fromkeys(r.person_id for r in rows)),
+                       purpose="program_administration")
+    return [FlaggedDelivery(delivery_id=r.delivery_id, person_id=r.person_id,
+                            program=r.program_code, delivered_on=r.delivered_on,
+                            died_on=r.died_on, flagged_at=r.flagged_at) for r in rows]
