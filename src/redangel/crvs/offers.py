@@ -23,7 +23,6 @@ from redangel.errors import Conflict, FieldError, Forbidden, NotFound
 from redangel.lifeevent import service as lifeevents
 from redangel.lifeevent.schemas import EvaluateRequest
 from redangel.person.policy import person_condition
-from redangel.program import repository as program_rows
 from redangel.program import service as programs
 
 LIMIT = 200
@@ -38,8 +37,9 @@ def offer(session: Session, *, catalog: Any, keyring: Keyring, principal: Princi
                                      data=EvaluateRequest(person_id=person_id, answers=answers))
     # Only programs on the registry's books can be applied for (the catalog loaded with
     # `redangel catalog load`); a program of a newer catalog not loaded yet is not offered.
+    loaded = repository.program_codes(session)
     eligible = [r["program"] for r in evaluation.result.get("results", [])
-                if r.get("verdict") == "eligible" and program_rows.program(session, r["program"])]
+                if r.get("verdict") == "eligible" and r["program"] in loaded]
     for code in eligible:
         session.add(ProactiveOffer(id=uuid.uuid4(), event_id=event.id, person_id=person_id,
                                    program_code=code, life_event=life_event,

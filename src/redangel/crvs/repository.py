@@ -149,3 +149,8 @@ def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Se
     return session.scalars(select(DeliveryAfterDeath).where(DeliveryAfterDeath.agency_code == agency_code)
                            .order_by(DeliveryAfterDeath.flagged_at.desc(),
                                      DeliveryAfterDeath.delivery_id).limit(limit)).all()
+
+
+def program_codes(session: Session) -> set[str]:
+    """The codes of the programs on the registry's books (the loaded catalog)."""
+    return set(session.scalars(select(Program.code)).all())

@@ -140,17 +140,32 @@ class Known:
     birth_date: date
 
 
+SYLLABLES = ("ba", "ce", "di", "fo", "gu", "la", "me", "ni", "po", "ru", "sa", "te", "vi", "zo",
+             "ja", "ke", "lu", "mi", "no", "pe")
+HOMONYMY = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def surname_for(index: int) -> str:
+    """A made-up surname per index; two indices' surnames are at least two typos apart, so the
+    registry's duplicate check never takes two simulated babies for one."""
+    digits = [(index // 20 ** k) % 20 for k in (2, 1, 0)]
+    return "".join(SYLLABLES[d] * 2 for d in digits).capitalize()
+
+
 def births_for(mothers: list[Known], *, today: date, at: datetime) -> list[dict[str, Any]]:
-    """One newborn for each mother, born two days ago."""
-    events = []
+    """One newborn for each mother, born two days ago, with CURPs distinct from each other."""
+    events, taken = [], set()
+    born = today - timedelta(days=2)
     for index, mother in enumerate(mothers):
-        first = "Demo" + "".join(chr(ord("a") + int(c)) for c in f"{index:04d}")
-        born = today - timedelta(days=2)
-        curp = child_curp(given="Nuevo", first=first, second="Civil", sex="H" if index % 2 else "M",
-                          born=born, homonymy="ABCDEFGHJKLMNPQRSTUVWXYZ"[index % 24])
+        first, sex = surname_for(index), "H" if index % 2 else "M"
+        for letter in HOMONYMY:
+            curp = child_curp(given="Nuevo", first=first, second="Civil", sex=sex, born=born,
+                              homonymy=letter)
+            if curp not in taken:
+                break
+        taken.add(curp)
         events.append(birth(reference_id=str(uuid.uuid4()), curp=curp, given="Nuevo", first=first,
-                            second="Civil", sex="H" if index % 2 else "M", born=born,
-                            mother_curp=mother.curp, at=at))
+                            second="Civil", sex=sex, born=born, mother_curp=mother.curp, at=at))
     return events
 
 
