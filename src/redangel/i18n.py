@@ -162,6 +162,10 @@ def message(code: str, lang: Lang, **params: object) -> str:
 
 
 MESSAGES.update({
+    # the civil registry's door
+    "source_exists": _("A civil registry with this sender id is already registered."),
+    "offer_decided": _("This offer was already accepted or declined."),
+    "event_not_pending": _("This event neither waits nor needs review; there is nothing to run again."),
     # cards and kiosk
     "card_key_invalid": _("the card's public key is not valid"),
     "card_not_pending": _("This card no longer awaits confirmation; start a new issuance."),

@@ -19,6 +19,7 @@ from redangel.auth.ratelimit import LoginThrottle, RateLimiter
 from redangel.card.api import router as card_router
 from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
+from redangel.crvs.api import router as crvs_router
 from redangel.crypto.service import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.eligibility import load_catalog
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, card_router, program_router,
-                   lifeevent_router, agency_router, followup_router):
+                   lifeevent_router, agency_router, followup_router, crvs_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

@@ -5,6 +5,7 @@ from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from redangel.auth.kiosk_models import KioskSession
 from redangel.auth.models import Agency, AgencyClient, KioskDevice, Office, UserAccount, UserSession
 from redangel.card.models import Card, IssuerKey, KioskChallenge
+from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, DeliveryAfterDeath, ProactiveOffer
 from redangel.crypto.models import DataKey
 from redangel.db import Base
 from redangel.history.models import HistoryEntry
@@ -24,9 +25,9 @@ from redangel.rights.models import RightsRequest
 
 __all__ = [
     "Agency", "AgencyClient", "AnalyticsCell", "AnalyticsRun", "Application", "AuditCheckpoint",
-    "AuditEvent", "AuditHead", "Base",
-    "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
+    "AuditEvent", "AuditHead", "Base", "Card", "CrvsEvent", "CrvsMessage", "CrvsSource", "DataKey",
+    "DeliveryAfterDeath", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
     "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person",
-    "PersonNameTerm", "Program", "RightsRequest", "UserAccount", "UserSession",
+    "PersonNameTerm", "ProactiveOffer", "Program", "RightsRequest", "UserAccount", "UserSession",
 ]

@@ -31,6 +31,7 @@ UNTYPED_SLOTS: dict[str, str] = {
     "EvaluationOut.results": "the eligibility engine's explanation, shaped by the catalog",
     "AppliedOut.applications": "each application made from a bundle, as the engine saw it",
     "OutreachOut.persons": "the persons newly eligible, with the facts that made them so",
+    "EventOut.outcome": "what a civil registry's event changed, shaped by its kind (docs/crvs.md)",
 }
 """Fields deliberately left free-form, each with the reason it is."""
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator")
-"""`coordinator`: the city's coordination unit, which follows requests escalated past the agencies."""
+STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator", "steward")
+"""`coordinator`: the city's coordination unit, which follows requests escalated past the agencies;
+`steward`: the data steward, who imports agency rolls and reviews pairs that may be one person."""
 
 
 class Office(Base):

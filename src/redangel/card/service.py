@@ -284,3 +284,17 @@ def accept_pin_proof(session: Session, *, principal: Principal, settings: Any,
     session.flush()
     audit.record(session, principal=principal, action="kiosk.pin_verified",
                  person_id=kiosk.person_id, purpose="self_service")
+
+
+def revoke_for_death(session: Session, *, principal: Principal, person_id: uuid.UUID) -> str | None:
+    """Revoke the person's active card (it joins the signed revocation list the kiosks and
+    agents keep offline); returns its serial. A reversal never reactivates it: a new card is
+    issued at the office."""
+    card = repository.active_card(session, person_id)
+    if card is None:
+        return None
+    card.status, card.status_reason, card.status_changed_at = "revoked", "death", utcnow()
+    session.flush()
+    audit.record(session, principal=principal, action="card.revoked", person_id=person_id,
+                 purpose="card_issuance", detail={"serial": card.serial, "reason": "death"})
+    return card.serial

@@ -16,6 +16,7 @@ from redangel.cli import (
     analytics,
     audit,
     catalog,
+    crvs,
     database,
     demo,
     escalation,
@@ -42,6 +43,7 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (idempotency.app, "idempotency"),
     (analytics.app, "analytics"),
     (rights.app, "rights"),
+    (crvs.app, "crvs"),
 )
 for group, name in GROUPS:
     app.add_typer(group, name=name)

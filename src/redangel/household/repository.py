@@ -78,3 +78,24 @@ def open_members(session: Session, household_id: uuid.UUID) -> Sequence[Membersh
         select(Membership).where(Membership.household_id == household_id,
                                  Membership.until.is_(None)).order_by(Membership.id)
     ).all()
+
+
+def open_members_born(session: Session, household_id: uuid.UUID) -> Sequence[Any]:
+    """The open memberships of a household with each member's birth date and death, locked."""
+    return session.execute(
+        select(Membership, Person.birth_date, Person.deceased_on)
+        .join(Person, Person.id == Membership.person_id)
+        .where(Membership.household_id == household_id, Membership.until.is_(None))
+        .order_by(Membership.id).with_for_update(of=Membership)
+    ).all()
+
+
+def memberships_by_id(session: Session, ids: Sequence[int]) -> Sequence[Membership]:
+    """Memberships by id, locked."""
+    return session.scalars(select(Membership).where(Membership.id.in_(ids))
+                           .order_by(Membership.id).with_for_update()).all()
+
+
+def household_for_update(session: Session, household_id: uuid.UUID) -> Household | None:
+    """A household, locked."""
+    return session.scalar(select(Household).where(Household.id == household_id).with_for_update())

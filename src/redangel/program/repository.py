@@ -263,3 +263,38 @@ def roll_statement(agency_code: str, *, program: str | None, status: str | None,
     if status:
         stmt = stmt.where(Enrollment.status == status)
     return stmt
+
+
+def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Enrollment]:
+    """A person's active and suspended enrollments, locked for the transaction."""
+    return session.scalars(select(Enrollment).where(
+        Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))
+        .order_by(Enrollment.program_code).with_for_update()).all()
+
+
+def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Application]:
+    """A person's open applications, locked for the transaction."""
+    return session.scalars(select(Application).where(
+        Application.person_id == person_id, Application.status.in_(OPEN_APPLICATION))
+        .order_by(Application.program_code).with_for_update()).all()
+
+
+def enrollments_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:
+    """Enrollments by id, locked for the transaction."""
+    return session.scalars(select(Enrollment).where(Enrollment.id.in_(ids))
+                           .order_by(Enrollment.program_code).with_for_update()).all()
+
+
+def applications_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Application]:
+    """Applications by id, locked for the transaction."""
+    return session.scalars(select(Application).where(Application.id.in_(ids))
+                           .order_by(Application.program_code).with_for_update()).all()
+
+
+def deliveries_after(session: Session, person_id: uuid.UUID, day: date) -> Sequence[Any]:
+    """A person's deliveries dated after a day, with the program's agency."""
+    return session.execute(
+        select(Delivery.id, Delivery.program_code, Delivery.delivered_on, Program.agency_code)
+        .join(Program, Program.code == Delivery.program_code)
+        .where(Delivery.person_id == person_id, Delivery.delivered_on > day)
+        .order_by(Delivery.delivered_on)).all()

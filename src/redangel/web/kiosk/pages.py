@@ -24,6 +24,7 @@ from redangel.auth import service as auth
 from redangel.auth.dependencies import AppSettings
 from redangel.auth.principal import Principal
 from redangel.config import Settings
+from redangel.crvs import service as crvs
 from redangel.crypto.dependencies import KeyringDep
 from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
@@ -184,14 +185,27 @@ def home(request: Request, session: DbSession, settings: AppSettings, keyring: K
          citizen: KioskCitizen) -> Response:
     """The citizen's start: the PIN keypad until the PIN is proven, then the tiles."""
     given = ""
+    offers: list[Any] = []
     if citizen.pin_verified:
         assert citizen.person_id is not None
         person = persons.get(session, principal=citizen, person_id=citizen.person_id,
                              purpose="self_service")
         given = person.given_names
+        offers = crvs.list_offers(session, principal=citizen, person_id=citizen.person_id,
+                                  open_only=True)
     return render(request, "kiosk/home.html", _context(
-        request, settings, screen="citizen", given=given, tiles=TILES,
-        pin_verified=citizen.pin_verified))
+        request, settings, screen="citizen", given=given, tiles=TILES, offers=offers,
+        pin_verified=citizen.pin_verified, done=request.query_params.get("done", "")[:10]))
+
+
+@router.post("/me/offers/{offer_id}")
+def accept_offer(request: Request, session: DbSession, citizen: KioskCitizen,
+                 offer_id: uuid.UUID) -> Response:
+    """The card holder, behind the PIN, says yes to a program offered to them: it is applied
+    for (the session cookie is SameSite=Strict: no other site can post this)."""
+    _needs_pin(citizen)
+    crvs.decide(session, principal=citizen, offer_id=offer_id, accept=True)
+    return RedirectResponse("/kiosk/me?done=applied", status_code=303)
 
 
 def _overview_page(request: Request, session: DbSession, settings: Settings, keyring: Keyring,

@@ -18,6 +18,7 @@ from redangel.auth.principal import Principal
 from redangel.card import service as cards
 from redangel.common.names import full_name
 from redangel.common.types import BOROUGHS
+from redangel.crvs import service as crvs
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, NotFound
@@ -35,6 +36,12 @@ Purpose = Annotated[str, Query(max_length=32)]
 NOTICES = {
     "reported": i18n._("The card was reported. It no longer works anywhere; issue a new one when "
                        "the citizen asks."),
+    "accepted": i18n._("The application was made; its folio is under Open applications."),
+    "declined": i18n._("The person's answer was recorded; nothing was applied for."),
+}
+OFFER_REASONS = {
+    "birth_of_child": i18n._("after the birth of a child"),
+    "death_of_family_member": i18n._("after the death of a family member"),
 }
 
 
@@ -84,6 +91,7 @@ def person(request: Request, person_id: uuid.UUID, session: DbSession, principal
                               person_id=person_id, purpose=purpose)
     card_rows = cards.cards_of(session, principal=principal, person_id=person_id)
     active = next((c for c in card_rows if c.status == "active"), None)
+    offers = crvs.list_offers(session, principal=principal, person_id=person_id, open_only=True)
     return render(request, "office/person.html", {
         "person_id": person_id, "purpose": purpose, "purpose_words": allowed[purpose],
         "data": data, "p": data.person, "age": age_of(data.person.birth_date),
@@ -91,7 +99,7 @@ def person(request: Request, person_id: uuid.UUID, session: DbSession, principal
                                data.person.second_surname),
         "cards": card_rows, "active_card": active, "history": history(data, card_rows),
         "when": city_day, "labels": labels, "boroughs": BOROUGHS,
-        "notice": NOTICES.get(done, ""),
+        "notice": NOTICES.get(done, ""), "offers": offers, "offer_reasons": OFFER_REASONS,
     })
 
 
@@ -117,3 +125,28 @@ def report_card(request: Request, person_id: uuid.UUID, serial: str, session: Db
                             detail=problems_of(error, lang).summary)
     purpose = purpose if purpose in purposes_for(principal) else "card_issuance"
     return RedirectResponse(f"{back}?purpose={purpose}&done=reported", status_code=303)
+
+
+@router.post("/persons/{person_id}/offers/{offer_id}")
+def decide_offer(request: Request, person_id: uuid.UUID, offer_id: uuid.UUID, session: DbSession,
+                 principal: OfficeUser, form: Form) -> Response:
+    """The person, at the desk, accepts a proactive offer (the application opens) or declines it."""
+    lang = i18n.page_lang(request)
+    decision = text(form, "decision", 8)
+    purpose = text(form, "purpose", 32)
+    back = f"/office/persons/{person_id}"
+    if decision not in ("accept", "decline"):
+        return message_page(request, status=422, home=back, detail=i18n.translate(
+            lang, "Say whether the person accepts or declines."))
+    try:
+        # Only this person's own offers are answered from their page (404 for anyone else's).
+        mine = crvs.list_offers(session, principal=principal, person_id=person_id, open_only=True)
+        if offer_id not in {o.id for o in mine}:
+            raise NotFound()
+        crvs.decide(session, principal=principal, offer_id=offer_id, accept=decision == "accept")
+    except AppError as error:
+        return message_page(request, status=error.status, home=back,
+                            detail=problems_of(error, lang).summary)
+    purpose = purpose if purpose in purposes_for(principal) else "application"
+    done = "accepted" if decision == "accept" else "declined"
+    return RedirectResponse(f"{back}?purpose={purpose}&done={done}", status_code=303)

@@ -1,0 +1,182 @@
+"""Civil registry benchmark on PostgreSQL: births and deaths notified over the DCI `notify`,
+end to end (verify the signature, match, register or cascade, evaluate, offer, commit).
+
+    .venv/bin/python bench/crvs/run.py                                   # small: 20,000 persons
+    .venv/bin/python bench/crvs/run.py --persons 1000000 --events 1000   # the target size
+
+A fresh database built by the migrations; the catalog loaded; `--persons` people in households
+through the bulk path (COPY); a registered civil registry. Then a real server (`uvicorn`,
+`--workers`) on port 18300 and `--clients` concurrent senders, each posting one signed `notify`
+per event, as a civil registry would:
+
+* ceiling: a `notify` whose one event was already notified (new `message_id`, same
+  `reference_id`): the door's fixed work (parse, header, sender, signature, replay check, the
+  message row, commit) with no event run; every figure is printed beside it as a ratio;
+* births: each a newborn of a different registered mother (child registered, joins her
+  household, "birth of a child" evaluated, offers written);
+* deaths: each a different registered adult (deceased, enrollments ended, card revoked,
+  household re-headed, survivors evaluated and offered).
+
+Events per second and p50/p95 latency per event (one event per request). Prints figures;
+asserts nothing (not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from bench.support import serve  # noqa: E402
+from redangel.auth.principal import SYSTEM  # noqa: E402
+from redangel.cli.context import context  # noqa: E402
+from redangel.cli.database import upgrade  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
+from redangel.config import Settings, get_settings  # noqa: E402
+from redangel.crvs import service, simulator  # noqa: E402
+from redangel.demo import seed as demo  # noqa: E402
+from redangel.eligibility import load_catalog  # noqa: E402
+from redangel.program.service import sync_catalog  # noqa: E402
+
+PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL",
+                          "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "redangel_crvs_bench"
+SEED = 2026
+PORT = 18300
+
+
+def fresh_database() -> str:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{DB_NAME}"
+
+
+def load(url: str, persons: int, events: int) -> tuple[simulator.CivilRegistry, Any, Any]:
+    """Migrate, load the catalog and the persons, register the civil registry; the subjects."""
+    os.environ["REDANGEL_PROJECT_DIR"] = str(ROOT)
+    os.environ["REDANGEL_DATABASE_URL"] = url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
+    get_settings.cache_clear()
+    settings = Settings(environment="development", database_url=url)
+    upgrade(settings)
+    ctx = context()
+    with ctx.sessions() as session:
+        sync_catalog(session, load_catalog(settings.catalog_path))
+        offices = demo.ensure_offices(session)
+        session.commit()
+    keyring = ctx.keyring()
+    started = time.perf_counter()
+    written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=SEED,
+                                   offices=offices, batch=50_000)
+    print(f"persons: {written:,} in {time.perf_counter() - started:.1f} s", flush=True)
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in ("person", "household_membership"):
+            conn.execute(f"VACUUM ANALYZE {table}")
+    registry = simulator.CivilRegistry(sender_id="registro-civil-bench", key=simulator.new_key())
+    with ctx.sessions() as session:
+        service.add_source(session, principal=SYSTEM, sender_id=registry.sender_id, name="bench",
+                           public_key=simulator.public_text(registry.key), receiver_id="redangel")
+        mothers, deceased = service.simulation_subjects(session, keyring=keyring, mothers=events,
+                                                        deceased=events)
+        session.commit()
+    ctx.engine.dispose()
+    print(f"subjects: {len(mothers)} mothers, {len(deceased)} adults", flush=True)
+    return registry, mothers, deceased
+
+
+def drive(base: str, registry: simulator.CivilRegistry, bodies: list[dict[str, Any]],
+          clients: int) -> dict[str, float]:
+    """Post the bodies from `clients` threads; events/s and per-request latency."""
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    queue = list(reversed(bodies))
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    body = queue.pop()
+                started = time.perf_counter()
+                answer = registry.send(client, body)
+                took = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(took)
+                    if answer.status_code != 200:
+                        failures[0] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"rate": len(bodies) / elapsed, "p50": statistics.median(latencies),
+            "p95": latencies[int(len(latencies) * 0.95) - 1], "errors": failures[0]}
+
+
+def show(name: str, figures: dict[str, float], ceiling: dict[str, float] | None) -> None:
+    ratio = f"  ratio {figures['rate'] / ceiling['rate']:.2f} of the ceiling" if ceiling else ""
+    print(f"{name:<9} {figures['rate']:8.1f} events/s  p50 {figures['p50']:7.1f} ms  "
+          f"p95 {figures['p95']:7.1f} ms  errors {figures['errors']:.0f}{ratio}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--events", type=int, default=200, help="births, and as many deaths")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    url = fresh_database()
+    registry, mothers, deceased = load(url, args.persons, args.events)
+    server = serve(url, port=PORT, workers=args.workers)
+    base = f"http://127.0.0.1:{PORT}"
+    today = city_today()
+    try:
+        at = datetime.now(UTC)
+        warm = registry.envelope([simulator.death(reference_id="warm-up", curp=deceased[-1].curp,
+                                                  died_on=today - timedelta(days=1), at=at)])
+        with httpx.Client(base_url=base, timeout=120) as client:
+            assert registry.send(client, warm).status_code == 200
+        replay = warm["message"]["notify_event"]
+        ceiling = drive(base, registry, [registry.envelope(replay) for _ in range(args.events)],
+                        args.clients)
+        show("ceiling", ceiling, None)
+        known = [simulator.Known(m.curp, m.birth_date) for m in mothers]
+        births = [registry.envelope([event]) for event in simulator.births_for(known, today=today, at=at)]
+        show("births", drive(base, registry, births, args.clients), ceiling)
+        deaths = [registry.envelope([simulator.death(reference_id=str(uuid.uuid4()), curp=d.curp,
+                                                     died_on=today - timedelta(days=2), at=at)])
+                  for d in deceased[:-1]]
+        show("deaths", drive(base, registry, deaths, args.clients), ceiling)
+        with psycopg.connect(url) as conn:
+            states = conn.execute("SELECT kind, state, count(*) FROM crvs_event "
+                                  "GROUP BY kind, state ORDER BY 1, 2").fetchall()
+        print("events: " + ", ".join(f"{k} {s} {n}" for k, s, n in states), flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

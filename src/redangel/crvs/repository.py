@@ -1,0 +1,156 @@
+"""All SQL about civil registries, their messages and events, and proactive offers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, DeliveryAfterDeath, ProactiveOffer
+from redangel.person.models import Membership, Person
+from redangel.program.models import Application, Program
+
+
+def source(session: Session, sender_id: str) -> CrvsSource | None:
+    """A registered civil registry by its sender id."""
+    return session.get(CrvsSource, sender_id)
+
+
+def sources(session: Session) -> Sequence[CrvsSource]:
+    """Every registered civil registry."""
+    return session.scalars(select(CrvsSource).order_by(CrvsSource.sender_id)).all()
+
+
+def taken_message(session: Session, sender_id: str, message_id: str) -> CrvsMessage | None:
+    """A message already taken from this sender under this id."""
+    return session.scalar(select(CrvsMessage).where(
+        CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
+        CrvsMessage.outcome == "taken"))
+
+
+def known_references(session: Session, sender_id: str, references: list[str]) -> set[str]:
+    """Which of these reference ids the sender already notified."""
+    return set(session.scalars(select(CrvsEvent.reference_id).where(
+        CrvsEvent.sender_id == sender_id, CrvsEvent.reference_id.in_(references))).all())
+
+
+def event(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> CrvsEvent | None:
+    """One event."""
+    stmt = select(CrvsEvent).where(CrvsEvent.id == event_id)
+    return session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def events(session: Session, *, state: str | None, limit: int) -> Sequence[CrvsEvent]:
+    """Events, newest first, of one state or all."""
+    stmt = select(CrvsEvent).order_by(CrvsEvent.received_at.desc(), CrvsEvent.id).limit(limit)
+    if state is not None:
+        stmt = stmt.where(CrvsEvent.state == state)
+    return session.scalars(stmt).all()
+
+
+def events_of_transaction(session: Session, sender_id: str, transaction_id: str) -> Sequence[CrvsEvent]:
+    """The events a sender notified under one transaction id."""
+    return session.scalars(select(CrvsEvent).where(
+        CrvsEvent.sender_id == sender_id, CrvsEvent.transaction_id == transaction_id)
+        .order_by(CrvsEvent.received_at, CrvsEvent.reference_id)).all()
+
+
+def waiting_for(session: Session, subject_index: str) -> Sequence[CrvsEvent]:
+    """Events waiting for the person with this CURP to be registered, oldest first, locked."""
+    return session.scalars(select(CrvsEvent).where(
+        CrvsEvent.subject_index == subject_index, CrvsEvent.state == "waiting")
+        .order_by(CrvsEvent.received_at).with_for_update()).all()
+
+
+def waiting(session: Session, limit: int) -> Sequence[CrvsEvent]:
+    """Events waiting for their person, oldest first, locked."""
+    return session.scalars(select(CrvsEvent).where(CrvsEvent.state == "waiting")
+                           .order_by(CrvsEvent.received_at).limit(limit).with_for_update()).all()
+
+
+def last_death(session: Session, person_id: uuid.UUID) -> CrvsEvent | None:
+    """The person's latest processed death, locked (a reversal undoes it)."""
+    return session.scalar(select(CrvsEvent).where(
+        CrvsEvent.person_id == person_id, CrvsEvent.kind == "death",
+        CrvsEvent.state == "processed").order_by(CrvsEvent.processed_at.desc())
+        .limit(1).with_for_update())
+
+
+def person_by_curp_index(session: Session, curp_index: str) -> Person | None:
+    """The person holding a CURP, locked."""
+    return session.scalar(select(Person).where(Person.curp_index == curp_index).with_for_update())
+
+
+def persons_by_linkage(session: Session, *, name_key: str, birth_date: date,
+                       borough: str | None) -> Sequence[uuid.UUID]:
+    """Living persons with this normalised name and birth date (and borough when known)."""
+    stmt = select(Person.id).where(Person.name_key == name_key, Person.birth_date == birth_date,
+                                   Person.deceased_on.is_(None)).limit(3)
+    if borough is not None:
+        stmt = stmt.where(Person.borough == borough)
+    return session.scalars(stmt).all()
+
+
+def living_members(session: Session, person_id: uuid.UUID) -> Sequence[uuid.UUID]:
+    """The other living members of the household the person belonged to until their death
+    or belongs to now (the latest membership)."""
+    latest = select(Membership.household_id).where(Membership.person_id == person_id) \
+        .order_by(Membership.until.is_(None).desc(), Membership.until.desc()).limit(1) \
+        .scalar_subquery()
+    return session.scalars(select(Membership.person_id).join(Person, Person.id == Membership.person_id)
+                           .where(Membership.household_id == latest, Membership.until.is_(None),
+                                  Membership.person_id != person_id, Person.deceased_on.is_(None))
+                           .order_by(Person.birth_date)).all()
+
+
+def offers(session: Session, where: ColumnElement[bool], limit: int, *,
+           public_screen: bool = False) -> Sequence[Any]:
+    """Offers with their program names and folios, newest first (on a public screen, none of
+    a sensitive program)."""
+    stmt = (select(ProactiveOffer, Program.name_es, Program.name_en, Application.folio)
+            .join(Program, Program.code == ProactiveOffer.program_code)
+            .outerjoin(Application, Application.id == ProactiveOffer.application_id)
+            .join(Person, Person.id == ProactiveOffer.person_id)
+            .where(where).order_by(ProactiveOffer.offered_at.desc(), ProactiveOffer.id).limit(limit))
+    if public_screen:
+        stmt = stmt.where(Program.sensitive.is_(False))
+    return session.execute(stmt).all()
+
+
+def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool], *,
+          public_screen: bool = False) -> ProactiveOffer | None:
+    """One offer the principal may see, locked."""
+    stmt = (select(ProactiveOffer).join(Person, Person.id == ProactiveOffer.person_id)
+            .join(Program, Program.code == ProactiveOffer.program_code)
+            .where(ProactiveOffer.id == offer_id, where))
+    if public_screen:
+        stmt = stmt.where(Program.sensitive.is_(False))
+    return session.scalar(stmt.with_for_update(of=ProactiveOffer))
+
+
+def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
+                     limit: int, skip: int = 0) -> Sequence[Any]:
+    """Living registered persons with a CURP born in a span (the simulator's subjects)."""
+    stmt = (select(Person.id, Person.curp_sealed, Person.birth_date)
+            .where(Person.curp_sealed.isnot(None), Person.deceased_on.is_(None),
+                   Person.birth_date.between(born_from, born_to))
+            .order_by(Person.id).offset(skip).limit(limit))
+    if sex is not None:
+        stmt = stmt.where(Person.sex == sex)
+    return session.execute(stmt).all()
+
+
+def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Sequence[DeliveryAfterDeath]:
+    """An agency's deliveries dated after a registered death, newest flag first."""
+    return session.scalars(select(DeliveryAfterDeath).where(DeliveryAfterDeath.agency_code == agency_code)
+                           .order_by(DeliveryAfterDeath.flagged_at.desc(),
+                                     DeliveryAfterDeath.delivery_id).limit(limit)).all()
+
+
+def program_codes(session: Session) -> set[str]:
+    """The codes of the programs on the registry's books (the loaded catalog)."""
+    return set(session.scalars(select(Program.code)).all())

@@ -1,0 +1,258 @@
+"""What each vital event does to the registry: a birth, a death, a death reversal, a data
+modification. Each runs inside the notification's transaction, in a savepoint of its own: a
+rule that refuses (a duplicate, an inconsistent CURP) rolls back that event alone and sends it
+to review; anything unexpected fails the whole notification, which is then not acknowledged.
+
+Matching (`docs/crvs.md`): a person is found by the CURP the civil registry gives (`UIN`);
+a birth's mother (the first parent) without a CURP is found by the registry's linkage, her
+normalised name and birth date (and borough when given); nobody or more than one → review.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from redangel.auth.principal import Principal
+from redangel.card import service as cards
+from redangel.common.clock import city_today
+from redangel.common.names import sort_key
+from redangel.crvs import offers, repository
+from redangel.crvs.models import CrvsEvent, DeliveryAfterDeath
+from redangel.crvs.schemas import SEXES, Parent, PersonRecord
+from redangel.crypto.keyring import Keyring
+from redangel.db import utcnow
+from redangel.errors import AppError
+from redangel.household import after_death as households
+from redangel.household import service as household_service
+from redangel.household.schemas import HouseholdCreate, MemberIn
+from redangel.person import repository as persons
+from redangel.person import service as person_service
+from redangel.person.models import Person
+from redangel.person.policy import person_condition
+from redangel.person.schemas import PersonCreate, PersonUpdate
+from redangel.program import after_death as program_after_death
+
+
+@dataclass
+class Context:
+    """What every event's work needs."""
+
+    session: Session
+    keyring: Keyring
+    catalog: Any
+    sender_id: str
+
+    def principal(self, office_id: uuid.UUID | None = None) -> Principal:
+        """The civil registry as the actor of the changes it causes."""
+        return Principal(kind="system", id=f"crvs:{self.sender_id}"[:64], role="system",
+                         office_id=office_id)
+
+    def curp_index(self, curp: str) -> str:
+        """The CURP's blind index, as the person table keeps it."""
+        return self.keyring.blind_index("curp", curp)
+
+
+class Outcome(Exception):
+    """An event ends in a state other than processed, with its reason."""
+
+    def __init__(self, state: str, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+def run(ctx: Context, event: CrvsEvent, record: PersonRecord) -> None:
+    """Do what the event says, setting its state, reason, person and outcome."""
+    work = {"birth": _birth, "death": _death, "death_reversal": _reversal,
+            "data_modification": _modification}[event.kind]
+    try:
+        with ctx.session.begin_nested():
+            event.outcome = work(ctx, event, record)
+            event.state, event.reason = "processed", None
+    except Outcome as out:
+        event.state, event.reason = out.state, out.reason
+    except AppError as error:
+        event.state, event.reason = "needs_review", error.code[:48]
+    event.processed_at = utcnow()
+    ctx.session.flush()
+
+
+def _subject(ctx: Context, record: PersonRecord) -> Person | None:
+    curp = record.id_of("UIN")
+    return repository.person_by_curp_index(ctx.session, ctx.curp_index(curp)) if curp else None
+
+
+def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
+    """The registered persons a parent of the record can be (0, 1 or more)."""
+    given = record.parent1_identifier if which == 0 else record.parent2_identifier
+    described: Parent | None = record.parents[which] if len(record.parents) > which else None
+    curp = given.value if given is not None and given.identifier_type == "UIN" else None
+    if curp is None and described is not None:
+        curp = next((i.identifier_value for i in described.identifier
+                     if i.identifier_type == "UIN"), None)
+    if curp is not None:
+        found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp))
+        return [found.id] if found is not None else []
+    if described is None or described.name is None or described.birth_date is None:
+        return []
+    first, second = described.name.surnames
+    borough = next((a.borough for a in described.address if a.borough), None)
+    return list(repository.persons_by_linkage(
+        ctx.session, name_key=sort_key(described.name.given_name, first, second),
+        birth_date=described.birth_date, borough=borough))
+
+
+def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
+    existing = _subject(ctx, record)
+    if existing is not None:
+        event.person_id = existing.id
+        return {"child": str(existing.id), "already_registered": True}
+    mothers = _parent(ctx, record, 0)
+    if len(mothers) != 1:
+        raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
+    mother = persons.get(ctx.session, mothers[0], person_condition(ctx.principal()))
+    assert mother is not None
+    if mother.deceased_on is not None and record.birth_date and mother.deceased_on < record.birth_date:
+        raise Outcome("needs_review", "mother_deceased")
+    principal = ctx.principal(mother.registered_office_id)
+    assert record.name is not None and record.birth_date is not None and record.sex is not None
+    first, second = record.name.surnames
+    curp = record.id_of("UIN")
+    assert curp is not None
+    child = person_service.create(ctx.session, keyring=ctx.keyring, principal=principal, data=PersonCreate(
+        curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
+        sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]))
+    child.borough, child.postal_code = mother.borough, mother.postal_code
+    event.person_id = child.id
+    outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
+    membership = persons.current_membership(ctx.session, mother.id)
+    if membership is None:
+        household = household_service.create(ctx.session, principal=principal, data=HouseholdCreate(
+            borough=mother.borough, members=[
+                MemberIn(person_id=mother.id, relationship="head", since=record.birth_date),
+                MemberIn(person_id=child.id, relationship="child", since=record.birth_date)]))
+        outcome.update(household=str(household.id), relationship="child", household_created=True)
+    else:
+        household = household_service.get(ctx.session, principal=principal,
+                                           household_id=membership.household_id, for_update=True)
+        relationship = "child" if membership.relationship in ("head", "spouse") else "other_relative"
+        household_service.add_member(ctx.session, principal=principal, household=household,
+                                     member=MemberIn(person_id=child.id, relationship=relationship,
+                                                     since=record.birth_date))
+        outcome.update(household=str(household.id), relationship=relationship)
+    others = _parent(ctx, record, 1)
+    if len(others) == 1:
+        outcome["other_parent"] = str(others[0])
+    outcome["offers"] = offers.offer(
+        ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
+        person_id=mother.id, life_event="birth_of_child",
+        answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id)
+    ctx.session.flush()
+    outcome["retried"] = _retry_waiting(ctx, child)
+    return outcome
+
+
+def _retry_waiting(ctx: Context, person: Person) -> int:
+    """Run the events that waited for this person to be registered (a death before its birth)."""
+    assert person.curp_index is not None
+    waited = repository.waiting_for(ctx.session, person.curp_index)
+    for row in waited:
+        record = PersonRecord.model_validate_json(ctx.keyring.open(
+            row.record_sealed, table="crvs_event", column="record", row_id=row.id))
+        row.attempts += 1
+        run(ctx, row, record)
+    return len(waited)
+
+
+def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
+    person = _subject(ctx, record)
+    if person is None:
+        raise Outcome("waiting", "person_not_registered")
+    event.person_id = person.id
+    died_on = record.death_date
+    assert died_on is not None
+    if person.deceased_on is not None:
+        return {"already_deceased": True}
+    if died_on > city_today() or died_on < person.birth_date:
+        raise Outcome("rejected", "death_date_invalid")
+    principal = ctx.principal(person.registered_office_id)
+    person_service.update(ctx.session, keyring=ctx.keyring, principal=principal, person=person,
+                          data=PersonUpdate(deceased_on=died_on), source="civil_registry")
+    ended = program_after_death.end_for_death(ctx.session, principal=principal,
+                                              person_id=person.id, died_on=died_on)
+    serial = cards.revoke_for_death(ctx.session, principal=principal, person_id=person.id)
+    household = households.leave_by_death(ctx.session, principal=principal, person_id=person.id,
+                                          died_on=died_on)
+    flagged = _flag_deliveries(ctx, event, person.id, died_on)
+    survivors: dict[str, list[str]] = {}
+    provider = bool(household and household["was_head"])
+    for member in repository.living_members(ctx.session, person.id):
+        survivors[str(member)] = offers.offer(
+            ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal,
+            event=event, person_id=member, life_event="death_of_family_member",
+            answers={"provider_died": provider}, office_id=person.registered_office_id)
+    return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
+            "household": household, "deliveries_after_death": flagged, "offers": survivors}
+
+
+def _flag_deliveries(ctx: Context, event: CrvsEvent, person_id: uuid.UUID, died_on: date) -> int:
+    rows = program_after_death.deliveries_after(ctx.session, person_id=person_id, day=died_on)
+    for row in rows:
+        ctx.session.merge(DeliveryAfterDeath(
+            delivery_id=row.id, event_id=event.id, agency_code=row.agency_code,
+            person_id=person_id, program_code=row.program_code, delivered_on=row.delivered_on,
+            died_on=died_on))
+    return len(rows)
+
+
+def _reversal(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
+    person = _subject(ctx, record)
+    if person is None:
+        raise Outcome("needs_review", "person_not_found")
+    event.person_id = person.id
+    if person.deceased_on is None:
+        return {"not_deceased": True}
+    principal = ctx.principal(person.registered_office_id)
+    death = repository.last_death(ctx.session, person.id)
+    person_service.update(ctx.session, keyring=ctx.keyring, principal=principal, person=person,
+                          data=PersonUpdate(deceased_on=None), source="civil_registry")
+    not_restored: list[dict[str, str]] = [{"what": "card", "why": "new_card_needed"}]
+    if death is None or death.outcome.get("reversed"):
+        not_restored.append({"what": "programs", "why": "death_not_notified"})
+        return {"restored": [], "not_restored": not_restored}
+    restored, refused = program_after_death.restore_after_reversal(
+        ctx.session, principal=principal, person_id=person.id,
+        ended=death.outcome.get("programs") or {})
+    not_restored.extend(refused)
+    if death.outcome.get("household"):
+        why = households.restore(ctx.session, principal=principal,
+                                 change=death.outcome["household"])
+        if why is not None:
+            not_restored.append({"what": "household", "why": why})
+    death.outcome = {**death.outcome, "reversed": True, "reversed_by": str(event.id)}
+    return {"death_event": str(death.id), "restored": restored, "not_restored": not_restored}
+
+
+def _modification(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
+    person = _subject(ctx, record)
+    if person is None:
+        raise Outcome("needs_review", "person_not_found")
+    event.person_id = person.id
+    changed: dict[str, Any] = {}
+    if record.name is not None:
+        first, second = record.name.surnames
+        changed.update(given_names=record.name.given_name, first_surname=first,
+                       second_surname=second)
+    if record.sex in SEXES:
+        changed["sex"] = SEXES[record.sex]
+    if record.birth_date is not None:
+        changed["birth_date"] = record.birth_date
+    principal = ctx.principal(person.registered_office_id)
+    person_service.update(ctx.session, keyring=ctx.keyring, principal=principal, person=person,
+                          data=PersonUpdate(**changed), source="civil_registry", reason="document_shown")
+    return {"fields": sorted(changed)}
