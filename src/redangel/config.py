@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=10, ge=1, le=72)
     cookie_secure: bool = Field(default=False, description="forced on outside development and test")
     token_issuer: str = "redangel"
+    dci_sender_id: str = Field(default="redangel", pattern=r"^[\x21-\x7e]{1,99}$",
+                               description="who the registry is in the DCI messages it signs")
     token_audience: str = "redangel-agency-api"
     token_minutes: int = Field(default=15, ge=1, le=120)
     kiosk_session_idle_seconds: int = Field(default=60, ge=10, le=3600)

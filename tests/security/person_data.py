@@ -69,6 +69,9 @@ class Policy:
 
     shown: Shown
     fields: Mapping[str, frozenset[str] | str] = field(default_factory=dict)
+    # The person fields an answer carries, when it names them otherwise than the registry does
+    # (the DCI standard's records); by default, the keys of the answer.
+    fields_of: Callable[[Any], set[str]] | None = None
 
     def allowed(self, role: str, agency_code: str) -> frozenset[str]:
         """The person fields this role may receive here."""
@@ -119,9 +122,34 @@ def _agency_person(body: Any, side: Side, sent: Mapping[str, Any]) -> set[str]:
     return {str(body["person"]["id"])}
 
 
+def _dci_records(body: Any) -> Iterator[dict[str, Any]]:
+    for answer in body["message"]["search_response"]:
+        yield from (answer.get("data") or {}).get("reg_records", [])
+
+
 def _dci(body: Any, side: Side, sent: Mapping[str, Any]) -> set[str]:
-    return {str(record["id"]) for answer in body["message"]["search_response"]
-            for record in (answer.get("data") or {}).get("reg_records", [])}
+    return {i["identifier_value"] for record in _dci_records(body)
+            for i in record["member_identifier"] if i["identifier_type"] == "redangel:person_id"}
+
+
+_DCI_ADDRESS = {"address_line1": "street", "locality": "colonia", "sub_region_code": "borough",
+                "postal_code": "postal_code"}
+_DCI_PERSON = {"sex": "sex", "birth_date": "birth_date", "phone_number": "phone", "email": "email"}
+
+
+def _dci_fields(body: Any) -> set[str]:
+    """The registry's names of the person fields the DCI records carry."""
+    found: set[str] = set()
+    for record in _dci_records(body):
+        info = record["demographic_info"]
+        found |= {"curp" for i in info["identifier"] if i["identifier_type"] == "CURP"}
+        found |= {"given_names"} if "given_name" in info.get("name", {}) else set()
+        found |= {"first_surname"} if "surname" in info.get("name", {}) else set()
+        found |= {ours for theirs, ours in _DCI_PERSON.items() if theirs in info}
+        for place in info.get("address", []):
+            found |= {ours for theirs, ours in _DCI_ADDRESS.items() if theirs in place}
+        found |= {a["name"] for a in record["additional_attributes"]}
+    return found
 
 
 def _outreach(body: Any, side: Side, sent: Mapping[str, Any]) -> set[str]:
@@ -178,7 +206,8 @@ FIELD_POLICY: dict[tuple[str, str], Policy] = {
     ("GET", f"{API}/agency/persons/{{person_id}}"): Policy(
         _agency_person, {"agency": "allowlist"}),
     ("POST", f"{API}/agency/persons/lookup"): Policy(_agency_person, {"agency": "allowlist"}),
-    ("POST", f"{API}/agency/dci/registry/sync/search"): Policy(_dci, {"agency": "allowlist"}),
+    ("POST", f"{API}/agency/dci/registry/sync/search"): Policy(
+        _dci, {"agency": "allowlist"}, fields_of=_dci_fields),
 }
 
 ID_ONLY: dict[tuple[str, str], str] = {

@@ -7,26 +7,27 @@ the programs domain (`/applications/{folio}/transitions`, `/enrollments/{id}/tra
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from redangel.agency import service
+from redangel.agency.dci_schemas import SearchEnvelope, TransportErrors
+from redangel.agency.dci_search import Signer
 from redangel.agency.schemas import (
     AgencyApplicationPage,
     AgencyEnrollmentPage,
     AgencyPerson,
     ChangePage,
-    DciSearchRequest,
-    DciSearchResponse,
     PersonLookup,
 )
 from redangel.audit import service as audit
-from redangel.auth.dependencies import rate_limit, require_roles
+from redangel.auth.dependencies import AppSettings, rate_limit, require_roles
 from redangel.auth.principal import Principal
-from redangel.common.openapi import ERRORS
+from redangel.common.openapi import ERRORS, PROBLEM
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only
@@ -126,10 +127,35 @@ def lookup(data: PersonLookup, session: DbSession, principal: AgencyClient,
     return service.lookup(session, keyring=keyring, principal=principal, curp=data.curp)
 
 
-@router.post("/dci/registry/sync/search", response_model=DciSearchResponse, responses=ERRORS,
-             dependencies=[SEARCH_LIMIT])
+async def _json_body(request: Request) -> Any:
+    """The request body as JSON, or `None` when it is not JSON (answered as the standard says)."""
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        return None
+
+
+DCI_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["header", "message"],
+    "description": "The DCI social-registry search envelope (spdci/standards, social_api "
+                   "1.0.0, sync/search); its parts are read as the standard writes them.",
+    "properties": {"signature": {"type": "string", "maxLength": 2000},
+                   "header": {"type": "object"}, "message": {"type": "object"}}}}}}}
+DCI_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS, **{status: {"model": TransportErrors, **PROBLEM} for status in (400, 401)}}
+
+
+@router.post("/dci/registry/sync/search", response_model=SearchEnvelope,
+             response_model_exclude_none=True, openapi_extra=DCI_BODY,
+             responses=DCI_ERRORS, dependencies=[SEARCH_LIMIT])
 @read_only
-def dci_search(data: DciSearchRequest, session: DbSession, principal: AgencyClient,
-               keyring: KeyringDep) -> DciSearchResponse:
-    """DCI-shaped synchronous registry search: `idtype-value` queries on CURP, per-item status."""
-    return service.dci_search(session, keyring=keyring, principal=principal, request=data)
+def dci_search(body: Annotated[Any, Depends(_json_body)], session: DbSession,
+               principal: AgencyClient, keyring: KeyringDep, settings: AppSettings) -> Any:
+    """The DCI social-registry synchronous search (`sync/search`, standard 1.0.0): CURP and
+    predicate queries, sorted and paged, answered per search and signed by the registry."""
+    signer = Signer(sender_id=settings.dci_sender_id, secret_key=settings.secret_key)
+    status, answer = service.dci_search(session, keyring=keyring, principal=principal,
+                                        signer=signer, body=body)
+    if status != 200:
+        return JSONResponse(answer.model_dump(mode="json", exclude_none=True), status_code=status)
+    return answer

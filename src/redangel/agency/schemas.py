@@ -1,5 +1,4 @@
-"""Shapes of the agency API: CURP lookup, the DCI-shaped registry search envelope and its
-answer, the lists, the change feed and the person an agency sees.
+"""Shapes of the agency API: CURP lookup, the lists, the change feed and the person an agency sees.
 
 The answers are the contract partners integrate with (`docs/agency-api.md`): their keys and the
 way each value is written are pinned by the agency tests, so a change here is a change to
@@ -11,9 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, PlainSerializer, StringConstraints
 
 from redangel.common.types import Strict
 from redangel.person.schemas import PersonAllowlisted
@@ -27,75 +26,12 @@ from redangel.program.schemas import (
 )
 
 Curp = Annotated[str, StringConstraints(min_length=1, max_length=18)]
-Token = Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                         pattern=r"^[A-Za-z0-9._:\-]+$")]
-Free = Annotated[str, StringConstraints(max_length=200)]
 
 
 class PersonLookup(Strict):
     """Find a person connected to the agency's programs by CURP (in the body, never the URL)."""
 
     curp: Curp
-
-
-class DciHeader(Strict):
-    """The DCI message header (only what a synchronous search needs is required)."""
-
-    version: Free = "1.0.0"
-    message_id: Token
-    message_ts: datetime
-    action: Literal["search"]
-    sender_id: Token
-    sender_uri: Free | None = None
-    receiver_id: Token | None = None
-    total_count: int = Field(ge=0, le=100)
-    is_msg_encrypted: bool = False
-    meta: dict[str, Any] | None = None
-
-
-class DciQuery(Strict):
-    """An identifier query: `{"type": "CURP", "value": "..."}`."""
-
-    type: Annotated[str, StringConstraints(max_length=20)]
-    value: Annotated[str, StringConstraints(max_length=40)]
-
-
-class DciSearchCriteria(Strict):
-    """What to search: only `idtype-value` on CURP is answered; anything else is rejected per item."""
-
-    version: Free = "1.0.0"
-    reg_type: Free | None = None
-    reg_sub_type: Free | None = None
-    query_type: Annotated[str, StringConstraints(max_length=30)]
-    query: DciQuery | dict[str, Any]
-    sort: list[dict[str, Any]] | None = Field(default=None, max_length=5)
-    pagination: dict[str, Any] | None = None
-    consent: dict[str, Any] | None = None
-    authorize: dict[str, Any] | None = None
-
-
-class DciSearchItem(Strict):
-    """One search of the batch, answered under the same `reference_id`."""
-
-    reference_id: Token
-    timestamp: datetime
-    search_criteria: DciSearchCriteria
-    locale: Annotated[str, StringConstraints(max_length=10)] = "es"
-
-
-class DciMessage(Strict):
-    """The message: a transaction with up to 100 searches."""
-
-    transaction_id: Token
-    search_request: list[DciSearchItem] = Field(min_length=1, max_length=100)
-
-
-class DciSearchRequest(Strict):
-    """The DCI synchronous registry search envelope."""
-
-    signature: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    header: DciHeader
-    message: DciMessage
 
 
 Moment = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str,
@@ -217,72 +153,3 @@ class ChangePage(BaseModel):
     has_more: bool
 
 
-class DciRecords(BaseModel):
-    """The records found by one search: the agency's allowlisted person view."""
-
-    version: str
-    reg_type: str
-    reg_record_type: str
-    reg_records: list[PersonAllowlisted]
-
-
-class DciPagination(BaseModel):
-    """Paging of one search's records."""
-
-    page_size: int
-    page_number: int
-    total_count: int
-
-
-class DciSearchAnswer(BaseModel):
-    """The answer to one search of the batch, under its `reference_id` (a rejection as is)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    reference_id: str
-    timestamp: datetime
-    locale: str
-    status: Literal["succ", "rjct"]
-    status_reason_code: str | None
-    status_reason_message: str | None
-
-
-class DciSearchFound(DciSearchAnswer):
-    """A search that was run: its records (maybe none) and their paging."""
-
-    status: Literal["succ"]
-    data: DciRecords
-    pagination: DciPagination
-
-
-class DciResponseHeader(BaseModel):
-    """The header of the answer envelope."""
-
-    version: str
-    message_id: uuid.UUID
-    message_ts: datetime
-    action: Literal["on-search"]
-    status: Literal["succ"]
-    status_reason_code: str | None
-    status_reason_message: str | None
-    total_count: int
-    completed_count: int
-    sender_id: str
-    receiver_id: str
-    is_msg_encrypted: bool
-
-
-class DciResponseMessage(BaseModel):
-    """The answers, one per search, in the order asked."""
-
-    transaction_id: str
-    correlation_id: uuid.UUID
-    search_response: list[DciSearchFound | DciSearchAnswer]
-
-
-class DciSearchResponse(BaseModel):
-    """The DCI synchronous registry search answer envelope."""
-
-    signature: str | None
-    header: DciResponseHeader
-    message: DciResponseMessage

@@ -7,13 +7,18 @@ from a server-side cursor in batches, so memory stays flat whatever the roll's s
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from redangel.agency import dci_search as dci
+from redangel.agency.dci_schemas import SearchEnvelope, TransportErrors
+from redangel.agency.dci_search import Signer
 from redangel.agency.schemas import (
     AgencyApplication,
     AgencyApplicationPage,
@@ -22,20 +27,13 @@ from redangel.agency.schemas import (
     AgencyPerson,
     Change,
     ChangePage,
-    DciPagination,
-    DciRecords,
-    DciResponseHeader,
-    DciResponseMessage,
-    DciSearchAnswer,
-    DciSearchFound,
-    DciSearchItem,
-    DciSearchRequest,
-    DciSearchResponse,
 )
 from redangel.audit import service as audit
+from redangel.auth import service as auth_service
 from redangel.auth.principal import Principal
 from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
+from redangel.dci import signature
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.person import curp as curp_rules
 from redangel.person import fields as allow
@@ -190,65 +188,23 @@ def lookup(session: Session, *, keyring: Keyring, principal: Principal,
     return _person_with_programs(session, keyring=keyring, principal=principal, row=row)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+def dci_search(session: Session, *, keyring: Keyring, principal: Principal, signer: Signer,
+               body: Any) -> tuple[int, SearchEnvelope | TransportErrors]:
+    """Answer a DCI synchronous registry search (`dci_search.search`): status and answer."""
+    return dci.search(session, keyring=keyring, principal=principal, signer=signer, body=body)
 
 
-def _rejected(item: DciSearchItem, code: str, message: str) -> DciSearchAnswer:
-    return DciSearchAnswer(reference_id=item.reference_id, timestamp=_now(), locale=item.locale,
-                           status="rjct", status_reason_code=code, status_reason_message=message)
-
-
-def _dci_item(session: Session, *, keyring: Keyring, principal: Principal,
-              item: DciSearchItem) -> DciSearchAnswer:
-    criteria = item.search_criteria
-    query = criteria.query if isinstance(criteria.query, dict) else criteria.query.model_dump()
-    if criteria.query_type != "idtype-value":
-        return _rejected(item, "rjct.query_type.invalid", "only idtype-value queries are answered")
-    if str(query.get("type", "")).upper() != "CURP" or not isinstance(query.get("value"), str):
-        return _rejected(item, "rjct.search_criteria.invalid",
-                         "query.type must be CURP with a string value")
-    curp = _valid_curp(str(query["value"])[:40])
-    if curp is None:
-        return _rejected(item, "rjct.search_criteria.invalid", "query.value is not a valid CURP")
-    row = _by_curp(session, keyring=keyring, principal=principal, curp=curp)
-    records = []
-    if row is not None:
-        records.append(_allowlisted(session, keyring=keyring, principal=principal, row=row))
-    audit.record(session, principal=principal, action="agency.dci_search",
-                 person_id=row.id if row is not None else None,
-                 purpose="program_administration", outcome="ok" if row else "not_found")
-    return DciSearchFound(
-        reference_id=item.reference_id, timestamp=_now(), locale=item.locale, status="succ",
-        status_reason_code=None, status_reason_message=None,
-        data=DciRecords(version="1.0.0", reg_type="redangel:person", reg_record_type="person",
-                        reg_records=records),
-        pagination=DciPagination(page_size=1, page_number=1, total_count=len(records)))
-
-
-def dci_search(session: Session, *, keyring: Keyring, principal: Principal,
-               request: DciSearchRequest) -> DciSearchResponse:
-    """Answer a DCI synchronous registry search, item by item, under the same reference ids."""
-    seen: set[str] = set()
-    answers: list[DciSearchAnswer] = []
-    for item in request.message.search_request:
-        if item.reference_id in seen:
-            answers.append(_rejected(item, "rjct.reference_id.duplicate",
-                                     "reference_id repeated in this message"))
-            continue
-        seen.add(item.reference_id)
-        answers.append(_dci_item(session, keyring=keyring, principal=principal, item=item))
-    completed = sum(1 for a in answers if a.status == "succ")
-    return DciSearchResponse(
-        signature=None,
-        header=DciResponseHeader(
-            version="1.0.0", message_id=uuid.uuid4(), message_ts=_now(), action="on-search",
-            status="succ", status_reason_code=None, status_reason_message=None,
-            total_count=len(answers), completed_count=completed, sender_id="redangel",
-            receiver_id=request.header.sender_id, is_msg_encrypted=False),
-        message=DciResponseMessage(transaction_id=request.message.transaction_id,
-                                   correlation_id=uuid.uuid4(), search_response=answers),
-    )
+def register_dci_key(session: Session, *, client_id: str, sender_id: str, public_key: str) -> None:
+    """Register the key an agency client signs its DCI messages with: from then on its DCI
+    messages must carry a signature that verifies with it."""
+    try:
+        signature.public_key_from_text(public_key)
+    except ValueError as exc:
+        raise InvalidInput(fields=[FieldError("public_key", "field_invalid")]) from exc
+    if not re.fullmatch(r"[\x21-\x7e]{1,99}", sender_id):
+        raise InvalidInput(fields=[FieldError("sender_id", "field_invalid")])
+    auth_service.set_dci_key(session, client_id=client_id, sender_id=sender_id,
+                             public_key=public_key.strip())
 
 
 def export_roll(engine: Engine, *, sessions: Callable[[], Session], keyring: Keyring,

@@ -78,6 +78,11 @@ class AgencyClient(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The agency's DCI signing key, when it signs its messages: the sender id its signatures
+    # name and the Ed25519 public key (base64 of 32 bytes). With a key, every DCI message from
+    # this client must carry a signature that verifies.
+    dci_sender_id: Mapped[str | None] = mapped_column(String(99), nullable=True)
+    dci_public_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class KioskDevice(Base):

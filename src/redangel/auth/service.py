@@ -262,6 +262,24 @@ def revoke_agency_client(session: Session, *, client_id: str) -> None:
     session.flush()
 
 
+def set_dci_key(session: Session, *, client_id: str, sender_id: str, public_key: str) -> None:
+    """Store the key an agency client signs its DCI messages with (checked by the agency
+    domain, which reads DCI messages); a new key replaces the old at once."""
+    client = repository.agency_client(session, client_id)
+    if client is None:
+        raise AppError("not_found")
+    client.dci_sender_id, client.dci_public_key = sender_id, public_key
+    session.flush()
+
+
+def dci_key(session: Session, *, client_id: str) -> tuple[str, str] | None:
+    """The sender id and public key an agency client signs DCI messages with, if registered."""
+    client = repository.agency_client(session, client_id)
+    if client is None or not client.dci_sender_id or not client.dci_public_key:
+        return None
+    return client.dci_sender_id, client.dci_public_key
+
+
 def create_kiosk_device(
     session: Session, *, name: str, office_id: uuid.UUID | None
 ) -> tuple[KioskDevice, str]:

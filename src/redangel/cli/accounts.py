@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from redangel.agency import service as agency_service
 from redangel.auth import service
 from redangel.cli.context import context
+from redangel.dci import keys
 
 users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 agency_clients = typer.Typer(help="Agency API clients.", no_args_is_help=True)
@@ -54,6 +56,31 @@ def client_revoke(client_id: str) -> None:
         service.revoke_agency_client(session, client_id=client_id)
         session.commit()
     typer.echo(f"revoked {client_id}")
+
+
+@agency_clients.command("dci-key")
+def client_dci_key(
+    client_id: str,
+    sender_id: Annotated[str, typer.Option(help="the sender id the agency's DCI messages carry")],
+    public_key: Annotated[str, typer.Option(help="its Ed25519 public key, base64 of 32 bytes")],
+) -> None:
+    """Register the key an agency client signs its DCI messages with; from then on every DCI
+    message from it must carry a signature that verifies."""
+    ctx = context()
+    with ctx.sessions() as session:
+        agency_service.register_dci_key(session, client_id=client_id, sender_id=sender_id,
+                                        public_key=public_key)
+        session.commit()
+    typer.echo(f"{client_id} signs as {sender_id}")
+
+
+@agency_clients.command("dci-registry-key")
+def registry_dci_key() -> None:
+    """Print the registry's own DCI identity: the sender id, key id and public key its
+    answers are signed with, for partners to register."""
+    settings = context().settings
+    typer.echo(f"sender_id={settings.dci_sender_id}\nkey_id={keys.KEY_ID}\n"
+               f"public_key={keys.public_text(settings.secret_key)}")
 
 
 @kiosks.command("create")
