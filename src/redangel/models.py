@@ -10,6 +10,7 @@ from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
+from redangel.linkage.models import PersonMerge, PersonPairBlock
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 from redangel.program.models import Application, Enrollment, Program
 
@@ -17,6 +18,7 @@ __all__ = [
     "Agency", "AgencyClient", "Application", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",
     "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
-    "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonNameTerm", "Program",
+    "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonMerge", "PersonNameTerm",
+    "PersonPairBlock", "Program",
     "UserAccount", "UserSession",
 ]
