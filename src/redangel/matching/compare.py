@@ -1,11 +1,12 @@
 """Comparison levels: how each field of each candidate pair agrees (exact, close, different, missing).
 
 Names: the same spelling is exact; the same sound, a Jaro–Winkler similarity of at least
-`NAME_CLOSE`, or one given name inside the other ("MARIA GUADALUPE" and "GUADALUPE") is close.
+`NAME_CLOSE`, or a person going by the last of their given names ("MARIA GUADALUPE" and
+"GUADALUPE") is close; "MARIA GUADALUPE" and "MARIA" are different (twin sisters are named so).
 Surnames written in the other order, or a first surname missing and the second moved up, are
 compared in the order that agrees best. Dates: day and month swapped, one digit mistyped or a
 two-digit year read in the wrong century are close. CURP: the same (O and 0 read alike) is
-exact; the same first sixteen characters or one character typed wrong is close. Postal code:
+exact; a wrong check digit or one character typed wrong among the first sixteen is close. Postal code:
 the same first three digits are close. Every string similarity is computed once per distinct
 pair of values (rapidfuzz, in C), never per row.
 """
@@ -50,23 +51,6 @@ def _similar(
     return np.asarray(good, dtype=bool)[inverse]
 
 
-def _within(a: Codes, b: Codes, texts: Sequence[str]) -> npt.NDArray[np.bool_]:
-    """Whether every word of one name is among the other's words."""
-    if a.size == 0:
-        return np.zeros(0, dtype=bool)
-    first, second, inverse = _distinct_pairs(a, b, len(texts))
-    result = np.fromiter(
-        (_words_within(texts[i], texts[j]) for i, j in zip(first.tolist(), second.tolist(), strict=True)),
-        dtype=bool, count=first.size,
-    )
-    return result[inverse]
-
-
-def _words_within(x: str, y: str) -> bool:
-    wx, wy = set(x.split()), set(y.split())
-    return wx <= wy or wy <= wx
-
-
 def names(left: Column, right: Column, a: Codes, b: Codes, *, words: bool = False) -> Levels:
     """Levels of a name field of rows a against a name field (the same or another) of rows b."""
     ca, cb = left.codes[a], right.codes[b]
@@ -80,9 +64,9 @@ def names(left: Column, right: Column, a: Codes, b: Codes, *, words: bool = Fals
     unsure = np.flatnonzero(~close)
     close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, JaroWinkler.normalized_similarity,
                              NAME_CLOSE)
-    if words:
-        unsure = np.flatnonzero(~close)
-        close[unsure] = _within(ra[unsure], rb[unsure], left.spellings)
+    if words:  # "MARIA GUADALUPE" and "GUADALUPE": a person going by their last given name
+        count_a, count_b = left.words[ra], left.words[rb]
+        close |= (left.last[ra] == left.last[rb]) & (count_a != count_b)
     out[rest[close]] = CLOSE
     return out
 
@@ -134,9 +118,13 @@ def equal(codes: Codes, a: Codes, b: Codes, close: Codes | None = None) -> Level
 
 
 def curps(table: Table, a: Codes, b: Codes) -> Levels:
-    """Levels of the CURPs: exact; close for the same first sixteen or one character wrong."""
-    out = equal(table.curp, a, b, table.curp16)
+    """Levels of the CURPs: exact; close for a wrong check digit, or one character wrong among
+    the first sixteen. Two CURPs that differ in the homonymy character (the seventeenth) are
+    different: it is what the registry gives to tell apart two persons (twins) otherwise alike."""
+    out = equal(table.curp, a, b, table.curp17)
     rest = np.flatnonzero(out == DIFFERENT)
+    same_tail = table.curp_tail[a[rest]] == table.curp_tail[b[rest]]
+    rest = rest[same_tail]
     typo = _similar(table.curp[a[rest]], table.curp[b[rest]], table.curp_texts, Levenshtein.distance, 1)
     out[rest[typo]] = CLOSE
     return out

@@ -24,6 +24,10 @@ Floats = npt.NDArray[np.float64]
 LEVEL_COUNT = 4
 EM_ROUNDS = 40
 SMOOTHING = 0.5  # pseudo-count, so a level never seen among random pairs is rare, not impossible
+DIFFERENT_AT_MOST = {"given_names": 0.02, "sex": 0.01, "birth_date": 0.02, "curp": 0.01}
+"""How often at most a true pair shows a plainly different value (typos are `close`). Families
+share surnames, home and, for twins, the birth date: left alone, EM counts such pairs as true
+ones and learns that a different CURP or given name says little. These bounds keep them telling."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
         for f in range(n_fields):
             seen = np.bincount(pattern_levels[:, f], weights=expected, minlength=LEVEL_COUNT)[1:] + 1e-6
             m[f, 1:] = seen / seen.sum()
+            bound = DIFFERENT_AT_MOST.get(FIELDS[f])
+            if bound is not None and m[f, DIFFERENT] > bound:
+                agreeing = m[f, CLOSE] + m[f, EXACT]
+                m[f, CLOSE:] *= (1.0 - bound) / agreeing
+                m[f, DIFFERENT] = bound
     true_pairs = share * weights.sum()
     prior = float(np.clip(true_pairs / max(possible_pairs, 1.0), 1e-12, 0.5))
     return Model(m=m, u=u, prior=prior, candidate_share=share)

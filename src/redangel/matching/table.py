@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -20,11 +23,12 @@ from redangel.matching.records import Record
 Codes = npt.NDArray[np.int64]
 
 
-def factorize(values: Iterable[str | None], count: int) -> tuple[Codes, list[str]]:
+def factorize(values: Iterable[Any], count: int) -> tuple[Codes, list[Any]]:
     """One code per distinct value in order of appearance; a missing or empty value is -1."""
-    lookup: dict[str | None, int] = {}
-    raw = np.fromiter((lookup.setdefault(v, len(lookup)) for v in values), dtype=np.int64, count=count)
-    seen = list(lookup)
+    listed = values if isinstance(values, list) else list(values)
+    seen = list(dict.fromkeys(listed))  # distinct values, in C
+    lookup = {v: i for i, v in enumerate(seen)}
+    raw = np.fromiter(map(lookup.__getitem__, listed), dtype=np.int64, count=count)
     present = np.array([bool(v) for v in seen], dtype=bool)
     remap = np.full(len(seen) + 1, -1, dtype=np.int64)
     remap[: len(seen)][present] = np.arange(int(present.sum()), dtype=np.int64)
@@ -45,22 +49,27 @@ class Column:
     codes: Codes
     spellings: list[str]  # shared by the columns of one `name_columns` call
     sound: Codes  # per spelling code, then -1 for a missing value (index -1)
+    last: Codes  # per spelling code: the code of its last word
+    words: Codes  # per spelling code: how many words
     frequency: npt.NDArray[np.float64]  # share of this column's present values with each spelling
 
 
 def name_columns(*columns: list[str | None]) -> list[Column]:
     """Columns of names spelled on one shared dictionary, so that one column compares with another."""
     count = len(columns[0])
-    raw, raw_uniques = factorize((v for values in columns for v in values), count * len(columns))
+    raw, raw_uniques = factorize([v for values in columns for v in values], count * len(columns))
     codes, spellings = derive(raw, raw_uniques, keys.spelling)
     sound_codes, _ = factorize((keys.sound(s) for s in spellings), len(spellings))
     sound = np.append(sound_codes, -1)
+    last_codes, _ = factorize((keys.last_word(s) for s in spellings), len(spellings))
+    last = np.append(last_codes, -1)
+    words = np.append(np.array([s.count(" ") + 1 for s in spellings], dtype=np.int64), 0)
     out = []
     for i in range(len(columns)):
         part = codes[i * count: (i + 1) * count]
         present = part[part >= 0]
         counts = np.bincount(present, minlength=len(spellings)).astype(np.float64)
-        out.append(Column(part, spellings, sound, counts / max(1, present.size)))
+        out.append(Column(part, spellings, sound, last, words, counts / max(1, present.size)))
     return out
 
 
@@ -79,39 +88,46 @@ class Table:
     sex: Codes
     curp: Codes
     curp_texts: list[str]
-    curp16: Codes
+    curp17: Codes  # all but the check digit
+    curp_tail: Codes  # homonymy character and check digit
     curp10: Codes
     borough: Codes
     postal: Codes
     postal3: Codes
 
 
-def _date_number(record: Record) -> int:
-    day = record.birth_date
-    return -1 if day is None else day.year * 10000 + day.month * 100 + day.day
+def _date_numbers(days: list[date | None], count: int) -> Codes:
+    codes, distinct = factorize(days, count)
+    numbers = np.array([d.year * 10000 + d.month * 100 + d.day for d in distinct] + [-1], dtype=np.int64)
+    return numbers[codes]
+
+
+def _column(rows: list[Record], name: str) -> list[Any]:
+    return list(map(attrgetter(name), rows))
 
 
 def build(incoming: Sequence[Record], registry: Sequence[Record]) -> Table:
     """The columns of both sequences, incoming rows first."""
     rows = [*incoming, *registry]
     n = len(rows)
-    (given,) = name_columns([r.given_names for r in rows])
+    (given,) = name_columns(_column(rows, "given_names"))
     given_first, _ = derive(given.codes, given.spellings, lambda s: keys.sound(keys.first_word(s)))
-    first, second = name_columns([r.first_surname for r in rows], [r.second_surname for r in rows])
-    birth = np.fromiter((_date_number(r) for r in rows), dtype=np.int64, count=n)
-    sex_raw, sex_u = factorize((r.sex for r in rows), n)
+    first, second = name_columns(_column(rows, "first_surname"), _column(rows, "second_surname"))
+    birth = _date_numbers(_column(rows, "birth_date"), n)
+    sex_raw, sex_u = factorize(_column(rows, "sex"), n)
     sex, _ = derive(sex_raw, sex_u, lambda v: v.strip().upper())
-    curp_raw, curp_raw_u = factorize((r.curp for r in rows), n)
+    curp_raw, curp_raw_u = factorize(_column(rows, "curp"), n)
     curp, curp_texts = derive(curp_raw, curp_raw_u, keys.curp_canonical)
-    curp16, _ = derive(curp, curp_texts, lambda c: c[:16])
+    curp17, _ = derive(curp, curp_texts, lambda c: c[:17])
+    curp_tail, _ = derive(curp, curp_texts, lambda c: c[16:])
     curp10, _ = derive(curp, curp_texts, lambda c: c[:10])
-    borough_raw, borough_u = factorize((r.borough for r in rows), n)
+    borough_raw, borough_u = factorize(_column(rows, "borough"), n)
     borough, _ = derive(borough_raw, borough_u, keys.spelling)
-    postal_raw, postal_u = factorize((r.postal_code for r in rows), n)
+    postal_raw, postal_u = factorize(_column(rows, "postal_code"), n)
     postal, postal_texts = derive(postal_raw, postal_u, str.strip)
     postal3, _ = derive(postal, postal_texts, lambda p: p[:3])
     return Table(
-        size=n, incoming=len(incoming), keys=[r.key for r in rows], given=given, given_first=given_first,
+        size=n, incoming=len(incoming), keys=_column(rows, "key"), given=given, given_first=given_first,
         first=first, second=second, birth=birth, sex=sex, curp=curp, curp_texts=curp_texts,
-        curp16=curp16, curp10=curp10, borough=borough, postal=postal, postal3=postal3,
+        curp17=curp17, curp_tail=curp_tail, curp10=curp10, borough=borough, postal=postal, postal3=postal3,
     )
