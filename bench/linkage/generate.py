@@ -17,19 +17,24 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-FEMALE = ("MARIA GUADALUPE|MARIA|GUADALUPE|JUANA|MARGARITA|MARIA DEL CARMEN|VERONICA|ROSA MARIA|"
+
+def _listed(names: str) -> list[str]:
+    return names.split("|")
+
+
+FEMALE = _listed("MARIA GUADALUPE|MARIA|GUADALUPE|JUANA|MARGARITA|MARIA DEL CARMEN|VERONICA|ROSA MARIA|"
           "FRANCISCA|ALEJANDRA|LETICIA|PATRICIA|ELIZABETH|MARIA ELENA|ANA MARIA|MARTHA|GABRIELA|"
           "SILVIA|ADRIANA|TERESA|SOFIA|XIMENA|VALERIA|CAMILA|DANIELA|FERNANDA|ANDREA|MONICA|CLAUDIA|"
           "LAURA|YOLANDA|ARACELI|ROCIO|BEATRIZ|ALICIA|NORMA|JOSEFINA|ANGELICA|ESPERANZA|LUCIA|IRMA|"
           "XOCHITL|ITZEL|CITLALI|NAYELI|MARIA JOSE|ANA SOFIA|MARIA FERNANDA|BRENDA|KARLA|LILIANA|"
-          "SANDRA|ELENA|CAROLINA|MIRIAM|SUSANA|ESTHER|REBECA|PAOLA|DIANA|IVONNE|JAZMIN|MAGDALENA").split("|")
-MALE = ("JOSE|JUAN|JOSE LUIS|MIGUEL ANGEL|FRANCISCO|JESUS|ANTONIO|ALEJANDRO|PEDRO|JUAN CARLOS|"
+          "SANDRA|ELENA|CAROLINA|MIRIAM|SUSANA|ESTHER|REBECA|PAOLA|DIANA|IVONNE|JAZMIN|MAGDALENA")
+MALE = _listed("JOSE|JUAN|JOSE LUIS|MIGUEL ANGEL|FRANCISCO|JESUS|ANTONIO|ALEJANDRO|PEDRO|JUAN CARLOS|"
         "MANUEL|RICARDO|FERNANDO|JORGE|ROBERTO|SERGIO|JOSE ANTONIO|EDUARDO|DANIEL|CARLOS|JAVIER|"
         "RAUL|MARIO|ARTURO|GERARDO|ENRIQUE|OSCAR|HUGO|RAFAEL|VICTOR MANUEL|SANTIAGO|MATEO|"
         "SEBASTIAN|LEONARDO|EMILIANO|DIEGO|LUIS ANGEL|JUAN PABLO|CUAUHTEMOC|JOSE MANUEL|ALFREDO|"
         "GUILLERMO|ALBERTO|ERNESTO|IGNACIO|RODRIGO|ISRAEL|ADRIAN|ANDRES|RUBEN|JULIO CESAR|OMAR|"
-        "MARCO ANTONIO|HECTOR|SALVADOR|GUSTAVO|ABRAHAM|ULISES|JOEL|EFRAIN|ISMAEL|TOMAS").split("|")
-SURNAMES = ("HERNANDEZ|GARCIA|MARTINEZ|LOPEZ|GONZALEZ|PEREZ|RODRIGUEZ|SANCHEZ|RAMIREZ|CRUZ|FLORES|"
+        "MARCO ANTONIO|HECTOR|SALVADOR|GUSTAVO|ABRAHAM|ULISES|JOEL|EFRAIN|ISMAEL|TOMAS")
+SURNAMES = _listed("HERNANDEZ|GARCIA|MARTINEZ|LOPEZ|GONZALEZ|PEREZ|RODRIGUEZ|SANCHEZ|RAMIREZ|CRUZ|FLORES|"
             "GOMEZ|MORALES|VAZQUEZ|REYES|JIMENEZ|TORRES|DIAZ|GUTIERREZ|RUIZ|MENDOZA|AGUILAR|ORTIZ|"
             "MORENO|CASTILLO|ROMERO|ALVAREZ|MENDEZ|CHAVEZ|RIVERA|JUAREZ|RAMOS|DOMINGUEZ|HERRERA|"
             "MEDINA|CASTRO|VARGAS|GUZMAN|VELAZQUEZ|MUNOZ|ROJAS|CONTRERAS|SALAZAR|LUNA|ORTEGA|"
@@ -38,7 +43,7 @@ SURNAMES = ("HERNANDEZ|GARCIA|MARTINEZ|LOPEZ|GONZALEZ|PEREZ|RODRIGUEZ|SANCHEZ|RA
             "ROSAS|VALDEZ|NUNEZ|CAMPOS|SANTOS|CAMACHO|NAVARRO|PENA|MALDONADO|ROSALES|ACOSTA|"
             "MIRANDA|TREJO|VALENCIA|NAVA|PACHECO|ROBLES|MOLINA|RANGEL|HUERTA|FUENTES|DE LA CRUZ|"
             "DEL ANGEL|DE LEON|DE LA ROSA|XICOHTENCATL|TLATELPA|CUAUTLE|MUNIZ|ZUNIGA|ORDONEZ|YANEZ|"
-            "BRISENO|NINO|CASTANEDA|MONTANO|PATINO|ACUNA|OCANA").split("|")
+            "BRISENO|NINO|CASTANEDA|MONTANO|PATINO|ACUNA|OCANA")
 ACCENTED = {"MARIA": "María", "JOSE": "José", "JESUS": "Jesús", "RAUL": "Raúl", "VERONICA": "Verónica",
             "HERNANDEZ": "Hernández", "GARCIA": "García", "MARTINEZ": "Martínez", "LOPEZ": "López",
             "GONZALEZ": "González", "PEREZ": "Pérez", "RODRIGUEZ": "Rodríguez", "SANCHEZ": "Sánchez",
@@ -58,9 +63,9 @@ BOROUGHS = {"ALVARO OBREGON": "01", "AZCAPOTZALCO": "02", "BENITO JUAREZ": "03",
             "CUAJIMALPA": "05", "CUAUHTEMOC": "06", "GUSTAVO A MADERO": "07", "IZTACALCO": "08",
             "IZTAPALAPA": "09", "MAGDALENA CONTRERAS": "10", "MIGUEL HIDALGO": "11", "MILPA ALTA": "12",
             "TLAHUAC": "13", "TLALPAN": "14", "VENUSTIANO CARRANZA": "15", "XOCHIMILCO": "16"}
-SYLLABLES = ("CA|CHI|TLA|XO|HUE|ZA|MO|PA|TE|QUI|LO|RA|NE|CUE|YA|TO|MA|LI|GUE|PE|SO|CO|RRE|LLA|"
-             "JA|BO|NA|TZI|DA|VI|RO|SA|FE|GA|LA|ME|NO|CUAU").split("|")
-ENDINGS = ("ZA|NO|LES|RO|DA|TL|NEZ|REZ|LLO|RA|CO|JAS|DO|TE").split("|")
+SYLLABLES = _listed("CA|CHI|TLA|XO|HUE|ZA|MO|PA|TE|QUI|LO|RA|NE|CUE|YA|TO|MA|LI|GUE|PE|SO|CO|RRE|LLA|"
+             "JA|BO|NA|TZI|DA|VI|RO|SA|FE|GA|LA|ME|NO|CUAU")
+ENDINGS = _listed("ZA|NO|LES|RO|DA|TL|NEZ|REZ|LLO|RA|CO|JAS|DO|TE")
 
 
 def _zipf_weights(n: int, s: float = 1.05) -> list[float]:
@@ -107,16 +112,17 @@ class Row:
 
 
 def _curp_letter(name: str, vowel: bool = False) -> str:
-    word = name.split()[-1] if name else "X"
+    word = name.rsplit(maxsplit=1)[-1] if name else "X"
     if not vowel:
         return word[0]
     return next((c for c in word[1:] if c in "AEIOU"), "X")
 
 
 def _curp(rng: random.Random, given: str, first: str, second: str | None, born: date, sex: str) -> str:
-    first_word = given.split()[1] if given.split()[0] in ("MARIA", "JOSE", "MA", "J") and " " in given \
-        else given.split()[0]
-    consonants = [next((c for c in w[1:] if c not in "AEIOU"), "X") for w in (first, second or "X", first_word)]
+    words = given.split()
+    first_word = words[1] if words[0] in ("MARIA", "JOSE", "MA", "J") and len(words) > 1 else words[0]
+    consonants = [next((c for c in w[1:] if c not in "AEIOU"), "X")
+                  for w in (first, second or "X", first_word)]
     homonymy = rng.choice("0123456789") if born.year < 2000 else rng.choice("ABCDEFGHIJ")
     return (f"{_curp_letter(first)}{_curp_letter(first, True)}{(second or 'X')[0]}{first_word[0]}"
             f"{born:%y%m%d}{sex}DF{''.join(consonants)}{homonymy}{rng.randint(0, 9)}")
@@ -138,7 +144,8 @@ class World:
         self.pid = 0
 
     def _rare_surname(self) -> str:
-        return "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(1, 2))) + self.rng.choice(ENDINGS)
+        syllables = "".join(self.rng.choice(SYLLABLES) for _ in range(self.rng.randint(1, 2)))
+        return syllables + self.rng.choice(ENDINGS)
 
     def _place(self) -> tuple[str, str]:
         borough = self.rng.choice(list(BOROUGHS))
@@ -178,7 +185,8 @@ def _name_as_written(rng: random.Random, name: str, *, given: bool) -> str:
     words = name.split()
     out = []
     mode = rng.random()
-    for w in words:
+    for word in words:
+        w = word
         if w in N_TILDE and rng.random() < 0.3:
             w = w.replace("N", "NN", 1) if rng.random() < 0.5 else w  # Ñ as NN, or as N
         if w in ACCENTED and rng.random() < 0.4:

@@ -175,7 +175,8 @@ def run_splink(roll: list[Record], registry: list[Record], review: float) -> tup
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=20_000, help="rows in the agency's roll")
     parser.add_argument("--registry", type=int, default=20_000, help="persons in the registry")
     parser.add_argument("--seed", type=int, default=14)
@@ -190,7 +191,7 @@ def main() -> None:
     cached = args.cache / f"rolls-{args.rows}-{args.registry}-{args.seed}.pickle"
     start = time.perf_counter()
     if cached.exists():
-        raw_roll, raw_registry = pickle.loads(cached.read_bytes())  # noqa: S301 - our own file
+        raw_roll, raw_registry = pickle.loads(cached.read_bytes())
     else:
         raw_roll, raw_registry = generate.build(args.rows, args.registry, args.seed)
         cached.write_bytes(pickle.dumps((raw_roll, raw_registry)))
@@ -218,11 +219,15 @@ def main() -> None:
         sure = probability >= args.link
         results.append(score("splink", seconds, left[sure], right[sure], pids, len(roll), truth))
     print(f"\nlink threshold {args.link}, {len(roll):,} roll rows against {len(registry):,} records")
-    print(f"{'':24}" + "".join(f"{f.name:>14}" for f in results) + ("   ours/splink" if len(results) > 1 else ""))
+    header = "".join(f"{f.name:>14}" for f in results)
+    print(f"{'':24}{header}" + ("   ours/splink" if len(results) > 1 else ""))
     lines = [("precision", lambda f: f.precision, "{:.5f}"), ("recall", lambda f: f.recall, "{:.5f}"),
-             ("F1", lambda f: f.f1, "{:.5f}"), ("false merges / 10,000", lambda f: f.false_per_10k, "{:.2f}"),
-             ("rows/s", lambda f: f.rows / f.seconds, "{:,.0f}"), ("wall time (s)", lambda f: f.seconds, "{:.1f}"),
-             ("pairs predicted", lambda f: f.predicted, "{:,}"), ("true pairs found", lambda f: f.true_positive, "{:,}")]
+             ("F1", lambda f: f.f1, "{:.5f}"),
+             ("false merges / 10,000", lambda f: f.false_per_10k, "{:.2f}"),
+             ("rows/s", lambda f: f.rows / f.seconds, "{:,.0f}"),
+             ("wall time (s)", lambda f: f.seconds, "{:.1f}"),
+             ("pairs predicted", lambda f: f.predicted, "{:,}"),
+             ("true pairs found", lambda f: f.true_positive, "{:,}")]
     for label, fn, fmt in lines:
         values = [fn(f) for f in results]
         ratio = f"{values[0] / values[1]:>14.3f}" if len(values) > 1 and values[1] else ""
