@@ -1,8 +1,9 @@
 """Comparison levels: how each field of each candidate pair agrees (exact, close, different, missing).
 
 Names: the same spelling is exact; the same sound, a Jaro–Winkler similarity of at least
-`NAME_CLOSE`, or a person going by the last of their given names ("MARIA GUADALUPE" and
-"GUADALUPE") is close; "MARIA GUADALUPE" and "MARIA" are different (twin sisters are named so).
+`NAME_CLOSE`, one letter wrong, missing or swapped (names of four letters or more), or a person
+going by the last of their given names ("MARIA GUADALUPE" and "GUADALUPE") is close;
+"MARIA GUADALUPE" and "MARIA" are different (twin sisters are named so).
 Surnames written in the other order, or a first surname missing and the second moved up, are
 compared in the order that agrees best. Dates: day and month swapped, one digit mistyped or a
 two-digit year read in the wrong century are close. CURP: the same (O and 0 read alike) is
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from redangel.matching.table import Codes, Column, Table
@@ -27,6 +28,7 @@ FIELDS = ("given_names", "first_surname", "second_surname", "birth_date", "sex",
           "postal_code")
 MISSING, DIFFERENT, CLOSE, EXACT = 0, 1, 2, 3
 NAME_CLOSE = 0.90
+MIN_TYPO_LENGTH = 4
 Levels = npt.NDArray[np.int8]
 
 
@@ -48,6 +50,9 @@ def _similar(
     right = [texts[i] for i in second.tolist()]
     scores = cpdist(left, right, scorer=scorer, workers=-1)
     good = scores >= cutoff if scorer is JaroWinkler.normalized_similarity else scores <= cutoff
+    if scorer is OSA.distance:  # a one-letter slip counts in names of four letters or more
+        good &= np.array([min(len(texts[i]), len(texts[j])) >= MIN_TYPO_LENGTH
+                          for i, j in zip(first.tolist(), second.tolist(), strict=True)], dtype=bool)
     return np.asarray(good, dtype=bool)[inverse]
 
 
@@ -64,6 +69,8 @@ def names(left: Column, right: Column, a: Codes, b: Codes, *, words: bool = Fals
     unsure = np.flatnonzero(~close)
     close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, JaroWinkler.normalized_similarity,
                              NAME_CLOSE)
+    unsure = np.flatnonzero(~close)  # one letter wrong, missing or two swapped: "LAVRA", "LAURA"
+    close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, OSA.distance, 1)
     if words:  # "MARIA GUADALUPE" and "GUADALUPE": a person going by their last given name
         count_a, count_b = left.words[ra], left.words[rb]
         close |= (left.last[ra] == left.last[rb]) & (count_a != count_b)
