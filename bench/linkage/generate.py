@@ -169,8 +169,10 @@ class World:
             borough, postal = self._place()
             born = date(1925, 1, 1) + timedelta(days=rng.randrange(90 * 365))
         self.pid += 1
-        return Person(self.pid, given, first, second, born, sex, _curp(rng, given, first, second, born, sex),
-                      borough, postal)
+        curp = _curp(rng, given, first, second, born, sex)
+        while family is not None and curp[:17] == family.curp[:17]:  # the registry tells twins apart
+            curp = _curp(rng, given, first, second, born, sex)
+        return Person(self.pid, given, first, second, born, sex, curp, borough, postal)
 
 
 def _mojibake(text: str) -> str:

@@ -50,9 +50,6 @@ def _similar(
     right = [texts[i] for i in second.tolist()]
     scores = cpdist(left, right, scorer=scorer, workers=-1)
     good = scores >= cutoff if scorer is JaroWinkler.normalized_similarity else scores <= cutoff
-    if scorer is OSA.distance:  # a one-letter slip counts in names of four letters or more
-        good &= np.array([min(len(texts[i]), len(texts[j])) >= MIN_TYPO_LENGTH
-                          for i, j in zip(first.tolist(), second.tolist(), strict=True)], dtype=bool)
     return np.asarray(good, dtype=bool)[inverse]
 
 
@@ -69,7 +66,8 @@ def names(left: Column, right: Column, a: Codes, b: Codes, *, words: bool = Fals
     unsure = np.flatnonzero(~close)
     close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, JaroWinkler.normalized_similarity,
                              NAME_CLOSE)
-    unsure = np.flatnonzero(~close)  # one letter wrong, missing or two swapped: "LAVRA", "LAURA"
+    # one letter wrong, missing or two swapped ("LAVRA", "LAURA"), in names of four letters or more
+    unsure = np.flatnonzero(~close & (np.minimum(left.lengths[ra], left.lengths[rb]) >= MIN_TYPO_LENGTH))
     close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, OSA.distance, 1)
     if words:  # "MARIA GUADALUPE" and "GUADALUPE": a person going by their last given name
         count_a, count_b = left.words[ra], left.words[rb]
@@ -102,14 +100,16 @@ def dates(birth: Codes, a: Codes, b: Codes) -> Levels:
     da, db = birth[a], birth[b]
     out = np.full(a.size, DIFFERENT, dtype=np.int8)
     present = (da >= 0) & (db >= 0)
-    year, rest = np.divmod(da, 10000)
-    month, day = np.divmod(rest, 100)
-    swapped = year * 10000 + day * 100 + month == db
-    century = (np.abs(da - db) == 1_000_000) & (rest == db % 10000)
-    one_digit = (_digits(da) != _digits(db)).sum(axis=1) == 1
-    out[present & (swapped | century | one_digit)] = CLOSE
     out[present & (da == db)] = EXACT
     out[~present] = MISSING
+    rest_rows = np.flatnonzero(present & (da != db))
+    ra, rb = da[rest_rows], db[rest_rows]
+    year, rest = np.divmod(ra, 10000)
+    month, day = np.divmod(rest, 100)
+    swapped = year * 10000 + day * 100 + month == rb
+    century = (np.abs(ra - rb) == 1_000_000) & (rest == rb % 10000)
+    one_digit = (_digits(ra) != _digits(rb)).sum(axis=1) == 1
+    out[rest_rows[swapped | century | one_digit]] = CLOSE
     return out
 
 

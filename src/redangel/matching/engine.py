@@ -7,9 +7,10 @@ probability reaches the review threshold; at or above the link threshold a pair 
 person. Pairs a person has declared different (`blocked`) are never answered. Pure: rows in,
 pairs out.
 
-One rule stands beside the score: two rows whose given names plainly differ are never linked
-without a person's look unless their CURPs agree (at most just under the link threshold, so
-they go to review). Siblings and twins share surnames, home and sometimes the birth date, and
+One rule stands beside the score (`_family`): two rows whose given names or sexes plainly
+differ, or whose given names and CURPs both disagree, are never linked without a person's look
+unless their CURPs agree (at most just under the link threshold, so they go to review).
+Siblings and twins share surnames, home and sometimes the birth date, and
 the score, which weighs fields as if independent, would otherwise join them.
 """
 
@@ -102,6 +103,17 @@ def _pair_weights(table_: table.Table, fitted: model.Model, levels: npt.NDArray[
     return weights
 
 
+def _family(levels: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
+    """Pairs that may be two members of one family: never linked without a person's look unless
+    their CURPs agree. Given names plainly different; or sexes different; or given names not the
+    same and CURPs different (twins "DANIEL" and "DANIELA", "ROSA MARIA" and "MARIA")."""
+    given, sex, curp = (levels[:, FIELDS.index(name)] for name in ("given_names", "sex", "curp"))
+    suspicious = (given == compare.DIFFERENT) | (sex == compare.DIFFERENT) | (
+        (given != compare.EXACT) & (curp == compare.DIFFERENT))
+    family: npt.NDArray[np.bool_] = suspicious & (curp != compare.EXACT)
+    return family
+
+
 def link(incoming: Sequence[Record], registry: Sequence[Record], thresholds: Thresholds,
          *, blocked: Collection[frozenset[str]] = ()) -> Linkage:
     """Pairs of an incoming row with a registry record or another incoming row, from `review` up."""
@@ -123,7 +135,7 @@ def link(incoming: Sequence[Record], registry: Sequence[Record], thresholds: Thr
     weights = _pair_weights(table_, fitted, levels, a)
     logit = np.log2(fitted.prior / (1 - fitted.prior)) + weights.sum(axis=1)
     probability = 1.0 / (1.0 + np.exp2(-logit))
-    family = (levels[:, 0] == compare.DIFFERENT) & (levels[:, FIELDS.index("curp")] != compare.EXACT)
+    family = _family(levels)
     probability[family] = np.minimum(probability[family], np.nextafter(thresholds.link, 0.0))
     answered = np.flatnonzero(probability >= thresholds.review)
     answered = answered[np.argsort(-probability[answered], kind="stable")]

@@ -27,7 +27,7 @@ def factorize(values: Iterable[Any], count: int) -> tuple[Codes, list[Any]]:
     """One code per distinct value in order of appearance; a missing or empty value is -1."""
     listed = values if isinstance(values, list) else list(values)
     seen = list(dict.fromkeys(listed))  # distinct values, in C
-    lookup = {v: i for i, v in enumerate(seen)}
+    lookup = dict(zip(seen, range(len(seen)), strict=True))
     raw = np.fromiter(map(lookup.__getitem__, listed), dtype=np.int64, count=count)
     present = np.array([bool(v) for v in seen], dtype=bool)
     remap = np.full(len(seen) + 1, -1, dtype=np.int64)
@@ -51,6 +51,7 @@ class Column:
     sound: Codes  # per spelling code, then -1 for a missing value (index -1)
     last: Codes  # per spelling code: the code of its last word
     words: Codes  # per spelling code: how many words
+    lengths: Codes  # per spelling code: how many letters
     frequency: npt.NDArray[np.float64]  # share of this column's present values with each spelling
 
 
@@ -64,12 +65,13 @@ def name_columns(*columns: list[str | None]) -> list[Column]:
     last_codes, _ = factorize((keys.last_word(s) for s in spellings), len(spellings))
     last = np.append(last_codes, -1)
     words = np.append(np.array([s.count(" ") + 1 for s in spellings], dtype=np.int64), 0)
+    lengths = np.append(np.fromiter(map(len, spellings), dtype=np.int64, count=len(spellings)), 0)
     out = []
     for i in range(len(columns)):
         part = codes[i * count: (i + 1) * count]
         present = part[part >= 0]
         counts = np.bincount(present, minlength=len(spellings)).astype(np.float64)
-        out.append(Column(part, spellings, sound, last, words, counts / max(1, present.size)))
+        out.append(Column(part, spellings, sound, last, words, lengths, counts / max(1, present.size)))
     return out
 
 
