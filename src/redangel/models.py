@@ -12,6 +12,7 @@ from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
+from redangel.linkage.models import PersonMerge, PersonPairBlock
 from redangel.person.models import (
     Membership,
     NameTerm,
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "Base", "Card", "CrvsEvent", "CrvsMessage", "CrvsSource", "DataKey",
     "DeliveryAfterDeath", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
-    "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person",
-    "PersonNameTerm", "ProactiveOffer", "Program", "RightsRequest", "UserAccount", "UserSession",
+    "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person", "PersonMerge",
+    "PersonNameTerm", "PersonPairBlock", "ProactiveOffer", "Program", "RightsRequest",
+    "UserAccount", "UserSession",
 ]

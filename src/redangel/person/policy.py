@@ -42,9 +42,10 @@ def not_opposed(use: str) -> ColumnElement[bool]:
 
 
 def person_condition(principal: Principal) -> ColumnElement[bool]:
-    """The condition a person row must satisfy to be visible to this principal (never a
-    blocked one)."""
-    return and_(usable(), _scope(principal))
+    """The condition a person row must satisfy to be visible to this principal: never a record
+    blocked by a cancellation, nor one merged into another (`linkage/`), whose survivor answers
+    instead."""
+    return and_(usable(), Person.merged_into_id.is_(None), _scope(principal))
 
 
 def _scope(principal: Principal) -> ColumnElement[bool]:
