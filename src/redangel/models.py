@@ -12,11 +12,38 @@ from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 from redangel.program.models import Application, Enrollment, Program
+from redangel.rolls.models import DistinctPair, RollImport, RollPair, RollRow
 
 __all__ = [
-    "Agency", "AgencyClient", "Application", "AuditCheckpoint", "AuditEvent", "AuditHead", "Base",
-    "Card", "DataKey", "Enrollment", "Evaluation", "HistoryEntry", "Household",
-    "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
-    "Membership", "NameTerm", "NameTermVariant", "Office", "Person", "PersonNameTerm", "Program",
-    "UserAccount", "UserSession",
+    "Agency",
+    "AgencyClient",
+    "Application",
+    "AuditCheckpoint",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Card",
+    "DataKey",
+    "DistinctPair",
+    "Enrollment",
+    "Evaluation",
+    "HistoryEntry",
+    "Household",
+    "IdempotencyRecord",
+    "IssuerKey",
+    "KioskChallenge",
+    "KioskDevice",
+    "KioskSession",
+    "Membership",
+    "NameTerm",
+    "NameTermVariant",
+    "Office",
+    "Person",
+    "PersonNameTerm",
+    "Program",
+    "RollImport",
+    "RollPair",
+    "RollRow",
+    "UserAccount",
+    "UserSession",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin")
+STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "steward")
 
 
 class Office(Base):

@@ -35,6 +35,7 @@ DEMO_USERS = (
     ("supervisor", "supervisor", "Beatriz Supervisor (Iztapalapa)"),
     ("analyst", "analyst", "Carlos Analyst"),
     ("admin", "admin", "Diana Admin"),
+    ("steward", "steward", "Elena Steward (data)"),
 )
 
 
