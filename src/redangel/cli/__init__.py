@@ -11,7 +11,17 @@ import sys
 
 import typer
 
-from redangel.cli import accounts, audit, catalog, database, demo, idempotency, keys, serving
+from redangel.cli import (
+    accounts,
+    audit,
+    catalog,
+    database,
+    demo,
+    idempotency,
+    keys,
+    rolls,
+    serving,
+)
 from redangel.ops import commands as operations
 
 app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
@@ -28,6 +38,7 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (keys.app, "keys"),
     (catalog.app, "catalog"),
     (idempotency.app, "idempotency"),
+    (rolls.app, "import"),
 )
 for group, name in GROUPS:
     app.add_typer(group, name=name)

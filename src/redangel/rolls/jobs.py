@@ -88,13 +88,13 @@ def run_reading(sessions: Callable[[], Session], *, keyring: Keyring, import_id:
             assert imp is not None
             if imp.status != "reading":
                 return
+            if first_done is None:
+                first_done = imp.rows_done
             finished = read_batch(session, keyring=keyring, imp=imp, roll=roll, today=today)
             done, total = imp.rows_done, imp.rows_total
             session.commit()
-        if first_done is None:
-            first_done = done
         elapsed = max(time.monotonic() - started, 1e-6)
         if on_progress is not None:
-            on_progress(Progress(done, total, (done - first_done) / elapsed))
+            on_progress(Progress(done, total, (done - (first_done or 0)) / elapsed))
         if finished:
             return

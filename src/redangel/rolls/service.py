@@ -25,11 +25,12 @@ from redangel.errors import AppError, Conflict, FieldError, Forbidden, InvalidIn
 from redangel.person import service as person_service
 from redangel.person.schemas import PersonCreate
 from redangel.program import service as program_service
-from redangel.rolls import jobs, repository
+from redangel.rolls import jobs, report, repository
 from redangel.rolls.linking import LinkPlan, plan_links
 from redangel.rolls.mapping import RollMapping
 from redangel.rolls.models import RollImport, RollPair, RollRow
 from redangel.rolls.readers import RollFile
+from redangel.rolls.report import QualityReport
 
 STEWARDS = ("steward", "admin")
 FILE_TABLE = "roll_import"
@@ -269,3 +270,38 @@ def merge(session: Session, *, keyring: Keyring, principal: Principal, imp: Roll
                        person_ids={r.person_id for r in rows if r.person_id is not None},
                        purpose="roll_import", detail={"import": str(imp.id)})
     return imp
+
+
+def quality(session: Session, *, principal: Principal, imp: RollImport) -> QualityReport:
+    """An import's data-quality report."""
+    _authorize(principal, imp.agency_code)
+    return report.build(imp, repository.rows(session, imp.id), repository.pairs(session, imp.id))
+
+
+def pending_pairs(session: Session, *, principal: Principal, keyring: Keyring,
+                  imp: RollImport) -> list[tuple[RollPair, dict[str, Any], dict[str, Any]]]:
+    """Undecided pairs with both sides opened for the steward (audited as a review)."""
+    if not (principal.kind == "staff" and principal.role in STEWARDS):
+        raise Forbidden()
+    rows = {f"row:{r.line}": r for r in repository.rows(session, imp.id)}
+    found = list(repository.pairs(session, imp.id, undecided=True))
+    person_ids = {uuid.UUID(k.split(":", 1)[1]) for p in found for k in (p.left_key, p.right_key)
+                  if k.startswith("person:")}
+    people = repository.persons(session, person_ids)
+    audit.record_shown(session, principal=principal, action="roll.pairs_shown",
+                       person_ids=people.keys(), purpose="record_linkage",
+                       detail={"import": str(imp.id)})
+
+    def side(key: str) -> dict[str, Any]:
+        kind, ref = key.split(":", 1)
+        if kind == "row":
+            row = rows[key]
+            std = open_values(keyring, row)["standard"]
+            return {**std, "borough": row.borough, "source": f"line {row.line}"}
+        person = people[uuid.UUID(ref)]
+        return {"given_names": person.given_names, "first_surname": person.first_surname,
+                "second_surname": person.second_surname,
+                "birth_date": person.birth_date.isoformat(), "sex": person.sex,
+                "curp": None, "borough": person.borough, "source": "registry"}
+
+    return [(p, side(p.left_key), side(p.right_key)) for p in found]
