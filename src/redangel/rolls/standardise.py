@@ -125,7 +125,8 @@ def _curp(row: StandardRow, cells: dict[str, Cell], mapping: RollMapping) -> Non
     raw = _text(cells, mapping, "curp")
     if not raw:
         return
-    value = curp_rules.normalise(raw.replace(" ", "").replace("-", ""))
+    compact = raw.replace(" ", "").replace("-", "").upper()
+    value = curp_rules.normalise(compact)
     alone = curp_rules.explain(value)
     if alone is not None and alone.code == "curp_o_zero":
         fixed = alone.params["suggestion"]
@@ -134,6 +135,8 @@ def _curp(row: StandardRow, cells: dict[str, Cell], mapping: RollMapping) -> Non
     elif alone is not None:
         row.changes.append(Change("curp", "curp_invalid", raw, None))
         return
+    elif value != compact:
+        row.changes.append(Change("curp", "curp_corrected", raw, value))
     elif value != raw:
         row.changes.append(Change("curp", "case_changed", raw, value))
     row.curp = value
