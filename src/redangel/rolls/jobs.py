@@ -21,7 +21,7 @@ from redangel.db import utcnow
 from redangel.rolls import repository
 from redangel.rolls.mapping import RollMapping
 from redangel.rolls.models import RollImport
-from redangel.rolls.readers import RollFile
+from redangel.rolls.readers import RollFile, read_roll
 from redangel.rolls.standardise import original, standardise
 
 ROW_TABLE = "roll_row"
@@ -98,3 +98,19 @@ def run_reading(sessions: Callable[[], Session], *, keyring: Keyring, import_id:
             on_progress(Progress(done, total, (done - (first_done or 0)) / elapsed))
         if finished:
             return
+
+
+def run_import(sessions: Callable[[], Session], *, keyring: Keyring, import_id: Any,
+               today: date,
+               on_progress: Callable[[Progress], None] | None = None) -> None:
+    """The whole job of an import started from a page: read what is left of the sealed file,
+    then link. Run again after a crash, it resumes where the last committed batch ended."""
+    with sessions() as session:
+        imp = repository.get(session, import_id)
+        if imp is None or imp.file_sealed is None:
+            return
+        data = keyring.open(imp.file_sealed, table="roll_import", column="file", row_id=imp.id)
+        roll = read_roll(data, name=imp.file_name, mapping=RollMapping.from_json(imp.mapping),
+                         max_bytes=len(data) + 1)
+    run_reading(sessions, keyring=keyring, import_id=import_id, roll=roll, today=today,
+                on_progress=on_progress)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-IMPORT_STATES = ("reading", "read", "linked", "stopped", "merged", "cancelled")
+IMPORT_STATES = ("preview", "reading", "read", "linked", "stopped", "merged", "cancelled")
 OUTCOMES = ("linked", "new", "same_as_row", "review", "held")
 DECISIONS = ("same", "different", "skip")
 

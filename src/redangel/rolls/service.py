@@ -9,8 +9,9 @@ linked row through the program service.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,8 +30,9 @@ from redangel.rolls import jobs, report, repository
 from redangel.rolls.linking import LinkPlan, plan_links
 from redangel.rolls.mapping import RollMapping
 from redangel.rolls.models import RollImport, RollPair, RollRow
-from redangel.rolls.readers import RollFile
+from redangel.rolls.readers import RollFile, read_roll
 from redangel.rolls.report import QualityReport
+from redangel.rolls.standardise import StandardRow, standardise
 
 STEWARDS = ("steward", "admin")
 FILE_TABLE = "roll_import"
@@ -79,8 +81,9 @@ def list_imports(session: Session, *, principal: Principal, limit: int = 50) -> 
 def start(session: Session, *, keyring: Keyring, principal: Principal, roll: RollFile,
           data: bytes, agency_code: str, program_code: str, mapping: RollMapping,
           link_threshold: float = 0.99, review_threshold: float = 0.60,
-          duplicate_limit: float = 0.5) -> RollImport:
-    """Open an import of a checked roll (or find the unfinished import of the same file)."""
+          duplicate_limit: float = 0.5, preview: bool = False) -> RollImport:
+    """Open an import of a checked roll (or find the unfinished import of the same file); with
+    `preview` it waits in that state, no row written, until the steward starts it."""
     _program(session, principal, agency_code, program_code)
     if not 0 < review_threshold <= link_threshold <= 1:
         raise InvalidInput(fields=[FieldError("link_threshold", "roll_thresholds")])
@@ -90,7 +93,8 @@ def start(session: Session, *, keyring: Keyring, principal: Principal, roll: Rol
         return found
     imp = RollImport(id=uuid.uuid4(), agency_code=agency_code, program_code=program_code,
                      file_name=roll.name[:200], file_sha256=digest, encoding=roll.encoding,
-                     mapping=mapping.as_json(), status="reading", rows_total=len(roll.rows),
+                     mapping=mapping.as_json(), status="preview" if preview else "reading",
+                     rows_total=len(roll.rows),
                      rows_done=0, link_threshold=link_threshold,
                      review_threshold=review_threshold, duplicate_limit=duplicate_limit,
                      created_by=principal.key, counts={})
@@ -100,6 +104,25 @@ def start(session: Session, *, keyring: Keyring, principal: Principal, roll: Rol
     audit.record(session, principal=principal, action="roll.import_started", person_id=None,
                  purpose="roll_import", detail={"import": str(imp.id), "rows": len(roll.rows)})
     return imp
+
+
+def begin(session: Session, *, principal: Principal, imp: RollImport) -> RollImport:
+    """Start reading an import shown as a preview."""
+    _authorize(principal, imp.agency_code)
+    if imp.status != "preview":
+        raise Conflict("roll_wrong_state", state=imp.status)
+    imp.status, imp.updated_at = "reading", utcnow()
+    return imp
+
+
+def preview_rows(keyring: Keyring, imp: RollImport, *, today: date,
+                 shown: int = 10) -> list[tuple[int, StandardRow]]:
+    """The first rows as the mapping reads them, computed from the file (nothing written)."""
+    mapping = RollMapping.from_json(imp.mapping)
+    roll = read_roll(file_of(keyring, imp), name=imp.file_name, mapping=mapping,
+                     max_bytes=10**10)
+    return [(line, standardise(cells, mapping=mapping, today=today))
+            for line, cells in roll.rows[:shown]]
 
 
 def file_of(keyring: Keyring, imp: RollImport) -> bytes:
@@ -278,30 +301,70 @@ def quality(session: Session, *, principal: Principal, imp: RollImport) -> Quali
     return report.build(imp, repository.rows(session, imp.id), repository.pairs(session, imp.id))
 
 
-def pending_pairs(session: Session, *, principal: Principal, keyring: Keyring,
-                  imp: RollImport) -> list[tuple[RollPair, dict[str, Any], dict[str, Any]]]:
-    """Undecided pairs with both sides opened for the steward (audited as a review)."""
+def next_pair(session: Session, *, principal: Principal, keyring: Keyring,
+              imp: RollImport) -> tuple[RollPair, dict[str, Any], dict[str, Any], int] | None:
+    """The next pair for the steward (undecided first, then skipped), both sides opened, and
+    how many are left; the registered person shown is audited as a review."""
     if not (principal.kind == "staff" and principal.role in STEWARDS):
         raise Forbidden()
-    rows = {f"row:{r.line}": r for r in repository.rows(session, imp.id)}
     found = list(repository.pairs(session, imp.id, undecided=True))
-    person_ids = {uuid.UUID(k.split(":", 1)[1]) for p in found for k in (p.left_key, p.right_key)
+    if not found:
+        return None
+    found.sort(key=lambda p: (p.decision is not None, -p.probability, p.id))
+    pair = found[0]
+    person_ids = {uuid.UUID(k.split(":", 1)[1]) for k in (pair.left_key, pair.right_key)
                   if k.startswith("person:")}
     people = repository.persons(session, person_ids)
-    audit.record_shown(session, principal=principal, action="roll.pairs_shown",
+    audit.record_shown(session, principal=principal, action="roll.pair_shown",
                        person_ids=people.keys(), purpose="record_linkage",
                        detail={"import": str(imp.id)})
+    rows = {f"row:{r.line}": r for r in repository.rows(session, imp.id)}
 
     def side(key: str) -> dict[str, Any]:
         kind, ref = key.split(":", 1)
         if kind == "row":
             row = rows[key]
             std = open_values(keyring, row)["standard"]
-            return {**std, "borough": row.borough, "source": f"line {row.line}"}
+            return {**std, "borough": row.borough, "line": row.line, "source": "row"}
         person = people[uuid.UUID(ref)]
+        curp = (keyring.open(person.curp_sealed, table="person", column="curp",
+                             row_id=person.id).decode() if person.curp_sealed else None)
         return {"given_names": person.given_names, "first_surname": person.first_surname,
                 "second_surname": person.second_surname,
-                "birth_date": person.birth_date.isoformat(), "sex": person.sex,
-                "curp": None, "borough": person.borough, "source": "registry"}
+                "birth_date": person.birth_date.isoformat(), "sex": person.sex, "curp": curp,
+                "borough": person.borough, "line": None, "source": "registry"}
 
-    return [(p, side(p.left_key), side(p.right_key)) for p in found]
+    return pair, side(pair.left_key), side(pair.right_key), len(found)
+
+
+def run(sessions: Callable[[], Session], *, keyring: Keyring, principal: Principal,
+        import_id: uuid.UUID, today: date) -> None:
+    """The background job of an import started from a page: read the rest, then link."""
+    jobs.run_import(sessions, keyring=keyring, import_id=import_id, today=today)
+    with sessions() as session:
+        imp = repository.get_for_update(session, import_id)
+        if imp is not None and imp.status == "read":
+            link(session, keyring=keyring, principal=principal, imp=imp)
+        session.commit()
+
+
+def run_when_committed(sessions: Callable[[], Session], *, keyring: Keyring,
+                       principal: Principal, import_id: uuid.UUID, today: date) -> None:
+    """Run the job once the request that started it has committed (it waits a little)."""
+    for _ in range(100):
+        with sessions() as session:
+            imp = repository.get(session, import_id)
+            status = imp.status if imp is not None else None
+        if status != "preview":
+            break
+        time.sleep(0.1)
+    if status in ("reading", "read"):
+        run(sessions, keyring=keyring, principal=principal, import_id=import_id, today=today)
+
+
+def programs_for_import(session: Session, *, principal: Principal) -> list[Any]:
+    """The programs a principal may import a roll of."""
+    if not may_import(principal):
+        raise Forbidden()
+    return [p for p in repository.programs(session)
+            if principal.kind != "agency" or p.agency_code == principal.agency_code]

@@ -30,6 +30,8 @@ from redangel.errors import AppError, Forbidden, Unauthenticated
 KIOSK_COOKIE = "redangel_kiosk"
 KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
+STEWARD_PAGES = ("steward", "admin")
+"""The data steward's pages (legacy rolls: import, review, report)."""
 
 
 class Redirect(AppError):
@@ -46,7 +48,8 @@ class Redirect(AppError):
         return {"Location": self.location}
 
 
-def _staff(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+def _signed_in(request: Request, session: DbSession, settings: AppSettings,
+               roles: tuple[str, ...]) -> Principal:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie or len(cookie) > 200:
         raise Redirect(f"/office/login?next={_next(request)}")
@@ -54,7 +57,7 @@ def _staff(request: Request, session: DbSession, settings: AppSettings) -> Princ
         principal = service.staff_principal(session, settings=settings, token=cookie, via_cookie=True)
     except Unauthenticated:
         raise Redirect(f"/office/login?next={_next(request)}&expired=1") from None
-    if principal.role not in STAFF_PAGES:
+    if principal.role not in roles:
         raise Forbidden()
     request.state.principal = principal
     request.state.csrf_token = principal.csrf_token or ""
@@ -63,13 +66,24 @@ def _staff(request: Request, session: DbSession, settings: AppSettings) -> Princ
     return principal
 
 
+def _staff(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STAFF_PAGES)
+
+
+def _steward(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STEWARD_PAGES)
+
+
+def _anyone(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STAFF_PAGES + STEWARD_PAGES)
+
+
 def _next(request: Request) -> str:
     path = request.url.path if request.method in SAFE_METHODS else "/office"
     return quote(path, safe="/")
 
 
-async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(_staff)]) -> Principal:
-    """The staff principal of a page, with the CSRF token checked on anything but a read."""
+async def _check_csrf(request: Request, principal: Principal) -> Principal:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not sent and request.headers.get("content-type", "").startswith(
@@ -82,7 +96,26 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
     return principal
 
 
+async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(_staff)]) -> Principal:
+    """The staff principal of a page, with the CSRF token checked on anything but a read."""
+    return await _check_csrf(request, principal)
+
+
+async def steward_checked(request: Request,
+                          principal: Annotated[Principal, Depends(_steward)]) -> Principal:
+    """The data steward of a page, with the CSRF token checked on anything but a read."""
+    return await _check_csrf(request, principal)
+
+
+async def anyone_checked(request: Request,
+                         principal: Annotated[Principal, Depends(_anyone)]) -> Principal:
+    """Whoever is signed in to the office pages (signing out)."""
+    return await _check_csrf(request, principal)
+
+
 OfficeUser = Annotated[Principal, Depends(csrf_checked)]
+StewardUser = Annotated[Principal, Depends(steward_checked)]
+SignedInUser = Annotated[Principal, Depends(anyone_checked)]
 
 LOGIN_COOKIE = "redangel_login"  # the sign-in form's pre-session nonce
 CROSS_SITE = frozenset({"cross-site", "same-site"})

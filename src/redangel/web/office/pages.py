@@ -25,6 +25,7 @@ from redangel.web import i18n
 from redangel.web.auth import (
     LOGIN_COOKIE,
     OfficeUser,
+    SignedInUser,
     login_form_sent_here,
     login_form_token,
     safe_next,
@@ -38,6 +39,7 @@ from redangel.web.office import (
     members,
     outreach,
     persons,
+    rolls,
     search,
     supervisor,
 )
@@ -99,13 +101,17 @@ def login(request: Request, session: DbSession, settings: AppSettings,
         return _login_page(request, settings, next_page=safe_next(next_page), username=username,
                            error=i18n.translate(lang, "Wrong user name or password."),
                            status_code=401)
-    if result.user.role not in ("clerk", "supervisor"):
+    if result.user.role not in ("clerk", "supervisor", "steward"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,
-                           error=i18n.translate(lang, "The office console is for clerks and "
-                                                      "supervisors."), status_code=403)
-    response = RedirectResponse(safe_next(next_page), status_code=303)
+                           error=i18n.translate(lang, "The office console is for clerks, "
+                                                      "supervisors and data stewards."),
+                           status_code=403)
+    landing = safe_next(next_page)
+    if result.user.role == "steward" and not landing.startswith("/office/rolls"):
+        landing = "/office/rolls"
+    response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
                         samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/")
     response.delete_cookie(LOGIN_COOKIE, path="/office/login")
@@ -113,7 +119,7 @@ def login(request: Request, session: DbSession, settings: AppSettings,
 
 
 @router.post("/logout")
-def logout(session: DbSession, principal: OfficeUser) -> Response:
+def logout(session: DbSession, principal: SignedInUser) -> Response:
     """End the clerk's session and forget the cookie."""
     auth.logout(session, principal)
     response = RedirectResponse("/office/login", status_code=303)
@@ -133,5 +139,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications):
+               applications, rolls):
     router.include_router(module.router)
