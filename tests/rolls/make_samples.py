@@ -90,6 +90,8 @@ def sedeso() -> None:
                   date(2022, 5, 1), "Activo"])
     sheet.append(["Alberto", "Núñez", "Soto", date(1975, 2, 14), "M", "", "Cuauhtemoc",
                   "06000", date(2022, 5, 1), "Activo"])
+    sheet.append(["Laura", "Martines", "Flores", date(1993, 12, 5), "F", "", "Coyoacan",
+                  "04000", date(2022, 6, 1), "Activo"])
     book.save(HERE / "sedeso_comedores.xlsx")
 
 

@@ -235,17 +235,35 @@ def _resolve_reviews(session: Session, imp: RollImport, rows: Sequence[RollRow])
             row.outcome, row.held_reason = "held", "review_pending"
 
 
-def _person_data(values: dict[str, Any], row: RollRow) -> PersonCreate:
+def _person_data(values: dict[str, Any], row: RollRow, distinct: list[uuid.UUID]) -> PersonCreate:
     std = values["standard"]
     address = {"borough": row.borough, "postal_code": row.postal_code,
                "street": std.get("address")} if row.borough else None
     return PersonCreate.model_validate({
-        "curp": std["curp"] if std.get("curp_usable") else None,
+        "curp": std["curp"] if std.get("curp_registrable") else None,
         "given_names": std["given_names"], "first_surname": std["first_surname"],
         "second_surname": std.get("second_surname"), "sex": std["sex"],
         "birth_date": std["birth_date"], "phone": std.get("phone"),
         "address": {k: v for k, v in address.items() if v} if address else None,
+        "confirm_distinct_from": distinct[:20],
     })
+
+
+def _distinct_from(row: RollRow, different: dict[str, list[str]],
+                   by_line: dict[int, RollRow]) -> list[uuid.UUID]:
+    """The persons a steward said this row is not: registered ones, and rows already created."""
+    found: list[uuid.UUID] = []
+    for other in different.get(f"row:{row.line}", []):
+        kind, ref = other.split(":", 1)
+        if kind == "person":
+            found.append(uuid.UUID(ref))
+            continue
+        head = by_line[int(ref)]
+        if head.same_as_line is not None:
+            head = by_line[head.same_as_line]
+        if head.person_id is not None:
+            found.append(head.person_id)
+    return found
 
 
 def merge(session: Session, *, keyring: Keyring, principal: Principal, imp: RollImport,
@@ -259,11 +277,17 @@ def merge(session: Session, *, keyring: Keyring, principal: Principal, imp: Roll
     rows = list(repository.rows(session, imp.id))
     _resolve_reviews(session, imp, rows)
     by_line = {r.line: r for r in rows}
+    different: dict[str, list[str]] = {}
+    for p in repository.decided_pairs(session, imp.id):
+        if p.decision == "different":
+            different.setdefault(p.left_key, []).append(p.right_key)
+            different.setdefault(p.right_key, []).append(p.left_key)
     for row in rows:
         if row.outcome != "new":
             continue
         try:
-            data = _person_data(open_values(keyring, row), row)
+            data = _person_data(open_values(keyring, row), row,
+                                _distinct_from(row, different, by_line))
             person = person_service.create(session, keyring=keyring, principal=principal,
                                            data=data)
         except ValidationError:

@@ -34,6 +34,7 @@ class StandardRow:
     sex: str | None = None
     curp: str | None = None
     curp_usable: bool = False
+    curp_registrable: bool = False
     borough: str | None = None
     postal_code: str | None = None
     phone: str | None = None
@@ -54,6 +55,7 @@ class StandardRow:
                 "second_surname": self.second_surname,
                 "birth_date": self.birth_date.isoformat() if self.birth_date else None,
                 "sex": self.sex, "curp": self.curp, "curp_usable": self.curp_usable,
+                "curp_registrable": self.curp_registrable,
                 "phone": self.phone, "address": self.address}
 
 
@@ -147,7 +149,10 @@ def _curp(row: StandardRow, cells: dict[str, Cell], mapping: RollMapping) -> Non
              "curp_names": "curp_inconsistent_names"}
     for problem in found:
         row.changes.append(Change("curp", codes.get(problem.code, "curp_invalid"), raw, value))
-    row.curp_usable = not found
+    # A CURP whose only disagreement is the name (an Ñ or accent lost in the roll) still
+    # identifies the person for linking; a new person is registered without it.
+    row.curp_usable = all(p.code == "curp_names" for p in found)
+    row.curp_registrable = not found
 
 
 def _codes(row: StandardRow, cells: dict[str, Cell], mapping: RollMapping) -> None:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from redangel.common.clock import city_today
+from redangel.common.types import BOROUGHS
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.rolls import report as reports
@@ -82,6 +83,7 @@ def show(request: Request, session: DbSession, principal: StewardUser, keyring: 
     summary = rolls.quality(session, principal=principal, imp=imp)
     return render(request, "office/roll.html", {
         "nav": "rolls", "imp": imp, "preview": preview, "summary": summary, "labels": labels,
+        "boroughs": BOROUGHS,
         "percent": round(100 * imp.rows_done / imp.rows_total) if imp.rows_total else 100})
 
 
@@ -138,7 +140,7 @@ def review(request: Request, session: DbSession, principal: StewardUser, keyring
     imp = rolls.get(session, principal=principal, import_id=import_id)
     found = rolls.next_pair(session, principal=principal, keyring=keyring, imp=imp)
     return render(request, "office/roll_review.html", {
-        "nav": "rolls", "imp": imp, "found": found, "labels": labels,
+        "nav": "rolls", "imp": imp, "found": found, "labels": labels, "boroughs": BOROUGHS,
         "sexes": {"M": _("Woman"), "H": _("Man"), "X": _("Non-binary")}})
 
 
