@@ -1,4 +1,4 @@
-"""rolls: imports of agencies' legacy rolls, their sealed rows, review pairs, distinct persons.
+"""rolls: imports of agencies' legacy rolls, their sealed rows, and the pairs a steward reviews.
 
 Revision ID: 0008_rolls
 Revises: 0007_program_sensitive
@@ -19,13 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table('roll_distinct_pair',
-    sa.Column('left_id', sa.Uuid(), nullable=False),
-    sa.Column('right_id', sa.Uuid(), nullable=False),
-    sa.Column('decided_by', sa.String(length=64), nullable=False),
-    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('left_id', 'right_id', name=op.f('pk_roll_distinct_pair'))
-    )
     op.create_table('roll_import',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('agency_code', sa.String(length=32), nullable=False),
@@ -115,4 +108,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roll_import_agency_code'))
 
     op.drop_table('roll_import')
-    op.drop_table('roll_distinct_pair')

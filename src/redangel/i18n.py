@@ -184,6 +184,19 @@ MESSAGES.update({
     "folio_invalid": _("the folio is not valid; check it was typed correctly"),
     "application_open": _("This person already has an open application for this program."),
     "enrollment_live": _("The person is already enrolled in this program."),
+    # merging two records of one person (linkage/)
+    "merge_same_record": _("A record cannot be merged into itself."),
+    "merge_blocked": _("These two records were said to be different persons; they are never merged."),
+    "merge_curp_differs": _("The two records have different CURPs; correct the wrong one before merging."),
+    "merge_both_in_program": _(
+        "Both records are enrolled in or applying to the same program; end one before merging."
+    ),
+    "merge_both_carded": _("Both records have an active card; cancel one before merging."),
+    "merge_both_housed": _("Both records belong to a household; end one membership before merging."),
+    "merge_already_undone": _("This merge was already undone."),
+    "merge_superseded": _(
+        "The surviving record was merged into another since; undo that later merge first."
+    ),
     "programs_exclusive": _(
         "This program cannot be held together with another one the person is enrolled in."
     ),

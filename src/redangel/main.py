@@ -25,6 +25,7 @@ from redangel.eligibility import load_catalog
 from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
 from redangel.lifeevent.api import router as lifeevent_router
+from redangel.linkage.api import router as linkage_router
 from redangel.ops import install as operations
 from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, card_router, program_router,
-                   lifeevent_router, agency_router):
+                   lifeevent_router, agency_router, linkage_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

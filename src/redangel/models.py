@@ -10,9 +10,10 @@ from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation
+from redangel.linkage.models import PersonMerge, PersonPairBlock
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 from redangel.program.models import Application, Enrollment, Program
-from redangel.rolls.models import DistinctPair, RollImport, RollPair, RollRow
+from redangel.rolls.models import RollImport, RollPair, RollRow
 
 __all__ = [
     "Agency",
@@ -24,7 +25,6 @@ __all__ = [
     "Base",
     "Card",
     "DataKey",
-    "DistinctPair",
     "Enrollment",
     "Evaluation",
     "HistoryEntry",
@@ -39,7 +39,9 @@ __all__ = [
     "NameTermVariant",
     "Office",
     "Person",
+    "PersonMerge",
     "PersonNameTerm",
+    "PersonPairBlock",
     "Program",
     "RollImport",
     "RollPair",

@@ -171,10 +171,14 @@ def test_oversize_file_refused(db: dict[str, str], tmp_path: Path) -> None:
 def test_duplicate_share_stops_before_merging(db: dict[str, str], tmp_path: Path) -> None:
     roll = tmp_path / "iaam_pension.csv"
     row = "Ana,Ruiz,Vega,01/01/1950,M,,Tlalpan,14000,,01/01/2020,ACTIVO"
+    others = [f"Persona{i},Apellido{i},Segundo{i},{i + 1:02d}/02/1961,H,,Coyoacan,04000,,"
+              "01/01/2020,ACTIVO" for i in range(8)]
     roll.write_text("NOMBRE,PATERNO,MATERNO,FEC_NAC,SEXO,CURP,DELEGACION,CP,TELEFONO,FECHA_ALTA,"
-                    "ESTATUS\n" + "\n".join([row] * 4) + "\n")
+                    "ESTATUS\n" + "\n".join([row] * 4 + others) + "\n")
     (tmp_path / "iaam_pension.yaml").write_text((DATA / "iaam_pension.yaml").read_text())
-    done = _import(db, str(roll), "iaam", "pension_adultos_mayores", "--merge", check=False)
+    # 3 of 12 rows repeat another: over the steward's limit of 20 %, the import stops.
+    done = _import(db, str(roll), "iaam", "pension_adultos_mayores", "--merge",
+                   "--duplicate-limit", "0.2", check=False)
     assert done.returncode == 3
     assert json.loads(done.stdout)["stop_reason"] == "duplicate_share"
     assert _scalar(db, "SELECT count(*) FROM person") == 0

@@ -191,7 +191,9 @@ class Change(_Feed):
     person_id: uuid.UUID | None
     program: str
     action: Literal["submitted", "in_review", "approved", "rejected", "active", "suspended",
-                    "exited", "delivered"]
+                    "exited", "delivered", "person_merged", "person_unmerged"]
+    """`person_merged`: the record moved to the person's surviving record (`person_id`) when two
+    records of one person were merged; `person_unmerged`: moved back when the merge was undone."""
     data: ApplicationState | EnrollmentState | DeliveryState
 
 

@@ -135,7 +135,9 @@ def changes(session: Session, *, principal: Principal, cursor: str | None,
 
 def person(session: Session, *, keyring: Keyring, principal: Principal,
            person_id: uuid.UUID) -> AgencyPerson:
-    """One person connected to the agency's programs, through its allowlist (audited)."""
+    """One person connected to the agency's programs, through its allowlist (audited). A record
+    merged into another answers as its survivor (whose id the answer carries)."""
+    person_id = person_service.current_id(session, person_id)
     row = session.scalar(select(Person).where(Person.id == person_id,
                                               agency_person_condition(_agency(principal))))
     if row is None:

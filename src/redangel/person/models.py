@@ -56,6 +56,9 @@ class Person(Base):
     key_version: Mapped[int] = mapped_column(Integer, default=0, index=True)
     deceased_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     confirmed_distinct: Mapped[bool] = mapped_column(Boolean, default=False)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    """Set when this record was merged into another (`linkage/`): it answers no search and its
+    id resolves to the survivor (`service.current_id`)."""
     registered_office_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("office.id"), nullable=True, index=True
     )

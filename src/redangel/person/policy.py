@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from redangel.auth.principal import Principal
 from redangel.person.models import Person
@@ -30,7 +30,12 @@ def reach_agencies_by(rule: AgencyReach) -> None:
 
 
 def person_condition(principal: Principal) -> ColumnElement[bool]:
-    """The condition a person row must satisfy to be visible to this principal."""
+    """The condition a person row must satisfy to be visible to this principal: a record merged
+    into another (`linkage/`) is nobody's to see; its survivor answers instead."""
+    return and_(Person.merged_into_id.is_(None), _scope(principal))
+
+
+def _scope(principal: Principal) -> ColumnElement[bool]:
     if principal.kind == "staff" and principal.role in ("clerk", "supervisor"):
         conditions: list[ColumnElement[bool]] = [Person.borough.is_(None)]
         if principal.office_borough:

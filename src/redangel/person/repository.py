@@ -56,7 +56,13 @@ def by_curp_index(session: Session, curp_index: str) -> Any:
 
 def born_on(session: Session, birth_date: date) -> Sequence[Any]:
     """Briefs of everyone born on a date (a few dozen at most in a city's registry)."""
-    return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date)).all()
+    return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date,
+                                                         Person.merged_into_id.is_(None))).all()
+
+
+def merged_into(session: Session, person_id: uuid.UUID) -> uuid.UUID | None:
+    """The record a person's record was merged into, if it was."""
+    return session.scalar(select(Person.merged_into_id).where(Person.id == person_id))
 
 
 def visible_ids(

@@ -159,6 +159,25 @@ def _opened(keyring: Keyring, person: Person) -> tuple[str | None, dict[str, Any
     return curp, contact, sensitive
 
 
+def opened_fields(keyring: Keyring, person: Person) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+    """A record's sealed CURP, contact details and sensitive facts, opened."""
+    return _opened(keyring, person)
+
+
+def seal_fields(keyring: Keyring, person: Person, *, curp: str | None, contact: dict[str, Any],
+                sensitive: dict[str, Any]) -> None:
+    """Seal a record's CURP, contact details and sensitive facts under its own id; the CURP's
+    blind index follows."""
+    _seal(keyring, person, curp=curp, contact=contact, sensitive=sensitive)
+    person.curp_index = keyring.blind_index("curp", curp) if curp else None
+
+
+def reindex_name(session: Session, person: Person) -> None:
+    """Bring a record's normalised name and its name-search terms in line with its names."""
+    person.name_key = sort_key(person.given_names, person.first_surname, person.second_surname)
+    repository.replace_name_terms(session, person.id, person.name_key.split())
+
+
 def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Principal) -> PersonRead:
     """The full view of a person, with sealed fields opened."""
     curp, contact, sensitive = _opened(keyring, person)
@@ -275,6 +294,21 @@ def get(session: Session, *, principal: Principal, person_id: uuid.UUID, purpose
     audit.record(session, principal=principal, action="person.read", person_id=person.id,
                  purpose=purpose)
     return person
+
+
+MERGE_DEPTH = 16
+
+
+def current_id(session: Session, person_id: uuid.UUID) -> uuid.UUID:
+    """The record that now stands for a person: the id itself, or, for a record merged into
+    another (`linkage/`), the survivor's, following merges of merges."""
+    current = person_id
+    for _ in range(MERGE_DEPTH):
+        survivor = repository.merged_into(session, current)
+        if survivor is None:
+            return current
+        current = survivor
+    return current
 
 
 def for_update(session: Session, *, principal: Principal, person_id: uuid.UUID) -> Person:

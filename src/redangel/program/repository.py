@@ -50,6 +50,20 @@ def program(session: Session, code: str) -> Program | None:
     return session.get(Program, code)
 
 
+def applications_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Application]:
+    """These applications, in id order."""
+    if not ids:
+        return []
+    return session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
+
+
+def enrollments_by_ids(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:
+    """These enrollments, in id order."""
+    if not ids:
+        return []
+    return session.scalars(select(Enrollment).where(Enrollment.id.in_(ids)).order_by(Enrollment.id)).all()
+
+
 def application_by_folio(session: Session, folio: str, visible: ColumnElement[bool],
                          scope: ColumnElement[bool], *, for_update: bool = False
                          ) -> Application | None:

@@ -116,6 +116,22 @@ def _feed(session: Session, program: Program, entity: str, entity_id: uuid.UUID,
                    person_id=person_id, program_code=program.code, action=action, data=data)
 
 
+def announce_moved(session: Session, *, application_ids: list[uuid.UUID],
+                   enrollment_ids: list[uuid.UUID], action: str) -> None:
+    """Tell each agency that these applications and enrollments now belong to another record of
+    the same person (a merge of two records, or its undoing): one feed change per row."""
+    for application in repository.applications_by_ids(session, application_ids):
+        program = repository.program(session, application.program_code)
+        assert program is not None  # a foreign key: every application's program exists
+        _feed(session, program, "application", application.id, application.person_id, action,
+              application_data(application))
+    for enrollment in repository.enrollments_by_ids(session, enrollment_ids):
+        program = repository.program(session, enrollment.program_code)
+        assert program is not None  # a foreign key: every enrollment's program exists
+        _feed(session, program, "enrollment", enrollment.id, enrollment.person_id, action,
+              enrollment_data(enrollment))
+
+
 def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, program_code: str,
            channel: str, catalog_version: str | None = None,
            evaluation: dict[str, Any] | None = None) -> Application:

@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from redangel.crypto.keyring import Keyring
+from redangel.linkage import service as merges
+from redangel.matching.engine import Pair, Record, Thresholds
+from redangel.matching.engine import link as engine_link
 from redangel.person.models import Person
 from redangel.rolls import repository
 from redangel.rolls.models import RollImport, RollRow
-from redangel.rolls.standin_engine import Pair, Record, Thresholds
-from redangel.rolls.standin_engine import link as engine_link
 
 PERSON_TABLE = "person"
 
@@ -80,7 +81,8 @@ def plan_links(session: Session, *, keyring: Keyring, imp: RollImport, rows: Seq
     registry = [_person_record(keyring, p) for p in repository.registry_candidates(
         session, birth_dates={r.birth_date for r in incoming if r.birth_date},
         curp_indexes=curp_indexes)]
-    blocked = repository.distinct_pairs(session, [uuid.UUID(r.key.split(":")[1]) for r in registry])
+    blocked = {frozenset(f"person:{key}" for key in pair) for pair in merges.blocked_pairs(
+        session, [uuid.UUID(r.key.split(":")[1]) for r in registry])}
     decided = repository.decided_pairs(session, imp.id)
     blocked |= {frozenset((p.left_key, p.right_key)) for p in decided if p.decision == "different"}
     kept = {frozenset((p.left_key, p.right_key)) for p in decided}

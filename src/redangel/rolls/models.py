@@ -106,14 +106,3 @@ class RollPair(Base):
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-
-class DistinctPair(Base):
-    """Two registered persons a steward said are different: never proposed together again."""
-
-    __tablename__ = "roll_distinct_pair"
-
-    left_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    right_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    decided_by: Mapped[str] = mapped_column(String(64))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

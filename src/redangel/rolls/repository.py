@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from redangel.person.models import Person
 from redangel.program.models import Enrollment
 from redangel.program.models import Program as ProgramModel
-from redangel.rolls.models import DistinctPair, RollImport, RollPair, RollRow
+from redangel.rolls.models import RollImport, RollPair, RollRow
 
 
 def get(session: Session, import_id: uuid.UUID) -> RollImport | None:
@@ -79,11 +79,13 @@ def registry_candidates(session: Session, *, birth_dates: set[date],
     found: dict[uuid.UUID, Person] = {}
     dates = sorted(birth_dates)
     for i in range(0, len(dates), 500):
-        for p in session.scalars(select(Person).where(Person.birth_date.in_(dates[i:i + 500]))):
+        for p in session.scalars(select(Person).where(Person.birth_date.in_(dates[i:i + 500]),
+                                                   Person.merged_into_id.is_(None))):
             found[p.id] = p
     indexes = sorted(curp_indexes)
     for i in range(0, len(indexes), 500):
-        for p in session.scalars(select(Person).where(Person.curp_index.in_(indexes[i:i + 500]))):
+        for p in session.scalars(select(Person).where(Person.curp_index.in_(indexes[i:i + 500]),
+                                                   Person.merged_into_id.is_(None))):
             found[p.id] = p
     return list(found.values())
 
@@ -118,25 +120,6 @@ def pair(session: Session, import_id: uuid.UUID, pair_id: int) -> RollPair | Non
     """One pair of an import."""
     return session.scalars(select(RollPair).where(RollPair.import_id == import_id,
                                                   RollPair.id == pair_id)).first()
-
-
-def distinct_pairs(session: Session, ids: Iterable[uuid.UUID]) -> set[frozenset[str]]:
-    """Registered persons said to be different, among these."""
-    wanted = list(ids)
-    found: set[frozenset[str]] = set()
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
-        for row in session.execute(select(DistinctPair.left_id, DistinctPair.right_id).where(
-                or_(DistinctPair.left_id.in_(chunk), DistinctPair.right_id.in_(chunk)))):
-            found.add(frozenset((f"person:{row.left_id}", f"person:{row.right_id}")))
-    return found
-
-
-def add_distinct(session: Session, a: uuid.UUID, b: uuid.UUID, actor: str) -> None:
-    """Remember two persons as different (once)."""
-    left, right = sorted((a, b), key=str)
-    if session.get(DistinctPair, (left, right)) is None:
-        session.add(DistinctPair(left_id=left, right_id=right, decided_by=actor))
 
 
 def persons(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:

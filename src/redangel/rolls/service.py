@@ -185,11 +185,6 @@ def decide(session: Session, *, principal: Principal, imp: RollImport, pair_id: 
     if found is None:
         raise NotFound()
     found.decision, found.decided_by, found.decided_at = decision, principal.key, utcnow()
-    if decision == "different":
-        ids = [k.split(":", 1)[1] for k in (found.left_key, found.right_key)
-               if k.startswith("person:")]
-        if len(ids) == 2:
-            repository.add_distinct(session, uuid.UUID(ids[0]), uuid.UUID(ids[1]), principal.key)
     audit.record(session, principal=principal, action="roll.pair_decided", person_id=None,
                  purpose="record_linkage",
                  detail={"import": str(imp.id), "pair": pair_id, "decision": decision})

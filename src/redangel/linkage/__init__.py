@@ -1,0 +1,1 @@
+"""Merging two registry records of one person into one, and undoing it."""

@@ -1,0 +1,97 @@
+"""Fellegi–Sunter: how much each field's agreement says, learned from the data itself.
+
+For every field and level, m is the chance a true pair shows that level and u the chance a
+pair of strangers does; the evidence of a level is log2(m/u) (its weight, in bits), and a
+pair's probability adds its fields' weights to the prior odds that two rows are one person.
+As Splink does: u is counted on random pairs of an incoming row and a registry record (nearly
+all strangers); m and the share of true pairs among the candidates are learned by
+expectation–maximisation over the candidate pairs, with u held fixed; the prior is that share
+spread over every possible pair. A missing value says nothing (weight 0). An exact name is
+weighed by how common the name is (term frequency): two rows both called HERNANDEZ say less
+than two rows both called XICOHTENCATL — the weight is log2(m / frequency of the name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from redangel.matching.compare import CLOSE, DIFFERENT, EXACT, FIELDS, MISSING, Levels
+
+Floats = npt.NDArray[np.float64]
+LEVEL_COUNT = 4
+EM_ROUNDS = 40
+SMOOTHING = 0.5  # pseudo-count, so a level never seen among random pairs is rare, not impossible
+DIFFERENT_AT_MOST = {"given_names": 0.02, "sex": 0.01, "birth_date": 0.02, "curp": 0.01}
+"""How often at most a true pair shows a plainly different value (typos are `close`). Families
+share surnames, home and, for twins, the birth date: left alone, EM counts such pairs as true
+ones and learns that a different CURP or given name says little. These bounds keep them telling."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """m and u per field (rows) and level (columns, `compare` order), and the prior of a true pair."""
+
+    m: Floats
+    u: Floats
+    prior: float
+    candidate_share: float
+
+    def weights(self) -> Floats:
+        """log2(m/u) per field and level; 0 for a missing value."""
+        w = np.log2(self.m / self.u)
+        w[:, MISSING] = 0.0
+        return w
+
+
+def estimate_u(levels: Levels) -> Floats:
+    """Share of each level among random pairs, per field (missing values left out)."""
+    u = np.ones((len(FIELDS), LEVEL_COUNT))
+    for f in range(len(FIELDS)):
+        counts = np.bincount(levels[:, f], minlength=LEVEL_COUNT).astype(np.float64)[1:] + SMOOTHING
+        u[f, 1:] = counts / counts.sum()
+    return u
+
+
+def _initial_m() -> Floats:
+    m = np.ones((len(FIELDS), LEVEL_COUNT))
+    m[:, DIFFERENT], m[:, CLOSE], m[:, EXACT] = 0.05, 0.10, 0.85
+    return m
+
+
+def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
+    """m and the share of true pairs by EM over the candidates' levels (u fixed)."""
+    n_fields = len(FIELDS)
+    radix = LEVEL_COUNT ** np.arange(n_fields, dtype=np.int64)
+    patterns, counts = np.unique(levels.astype(np.int64) @ radix, return_counts=True)
+    pattern_levels = (patterns[:, None] // radix) % LEVEL_COUNT
+    weights = counts.astype(np.float64)
+    m = _initial_m()
+    share = 0.3
+    rows = np.arange(n_fields)
+    log_u = np.log(u)[rows, pattern_levels].sum(axis=1)
+    for _ in range(EM_ROUNDS):
+        log_m = np.log(m)[rows, pattern_levels].sum(axis=1)
+        logit = np.log(share) - np.log1p(-share) + log_m - log_u
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        expected = weights * posterior
+        total = expected.sum()
+        share = float(np.clip(total / weights.sum(), 1e-9, 1 - 1e-9))
+        for f in range(n_fields):
+            seen = np.bincount(pattern_levels[:, f], weights=expected, minlength=LEVEL_COUNT)[1:] + 1e-6
+            m[f, 1:] = seen / seen.sum()
+            bound = DIFFERENT_AT_MOST.get(FIELDS[f])
+            if bound is not None and m[f, DIFFERENT] > bound:
+                agreeing = m[f, CLOSE] + m[f, EXACT]
+                m[f, CLOSE:] *= (1.0 - bound) / agreeing
+                m[f, DIFFERENT] = bound
+    true_pairs = share * weights.sum()
+    prior = float(np.clip(true_pairs / max(possible_pairs, 1.0), 1e-12, 0.5))
+    return Model(m=m, u=u, prior=prior, candidate_share=share)
+
+
+def term_frequency_weight(m_exact: float, frequency: Floats, floor: float) -> Floats:
+    """log2(m / frequency of the value) for an exact agreement on each value."""
+    return np.log2(m_exact / np.maximum(frequency, floor))
