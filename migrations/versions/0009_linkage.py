@@ -1,7 +1,7 @@
 """linkage: merges of two registry records into one, their undoing, and pairs never to merge.
 
 Revision ID: 0009_linkage
-Revises: 0007_program_sensitive
+Revises: 0008_rolls
 Create Date: 2026-12-07 05:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0009_linkage'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0008_rolls'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
         description="how long a retried POST gets the first answer; older records are deleted")
 
     page_size_max: int = 100
+    roll_max_bytes: int = Field(default=50_000_000, ge=1_000, le=2_000_000_000,
+                                description="the largest legacy roll file an import accepts")
     desk_agent_url: str = Field(default="http://127.0.0.1:8791", max_length=200,
                                 description="the office card agent beside the desk's reader")
     kiosk_agent_url: str = Field(default="http://127.0.0.1:8790", max_length=200,

@@ -23,6 +23,7 @@ from redangel.person.models import (
 )
 from redangel.program.models import Application, Enrollment, Program
 from redangel.rights.models import RightsRequest
+from redangel.rolls.models import RollImport, RollPair, RollRow
 
 __all__ = [
     "Agency", "AgencyClient", "AnalyticsCell", "AnalyticsRun", "Application", "AuditCheckpoint",
@@ -31,5 +32,5 @@ __all__ = [
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
     "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person", "PersonMerge",
     "PersonNameTerm", "PersonPairBlock", "ProactiveOffer", "Program", "RightsRequest",
-    "UserAccount", "UserSession",
+    "RollImport", "RollPair", "RollRow", "UserAccount", "UserSession",
 ]

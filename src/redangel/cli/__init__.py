@@ -23,6 +23,7 @@ from redangel.cli import (
     idempotency,
     keys,
     rights,
+    rolls,
     serving,
 )
 from redangel.ops import commands as operations
@@ -44,6 +45,7 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (analytics.app, "analytics"),
     (rights.app, "rights"),
     (crvs.app, "crvs"),
+    (rolls.app, "import"),
 )
 for group, name in GROUPS:
     app.add_typer(group, name=name)

@@ -36,6 +36,7 @@ DEMO_USERS = (
     ("analyst", "analyst", "Carlos Analyst"),
     ("admin", "admin", "Diana Admin"),
     ("coordinator", "coordinator", "Elena Coordinación (city hall)"),
+    ("steward", "steward", "Fernanda Steward (data)"),
 )
 
 

@@ -134,8 +134,13 @@ def read_mapping(path: Path, root: Path) -> Mapping:
 def read(path: Path, root: Path) -> Any:
     """Read one catalog file strictly."""
     name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    return read_text(path.read_text(encoding="utf-8"), name)
+
+
+def read_text(text: str, name: str) -> Any:
+    """Read YAML text strictly, naming `name` and the line in any error."""
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CatalogError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=name,

@@ -18,7 +18,7 @@ nothing about versions.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -324,6 +324,26 @@ def enrol(session: Session, *, principal: Principal, application: Application,
     history.record(session, principal=principal, entity="enrollment", entity_id=enrollment.id,
                    action="active", changes={"application": application.folio})
     _feed(session, program, "enrollment", enrollment.id, enrollment.person_id, "active",
+          enrollment_data(enrollment))
+    return enrollment
+
+
+def enrol_from_roll(session: Session, *, principal: Principal, person_id: uuid.UUID,
+                    program: Program, started_on: date, status: str) -> Enrollment | None:
+    """Put a person from an agency's legacy roll on the program's roll with the start date and
+    status the roll gives; None when the person is already live on it. Exclusions are not
+    refused here: the import lists the clashes for the agencies to resolve."""
+    enrollment = Enrollment(id=uuid.uuid4(), person_id=person_id, program_code=program.code,
+                            application_id=None, status=status, started_on=started_on,
+                            ended_on=started_on if status == "exited" else None)
+    try:
+        with session.begin_nested():
+            session.add(enrollment)
+    except IntegrityError:
+        return None
+    history.record(session, principal=principal, entity="enrollment", entity_id=enrollment.id,
+                   action=status, changes={"source": "roll_import"})
+    _feed(session, program, "enrollment", enrollment.id, person_id, status,
           enrollment_data(enrollment))
     return enrollment
 

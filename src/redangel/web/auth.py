@@ -30,6 +30,8 @@ from redangel.errors import AppError, Forbidden, Unauthenticated
 KIOSK_COOKIE = "redangel_kiosk"
 KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
+STEWARD_PAGES = ("steward", "admin")
+"""The data steward's pages (legacy rolls: import, review, report)."""
 ANALYTICS_PAGES = ("analyst", "supervisor")
 COORDINATOR_PAGES = ("/office", "/office/escalations", "/office/logout")
 """The only pages of the console the coordination unit opens: it sees no person."""
@@ -47,10 +49,6 @@ class Redirect(AppError):
 
     def headers(self) -> dict[str, str]:
         return {"Location": self.location}
-
-
-def _staff(request: Request, session: DbSession, settings: AppSettings) -> Principal:
-    return _signed_in(request, session, settings, STAFF_PAGES)
 
 
 def _signed_in(request: Request, session: DbSession, settings: AppSettings,
@@ -73,13 +71,25 @@ def _signed_in(request: Request, session: DbSession, settings: AppSettings,
     return principal
 
 
+def _staff(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STAFF_PAGES)
+
+
+def _steward(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings, STEWARD_PAGES)
+
+
+def _anyone(request: Request, session: DbSession, settings: AppSettings) -> Principal:
+    return _signed_in(request, session, settings,
+                      STAFF_PAGES + STEWARD_PAGES + ANALYTICS_PAGES + ("coordinator",))
+
+
 def _next(request: Request) -> str:
     path = request.url.path if request.method in SAFE_METHODS else "/office"
     return quote(path, safe="/")
 
 
-async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(_staff)]) -> Principal:
-    """The staff principal of a page, with the CSRF token checked on anything but a read."""
+async def _check_csrf(request: Request, principal: Principal) -> Principal:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("x-csrf-token", "")
         if not sent and request.headers.get("content-type", "").startswith(
@@ -92,7 +102,26 @@ async def csrf_checked(request: Request, principal: Annotated[Principal, Depends
     return principal
 
 
+async def csrf_checked(request: Request, principal: Annotated[Principal, Depends(_staff)]) -> Principal:
+    """The staff principal of a page, with the CSRF token checked on anything but a read."""
+    return await _check_csrf(request, principal)
+
+
+async def steward_checked(request: Request,
+                          principal: Annotated[Principal, Depends(_steward)]) -> Principal:
+    """The data steward of a page, with the CSRF token checked on anything but a read."""
+    return await _check_csrf(request, principal)
+
+
+async def anyone_checked(request: Request,
+                         principal: Annotated[Principal, Depends(_anyone)]) -> Principal:
+    """Whoever is signed in to the office pages (signing out)."""
+    return await _check_csrf(request, principal)
+
+
 OfficeUser = Annotated[Principal, Depends(csrf_checked)]
+StewardUser = Annotated[Principal, Depends(steward_checked)]
+SignedInUser = Annotated[Principal, Depends(anyone_checked)]
 
 
 def _analytics_reader(request: Request, session: DbSession, settings: AppSettings) -> Principal:

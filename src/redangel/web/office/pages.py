@@ -26,6 +26,7 @@ from redangel.web.auth import (
     LOGIN_COOKIE,
     OfficeUser,
     Redirect,
+    SignedInUser,
     login_form_sent_here,
     login_form_token,
     safe_next,
@@ -40,6 +41,7 @@ from redangel.web.office import (
     outreach,
     persons,
     rights,
+    rolls,
     search,
     supervisor,
 )
@@ -103,13 +105,17 @@ def login(request: Request, session: DbSession, settings: AppSettings,
                            status_code=401)
     if result.user.role == "analyst" and not safe_next(next_page).startswith("/office/analytics"):
         next_page = "/office/analytics"  # the analysts' console is the only page of theirs
-    if result.user.role not in ("clerk", "supervisor", "analyst", "coordinator"):
+    if result.user.role not in ("clerk", "supervisor", "analyst", "coordinator", "steward"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,
-                           error=i18n.translate(lang, "The office console is for clerks and "
-                                                      "supervisors."), status_code=403)
-    response = RedirectResponse(safe_next(next_page), status_code=303)
+                           error=i18n.translate(lang, "The office console is for clerks, "
+                                                      "supervisors and data stewards."),
+                           status_code=403)
+    landing = safe_next(next_page)
+    if result.user.role == "steward" and not landing.startswith("/office/rolls"):
+        landing = "/office/rolls"
+    response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
                         samesite="strict", max_age=settings.session_absolute_hours * 3600, path="/")
     response.delete_cookie(LOGIN_COOKIE, path="/office/login")
@@ -117,7 +123,7 @@ def login(request: Request, session: DbSession, settings: AppSettings,
 
 
 @router.post("/logout")
-def logout(session: DbSession, principal: OfficeUser) -> Response:
+def logout(session: DbSession, principal: SignedInUser) -> Response:
     """End the clerk's session and forget the cookie."""
     auth.logout(session, principal)
     response = RedirectResponse("/office/login", status_code=303)
@@ -139,5 +145,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, rights):
+               applications, rights, rolls):
     router.include_router(module.router)
