@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         description="sign-in attempts per user and address before the growing delays begin")
     rate_limit_search_per_minute: int = 600
     rate_limit_card_per_minute: int = 60
+    rate_limit_storage: str = Field(
+        default="memory", max_length=500,
+        description="where rate limits count: memory (one process) or redis://host:port/db "
+                    "(shared by every worker of every machine)")
 
     idempotency_hours: float = Field(
         default=24, gt=0, le=24 * 30,
@@ -80,6 +84,13 @@ class Settings(BaseSettings):
     def _thirty_two_bytes(cls, value: str) -> str:
         if len(base64.b64decode(value, validate=True)) != 32:
             raise ValueError("must be the base64 encoding of exactly 32 bytes")
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if value != "memory" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be memory or a redis:// (or rediss://) address")
         return value
 
     @model_validator(mode="before")

@@ -15,7 +15,7 @@ from redangel.agency.api import router as agency_router
 from redangel.audit import service as audit
 from redangel.audit.denials import DenialAudit, DenialTally
 from redangel.auth.api import router as auth_router
-from redangel.auth.ratelimit import LoginThrottle, RateLimiter
+from redangel.auth.ratelimit import limiters
 from redangel.card.api import router as card_router
 from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
@@ -74,8 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # SQLite: reads run on a snapshot and hand their audit rows to one group-committing writer.
     app.state.side_writer = (GroupWriter(app.state.sessionmaker)
                              if engine.dialect.name == "sqlite" else None)
-    app.state.rate_limiter = RateLimiter()
-    app.state.login_throttle = LoginThrottle(free=settings.login_free_attempts)
+    app.state.rate_limiter, app.state.login_throttle = limiters(
+        settings.rate_limit_storage, free=settings.login_free_attempts)
     with factory() as session:
         app.state.keyring = load_keyring(
             session, kek=settings.kek_bytes, blind_index_key=settings.blind_index_bytes,

@@ -8,10 +8,21 @@ A new group is one module with its own `typer.Typer()` and one line in `GROUPS` 
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from redangel.cli import accounts, audit, catalog, database, demo, idempotency, keys, serving
+from redangel.cli import (
+    accounts,
+    audit,
+    catalog,
+    database,
+    demo,
+    idempotency,
+    keys,
+    progress,
+    serving,
+)
 from redangel.ops import commands as operations
 
 app = typer.Typer(help="redangel: registro único para los programas sociales de la ciudad.",
@@ -29,6 +40,15 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (catalog.app, "catalog"),
     (idempotency.app, "idempotency"),
 )
+
+
+@app.callback()
+def options(quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                                help="No progress bars.")] = False) -> None:
+    """redangel: registro único para los programas sociales de la ciudad."""
+    progress.set_quiet(quiet)
+
+
 for group, name in GROUPS:
     app.add_typer(group, name=name)
 app.add_typer(operations.app)  # `redangel backup FILE`, `redangel restore FILE`
