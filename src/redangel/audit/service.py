@@ -41,6 +41,11 @@ _ENSURE_HEAD_PG = text(
     "ON CONFLICT (id) DO NOTHING"
 )
 _XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+# One sealer at a time across every worker of every machine: the round's transaction holds this
+# advisory lock (the head row's lock would also serialise them, but only after each sealer
+# has read its batch; the lock turns the others away before any work).
+SEALER_LOCK = 0x72656461_6E67656C  # "redangel"
+_TRY_SEALER_LOCK = text(f"SELECT pg_try_advisory_xact_lock({SEALER_LOCK})")
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,8 @@ def seal(session: Session, *, limit: int = 20_000, checkpoint_now: bool = False)
     if config is None:
         raise RuntimeError("audit sealing needs an AuditConfig on the session (audit.configure)")
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and not checkpoint_now and not session.execute(_TRY_SEALER_LOCK).scalar_one():
+        return 0  # another sealer is at work: it will seal these events
     if postgres:
         session.execute(_ENSURE_HEAD_PG, {"genesis": chain.GENESIS})
     else:
