@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,12 +58,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--audit-rows", type=int, default=200_000)
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the database a previous run built, without loading")
     args = parser.parse_args()
-    url = fresh_database()
+    url = (PG_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}") if args.measure_only else fresh_database()
     os.environ.update(REDANGEL_DATABASE_URL=url, REDANGEL_PROJECT_DIR=str(ROOT),
                       REDANGEL_ENVIRONMENT=os.environ.get("REDANGEL_ENVIRONMENT", "development"))
     get_settings.cache_clear()
     settings: Settings = get_settings()
+    if args.measure_only:
+        ctx = context()
+        with ctx.engine.connect() as conn:
+            written = int(conn.exec_driver_sql("SELECT count(*) FROM person").scalar_one())
+        measure(ctx.engine, written)
+        return
     upgrade(settings)
     ctx = context()
     with ctx.sessions() as session:
@@ -107,11 +116,16 @@ def main() -> None:
     print(f"recorded {recorded:,} audit rows in {audit_seconds:.1f} s "
           f"({recorded / audit_seconds:,.0f} rows/s, batched); sealed {sealed:,}")
 
-    with ctx.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    measure(ctx.engine, written)
+
+
+def measure(engine: Engine, written: int) -> None:
+    """Print each table's size and rows, and the bytes per person, enrollment and audit row."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")
         sizes = {name: (int(size), int(rows)) for name, size, rows in conn.exec_driver_sql(
             "SELECT c.relname, pg_total_relation_size(c.oid), "
-            "(xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %I', "
+            "(xpath('/row/n/text()', query_to_xml(format('select count(*) as n from %%I', "
             "c.relname), false, true, '')))[1]::text::bigint "
             "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')")}
@@ -129,7 +143,7 @@ def main() -> None:
         print(f"{group:<12} {size:>14,} bytes over {base:>10,} rows = {size / max(base, 1):>7,.0f} "
               f"bytes per {group} (tables: {', '.join(t for t in tables if t in sizes)})")
     print(f"database     {database:>14,} bytes in all")
-    ctx.engine.dispose()
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
+from redangel.replicas import ReadYourWrites, ReplicaRouter
 from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.side_writer.stop()
         if sealer is not None:
             sealer.stop()
+        if app.state.read_router is not None:
+            app.state.read_router.dispose()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -74,6 +77,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # SQLite: reads run on a snapshot and hand their audit rows to one group-committing writer.
     app.state.side_writer = (GroupWriter(app.state.sessionmaker)
                              if engine.dialect.name == "sqlite" else None)
+    app.state.read_router = (
+        ReplicaRouter(settings.replica_urls, primary_sessions=app.state.sessionmaker,
+                      configure=lambda made: _configured(made, settings),
+                      max_lag=settings.replica_max_lag_seconds,
+                      check_seconds=settings.replica_check_seconds,
+                      window=settings.read_your_writes_seconds)
+        if settings.replica_urls else None)
     app.state.rate_limiter, app.state.login_throttle = limiters(
         settings.rate_limit_storage, free=settings.login_free_attempts)
     with factory() as session:
@@ -98,6 +108,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(NoStore, prefix="/api/")
+    if app.state.read_router is not None:
+        app.add_middleware(ReadYourWrites, window=settings.read_your_writes_seconds,
+                           secure=settings.cookie_secure)
     operations.install(app, settings)
 
     @app.get("/healthz", include_in_schema=False)

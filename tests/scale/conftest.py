@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import httpx
 import pytest
@@ -82,3 +85,48 @@ class Workers:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+@dataclass(frozen=True)
+class StandbyPair:
+    """A throwaway PostgreSQL primary and its hot standby (scripts/_replica.sh)."""
+
+    primary: str
+    standby: str
+
+    def database(self, url: str, name: str) -> str:
+        """The address of database `name` on the cluster at `url`."""
+        return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports for the pair: the first free ones from 5433 (a fresh machine has them all)."""
+    found = []
+    for port in range(5433, 5500):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        found.append(port)
+        if len(found) == count:
+            return found
+    raise RuntimeError("no free ports for the replica clusters")
+
+
+@pytest.fixture(scope="module")
+def standby_pair() -> Iterator[StandbyPair]:
+    """A primary and its streaming hot standby, made with pg_basebackup -R and removed after."""
+    folder = tempfile.mkdtemp(prefix="redangel-replica-", dir="/tmp")
+    script = ROOT / "scripts" / "_replica.sh"
+    primary, standby = _free_ports(2)
+    started = subprocess.run([str(script), "start", folder, str(primary), str(standby)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    if started.returncode != 0:
+        subprocess.run([str(script), "stop", folder], capture_output=True, timeout=60, check=False)
+        pytest.fail(f"the replica clusters did not start: {started.stderr[-2000:]}")
+    try:
+        yield StandbyPair(f"postgresql://postgres:postgres@127.0.0.1:{primary}/postgres",
+                          f"postgresql://postgres:postgres@127.0.0.1:{standby}/postgres")
+    finally:
+        subprocess.run([str(script), "stop", folder], capture_output=True, timeout=60, check=False)
