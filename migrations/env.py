@@ -7,6 +7,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection
 
+from redangel.audit.models import not_a_partition
 from redangel.config import get_settings
 from redangel.db import UTCDateTime, make_engine
 from redangel.models import Base
@@ -27,7 +28,7 @@ def run(connection: Connection) -> None:
     context.configure(
         connection=connection, target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
-        render_item=render_item,
+        render_item=render_item, include_object=not_a_partition,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -70,7 +70,10 @@ def _grant_statements(conn: Connection, role: str) -> list[sql.Composed]:
     schema = str(conn.execute(text("SELECT current_schema()")).scalar_one())
     database = str(conn.execute(text("SELECT current_database()")).scalar_one())
     tables = [str(t) for t in conn.execute(
-        text("SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY tablename"),
+        # Partitions are reached through their parent's rights only: none of their own.
+        text("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+             "ORDER BY c.relname"),
         {"schema": schema}).scalars()]
     who, where = sql.Identifier(role), sql.Identifier(schema)
     out = [

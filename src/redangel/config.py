@@ -34,6 +34,17 @@ class Settings(BaseSettings):
     catalog_dir: Path = Field(default=Path("life_events"),
                               description="the program and life-event catalog (relative: to the project)")
     database_url: str = ""
+    database_replica_urls: str = Field(
+        default="", max_length=4000,
+        description="PostgreSQL streaming replicas, comma-separated, for the routes that may "
+                    "read from one (searches, agency lists and exports, outreach)")
+    replica_max_lag_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="a replica further behind the primary is skipped")
+    replica_check_seconds: float = Field(
+        default=1.0, gt=0, le=60, description="how often each process checks each replica")
+    read_your_writes_seconds: float = Field(
+        default=10.0, gt=0, le=3600,
+        description="a client that wrote reads the primary this long (at least the lag allowed)")
     locale: Literal["es", "en"] = "es"
 
     secret_key: str = DEV_SECRET_KEY
@@ -68,6 +79,10 @@ class Settings(BaseSettings):
         default=0, ge=0, le=3650,
         description="days a cancelled (blocked) record is kept before `redangel rights "
                     "erase-due` erases it (the retention the law requires)")
+    rate_limit_storage: str = Field(
+        default="memory", max_length=500,
+        description="where rate limits count: memory (one process) or redis://host:port/db "
+                    "(shared by every worker of every machine)")
 
     idempotency_hours: float = Field(
         default=24, gt=0, le=24 * 30,
@@ -101,6 +116,13 @@ class Settings(BaseSettings):
             raise ValueError("must be the base64 encoding of exactly 32 bytes")
         return value
 
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        if value != "memory" and not value.startswith(("redis://", "rediss://")):
+            raise ValueError("must be memory or a redis:// (or rediss://) address")
+        return value
+
     @model_validator(mode="before")
     @classmethod
     def _secure_cookies_outside_development(cls, data: Any) -> Any:
@@ -108,6 +130,24 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and data.get("environment", "production") not in LOCAL_ENVIRONMENTS:
             return {**data, "cookie_secure": True}
         return data
+
+    @model_validator(mode="after")
+    def _replicas_behind_postgresql(self) -> Settings:
+        if self.replica_urls:
+            if not self.effective_database_url.startswith(("postgresql", "postgres")):
+                raise ValueError("read replicas need a PostgreSQL primary (REDANGEL_DATABASE_URL)")
+            if any(not url.startswith(("postgresql", "postgres")) for url in self.replica_urls):
+                raise ValueError("REDANGEL_DATABASE_REPLICA_URLS must be PostgreSQL addresses")
+            if self.read_your_writes_seconds < self.replica_max_lag_seconds:
+                raise ValueError("REDANGEL_READ_YOUR_WRITES_SECONDS must be at least "
+                                 "REDANGEL_REPLICA_MAX_LAG_SECONDS, or a client could miss "
+                                 "its own write")
+        return self
+
+    @property
+    def replica_urls(self) -> list[str]:
+        """The configured read replicas' addresses."""
+        return [url.strip() for url in self.database_replica_urls.split(",") if url.strip()]
 
     @model_validator(mode="after")
     def refuse_default_secrets(self) -> Settings:

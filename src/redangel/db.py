@@ -9,6 +9,13 @@ lock, and the rows the read leaves — its audit events, a session's last activi
 to one writer thread (`side_writes.GroupWriter`) that commits them, many requests at once, before
 the answer is sent. A reading transaction never writes itself: SQLite cannot wait for the lock
 when a read is upgraded to a write, so it would fail under load ("database is locked").
+
+On PostgreSQL with read replicas configured, a route declared `@reads_from_replica` (searches,
+agency lists and exports, outreach) may be served by a streaming replica that is up and not
+lagging, unless the client wrote within the last seconds (read-your-writes): the `ReadRouter`
+(`redangel.replicas`) decides per request. Such a request's session is a reading one on the
+replica, and what it leaves (audit events, a session's last activity) is committed on the
+primary before the answer is sent, as on SQLite.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from sqlalchemy.pool import NullPool
 log = logging.getLogger(__name__)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _READS_ATTR = "__redangel_reads__"
+_REPLICA_ATTR = "__redangel_replica__"
 _READING = "redangel_reading"
 _BESIDE = "redangel_write_beside"
 
@@ -100,7 +108,8 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0,
+                connect_timeout: int | None = None) -> Engine:
     """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite,
     where a write waits up to `busy_seconds` for the lock before failing.
 
@@ -124,9 +133,11 @@ def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0) ->
         return engine
     # Requests are short OLTP queries; on a small machine parallel workers only steal the cores
     # that other requests need. Batch jobs may SET LOCAL it back for their own transaction.
+    connect_args: dict[str, Any] = {"options": "-c max_parallel_workers_per_gather=0"}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         hide_parameters=True,
-                         connect_args={"options": "-c max_parallel_workers_per_gather=0"})
+                         hide_parameters=True, connect_args=connect_args)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -153,6 +164,26 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     write lock, and what it must write goes through `write_beside`."""
     setattr(endpoint, _READS_ATTR, True)
     return endpoint
+
+
+def reads_from_replica(endpoint: Endpoint) -> Endpoint:
+    """Declare that a route may be served by a read replica (see the module): it only reads in
+    its own transaction, and a few seconds of staleness are acceptable to its users."""
+    setattr(endpoint, _REPLICA_ATTR, True)
+    return endpoint
+
+
+def declared_replica(endpoint: object) -> bool:
+    """Whether an endpoint was declared `@reads_from_replica`."""
+    return bool(getattr(endpoint, _REPLICA_ATTR, False))
+
+
+class ReadRouter(Protocol):
+    """Chooses, per request, a replica's reading session for a route that may use one."""
+
+    def replica_session(self, request: Request) -> tuple[Session, Engine, SideWriter] | None:
+        """A reading session on a healthy replica, its engine and the primary's writer for what
+        the request leaves; None when the request must read the primary."""
 
 
 def declared_reading(endpoint: object) -> bool:
@@ -230,12 +261,20 @@ def get_session(request: Request) -> Iterator[Session]:
     the rows it leaves are committed by the writer before the answer is sent."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     writer: SideWriter | None = getattr(request.app.state, "side_writer", None)
-    session = factory()
-    request.state.db_session = session
-    if writer is not None and declared_reading(request.scope.get("endpoint")):
-        begin_reading(session)
+    router: ReadRouter | None = getattr(request.app.state, "read_router", None)
+    endpoint = request.scope.get("endpoint")
+    chosen = (router.replica_session(request)
+              if router is not None and declared_replica(endpoint) else None)
+    if chosen is not None:
+        session, request.state.read_engine, writer = chosen
     else:
-        writer = None
+        session = factory()
+        request.state.read_engine = request.app.state.engine
+        if writer is not None and declared_reading(endpoint):
+            begin_reading(session)
+        else:
+            writer = None
+    request.state.db_session = session
     try:
         yield session
         session.commit()

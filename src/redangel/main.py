@@ -15,7 +15,7 @@ from redangel.agency.api import router as agency_router
 from redangel.audit import service as audit
 from redangel.audit.denials import DenialAudit, DenialTally
 from redangel.auth.api import router as auth_router
-from redangel.auth.ratelimit import LoginThrottle, RateLimiter
+from redangel.auth.ratelimit import limiters
 from redangel.card.api import router as card_router
 from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
@@ -34,6 +34,7 @@ from redangel.program import escalation_rules
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
 from redangel.program.followup_api import router as followup_router
+from redangel.replicas import ReadYourWrites, ReplicaRouter
 from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.side_writer.stop()
         if sealer is not None:
             sealer.stop()
+        if app.state.read_router is not None:
+            app.state.read_router.dispose()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -78,8 +81,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # SQLite: reads run on a snapshot and hand their audit rows to one group-committing writer.
     app.state.side_writer = (GroupWriter(app.state.sessionmaker)
                              if engine.dialect.name == "sqlite" else None)
-    app.state.rate_limiter = RateLimiter()
-    app.state.login_throttle = LoginThrottle(free=settings.login_free_attempts)
+    app.state.read_router = (
+        ReplicaRouter(settings.replica_urls, primary_sessions=app.state.sessionmaker,
+                      configure=lambda made: _configured(made, settings),
+                      max_lag=settings.replica_max_lag_seconds,
+                      check_seconds=settings.replica_check_seconds,
+                      window=settings.read_your_writes_seconds)
+        if settings.replica_urls else None)
+    app.state.rate_limiter, app.state.login_throttle = limiters(
+        settings.rate_limit_storage, free=settings.login_free_attempts)
     with factory() as session:
         app.state.keyring = load_keyring(
             session, kek=settings.kek_bytes, blind_index_key=settings.blind_index_bytes,
@@ -105,6 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(NoStore, prefix="/api/")
+    if app.state.read_router is not None:
+        app.add_middleware(ReadYourWrites, window=settings.read_your_writes_seconds,
+                           secure=settings.cookie_secure)
     operations.install(app, settings)
 
     @app.get("/healthz", include_in_schema=False)

@@ -30,7 +30,7 @@ from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS, PROBLEM
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only
+from redangel.db import DbSession, read_only, reads_from_replica
 from redangel.program import escalation
 from redangel.program.followup_schemas import EscalationPage
 from redangel.program.schemas import ProgramCode
@@ -43,6 +43,7 @@ PageSize = Annotated[int, Query(ge=1, le=100)]
 
 
 @router.get("/applications", response_model=AgencyApplicationPage, responses=ERRORS)
+@reads_from_replica
 @read_only
 def list_applications(
     session: DbSession, principal: AgencyClient,
@@ -61,6 +62,7 @@ def list_applications(
 
 
 @router.get("/enrollments", response_model=AgencyEnrollmentPage, responses=ERRORS)
+@reads_from_replica
 @read_only
 def list_enrollments(
     session: DbSession, principal: AgencyClient,
@@ -78,6 +80,7 @@ def list_enrollments(
 
 
 @router.get("/changes", response_model=ChangePage, responses=ERRORS)
+@reads_from_replica
 @read_only
 def changes(session: DbSession, principal: AgencyClient,
             cursor: Annotated[str | None, Query(max_length=18)] = None,
@@ -95,6 +98,7 @@ def escalations(session: DbSession, principal: AgencyClient) -> EscalationPage:
 
 
 @router.get("/roll.ndjson", responses=ERRORS, response_class=StreamingResponse)
+@reads_from_replica
 def export_roll(
     request: Request, session: DbSession, principal: AgencyClient, keyring: KeyringDep,
     program: Annotated[ProgramCode | None, Query()] = None,
@@ -104,7 +108,7 @@ def export_roll(
     assert principal.agency_code is not None
     audit.record(session, principal=principal, action="agency.export_roll", person_id=None,
                  purpose="program_administration", detail={"program": program, "status": status})
-    body = service.export_roll(request.app.state.engine,
+    body = service.export_roll(request.state.read_engine,
                                sessions=request.app.state.sessionmaker, keyring=keyring,
                                principal=principal, program=program, status=status)
     return StreamingResponse(body, media_type="application/x-ndjson")

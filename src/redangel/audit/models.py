@@ -8,6 +8,7 @@ that no request waits on a chain-wide lock.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -88,3 +89,19 @@ class AuditCheckpoint(Base):
 
 # Rows the application may add and read but never change (triggers, and the app role's grants).
 APPEND_ONLY_TABLES = ("audit_event", "audit_seal", "audit_checkpoint")
+
+# On PostgreSQL `audit_event` is partitioned by month (migration 0015_partitions); its partitions
+# are made by the database's own function, not by these models.
+_PARTITION = re.compile(r"audit_event_(y\d{4}m\d{2}|default)")
+
+
+def is_partition(table: str) -> bool:
+    """Whether a table is one of audit_event's monthly (or default) partitions."""
+    return _PARTITION.fullmatch(table) is not None
+
+
+def not_a_partition(obj: object, name: str | None, type_: str, reflected: bool,
+                    compare_to: object) -> bool:
+    """Alembic's include_object: leave the partitions out of schema comparisons."""
+    table = getattr(getattr(obj, "table", None), "name", None) if type_ != "table" else name
+    return not (reflected and table is not None and is_partition(str(table)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ _ENSURE_HEAD_PG = text(
     "ON CONFLICT (id) DO NOTHING"
 )
 _XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+# One sealer at a time across every worker of every machine: the round's transaction holds this
+# advisory lock (the head row's lock would also serialise them, but only after each sealer
+# has read its batch; the lock turns the others away before any work).
+SEALER_LOCK = 0x72656461_6E67656C  # "redangel"
+_TRY_SEALER_LOCK = text(f"SELECT pg_try_advisory_xact_lock({SEALER_LOCK})")
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,8 @@ def seal(session: Session, *, limit: int = 20_000, checkpoint_now: bool = False)
     if config is None:
         raise RuntimeError("audit sealing needs an AuditConfig on the session (audit.configure)")
     postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres and not checkpoint_now and not session.execute(_TRY_SEALER_LOCK).scalar_one():
+        return 0  # another sealer is at work: it will seal these events
     if postgres:
         session.execute(_ENSURE_HEAD_PG, {"genesis": chain.GENESIS})
     else:
@@ -263,12 +271,32 @@ def _before_commit(session: Session) -> None:
     session.flush()
 
 
-class Sealer:
-    """A daemon thread sealing PostgreSQL audit events about once a second."""
+_ENSURE_PARTITIONS = text(
+    "SELECT audit_event_ensure_partitions(CAST(now() AS date), "
+    "CAST(now() + make_interval(months => :ahead) AS date))")
+PARTITION_MONTHS_AHEAD = 3
 
-    def __init__(self, factory: Any, interval: float = 1.0) -> None:
+
+def ensure_partitions(factory: Any, *, months_ahead: int = PARTITION_MONTHS_AHEAD) -> int:
+    """PostgreSQL: create the audit trail's monthly partitions from this month to
+    `months_ahead` months ahead that do not exist yet; return how many were created."""
+    with factory() as session:
+        made = int(session.execute(_ENSURE_PARTITIONS, {"ahead": months_ahead}).scalar_one())
+        session.commit()
+    if made:
+        log.info("created %d monthly audit partitions ahead", made)
+    return made
+
+
+class Sealer:
+    """A daemon thread sealing PostgreSQL audit events about once a second, and creating the
+    audit trail's monthly partitions ahead about once an hour."""
+
+    def __init__(self, factory: Any, interval: float = 1.0, partitions_every: float = 3600.0) -> None:
         self.factory = factory
         self.interval = interval
+        self.partitions_every = partitions_every
+        self._partitions_at = float("-inf")
         self.runs = 0
         self.failures = 0
         self._stop = threading.Event()
@@ -286,6 +314,9 @@ class Sealer:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
+                if time.monotonic() - self._partitions_at >= self.partitions_every:
+                    ensure_partitions(self.factory)
+                    self._partitions_at = time.monotonic()
                 seal_all(self.factory)
                 self.runs += 1
             except Exception:  # keep sealing: the next round retries

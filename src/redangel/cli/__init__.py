@@ -8,6 +8,7 @@ A new group is one module with its own `typer.Typer()` and one line in `GROUPS` 
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -22,6 +23,7 @@ from redangel.cli import (
     escalation,
     idempotency,
     keys,
+    progress,
     rights,
     rolls,
     serving,
@@ -47,6 +49,15 @@ GROUPS: tuple[tuple[typer.Typer, str], ...] = (
     (crvs.app, "crvs"),
     (rolls.app, "import"),
 )
+
+
+@app.callback()
+def options(quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                                help="No progress bars.")] = False) -> None:
+    """redangel: registro único para los programas sociales de la ciudad."""
+    progress.set_quiet(quiet)
+
+
 for group, name in GROUPS:
     app.add_typer(group, name=name)
 app.add_typer(operations.app)  # `redangel backup FILE`, `redangel restore FILE`

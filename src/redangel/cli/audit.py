@@ -65,3 +65,18 @@ def audit_checkpoint(
     else:
         out.write_text(document)
         typer.echo(f"checkpoint at seal {latest.seq} written to {out}", err=True)
+
+
+@app.command("partitions")
+def audit_partitions(
+    ahead: Annotated[int, typer.Option(min=0, max=120,
+                                       help="months ahead of this one to create")] = 3,
+) -> None:
+    """PostgreSQL: create the audit trail's monthly partitions ahead (the server's sealer also
+    does it every hour)."""
+    ctx = context()
+    if ctx.engine.dialect.name != "postgresql":
+        typer.echo("the embedded database keeps the audit trail in one table: nothing to do")
+        return
+    made = audit.ensure_partitions(ctx.sessions, months_ahead=ahead)
+    typer.echo(f"{made} monthly partitions created; the next {ahead} months are ready")

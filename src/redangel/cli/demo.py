@@ -9,6 +9,7 @@ import typer
 
 from redangel.cli import catalog, database
 from redangel.cli.context import Context, context
+from redangel.cli.progress import progress
 from redangel.cli.serving import serve, serving_settings
 from redangel.crypto.keyring import Keyring
 from redangel.demo import rights as demo_rights
@@ -33,8 +34,11 @@ def demo_seed(
         session.commit()
     keyring = ctx.keyring()
     started = time.perf_counter()
-    written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
-                                   offices=offices, catalog=load_catalog(ctx.settings.catalog_path))
+    with progress("Loading persons", total=persons) as bar:
+        written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=seed,
+                                       offices=offices,
+                                       catalog=load_catalog(ctx.settings.catalog_path),
+                                       on_batch=bar.advance)
     elapsed = time.perf_counter() - started
     with ctx.sessions() as session:
         demo.record_seed(session, persons=written, seed=seed)

@@ -14,6 +14,7 @@ import typer
 from sqlalchemy.orm import Session, sessionmaker
 
 from redangel.cli.context import context
+from redangel.cli.progress import Bar, progress
 from redangel.crypto.keyring import Keyring
 from redangel.crypto.service import add_data_key
 from redangel.person import service as persons
@@ -31,10 +32,13 @@ class RotationReport:
 
 
 def rotate(factory: sessionmaker[Session], *, kek: bytes, keyring: Keyring,
-           batch: int = 500, new_key: bool = True) -> RotationReport:
-    """Add a data key (unless resuming) and re-seal every person row sealed with an older one."""
+           batch: int = 500, new_key: bool = True, bar: Bar | None = None) -> RotationReport:
+    """Add a data key (unless resuming) and re-seal every person row sealed with an older one,
+    counting the rows read on `bar`."""
     with factory() as session:
         version = add_data_key(session, kek=kek, ring=keyring) if new_key else keyring.active_version
+        if bar is not None:
+            bar.set_total(persons.count_registered(session))
         session.commit()
     done = 0
     while True:
@@ -43,6 +47,8 @@ def rotate(factory: sessionmaker[Session], *, kek: bytes, keyring: Keyring,
                                                   batch=batch)
             session.commit()
         done += resealed
+        if bar is not None:
+            bar.advance(read)
         if not read:
             break
     with factory() as session:
@@ -55,7 +61,8 @@ def keys_rotate(batch: Annotated[int, typer.Option(min=1, max=10_000)] = 500,
                 resume: bool = False) -> None:
     """Add a new data key and re-seal every sealed row with it, online, in batches."""
     ctx = context()
-    report = rotate(ctx.sessions, kek=ctx.settings.kek_bytes, keyring=ctx.keyring(), batch=batch,
-                    new_key=not resume)
+    with progress("Re-sealing persons") as bar:
+        report = rotate(ctx.sessions, kek=ctx.settings.kek_bytes, keyring=ctx.keyring(),
+                        batch=batch, new_key=not resume, bar=bar)
     typer.echo(f"data key v{report.new_version}: {report.rows_resealed} rows re-sealed, "
                f"{report.rows_remaining} remaining")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -100,9 +101,11 @@ def history_generator(session: Session, *, keyring: Keyring, catalog: Catalog, s
 
 def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int,
                     offices: dict[str, uuid.UUID], catalog: Catalog | None = None,
-                    batch: int = 20_000, today: date | None = None) -> int:
+                    batch: int = 20_000, today: date | None = None,
+                    on_batch: Callable[[int], None] | None = None) -> int:
     """Generate and load `persons` people in households, one transaction per batch; given the
-    catalog, the named persons come first and everyone's program history is loaded too."""
+    catalog, the named persons come first and everyone's program history is loaded too.
+    `on_batch` is told how many persons each committed batch held (a progress bar)."""
     today = today or city_today()
     generator = PopulationGenerator(seed)
     households = generator.persons(
@@ -132,9 +135,12 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
                 for household in chunk:
                     stories.household(household, history)
             with conn.begin():
-                written += load_households(conn, keyring=keyring, households=chunk,
-                                           offices=offices, terms=terms)
+                loaded = load_households(conn, keyring=keyring, households=chunk,
+                                         offices=offices, terms=terms)
                 load_history(conn, history)
+            written += loaded
+            if on_batch is not None:
+                on_batch(loaded)
     if engine.dialect.name == "postgresql":
         # Fresh statistics, and a visibility map so that posting lists are read index-only.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

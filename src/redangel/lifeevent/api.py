@@ -14,7 +14,7 @@ from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only
+from redangel.db import DbSession, read_only, reads_from_replica
 from redangel.errors import FieldError, NotFound
 from redangel.idempotency.dependencies import Idempotent
 from redangel.lifeevent import outreach as outreach_service
@@ -91,6 +91,8 @@ def screen(data: ScreeningRequest, catalog: Catalog) -> EvaluationOut:
 
 
 @router.post("/outreach", response_model=OutreachOut, responses=ERRORS)
+@reads_from_replica
+@read_only
 def outreach(data: OutreachRequest, session: DbSession, principal: Outreacher,
              keyring: KeyringDep, catalog: Catalog) -> OutreachOut:
     """Evaluate the whole registry for one program; list the persons newly eligible."""

@@ -14,7 +14,7 @@ from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only
+from redangel.db import DbSession, read_only, reads_from_replica
 from redangel.errors import Forbidden
 from redangel.idempotency.dependencies import Idempotent
 from redangel.person import accesses, search, service
@@ -110,6 +110,7 @@ def update_person(
     "/search", response_model=SearchPage, responses=ERRORS,
     dependencies=[Depends(rate_limit("search", "rate_limit_search_per_minute"))],
 )
+@reads_from_replica
 @read_only
 def search_persons(
     query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
