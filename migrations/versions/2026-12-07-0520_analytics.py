@@ -1,7 +1,7 @@
 """analytics: aggregate tables for the analysts' console (counts only, never a person).
 
 Revision ID: 0013_analytics
-Revises: 0007_program_sensitive
+Revises: 0012_rights
 Create Date: 2026-12-07 05:20:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013_analytics'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0012_rights'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,7 +15,7 @@ The primary key becomes (id, at): a partitioned table's unique keys include its 
 The model keeps `id` as its key (ids stay unique: one sequence). SQLite keeps a plain table.
 
 Revision ID: 0015_partitions
-Revises: 0007_program_sensitive
+Revises: 0013_analytics
 Create Date: 2026-12-07 05:30:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0015_partitions'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0013_analytics'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

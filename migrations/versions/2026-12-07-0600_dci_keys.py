@@ -1,7 +1,7 @@
 """dci keys: the key an agency client signs its DCI messages with.
 
 Revision ID: 0016_dci_keys
-Revises: 0007_program_sensitive
+Revises: 0015_partitions
 Create Date: 2026-12-07 06:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0016_dci_keys'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0015_partitions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

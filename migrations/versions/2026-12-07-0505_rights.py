@@ -2,7 +2,7 @@
 uses a person refused.
 
 Revision ID: 0012_rights
-Revises: 0007_program_sensitive
+Revises: 0011_followup
 Create Date: 2026-12-07 05:15:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0012_rights'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0011_followup'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

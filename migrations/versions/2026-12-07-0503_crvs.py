@@ -2,7 +2,7 @@
 proactive offers those events open and deliveries flagged after a death.
 
 Revision ID: 0010_crvs
-Revises: 0007_program_sensitive
+Revises: 0009_linkage
 Create Date: 2026-12-07 05:13:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0010_crvs'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0009_linkage'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

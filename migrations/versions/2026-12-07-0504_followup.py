@@ -1,7 +1,7 @@
 """followup: the chain of command's state for late applications, who was told, citizens' ratings.
 
 Revision ID: 0011_followup
-Revises: 0007_program_sensitive
+Revises: 0010_crvs
 Create Date: 2026-12-07 05:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0011_followup'
-down_revision: str | None = '0007_program_sensitive'
+down_revision: str | None = '0010_crvs'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
