@@ -48,7 +48,8 @@ def read_catalog(lang: str) -> Catalog:
     for path in catalog_files(lang):
         with path.open("rb") as handle:
             part = read_po(handle, locale=lang)
-        merged.mime_headers = part.mime_headers  # the files' own plural rule, not Babel's CLDR one
+        if any(name.lower() == "plural-forms" for name, _ in part.mime_headers):
+            merged.mime_headers = part.mime_headers  # the files' own plural rule, not Babel's CLDR one
         for message in part:
             if message.id:
                 merged[message.id] = message
