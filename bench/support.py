@@ -24,6 +24,10 @@ def serve(url: str, *, port: int, workers: int, data_dir: Path | None = None) ->
                REDANGEL_RATE_LIMIT_FOLIO_PER_MINUTE="1000000")
     if data_dir is not None:
         env["REDANGEL_DATA_DIR"] = str(data_dir)
+    if os.environ.get("REDANGEL_BENCH_SERVER_SRC"):  # another checkout's server: "before" figures
+        source = Path(os.environ["REDANGEL_BENCH_SERVER_SRC"])
+        env["PYTHONPATH"] = f"{source / 'src'}:{source}"
+        env["REDANGEL_PROJECT_DIR"] = str(source)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "redangel.main:create_app", "--factory", "--host",
          "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",

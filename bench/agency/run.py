@@ -34,6 +34,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
+from sqlalchemy.dialects import postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
@@ -47,13 +48,16 @@ from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings, get_settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.eligibility import load_catalog  # noqa: E402
+from redangel.person import fields as allow  # noqa: E402
+from redangel.program.repository import roll_statement  # noqa: E402
 from redangel.program.service import sync_catalog  # noqa: E402
 
 PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL",
                           "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "redangel_agency_bench"
+# Another name and port let two people benchmark on one machine at once.
+DB_NAME = os.environ.get("REDANGEL_BENCH_DB", "redangel_agency_bench")
 SEED = 2026
-PORT = 8766
+PORT = int(os.environ.get("REDANGEL_BENCH_PORT", "8766"))
 WRK_SCRIPT = """
 local lines = {}
 for line in io.lines(os.getenv("BENCH_REQUESTS")) do lines[#lines + 1] = line end
@@ -182,8 +186,25 @@ def wrk(token: str, paths: list[str], seconds: int, connections: int) -> dict[st
     return wrk_figures(out)
 
 
-def agency_token(base: str, url: str, agency: str) -> str:
+def raw_select(url: str, agency: str) -> tuple[int, float]:
+    """The export's ceiling: the same statement's rows streamed by a server-side cursor, with
+    nothing unsealed, serialised or audited."""
+    stmt = roll_statement(agency, program=None, status=None,
+                          columns=allow.person_columns(allow.allowed(agency)))
+    sql = str(stmt.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    started, rows = time.perf_counter(), 0
+    with psycopg.connect(url) as conn, conn.cursor(name="ceiling") as cursor:
+        cursor.itersize = 2000
+        cursor.execute(sql)
+        for _ in cursor:
+            rows += 1
+    return rows, time.perf_counter() - started
 
+
+def agency_token(base: str, url: str, agency: str) -> str:
+    os.environ["REDANGEL_DATABASE_URL"] = url  # also with --reuse, when nothing was loaded
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
+    get_settings.cache_clear()
     ctx = context()
     with ctx.sessions() as session:
         client, secret = auth.create_agency_client(session, agency_code=agency)
@@ -205,8 +226,13 @@ def measure(url: str, agency: str, args: argparse.Namespace) -> None:
             for line in answer.iter_lines():
                 rows += bool(line)
         elapsed = time.perf_counter() - started
+        raw_rows, raw_elapsed = raw_select(url, agency)
         print(f"export    : {rows:,} rows in {elapsed:.2f} s = {rows / elapsed:,.0f} rows/s "
               f"({agency}, NDJSON streamed)", flush=True)
+        print(f"raw SELECT: {raw_rows:,} rows in {raw_elapsed:.2f} s = "
+              f"{raw_rows / raw_elapsed:,.0f} rows/s (same statement, server-side cursor, "
+              f"nothing unsealed) | export ratio {rows / elapsed / (raw_rows / raw_elapsed):.2f}",
+              flush=True)
         started, rows, cursor = time.perf_counter(), 0, "0"
         while True:
             body = client.get("/agency/changes", params={"cursor": cursor, "limit": 1000}).json()

@@ -1,11 +1,18 @@
-"""Registry benchmark: bulk load rate, then read/search latency under 32 concurrent HTTP clients.
+"""Registry benchmark: bulk load rate, then the request path under 32 concurrent HTTP clients,
+each figure beside a ceiling measured in the same run on the same database.
 
     .venv/bin/python bench/registry/run.py --persons 1000000 --backends postgresql,sqlite
+    .venv/bin/python bench/registry/run.py --persons 1000000 --backends postgresql --reuse
 
 For each backend: a fresh database built by the migrations, `--persons` people in households
-loaded through the bulk path (COPY on PostgreSQL), a real server (`redangel serve`, 2 workers)
-and an asyncio load generator with 32 concurrent clients for read-by-id, CURP search and name
-search. Prints one block of figures per backend. Not a test: it asserts nothing.
+loaded through the bulk path (COPY on PostgreSQL), printed beside a raw COPY of the same rows
+without sealing (the load's ceiling); two enrollments per person COPY'd in for the agency list
+and person 360. Then on PostgreSQL the bare app (`bench/registry/bare.py`: an async psycopg
+pool reading the person row by primary key and committing one audit row per read, served by
+uvicorn like redangel) and a real redangel server (uvicorn, `--workers`), both driven by wrk
+with 32 connections: read-by-id, CURP search, name search (given name + surname), person 360 and
+the agency filtered list, each with its ratio to the bare app, and the SQL statements one request
+of each runs (counted in process). Not a test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -21,23 +28,32 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import psycopg
+from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+# REDANGEL_BENCH_SERVER_SRC: measure another checkout's code (the "before" column) — its server
+# and its statement counts — with this benchmark.
+CODE = Path(os.environ.get("REDANGEL_BENCH_SERVER_SRC") or ROOT)
+sys.path.insert(0, str(CODE / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.agency.run import copy_enrollments  # noqa: E402
 from bench.support import free_port, serve, wrk_figures  # noqa: E402
+from redangel.auth import service as auth  # noqa: E402
 from redangel.cli.context import context  # noqa: E402
 from redangel.cli.database import upgrade  # noqa: E402
-from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings, get_settings  # noqa: E402
-from redangel.demo import named  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.demo.generate import PopulationGenerator  # noqa: E402
+from redangel.eligibility import load_catalog  # noqa: E402
+from redangel.main import create_app  # noqa: E402
+from redangel.program.service import sync_catalog  # noqa: E402
 
 PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 SEED = 2026
@@ -64,6 +80,7 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
     get_settings.cache_clear()
     ctx = context()
     with ctx.sessions() as session:
+        sync_catalog(session, load_catalog(settings.catalog_path))
         offices = demo.ensure_offices(session)
         demo.ensure_logins(session, offices)
         session.commit()
@@ -76,17 +93,79 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
     return written / elapsed, f"{written:,} persons in {elapsed:.1f} s"
 
 
-def samples(persons: int, count: int) -> list[tuple[str, str | None, str]]:
-    """(id, curp, name query) of Iztapalapa residents, regenerated from the same seed."""
+def raw_copy(url: str, persons: int) -> tuple[float, str]:
+    """The load's ceiling: the same generated rows COPY'd into a table shaped like `person`
+    (its indexes included) with no sealing, no blind index and no name postings."""
     gen = PopulationGenerator(SEED)
-    picked = []
-    for household in gen.persons(persons, named=named.households(gen, city_today())):
-        if household.borough != "iztapalapa":
-            continue
-        for p in household.members:
-            picked.append((str(p.id), p.curp, f"{p.given_names} {p.first_surname}"))
+    started = time.perf_counter()
+    written = 0
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TEMP TABLE person_ceiling (LIKE person INCLUDING DEFAULTS "
+                     "INCLUDING INDEXES)")
+        with conn.cursor().copy(
+            "COPY person_ceiling (id, version, curp_index, curp_sealed, given_names, "
+            "first_surname, second_surname, name_key, sex, birth_date, borough, postal_code, "
+            "contact_sealed, sensitive_sealed, key_version, confirmed_distinct, created_at, "
+            "updated_at) FROM STDIN") as copy:
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            for household in gen.persons(persons):
+                for p in household.members:
+                    curp = (p.curp or "").encode() or None
+                    copy.write_row((p.id, 1, p.curp, curp, p.given_names, p.first_surname,
+                                    p.second_surname, p.given_names, p.sex, p.birth_date,
+                                    household.borough, household.postal_code,
+                                    json.dumps(household.street).encode(),
+                                    json.dumps(p.sensitive).encode(), 1, False, now, now))
+                    written += 1
+        conn.commit()
+    elapsed = time.perf_counter() - started
+    return written / elapsed, f"{written:,} rows in {elapsed:.1f} s"
+
+
+def enroll(url: str) -> str:
+    """Two enrollments per person (once per database); returns the agency with the largest roll."""
+    catalog = load_catalog(Settings(environment="development", database_url=url).catalog_path)
+    programs = {code: (p.agency, set(p.excludes)) for code, p in catalog.programs.items()}
+    with psycopg.connect(url) as conn:
+        counts = conn.execute(
+            "SELECT p.agency_code, count(*) FROM enrollment e JOIN program p "
+            "ON p.code = e.program_code GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchone()
+    if counts is not None:
+        return str(counts[0])
+    started = time.perf_counter()
+    os.environ["REDANGEL_DATABASE_URL"] = url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
+    get_settings.cache_clear()
+    ctx = context()
+    with ctx.sessions() as session:
+        sync_catalog(session, catalog)
+        session.commit()
+    ctx.engine.dispose()
+    agency = copy_enrollments(url, programs)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE enrollment")
+    print(f"enrollments: COPY in {time.perf_counter() - started:.1f} s (not part of the load "
+          "figure)", flush=True)
+    return agency
+
+
+def samples(url: str, count: int) -> list[tuple[str, str | None, str]]:
+    """(id, curp, given name + first surname) of Iztapalapa residents, in a fixed random order
+    (the CURP unsealed with the database's own keys)."""
+    os.environ["REDANGEL_DATABASE_URL"] = url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
+    get_settings.cache_clear()
+    ctx = context()
+    keyring = ctx.keyring()
+    with ctx.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT id, curp_sealed, given_names, first_surname FROM person "
+            f"WHERE borough = 'iztapalapa' ORDER BY id LIMIT {int(count)}").all()
+    ctx.engine.dispose()
+    picked = [(str(r[0]), keyring.open(r[1], table="person", column="curp", row_id=r[0]).decode()
+               if r[1] else None, f"{r[2]} {r[3]}") for r in rows]
     random.Random(1).shuffle(picked)
-    return picked[:count]
+    return picked
 
 
 async def hammer(url: str, token: str, make_request, total: int, concurrency: int = 32):  # type: ignore[no-untyped-def]
@@ -164,12 +243,126 @@ def wrk(url: str, token: str, make_request, total: int, seconds: int, concurrenc
     return wrk_figures(out)
 
 
-def run_backend(backend: str, persons: int, requests: int, workers: int, seconds: int,
-                reuse: bool) -> dict[str, dict[str, float]]:
+def serve_bare(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The bare app on the same database, served by uvicorn with redangel's flags."""
+    env = dict(os.environ, BARE_DATABASE_URL=url.replace("postgresql+psycopg", "postgresql"),
+               PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.registry.bare:app", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--timeout-worker-healthcheck", "120", "--no-access-log"], env=env, cwd=str(ROOT))
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the bare app did not start")
+
+
+def agency_token(base: str, url: str, agency: str) -> str:
+    """A token of a new client of the agency (created directly in the database)."""
+    os.environ["REDANGEL_DATABASE_URL"] = url
+    os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
+    get_settings.cache_clear()
+    ctx = context()
+    with ctx.sessions() as session:
+        client, secret = auth.create_agency_client(session, agency_code=agency)
+        session.commit()
+    ctx.engine.dispose()
+    answer = httpx.post(f"{base}/auth/token", data={
+        "grant_type": "client_credentials", "client_id": client.client_id,
+        "client_secret": secret})
+    return str(answer.json()["access_token"])
+
+
+Make = Callable[[int], tuple[str, str, dict[str, object] | None]]
+
+
+def scenarios(url: str, requests: int, agency: str | None
+              ) -> dict[str, tuple[str, Make]]:
+    """name → (who asks, request maker), the same requests for every server."""
+    picked = samples(url, requests)
+    with_curp = [p for p in picked if p[1]]
+    plan: dict[str, tuple[str, Make]] = {
+        "read-by-id": ("supervisor", lambda i: ("GET", f"/persons/{picked[i % len(picked)][0]}",
+                                                None)),
+        "CURP search": ("supervisor", lambda i: (
+            "POST", "/persons/search", {"curp": with_curp[i % len(with_curp)][1]})),
+        "name search": ("supervisor", lambda i: (
+            "POST", "/persons/search", {"name": picked[i % len(picked)][2], "limit": 20})),
+        "person 360": ("clerk", lambda i: ("GET", f"/persons/{picked[i % len(picked)][0]}"
+                                                  "/overview", None)),
+    }
+    if agency is not None:
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+            codes = [r[0] for r in conn.execute(
+                "SELECT code FROM program WHERE agency_code = %s ORDER BY code", (agency,))]
+            boroughs = [r[0] for r in conn.execute(
+                "SELECT DISTINCT borough FROM person WHERE borough IS NOT NULL ORDER BY 1")]
+        rng = random.Random(7)
+        lists = [f"/agency/enrollments?program={rng.choice(codes)}&status=active"
+                 f"&borough={rng.choice(boroughs)}&limit=50" for _ in range(2000)]
+        plan["agency list"] = ("agency", lambda i: ("GET", lists[i % len(lists)], None))
+    return plan
+
+
+def statements(url: str, workdir: Path, tokens: dict[str, str],
+               plan: dict[str, tuple[str, Make]]) -> dict[str, int]:
+    """SQL statements one request of each scenario runs (in process, on the same database)."""
+    settings = Settings(environment="development", database_url=url, data_dir=workdir)
+    app = create_app(settings)
+    counted: list[str] = []
+    event.listen(app.state.engine, "before_cursor_execute",
+                 lambda *args: counted.append(str(args[2])[:60]))
+    out: dict[str, int] = {}
+    with TestClient(app, base_url="http://testserver") as local:
+        for name, (who, make) in plan.items():
+            method, path, body = make(1)
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            local.request(method, f"/api/v1{path}", json=body, headers=headers)  # warm caches
+            counted.clear()
+            method, path, body = make(2)
+            local.request(method, f"/api/v1{path}", json=body, headers=headers)
+            out[name] = len(counted)
+            if os.environ.get("BENCH_SHOW_STATEMENTS"):
+                print(name, *counted, sep="\n    ")
+    app.state.engine.dispose()
+    return out
+
+
+def drive(port: int, token: str, make: Make, requests: int, seconds: int) -> dict[str, float]:
+    """wrk (or, without it, the asyncio load generator) against one scenario, after a warm-up."""
+    if shutil.which("wrk") is not None:
+        wrk(f"http://127.0.0.1:{port}", token, make, 500, 2)  # warm-up
+        measured: dict[str, float] = wrk(f"http://127.0.0.1:{port}", token, make, requests, seconds)
+        return measured
+    base = f"http://127.0.0.1:{port}/api/v1"
+    asyncio.run(hammer(base, token, make, 200))  # warm-up
+    figures: dict[str, float] = asyncio.run(hammer(base, token, make, requests))
+    return figures
+
+
+def line(name: str, figures: dict[str, float], ceiling: dict[str, float] | None,
+         count: int | None) -> str:
+    """One figure row, with its ratio to the bare app when there is one."""
+    text = (f"{name:12s}: {figures['rps']:7.0f} req/s  p50 {figures['p50']:6.1f} ms  "
+            f"p99 {figures['p99']:7.1f} ms  non-2xx {figures['errors']:.0f}")
+    if ceiling is not None:
+        text += (f"  | of bare: rps {figures['rps'] / ceiling['rps']:.2f}"
+                 f"  p99 {figures['p99'] / ceiling['p99']:.1f}x")
+    if count is not None:
+        text += f"  | {count} statements"
+    return text
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    persons = args.persons
     workdir = Path(tempfile.gettempdir()) / f"{BENCH_DB}-{backend}"
     workdir.mkdir(exist_ok=True)
     print(f"\n== {backend}: {persons:,} persons ==", flush=True)
-    if reuse:
+    if args.reuse:
         url = (f"sqlite:///{workdir / 'bench.db'}" if backend == "sqlite"
                else PG_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DB}")
         print("load: skipped (--reuse: the database of the previous run)", flush=True)
@@ -180,35 +373,40 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
         url = fresh_database(backend, workdir)
         settings = Settings(environment="development", database_url=url, data_dir=workdir)
         rate, detail = load(settings, persons)
-        print(f"load: {rate:,.0f} persons/s ({detail})", flush=True)
-    port = free_port()
-    server = serve(url, port=port, workers=workers, data_dir=workdir)
+        print(f"load      : {rate:9,.0f} persons/s ({detail}; sealed, name index, indexes)",
+              flush=True)
+        if backend == "postgresql":
+            ceiling, detail = raw_copy(url, persons)
+            print(f"raw COPY  : {ceiling:9,.0f} rows/s ({detail}; same rows, no sealing) "
+                  f"| ratio {rate / ceiling:.2f}", flush=True)
+    agency = enroll(url) if backend == "postgresql" else None
+    port = args.port or free_port()
+    results: dict[str, dict[str, float]] = {}
+    plan = scenarios(url, args.requests, agency)
+    plan = {name: (who, make) for name, (who, make) in plan.items()
+            if not args.only or name in args.only.split(",")}
+    bare = None
+    if backend == "postgresql" and "read-by-id" in plan:
+        server = serve_bare(url, port, args.workers)
+        try:
+            bare = drive(port, "none", plan["read-by-id"][1], args.requests, args.seconds)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(line("bare app", bare, None, 2), flush=True)
+        results["bare app"] = bare
+    server = serve(url, port=port, workers=args.workers, data_dir=workdir)
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
-        token = httpx.post(f"{base}/auth/login", json={"username": "supervisor",
-                           "password": demo.DEMO_PASSWORD}).json()["session_token"]
-        picked = samples(persons, requests)
-        with_curp = [p for p in picked if p[1]]
-        scenarios = {
-            "read-by-id": lambda i: ("GET", f"/persons/{picked[i % len(picked)][0]}", None),
-            "CURP search": lambda i: ("POST", "/persons/search", {"curp": with_curp[i % len(with_curp)][1]}),
-            "name search": lambda i: ("POST", "/persons/search",
-                                      {"name": picked[i % len(picked)][2], "limit": 20}),
-        }
-        use_wrk = shutil.which("wrk") is not None
-        results: dict[str, dict[str, float]] = {}
-        for name, make in scenarios.items():
-            if use_wrk:
-                wrk(f"http://127.0.0.1:{port}", token, make, 500, 2)  # warm-up
-                figures = wrk(f"http://127.0.0.1:{port}", token, make, requests, seconds)
-                tail = f"p90 {figures['p90']:6.1f} ms  p99 {figures['p99']:6.1f} ms"
-            else:
-                asyncio.run(hammer(base, token, make, 200))  # warm-up
-                figures = asyncio.run(hammer(base, token, make, requests))
-                tail = f"p95 {figures['p95']:6.1f} ms  p99 {figures['p99']:6.1f} ms"
-            print(f"{name:12s}: p50 {figures['p50']:6.1f} ms  {tail}  "
-                  f"{figures['rps']:7.0f} req/s  non-2xx {figures['errors']:.0f}"
-                  f"  ({'wrk' if use_wrk else 'httpx'}, 32 connections)", flush=True)
+        tokens = {who: httpx.post(f"{base}/auth/login", json={
+            "username": who, "password": demo.DEMO_PASSWORD}).json()["session_token"]
+            for who in ("supervisor", "clerk")}
+        if agency is not None:
+            tokens["agency"] = agency_token(base, url, agency)
+        counts = statements(url, workdir, tokens, plan)
+        for name, (who, make) in plan.items():
+            figures = drive(port, tokens[who], make, args.requests, args.seconds)
+            print(line(name, figures, bare, counts.get(name)), flush=True)
             results[name] = figures
         return results
     finally:
@@ -217,24 +415,27 @@ def run_backend(backend: str, persons: int, requests: int, workers: int, seconds
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each wrk run")
+    parser.add_argument("--port", type=int, default=0, help="the servers' port (default: any)")
+    parser.add_argument("--only", default="", help="comma-separated scenarios to measure")
     parser.add_argument("--reuse", action="store_true",
                         help="skip loading; measure the database the previous run left")
     args = parser.parse_args()
-    results = {backend: run_backend(backend, args.persons, args.requests, args.workers,
-                                    args.seconds, args.reuse)
-               for backend in args.backends.split(",")}
+    results = {backend: run_backend(backend, args) for backend in args.backends.split(",")}
     compare_embedded(results, args.persons)
 
 
 def compare_embedded(results: dict[str, dict[str, dict[str, float]]], persons: int) -> None:
     """SQLite's figures beside PostgreSQL's read-by-id of the same run, with their ratio."""
     if "sqlite" not in results or "postgresql" not in results:
+        return
+    if "read-by-id" not in results["postgresql"]:
         return
     base = results["postgresql"]["read-by-id"]["rps"]
     print(f"\n== SQLite beside PostgreSQL's read-by-id ({base:,.0f} req/s), {persons:,} persons, "

@@ -32,7 +32,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "src"))
+# REDANGEL_BENCH_SERVER_SRC: measure another checkout's pages (the "before" column).
+sys.path.insert(0, str(Path(os.environ.get("REDANGEL_BENCH_SERVER_SRC") or ROOT) / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.registry.run import fresh_database  # noqa: E402

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
@@ -254,38 +255,67 @@ def _hand_over(session: Session, writer: SideWriter | None) -> None:
         writer.submit(works)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def _finish(session: Session, writer: SideWriter | None) -> None:
+    try:
+        session.commit()
+        _hand_over(session, writer)
+    except BaseException as error:
+        _abandon(session, writer, error)
+        raise
+    finally:
+        session.close()
+
+
+def _abandon(session: Session, writer: SideWriter | None, error: BaseException) -> None:
+    session.rollback()
+    if isinstance(error, Exception):
+        _commit_kept(session, writer)
+
+
+def _fail(session: Session, writer: SideWriter | None, error: BaseException) -> None:
+    try:
+        _abandon(session, writer, error)
+    finally:
+        session.close()
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield the request's session; commit when the endpoint returns, roll back on error.
 
     A route declared `@read_only` (on SQLite, where a writer thread runs) reads a snapshot, and
-    the rows it leaves are committed by the writer before the answer is sent."""
+    the rows it leaves are committed by the writer before the answer is sent; a route declared
+    to read from a replica gets a session on a usable one, unless this client just wrote.
+
+    The session is made on the event loop (it connects only at its first statement) and the
+    commit, with the session's close, takes one trip to a worker thread: a request spends one
+    thread hand-off on its transaction, not two."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     writer: SideWriter | None = getattr(request.app.state, "side_writer", None)
     router: ReadRouter | None = getattr(request.app.state, "read_router", None)
     endpoint = request.scope.get("endpoint")
-    chosen = (router.replica_session(request)
+    chosen = (await run_in_threadpool(router.replica_session, request)
               if router is not None and declared_replica(endpoint) else None)
+    reading = False
     if chosen is not None:
         session, request.state.read_engine, writer = chosen
     else:
         session = factory()
         request.state.read_engine = request.app.state.engine
-        if writer is not None and declared_reading(endpoint):
-            begin_reading(session)
-        else:
+        reading = writer is not None and declared_reading(endpoint)
+        if not reading:
             writer = None
     request.state.db_session = session
     try:
+        if reading:
+            await run_in_threadpool(begin_reading, session)
         yield session
-        session.commit()
-        _hand_over(session, writer)
-    except BaseException as error:
-        session.rollback()
-        if isinstance(error, Exception):
-            _commit_kept(session, writer)
+    except Exception as error:
+        await run_in_threadpool(_fail, session, writer, error)
         raise
-    finally:
-        session.close()
+    except BaseException as error:  # cancelled: no await may run any more, end it here
+        _fail(session, writer, error)
+        raise
+    await run_in_threadpool(_finish, session, writer)
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -5,6 +5,7 @@ and the name search finds them."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,12 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from redangel.crypto.service import load_keyring
+from redangel.db import make_engine, make_sessionmaker
 from redangel.demo import seed as demo
+from redangel.demo.generate import DemoHousehold, PopulationGenerator
 from redangel.person import repository
-from redangel.person.models import NameTerm
+from redangel.person.models import NameTerm, Person
 from tests.builders import build_world, person_payload
 from tests.conftest import login, make_settings, migrate, start_server, unique_suffix
 
@@ -62,3 +66,49 @@ def _a_clash_on_the_id_is_not_hidden(app: Any) -> None:
         session.commit()
     with app.state.sessionmaker() as session, pytest.raises(IntegrityError):
         repository.term_ids(session, [f"{unique_suffix().upper()}NUEVO"])
+
+
+def _indexes(engine: Any) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            return sorted(conn.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'")).all())
+        return sorted(conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+
+
+def test_a_first_load_builds_the_indexes_after_the_rows_or_leaves_nothing(
+        backend: str, fresh_url: str, tmp_path: Path) -> None:
+    """Into an empty registry the loader drops the big tables' plain indexes and builds them
+    after the rows, in the load's one transaction: a load that fails half-way leaves no person
+    and every index; one that finishes leaves the same indexes as the migrations made."""
+    settings = make_settings(fresh_url, tmp_path)
+    migrate(settings)
+    engine = make_engine(settings.effective_database_url)
+    with make_sessionmaker(engine)() as session:
+        keyring = load_keyring(session, kek=settings.kek_bytes,
+                               blind_index_key=settings.blind_index_bytes)
+        offices = demo.ensure_offices(session)
+        session.commit()
+    before = _indexes(engine)
+    assert any(name == "ix_person_name_key_id" for name, _ in before)
+
+    def broken() -> Iterator[DemoHousehold]:
+        yield from PopulationGenerator(5).persons(300)
+        raise RuntimeError("the input ends in the middle of a record")
+
+    if backend == "postgresql":
+        with pytest.raises(RuntimeError):
+            demo.seed_population(engine, keyring=keyring, persons=1000, seed=5, offices=offices,
+                                 batch=100, households=broken())
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(Person)) == 0
+        assert _indexes(engine) == before
+    assert demo.seed_population(engine, keyring=keyring, persons=500, seed=5, offices=offices,
+                                batch=100) == 500
+    assert _indexes(engine) == before
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 500
+        key = session.scalars(select(Person.name_key).limit(1)).one()
+    engine.dispose()
+    assert key

@@ -81,3 +81,27 @@ class NoStore:
             await send(message)
 
         await self.app(scope, receive, no_store)
+
+
+class PageHeaders:
+    """Headers every answer under one of `prefixes` carries (the pages' caching and framing
+    rules); other paths pass through untouched."""
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...], headers: dict[str, str]) -> None:
+        self.app = app
+        self.prefixes = prefixes
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.headers.items():
+                    headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

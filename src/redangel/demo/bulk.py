@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -88,19 +89,100 @@ def _joined(p: DemoPerson) -> date:
 def _write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        conn.execute(table.insert(), list(rows))
-        return
     columns = list(rows[0])
+    _write_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
+def _write_rows(conn: Connection, table: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """COPY rows (tuples in `columns` order) on PostgreSQL; one executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
     raw = conn.connection.dbapi_connection
     assert raw is not None
+    wrapped = [i for i, value in enumerate(rows[0]) if isinstance(value, dict | list)]
     with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
+        if not wrapped:
+            for row in rows:
+                copy.write_row(row)
+            return
         for row in rows:
-            copy.write_row(
-                [Jsonb(row[c]) if isinstance(row[c], dict | list) else row[c] for c in columns]
-            )
+            values = list(row)
+            for i in wrapped:
+                values[i] = Jsonb(values[i])
+            copy.write_row(values)
+
+
+HOUSEHOLD_COLUMNS = ("id", "version", "borough", "registered_office_id", "created_at")
+MEMBERSHIP_COLUMNS = ("household_id", "person_id", "relationship", "since", "created_at")
+
+
+@dataclass
+class Prepared:
+    """One batch's rows, built and sealed without touching the database."""
+
+    persons: list[tuple[Any, ...]] = field(default_factory=list)
+    postings: list[tuple[str, uuid.UUID]] = field(default_factory=list)
+    homes: list[tuple[Any, ...]] = field(default_factory=list)
+    memberships: list[tuple[Any, ...]] = field(default_factory=list)
+    terms: set[str] = field(default_factory=set)
+
+
+def prepare(*, keyring: Keyring, households: Iterable[DemoHousehold],
+            offices: dict[str, uuid.UUID]) -> Prepared:
+    """The rows of households, their persons, memberships and name postings, sealed: all the
+    CPU work of a batch, done while the previous batch is being written."""
+    now: datetime = utcnow()
+    out = Prepared()
+    version = keyring.active_version
+    seal, seal_json, blind = keyring.seal, keyring.seal_json, keyring.blind_index
+    for h in households:
+        office = offices.get(h.borough)
+        out.homes.append((h.id, 1, h.borough, office, now))
+        address = {"borough": h.borough, "colonia": h.colonia, "postal_code": h.postal_code,
+                   "street": h.street}
+        for p in h.members:
+            key = sort_key(p.given_names, p.first_surname, p.second_surname)
+            contact = {"address": address, **({"phone": p.phone} if p.phone else {})}
+            pid = p.id
+            out.persons.append((
+                pid, 1,
+                blind("curp", p.curp) if p.curp else None,
+                seal(p.curp.encode(), table="person", column="curp", row_id=pid)
+                if p.curp else None,
+                p.given_names, p.first_surname, p.second_surname, key, p.sex, p.birth_date,
+                p.birth_state, h.borough, h.postal_code,
+                seal_json(contact, table="person", column="contact", row_id=pid),
+                p.attributes,
+                seal_json(p.sensitive, table="person", column="sensitive", row_id=pid),
+                version, False, office, now, now,
+            ))
+            own = set(key.split())
+            out.terms |= own
+            out.postings.extend((t, pid) for t in own)
+            out.memberships.append((h.id, pid, p.relationship, _joined(p), now))
+    return out
+
+
+def write_prepared(conn: Connection, batch: Prepared, terms: TermDictionary) -> int:
+    """Insert a prepared batch (new name terms first); return the persons written."""
+    terms.assign(conn, batch.terms)
+    new_terms, variants = terms.drain()
+    ids = terms.ids
+    _write(conn, NameTerm.__table__, new_terms)  # type: ignore[arg-type]
+    _write(conn, NameTermVariant.__table__, variants)  # type: ignore[arg-type]
+    _write_rows(conn, Person.__table__, PERSON_COLUMNS, batch.persons)  # type: ignore[arg-type]
+    _write_rows(conn, PersonNameTerm.__table__, ("term_id", "person_id"),  # type: ignore[arg-type]
+                [(ids[t], pid) for t, pid in batch.postings])
+    _write_rows(conn, Household.__table__, HOUSEHOLD_COLUMNS, batch.homes)  # type: ignore[arg-type]
+    _write_rows(conn, Membership.__table__, MEMBERSHIP_COLUMNS,  # type: ignore[arg-type]
+                batch.memberships)
+    return len(batch.persons)
 
 
 def load_households(
@@ -108,54 +190,38 @@ def load_households(
     offices: dict[str, uuid.UUID], terms: TermDictionary,
 ) -> int:
     """Insert households, persons, memberships and the name index; return persons written."""
-    now: datetime = utcnow()
-    persons: list[dict[str, Any]] = []
-    postings: list[dict[str, Any]] = []
-    homes: list[dict[str, Any]] = []
-    memberships: list[dict[str, Any]] = []
-    households = list(households)
-    terms.assign(conn, (t for h in households for p in h.members
-                        for t in sort_key(p.given_names, p.first_surname,
-                                          p.second_surname).split()))
-    for h in households:
-        office = offices.get(h.borough)
-        homes.append({"id": h.id, "version": 1, "borough": h.borough,
-                      "registered_office_id": office, "created_at": now})
-        address = {"borough": h.borough, "colonia": h.colonia, "postal_code": h.postal_code,
-                   "street": h.street}
-        for p in h.members:
-            key = sort_key(p.given_names, p.first_surname, p.second_surname)
-            contact = {"address": address, **({"phone": p.phone} if p.phone else {})}
-            persons.append({
-                "id": p.id, "version": 1,
-                "curp_index": keyring.blind_index("curp", p.curp) if p.curp else None,
-                "curp_sealed": keyring.seal(p.curp.encode(), table="person", column="curp",
-                                            row_id=p.id) if p.curp else None,
-                "given_names": p.given_names, "first_surname": p.first_surname,
-                "second_surname": p.second_surname, "name_key": key, "sex": p.sex,
-                "birth_date": p.birth_date, "birth_state": p.birth_state, "borough": h.borough,
-                "postal_code": h.postal_code,
-                "contact_sealed": keyring.seal_json(contact, table="person", column="contact",
-                                                    row_id=p.id),
-                "attributes": p.attributes,
-                "sensitive_sealed": keyring.seal_json(p.sensitive, table="person",
-                                                      column="sensitive", row_id=p.id),
-                "key_version": keyring.active_version, "confirmed_distinct": False,
-                "registered_office_id": office, "created_at": now, "updated_at": now,
-            })
-            for term_id in {terms.id_of(t) for t in key.split()}:
-                postings.append({"term_id": term_id, "person_id": p.id})
-            memberships.append({"household_id": h.id, "person_id": p.id,
-                                "relationship": p.relationship, "since": _joined(p),
-                                "created_at": now})
-    new_terms, variants = terms.drain()
-    _write(conn, NameTerm.__table__, new_terms)  # type: ignore[arg-type]
-    _write(conn, NameTermVariant.__table__, variants)  # type: ignore[arg-type]
-    _write(conn, Person.__table__, persons)  # type: ignore[arg-type]
-    _write(conn, PersonNameTerm.__table__, postings)  # type: ignore[arg-type]
-    _write(conn, Household.__table__, homes)  # type: ignore[arg-type]
-    _write(conn, Membership.__table__, memberships)  # type: ignore[arg-type]
-    return len(persons)
+    return write_prepared(conn, prepare(keyring=keyring, households=households, offices=offices),
+                          terms)
+
+
+# The tables a first bulk load fills: their plain indexes are built once, after the rows.
+DEFERRED_INDEX_TABLES = ("person", "person_name_term", "household", "household_membership")
+_PLAIN_INDEXES = text(
+    "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+    "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+    "WHERE t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")
+
+
+def drop_plain_indexes(conn: Connection) -> list[str]:
+    """Drop the indexes of the bulk-loaded tables that back no constraint (in the caller's
+    transaction, so a failed load leaves them as they were); return how to build them again."""
+    found = conn.execute(_PLAIN_INDEXES, {"tables": list(DEFERRED_INDEX_TABLES)}).all()
+    for name, _ in found:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [definition for _, definition in found]
+
+
+def build_indexes(conn: Connection, definitions: Sequence[str]) -> None:
+    """Build the dropped indexes again, each in one sort of the loaded rows."""
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for definition in definitions:
+        conn.exec_driver_sql(definition)
+
+
+def is_empty(conn: Connection) -> bool:
+    """Whether the registry holds nobody yet (a first bulk load)."""
+    return conn.execute(select(Person.id).limit(1)).first() is None
 
 
 def load_history(conn: Connection, history: History) -> int:

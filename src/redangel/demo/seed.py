@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -23,8 +24,17 @@ from redangel.common.clock import city_today
 from redangel.common.types import BOROUGHS
 from redangel.crypto.keyring import Keyring
 from redangel.demo import named
-from redangel.demo.bulk import TermDictionary, load_history, load_households
-from redangel.demo.generate import PopulationGenerator
+from redangel.demo.bulk import (
+    Prepared,
+    TermDictionary,
+    build_indexes,
+    drop_plain_indexes,
+    is_empty,
+    load_history,
+    prepare,
+    write_prepared,
+)
+from redangel.demo.generate import DemoHousehold, PopulationGenerator
 from redangel.demo.history import Actors, History, HistoryGenerator, ProgramTerms
 from redangel.eligibility.catalog import Catalog
 from redangel.history import service as history
@@ -102,53 +112,98 @@ def history_generator(session: Session, *, keyring: Keyring, catalog: Catalog, s
 def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int,
                     offices: dict[str, uuid.UUID], catalog: Catalog | None = None,
                     batch: int = 20_000, today: date | None = None,
+                    households: Iterable[DemoHousehold] | None = None,
                     on_batch: Callable[[int], None] | None = None) -> int:
-    """Generate and load `persons` people in households, one transaction per batch; given the
-    catalog, the named persons come first and everyone's program history is loaded too.
-    `on_batch` is told how many persons each committed batch held (a progress bar)."""
+    """Generate and load `persons` people in households (or load the `households` given), with
+    their program history when given the catalog (the named persons first); return how many.
+
+    Pipelined: while one thread writes a batch (COPY on PostgreSQL), the next is generated and
+    sealed. Into an empty registry on PostgreSQL the load is one transaction that builds the
+    big tables' plain indexes once, after the rows (a failure leaves the registry as it was);
+    later loads commit batch by batch with the indexes in place. `on_batch` is told how many
+    persons each written batch held (a progress bar)."""
     today = today or city_today()
-    generator = PopulationGenerator(seed)
-    households = generator.persons(
-        persons, named=named.households(generator, today) if catalog is not None else ())
+    if households is None:
+        generator = PopulationGenerator(seed)
+        households = generator.persons(
+            persons, named=named.households(generator, today) if catalog is not None else ())
     stories = None
     if catalog is not None:
         with Session(engine) as session:
             stories = history_generator(session, keyring=keyring, seed=seed, today=today,
                                         offices=offices, catalog=catalog)
             session.commit()
+    postgres = engine.dialect.name == "postgresql"
+    pending = iter(households)
     written = 0
-    with engine.connect() as conn:
+    with engine.connect() as conn, ThreadPoolExecutor(1, "bulk-writer") as writer:
         terms = TermDictionary(conn)
+        first = postgres and is_empty(conn)
         conn.rollback()
-        while written < persons:
-            chunk = []
-            size = 0
-            for household in islice(households, batch):
-                chunk.append(household)
-                size += len(household.members)
-                if size >= batch:
-                    break
-            if not chunk:
-                break
-            history = History()
-            if stories is not None:
-                for household in chunk:
-                    stories.household(household, history)
-            with conn.begin():
-                loaded = load_households(conn, keyring=keyring, households=chunk,
-                                         offices=offices, terms=terms)
+        whole = conn.begin() if first else None
+        deferred = drop_plain_indexes(conn) if first else []
+
+        def write(prepared: Prepared, history: History) -> int:
+            with nullcontext() if whole is not None else conn.begin():
+                done = write_prepared(conn, prepared, terms)
                 load_history(conn, history)
-            written += loaded
-            if on_batch is not None:
-                on_batch(loaded)
-    if engine.dialect.name == "postgresql":
-        # Fresh statistics, and a visibility map so that posting lists are read index-only.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("person", "person_name_term", "name_term", "name_term_variant",
-                          "household", "household_membership", "application", "enrollment",
-                          "delivery", "card", "history_entry"):
-                conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+            return done
+
+        in_flight: Future[int] | None = None
+        queued = 0
+        try:
+            while queued < persons:
+                chunk = _chunk(pending, batch, persons - queued)
+                if not chunk:
+                    break
+                queued += sum(len(household.members) for household in chunk)
+                history = History()
+                if stories is not None:
+                    for household in chunk:
+                        stories.household(household, history)
+                prepared = prepare(keyring=keyring, households=chunk, offices=offices)
+                if in_flight is not None:
+                    written += _counted(in_flight.result(), on_batch)
+                in_flight = writer.submit(write, prepared, history)
+            if in_flight is not None:
+                written += _counted(in_flight.result(), on_batch)
+                in_flight = None
+            if whole is not None:
+                build_indexes(conn, deferred)
+                whole.commit()
+        finally:
+            if in_flight is not None:
+                in_flight.exception()  # the writer is done with the connection before rollback
+    if postgres:
+        _refresh_statistics(engine)
     return written
+
+
+def _counted(done: int, on_batch: Callable[[int], None] | None) -> int:
+    if on_batch is not None:
+        on_batch(done)
+    return done
+
+
+def _refresh_statistics(engine: Engine) -> None:
+    """Fresh statistics, and a visibility map so that posting lists are read index-only."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in ("person", "person_name_term", "name_term", "name_term_variant",
+                      "household", "household_membership", "application", "enrollment",
+                      "delivery", "card", "history_entry"):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+def _chunk(households: Iterator[DemoHousehold], batch: int, room: int) -> list[DemoHousehold]:
+    """The next households, up to `batch` persons (and no household once `room` is filled)."""
+    chunk: list[DemoHousehold] = []
+    size = 0
+    for household in households:
+        chunk.append(household)
+        size += len(household.members)
+        if size >= min(batch, room):
+            break
+    return chunk
 
 
 def record_seed(session: Session, *, persons: int, seed: int) -> None:

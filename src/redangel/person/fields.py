@@ -9,6 +9,7 @@ not listed never leaves the registry (the tests check response keys against this
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from redangel.crypto.keyring import Keyring
@@ -65,33 +66,47 @@ def needs_attributes(fields: frozenset[str]) -> bool:
 
 def view(row: Any, *, person_id: Any, keyring: Keyring, fields: frozenset[str]) -> dict[str, Any]:
     """The allowlisted view of a person row (sealed columns opened only when needed)."""
-    pid = person_id
-    out: dict[str, Any] = {"id": str(pid)}
-    for name in PLAIN:
-        if name in fields:
+    return views([row], person_ids=[person_id], keyring=keyring, fields=fields)[0]
+
+
+def views(rows: Sequence[Any], *, person_ids: Sequence[Any], keyring: Keyring,
+          fields: frozenset[str]) -> list[dict[str, Any]]:
+    """The allowlisted views of many person rows, each sealed column opened for the whole
+    batch at once (and only when the fields need it)."""
+    plain = [name for name in PLAIN if name in fields]
+    curps = (keyring.open_many([r.curp_sealed for r in rows], table=TABLE, column="curp",
+                               row_ids=person_ids) if "curp" in fields else None)
+    contacts = (keyring.open_json_many([r.contact_sealed for r in rows], table=TABLE,
+                                       column="contact", row_ids=person_ids)
+                if needs_contact(fields) else None)
+    sensitives = (keyring.open_json_many([r.sensitive_sealed for r in rows], table=TABLE,
+                                         column="sensitive", row_ids=person_ids)
+                  if needs_sensitive(fields) else None)
+    contact_fields = [name for name in CONTACT if name in fields]
+    sensitive_fields = [name for name in SENSITIVE if name in fields]
+    attribute_fields = [name for name in ATTRIBUTES if name in fields]
+    out = []
+    for i, (row, pid) in enumerate(zip(rows, person_ids, strict=True)):
+        one: dict[str, Any] = {"id": str(pid)}
+        for name in plain:
             value = getattr(row, name)
-            out[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    if "curp" in fields:
-        sealed = row.curp_sealed
-        out["curp"] = (keyring.open(sealed, table=TABLE, column="curp", row_id=pid).decode()
-                       if sealed else None)
-    if needs_contact(fields):
-        contact = keyring.open_json(row.contact_sealed, table=TABLE, column="contact",
-                                    row_id=pid) or {}
-        for name in CONTACT:
-            if name in fields:
-                out[name] = contact.get(name)
-    if needs_sensitive(fields):
-        sensitive = keyring.open_json(row.sensitive_sealed, table=TABLE, column="sensitive",
-                                      row_id=pid) or {}
-        for name in SENSITIVE:
-            if name in fields:
-                out[name] = sensitive.get(name)
-    if needs_attributes(fields):
-        attributes = row.attributes or {}
-        for name in ATTRIBUTES:
-            if name in fields:
-                out[name] = attributes.get(name)
+            one[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        if curps is not None:
+            curp = curps[i]
+            one["curp"] = curp.decode() if curp is not None else None
+        if contacts is not None:
+            contact = contacts[i] or {}
+            for name in contact_fields:
+                one[name] = contact.get(name)
+        if sensitives is not None:
+            sensitive = sensitives[i] or {}
+            for name in sensitive_fields:
+                one[name] = sensitive.get(name)
+        if attribute_fields:
+            attributes = row.attributes or {}
+            for name in attribute_fields:
+                one[name] = attributes.get(name)
+        out.append(one)
     return out
 
 

@@ -42,6 +42,18 @@ def get(session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]) ->
     return session.scalar(select(Person).where(Person.id == person_id, visible))
 
 
+def get_with_membership(
+    session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]
+) -> tuple[Person, Membership | None] | None:
+    """A person the principal may see with their open household membership, in one query."""
+    row = session.execute(
+        select(Person, Membership)
+        .outerjoin(Membership, and_(Membership.person_id == Person.id, Membership.until.is_(None)))
+        .where(Person.id == person_id, visible)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
 def get_for_update(
     session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]
 ) -> Person | None:

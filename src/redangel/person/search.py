@@ -109,6 +109,21 @@ def _hit(row: Any, phase: int, query_terms: list[str], typed: dict[str, str]) ->
     return SearchHit(**base.model_dump(), near=near)
 
 
+def _counts(session: Session, phases: list[tuple[int, repository.SearchFilter]]) -> dict[int, int]:
+    """How many persons each phase matches. The exact matches are a subset of the persons the
+    approximate term sets reach, so the approximate ones are counted as that whole minus the
+    exact count: two counts the planner drives from the posting lists, never one that tests
+    an exclusion against every person of the borough."""
+    counts: dict[int, int] = {}
+    for phase, wanted in phases:
+        if phase == APPROXIMATE and wanted.exclude_sets and EXACT in counts:
+            reached = repository.count(session, replace(wanted, exclude_sets=None))
+            counts[phase] = reached - counts[EXACT]
+        else:
+            counts[phase] = repository.count(session, wanted)
+    return counts
+
+
 def _look_alikes(rows: list[Any]) -> list[LookAlike]:
     pairs = []
     for i, first in enumerate(rows):
@@ -160,7 +175,7 @@ def search(
             wanted, after=after if phase == start else None, limit=room))
         rows.extend((phase, row) for row in got)
     page = rows[: query.limit]
-    counts = {phase: repository.count(session, wanted) for phase, wanted in phases}
+    counts = _counts(session, phases)
     next_cursor = None
     if len(rows) > query.limit:
         phase, last = page[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from types import EllipsisType
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +21,7 @@ from redangel.history import service as history
 from redangel.person import curp as curp_rules
 from redangel.person import fields as allowlist
 from redangel.person import lookalike, repository
-from redangel.person.models import Person
+from redangel.person.models import Membership, Person
 from redangel.person.policy import person_condition
 from redangel.person.schemas import (
     Address,
@@ -178,10 +179,13 @@ def reindex_name(session: Session, person: Person) -> None:
     repository.replace_name_terms(session, person.id, person.name_key.split())
 
 
-def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Principal) -> PersonRead:
-    """The full view of a person, with sealed fields opened."""
+def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Principal,
+            membership: Membership | EllipsisType | None = ...) -> PersonRead:
+    """The full view of a person, with sealed fields opened (their open household membership
+    read now unless the caller read it with the person)."""
     curp, contact, sensitive = _opened(keyring, person)
-    membership = repository.current_membership(session, person.id)
+    if membership is ...:
+        membership = repository.current_membership(session, person.id)
     return PersonRead(
         id=person.id, version=person.version, curp=curp, given_names=person.given_names,
         first_surname=person.first_surname, second_surname=person.second_surname,
@@ -207,7 +211,7 @@ def sees_whole_record(principal: Principal) -> bool:
 
 
 def project(session: Session, *, keyring: Keyring, principal: Principal,
-            person: Person) -> PersonShown:
+            person: Person, membership: Membership | EllipsisType | None = ...) -> PersonShown:
     """The person as this principal may see them: the whole record for the front desk and the
     card holder, the agency's allowlist for an agency; nobody else sees a record (403)."""
     if principal.kind == "agency":
@@ -215,7 +219,8 @@ def project(session: Session, *, keyring: Keyring, principal: Principal,
         return PersonAllowlisted.model_validate(
             allowlist.view(person, person_id=person.id, keyring=keyring, fields=fields))
     if sees_whole_record(principal):
-        return to_read(session, keyring=keyring, person=person, principal=principal)
+        return to_read(session, keyring=keyring, person=person, principal=principal,
+                       membership=membership)
     raise Forbidden()
 
 
@@ -230,9 +235,16 @@ def standing_purpose(principal: Principal) -> str:
 
 def read(session: Session, *, keyring: Keyring, principal: Principal, person_id: uuid.UUID,
          purpose: str) -> tuple[Person, PersonShown]:
-    """Open a person's record for a purpose: scoped (404), audited, projected for the principal."""
-    person = get(session, principal=principal, person_id=person_id, purpose=purpose)
-    return person, project(session, keyring=keyring, principal=principal, person=person)
+    """Open a person's record for a purpose: scoped (404), audited, projected for the
+    principal (the person and their household membership read in one query)."""
+    require_pin(principal)
+    found = repository.get_with_membership(session, person_id, person_condition(principal))
+    if found is None:
+        raise NotFound()
+    person, membership = found
+    _audit_read(session, principal, person, purpose)
+    return person, project(session, keyring=keyring, principal=principal, person=person,
+                           membership=membership)
 
 
 def require_pin(principal: Principal) -> None:
@@ -291,9 +303,13 @@ def get(session: Session, *, principal: Principal, person_id: uuid.UUID, purpose
     person = repository.get(session, person_id, person_condition(principal))
     if person is None:
         raise NotFound()
+    _audit_read(session, principal, person, purpose)
+    return person
+
+
+def _audit_read(session: Session, principal: Principal, person: Person, purpose: str) -> None:
     audit.record(session, principal=principal, action="person.read", person_id=person.id,
                  purpose=purpose)
-    return person
 
 
 MERGE_DEPTH = 16

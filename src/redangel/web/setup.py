@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
+from redangel.common.middleware import PageHeaders
 from redangel.errors import AppError, Unauthenticated
 from redangel.i18n import message
 from redangel.web import i18n
@@ -60,17 +60,9 @@ def mount_pages(app: FastAPI) -> None:
     for router in (analytics_router, office_router, kiosk_router, public_router, folio_router):
         app.include_router(router)
 
-    @app.middleware("http")
-    async def page_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]
-                           ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith(PAGE_PREFIXES):
-            # Pages carry personal data: never stored by the browser or any cache, so nothing
-            # is left behind on a shared desk or a public kiosk.
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["Pragma"] = "no-cache"
-            response.headers["Content-Security-Policy"] = policy
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Referrer-Policy"] = "no-referrer"
-            response.headers["X-Frame-Options"] = "DENY"
-        return response
+    # Pages carry personal data: never stored by the browser or any cache, so nothing is left
+    # behind on a shared desk or a public kiosk. Plain ASGI: the API's answers pass untouched.
+    app.add_middleware(PageHeaders, prefixes=PAGE_PREFIXES, headers={
+        "Cache-Control": "no-store", "Pragma": "no-cache", "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY"})
