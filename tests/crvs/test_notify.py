@@ -16,6 +16,7 @@ from redangel.card.models import Card
 from redangel.common.clock import city_today
 from redangel.crvs import simulator
 from redangel.crvs.models import CrvsMessage
+from redangel.history.models import HistoryEntry
 from tests.card.test_card_service import SoftCard, issue
 from tests.conftest import LiveServer, login
 from tests.crvs.helpers import (
@@ -360,3 +361,56 @@ class TestRefusals:
                                                      supervisor: httpx.Client) -> None:
         assert clerk.get("/crvs/events").status_code == 403
         assert supervisor.get("/crvs/events").status_code == 403
+
+
+class TestMoreEvents:
+    def test_a_correction_changes_the_name_through_history(
+        self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+        admin: httpx.Client, sessions: Any,
+    ) -> None:
+        someone = person(clerk, given_names="Maria Guadalupe", birth_date="1985-10-11")
+        ref = str(uuid.uuid4())
+        acked(send(live.url, registry, [simulator.modification(
+            reference_id=ref, curp=someone["curp"], given="María Guadalupe",
+            first=someone["first_surname"], second=someone["second_surname"], at=now())]))
+        seen = event_of(admin, ref)
+        assert (seen["state"], seen["outcome"]["fields"]) == (
+            "processed", ["first_surname", "given_names", "second_surname"])
+        read = clerk.get(f"/persons/{someone['id']}", headers={"X-Purpose": "registration"})
+        assert read.json()["given_names"] == "María Guadalupe"
+        with sessions() as session:
+            rows = session.scalars(select(HistoryEntry).where(
+                HistoryEntry.entity_id == uuid.UUID(someone["id"]),
+                HistoryEntry.action == "update")).all()
+        assert [(r.changes["source"], r.changes["reason"], r.actor_id) for r in rows] == [
+            ("civil_registry", "document_shown", f"crvs:{registry.sender_id}")]
+
+    def test_a_death_without_a_clear_new_head_asks_a_supervisor(
+        self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+        admin: httpx.Client,
+    ) -> None:
+        head = person(clerk, sex="H", given_names="Pedro", birth_date="1950-02-03")
+        twins = [person(clerk, given_names=name, birth_date="1980-05-05")
+                 for name in ("Ana Sofía", "Luz Elena")]
+        home = household(clerk, [(head["id"], "head"), (twins[0]["id"], "child"),
+                                 (twins[1]["id"], "child")])
+        ref = str(uuid.uuid4())
+        acked(send(live.url, registry, [simulator.death(
+            reference_id=ref, curp=head["curp"], died_on=city_today() - timedelta(days=1), at=now())]))
+        seen = event_of(admin, ref)
+        assert seen["outcome"]["household"]["head_to_confirm"] is True
+        members = clerk.get(f"/households/{home}", headers={"X-Purpose": "registration"}).json()
+        assert not [m for m in members["members"] if m["until"] is None and m["relationship"] == "head"]
+
+    def test_a_death_in_the_future_is_rejected(
+        self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+        admin: httpx.Client,
+    ) -> None:
+        someone = person(clerk, birth_date="1960-01-01")
+        ref = str(uuid.uuid4())
+        acked(send(live.url, registry, [simulator.death(
+            reference_id=ref, curp=someone["curp"], died_on=city_today() + timedelta(days=3), at=now())]))
+        seen = event_of(admin, ref)
+        assert (seen["state"], seen["reason"]) == ("rejected", "death_date_invalid")
+        read = clerk.get(f"/persons/{someone['id']}", headers={"X-Purpose": "registration"}).json()
+        assert read["deceased_on"] is None

@@ -63,6 +63,12 @@ EXEMPT_PREFIXES = (
     "/public",
 )
 
+STANDARD_ANSWERS = {
+    "/api/v1/crvs/registry/notify": "a civil registry reads the DCI standard's own refusals "
+                                    "(HttpErrorResponse, the rjct envelope), not problem+json",
+}
+"""Routes whose refusals follow another standard than problem+json, with the reason."""
+
 Status = int | frozenset[int]
 Expect = Status | tuple[Status, Status]
 STALE = {"If-Match": '"stale"'}
@@ -93,6 +99,8 @@ class Side:
             "membership_id": self.membership_id, "folio": self.folio,
             "enrollment_id": self.enrollment_id, "issuance_id": self.issuance_id,
             "serial": self.serial, "event_code": "birth_of_child",
+            # no civil registry event or offer has this id: found by nobody, refused by role
+            "event_id": self.person_id, "offer_id": self.person_id,
         }
 
 
@@ -128,6 +136,20 @@ def scoped(status: Status, *who: str, out: Status = 404) -> dict[str, Expect]:
 
 DESK = ("clerk", "supervisor")
 ANY = frozenset({200, 201, 204})
+
+
+def _notify(side: Side) -> dict[str, Any]:
+    return {
+        "header": {"version": "1.0.0", "message_id": "m-1", "message_ts": "2026-11-22T18:00:00Z",
+                   "action": "notify", "status": "succ", "sender_id": "matrix.test",
+                   "total_count": 1},
+        "message": {"transaction_id": "t-1", "notify_event": [{
+            "reference_id": "r-1", "timestamp": "2026-11-22T18:00:00Z",
+            "data": {"reg_event_type": "DEATH_REGISTERED", "reg_record_type": "person",
+                     "reg_records": {"identifier": [{"identifier_type": "UIN",
+                                                     "identifier_value": side.curp}],
+                                     "death_date": "2026-11-20"}}}]},
+    }
 
 
 def _dci(side: Side) -> dict[str, Any]:
@@ -262,6 +284,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     # --- following a request by folio (anyone; a wrong birth date says nothing) -----------
     ("POST", "/api/v1/requests/status"): Row(
         dict.fromkeys(ROLES, 404), body=lambda s: {"folio": s.folio, "birth_date": "1900-01-02"}),
+    # --- the civil registry's door ------------------------------------------------------
+    # authenticated by the message's signature, not a session: an unregistered sender is
+    # refused (err.sender_id.invalid) whoever posts it
+    ("POST", "/api/v1/crvs/registry/notify"): Row(dict.fromkeys(ROLES, 403), body=_notify),
+    ("GET", "/api/v1/crvs/events"): Row(roles({"admin": 200})),
+    ("POST", "/api/v1/crvs/events/{event_id}/retry"): Row(roles({"admin": 404})),
+    ("GET", "/api/v1/crvs/offers"): Row(roles(dict.fromkeys((*DESK, "citizen"), 200))),
+    ("POST", "/api/v1/crvs/offers/{offer_id}/decision"): Row(
+        roles(dict.fromkeys((*DESK, "citizen"), 404)), body=lambda s: {"accept": True}),
+    ("GET", "/api/v1/crvs/deliveries-after-death"): Row(roles({"agency": 200})),
 }
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from redangel.auth.dependencies import require_roles
+from redangel.auth.dependencies import rate_limit, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
 from redangel.crvs import service
@@ -31,6 +31,9 @@ router = APIRouter(prefix="/crvs", tags=["civil registry"])
 EventReader = Annotated[Principal, Depends(require_roles(*service.EVENT_READERS))]
 OfferAnswerer = Annotated[Principal, Depends(require_roles("clerk", "supervisor", "citizen"))]
 _UNREADABLE = object()
+# Anyone may post here (the signature is the credential): each client address is held to the
+# general request rate, so a flood of unsigned messages cannot fill the refusal record.
+NOTIFY_LIMIT = Depends(rate_limit("crvs_notify", "rate_limit_requests_per_minute"))
 
 
 async def raw_json(request: Request) -> Any:
@@ -44,7 +47,7 @@ async def raw_json(request: Request) -> Any:
 RawJson = Annotated[Any, Depends(raw_json)]
 
 
-@router.post("/registry/notify", response_model=DciAck, responses={
+@router.post("/registry/notify", response_model=DciAck, dependencies=[NOTIFY_LIMIT], responses={
     400: {"description": "err.request.bad, err.receiver_id.invalid, or the rjct envelope"},
     401: {"description": "err.signature.missing or err.signature.invalid"},
     403: {"description": "err.sender_id.invalid"},
