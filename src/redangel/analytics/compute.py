@@ -11,8 +11,9 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -33,6 +34,16 @@ ALONE = ("single", "divorced", "widowed", "separated")
 NO_BOROUGH = "none"
 DAY_CAP = 366  # days to a decision past a year are counted together
 Cell = dict[str, Any]
+
+
+@lru_cache(maxsize=131_072)
+def _city_day_of_hour(hour: datetime) -> date:
+    return city_day(hour)
+
+
+def on_city_calendar(moment: datetime) -> date:
+    """`city_day`, looked up once per hour of the clock (the city's offsets are whole hours)."""
+    return _city_day_of_hour(moment.replace(minute=0, second=0, microsecond=0))
 
 
 def day_bin(days: int) -> int:
@@ -312,10 +323,10 @@ def decisions(rows: Iterable[Any], agencies: dict[str, str]) -> list[Cell]:
     promised days, the days each took (as counts per day), and the reasons of rejections."""
     counts: Counter[tuple[str, str, str, str, str, str]] = Counter()
     for program, channel, status, submitted_at, decided_at, expected, reason, borough in rows:
-        decided = city_day(decided_at)
+        decided = on_city_calendar(decided_at)
         base = (program, month_of(decided), channel, borough or NO_BOROUGH)
         counts[(*base, status, "")] += 1
-        counts[(*base, "days", str(day_bin((decided - city_day(submitted_at)).days)))] += 1
+        counts[(*base, "days", str(day_bin((decided - on_city_calendar(submitted_at)).days)))] += 1
         if decided <= expected:
             counts[(*base, "within", "")] += 1
         if status == "rejected":

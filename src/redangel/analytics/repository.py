@@ -25,6 +25,8 @@ from redangel.program.models import (
 )
 
 BATCH = 20_000
+CELL_COLUMNS = ("figure", "taken_on", "month", "program_code", "agency_code", "borough", "sex",
+                "age_band", "target", "channel", "key", "measure", "value")
 GROUPS = ("program_code", "agency_code", "borough", "sex", "age_band", "target", "channel", "key")
 
 
@@ -130,9 +132,17 @@ def drop_months(session: Session, figures: Sequence[str], since_month: str) -> N
 
 
 def insert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Write aggregate cells in batches."""
+    """Write aggregate cells: COPY on PostgreSQL, batched executemany on SQLite."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                f"COPY analytics_cell ({', '.join(CELL_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in CELL_COLUMNS))
+        return
     for start in range(0, len(rows), BATCH):
-        session.connection().execute(insert(AnalyticsCell), rows[start:start + BATCH])
+        connection.execute(insert(AnalyticsCell), rows[start:start + BATCH])
 
 
 def add_run(session: Session, run: AnalyticsRun) -> None:

@@ -62,7 +62,7 @@ def bars(*, chart_id: str, title: str, description: str, series: Sequence[str], 
     top = max([v for r in rows for v in r.values if v is not None] + [0.0])
     scale = scale_max if scale_max is not None else (top or 1.0)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-             f'viewBox="0 0 {width} {height}" width="100%" '
+             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="sans-serif" font-size="15">',
              f'<title id="{chart_id}-t">{escape(title)}</title>',
              f'<desc id="{chart_id}-d">{escape(description)}</desc>', _patterns(chart_id),

@@ -2,7 +2,9 @@
 or Parquet file. Analysts see the whole city, supervisors their office's borough.
 
 The figures come from `analytics.service` (scope, suppression and the audit are there); this
-module reads the filters, says each group in the page's language and draws the charts.
+module reads the filters, says each group in the page's language and draws the charts. The
+routes only read (`@read_only`: on SQLite a snapshot, never waiting for writers); their audit
+events are written beside them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from redangel.analytics import service as analytics
 from redangel.analytics.schemas import VIEWS, By, Figures, Filters, Table, View
 from redangel.common.clock import city_today
 from redangel.common.types import BOROUGHS
-from redangel.db import DbSession
+from redangel.db import DbSession, read_only
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.web import i18n
 from redangel.web.analytics import export, labels
@@ -85,6 +87,7 @@ def home() -> Response:
 
 
 @router.get("/{view}")
+@read_only
 def view_page(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
               program: Word = "", agency: Word = "", borough: Word = "", target: Word = "",
               since: Day = "", until: Day = "", by: Word = "borough") -> Response:
@@ -187,6 +190,7 @@ def _download(request: Request, session: DbSession, principal: Any, view: str, t
 
 
 @router.get("/{view}/{table_id}.csv")
+@read_only
 def download_csv(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
                  table_id: str, program: Word = "",
                  agency: Word = "", borough: Word = "", target: Word = "", since: Day = "",
@@ -198,6 +202,7 @@ def download_csv(request: Request, session: DbSession, principal: AnalyticsUser,
 
 
 @router.get("/{view}/{table_id}.parquet")
+@read_only
 def download_parquet(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
                      table_id: str, program: Word = "",
                      agency: Word = "", borough: Word = "", target: Word = "", since: Day = "",
