@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from redangel.audit.models import AuditEvent
+from redangel.common.clock import city_day
 from redangel.rights import service
 from redangel.rights.deadlines import add_business_days
 from redangel.rights.models import RightsRequest
@@ -101,14 +102,12 @@ class TestReceiving:
         row = _request(sessions, request_id)
         assert re.fullmatch(r"RA-[0-9A-Z]{4}-[0-9A-Z]{4}-.", row.folio)
         assert row.identity_document == "voter_card" and row.status == "open"
-        start = row.received_at.date()
-        assert row.due_on in {add_business_days(start, settings.rights_deadline_days),
-                              add_business_days(date.fromordinal(start.toordinal() - 1),
-                                                settings.rights_deadline_days)}
+        assert row.due_on == add_business_days(city_day(row.received_at),
+                                               settings.rights_deadline_days)
         page = desk.get(f"/office/rights/{request_id}")
         assert row.folio in page.text and "Acceso" in page.text
         assert row.folio in desk.get("/office/rights").text
-        assert _audited(sessions, row.folio) == ["rights.receive"]
+        assert _audited(sessions, row.folio) == ["rights.receive", "rights.read"]  # page shown
 
     def test_opposition_must_name_the_use(self, clerk, desk) -> None:  # type: ignore[no-untyped-def]
         person = _person(clerk)

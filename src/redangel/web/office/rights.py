@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.responses import RedirectResponse, Response
 
 from redangel.common.names import full_name
+from redangel.common.types import BOROUGHS
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, FieldError, InvalidInput
@@ -28,7 +29,7 @@ from redangel.web.i18n import _
 from redangel.web.kiosk import words
 from redangel.web.office import labels
 from redangel.web.office.forms import Form, Problems, problems_of, text
-from redangel.web.templating import render
+from redangel.web.templating import long_date, money, render
 
 router = APIRouter()
 
@@ -58,6 +59,24 @@ OUTCOMES: dict[str, str] = {
 REFUSALS = {code: OUTCOMES[code] for code in ("not_the_holder", "legal_obligation",
                                               "already_answered")}
 PersonQuery = Annotated[uuid.UUID | None, Query()]
+# Each fact a person's record may hold, in words, and the words of its values.
+FACTS: dict[str, tuple[str, dict[str, str]]] = {
+    "employment_status": (_("Work"), labels.EMPLOYMENT),
+    "monthly_income": (_("Monthly income"), {}),
+    "schooling_level": (_("Schooling"), labels.SCHOOLING),
+    "school_sector": (_("School"), labels.SCHOOL_SECTORS),
+    "studying": (_("Studying now"), {}),
+    "grade_average": (_("Grade average"), {}),
+    "arts_training": (_("Arts training"), {}),
+    "marital_status": (_("Marital status"), labels.MARITAL),
+    "low_development_area": (_("Lives in a low-development area"), {}),
+    "resident_since": (_("Lives in the city since"), {}),
+    "pregnant": (_("Pregnant"), {}),
+    "disability": (_("Disability"), labels.DISABILITY),
+    "health_coverage": (_("Health coverage"), labels.HEALTH),
+    "family_violence": (_("Family violence"), {}),
+}
+YES_NO = {True: _("Yes"), False: _("No")}
 
 
 def _words() -> dict[str, Any]:
@@ -128,11 +147,30 @@ def access_page(request: Request, request_id: uuid.UUID, session: DbSession,
     """Everything held about the person, as a page to print and hand over."""
     data = service.export(session, keyring=keyring, principal=principal, request_id=request_id)
     p = data.overview.person
+    lang = i18n.page_lang(request)
+    held = {**p.attributes, **(p.sensitive or {})}
+    facts = [(i18n.translate(lang, FACTS[k][0]) if k in FACTS else k.replace("_", " "),
+              _fact_words(lang, k, v)) for k, v in held.items() if v is not None]
     return render(request, "office/rights_access.html", {
         "nav": "rights", "x": data, "p": p, "request_id": request_id,
         "full_name": full_name(p.given_names, p.first_surname, p.second_surname),
-        "labels": labels, "accesses": words.accesses(data.accesses, i18n.page_lang(request)),
+        "labels": labels, "accesses": words.accesses(data.accesses, lang), "facts": facts,
+        "boroughs": BOROUGHS,
         **_words()})
+
+
+def _fact_words(lang: str, key: str, value: object) -> str:
+    """A fact's value as a person reads it."""
+    if isinstance(value, bool):
+        return i18n.translate(lang, YES_NO[value])
+    choices = FACTS.get(key, ("", {}))[1]
+    if isinstance(value, str) and value in choices:
+        return i18n.translate(lang, choices[value])
+    if key == "monthly_income":
+        return money(value, lang)
+    if key == "resident_since" and isinstance(value, str):
+        return long_date(value, lang)
+    return str(value)
 
 
 @router.get("/rights/{request_id}/access.json")

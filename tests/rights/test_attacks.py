@@ -1,0 +1,63 @@
+"""Attacks on the data-rights desk: no session, no form token, malformed ids and fields,
+a request for a blocked person, and a request of another office named by its id — each answered
+in words, never with a server error, and nothing written."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.builders import born_in, person_payload
+from tests.conftest import LiveServer, unique_suffix
+from tests.rights.helpers import csrf, office, receive, received, step
+
+
+@pytest.fixture
+def desk(live: LiveServer, world: Any) -> Iterator[httpx.Client]:
+    """The Iztapalapa clerk at the console."""
+    client = office(live, world.clerk, world.password)
+    yield client
+    client.close()
+
+
+def test_the_desk_refuses_what_it_should(  # type: ignore[no-untyped-def]
+        live: LiveServer, world, clerk: httpx.Client, desk: httpx.Client) -> None:
+    made = clerk.post("/persons", json=person_payload(unique_suffix(), birth_date=born_in(1980)))
+    pid = made.json()["id"]
+    with httpx.Client(base_url=live.url, follow_redirects=False, timeout=30) as nobody:
+        for answer in (nobody.get("/office/rights"),
+                       nobody.post("/office/rights", data={"person_id": pid})):
+            assert answer.status_code == 303 and "/office/login" in answer.headers["location"]
+    forged = desk.post("/office/rights", data={"csrf_token": "x" * 43, "person_id": pid,
+                                               "right": "access", "identity_document": "passport"})
+    assert forged.status_code == 403
+    for bad in ("not-a-uuid", "1" * 300, "%00"):
+        assert desk.get(f"/office/rights/{bad}").status_code in (404, 422)
+        assert desk.post(f"/office/rights/{bad}/deliver",
+                         data={"csrf_token": csrf(desk)}).status_code in (404, 422)
+    garbage = desk.post("/office/rights", data={"csrf_token": csrf(desk), "person_id": "nope",
+                                                "right": "access", "identity_document": "passport"})
+    assert garbage.status_code == 422
+    wrong = receive(desk, pid, "everything")
+    assert wrong.status_code == 422 and "Derecho" in wrong.text
+    assert receive(desk, str(uuid.uuid4()), "access").status_code == 404
+    unknown = desk.get(f"/office/rights/{uuid.uuid4()}")
+    assert unknown.status_code == 404
+
+
+def test_a_blocked_person_cannot_be_asked_about_again(  # type: ignore[no-untyped-def]
+        live: LiveServer, world, clerk: httpx.Client, desk: httpx.Client) -> None:
+    made = clerk.post("/persons", json=person_payload(unique_suffix(), birth_date=born_in(1981)))
+    pid = made.json()["id"]
+    access = received(desk, pid, "access")
+    cancel = received(desk, pid, "cancellation")
+    boss = office(live, world.supervisor, world.password)
+    assert step(boss, cancel, "block").status_code == 303
+    assert receive(desk, pid, "access").status_code == 404  # the record is out of every use
+    assert desk.get(f"/office/rights/{access}/access.json").status_code == 404
+    assert desk.get(f"/office/rights/{access}").status_code == 200  # the request stays readable
+    boss.close()
