@@ -143,6 +143,17 @@ class NotifyMessage(_Read):
     notify_event: list[NotifyEvent] = Field(min_length=1, max_length=100)
 
 
+class SubscriptionOut(BaseModel):
+    """One event type asked of a civil registry, and what it answered."""
+
+    reg_event_type: str
+    state: str
+    code: str | None
+    reason: str | None
+    requested_at: datetime
+    answered_at: datetime | None
+
+
 class SourceOut(BaseModel):
     """A registered civil registry."""
 
