@@ -23,6 +23,7 @@ from redangel.crvs.schemas import (
     FlaggedDelivery,
     OfferDecision,
     OfferOut,
+    TxnOnStatus,
 )
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, utcnow
@@ -84,7 +85,8 @@ def on_unsubscribe(body: RawJson, session: DbSession) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status)
 
 
-@router.post("/registry/txn/status", dependencies=[NOTIFY_LIMIT], responses=_DCI_REFUSALS)
+@router.post("/registry/txn/status", response_model=TxnOnStatus, dependencies=[NOTIFY_LIMIT],
+             responses=_DCI_REFUSALS)
 def txn_status(body: RawJson, session: DbSession,
                settings: Annotated[Settings, Depends(get_settings_dep)]) -> JSONResponse:
     """DCI `txn-status`, answered at once (`txn-on-status`, signed): the state of the events a

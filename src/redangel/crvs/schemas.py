@@ -227,6 +227,62 @@ class DciAck(BaseModel):
     message: DciAckMessage
 
 
+class TxnEventStatus(BaseModel):
+    """One notified event's state, as a `SubscribeResponse` item."""
+
+    reference_id: str
+    timestamp: str
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    status_reason_code: str | None = None
+    status_reason_message: str | None = None
+
+
+class TxnStatusBody(BaseModel):
+    """The `SubscribeResponse` carried as `txn_status`."""
+
+    transaction_id: str
+    correlation_id: str
+    subscribe_response: list[TxnEventStatus]
+
+
+class TxnStatusResponse(BaseModel):
+    """`txnstatus_response`."""
+
+    txn_type: Literal["on-subscribe"]
+    txn_status: TxnStatusBody
+
+
+class TxnOnStatusMessage(BaseModel):
+    """The standard's `TxnStatusResponse`."""
+
+    transaction_id: str
+    correlation_id: str
+    txnstatus_response: TxnStatusResponse
+
+
+class DciCallbackHeader(BaseModel):
+    """The callback header redangel signs (`MsgCallbackHeader_V1.0.0`)."""
+
+    version: str
+    message_id: str
+    message_ts: str
+    action: str
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    total_count: int
+    completed_count: int
+    sender_id: str
+    receiver_id: str
+    is_msg_encrypted: bool
+
+
+class TxnOnStatus(BaseModel):
+    """The signed `txn-on-status` envelope answering a `txn-status`."""
+
+    signature: str
+    header: DciCallbackHeader
+    message: TxnOnStatusMessage
+
+
 class FlaggedDelivery(BaseModel):
     """A delivery dated after the person's registered death: the agency checks it."""
 
