@@ -63,9 +63,13 @@ EXEMPT_PREFIXES = (
     "/public",
 )
 
+_DCI_REFUSALS = ("a civil registry reads the DCI standard's own refusals "
+                 "(HttpErrorResponse, the rjct envelope), not problem+json")
 STANDARD_ANSWERS = {
-    "/api/v1/crvs/registry/notify": "a civil registry reads the DCI standard's own refusals "
-                                    "(HttpErrorResponse, the rjct envelope), not problem+json",
+    "/api/v1/crvs/registry/notify": _DCI_REFUSALS,
+    "/api/v1/crvs/registry/on-subscribe": _DCI_REFUSALS,
+    "/api/v1/crvs/registry/on-unsubscribe": _DCI_REFUSALS,
+    "/api/v1/crvs/registry/txn/status": _DCI_REFUSALS,
 }
 """Routes whose refusals follow another standard than problem+json, with the reason."""
 
@@ -136,6 +140,12 @@ def scoped(status: Status, *who: str, out: Status = 404) -> dict[str, Expect]:
 
 DESK = ("clerk", "supervisor")
 ANY = frozenset({200, 201, 204})
+
+
+def _dci_request(action: str, message: dict[str, Any]) -> dict[str, Any]:
+    return {"header": {"version": "1.0.0", "message_id": "m-1", "message_ts": "2026-11-22T18:00:00Z",
+                       "action": action, "sender_id": "matrix.test", "total_count": 1},
+            "message": message}
 
 
 def _notify(side: Side) -> dict[str, Any]:
@@ -288,6 +298,16 @@ MATRIX: dict[tuple[str, str], Row] = {
     # authenticated by the message's signature, not a session: an unregistered sender is
     # refused (err.sender_id.invalid) whoever posts it
     ("POST", "/api/v1/crvs/registry/notify"): Row(dict.fromkeys(ROLES, 403), body=_notify),
+    ("POST", "/api/v1/crvs/registry/on-subscribe"): Row(dict.fromkeys(ROLES, 403), body=lambda s:
+        _dci_request("on-subscribe", {"transaction_id": "t-1", "correlation_id": "c-1",
+                                      "subscribe_response": []})),
+    ("POST", "/api/v1/crvs/registry/on-unsubscribe"): Row(dict.fromkeys(ROLES, 403), body=lambda s:
+        _dci_request("on-unsubscribe", {"transaction_id": "t-1", "correlation_id": "c-1",
+                                        "status": "succ"})),
+    ("POST", "/api/v1/crvs/registry/txn/status"): Row(dict.fromkeys(ROLES, 403), body=lambda s:
+        _dci_request("txn-status", {"transaction_id": "t-1", "txnstatus_request": {
+            "reference_id": "r-1", "txn_type": "subscribe", "attribute_type": "transaction_id",
+            "attribute_value": "t-1"}})),
     ("GET", "/api/v1/crvs/events"): Row(roles({"admin": 200})),
     ("POST", "/api/v1/crvs/events/{event_id}/retry"): Row(roles({"admin": 404})),
     ("GET", "/api/v1/crvs/offers"): Row(roles(dict.fromkeys((*DESK, "citizen"), 200))),

@@ -11,7 +11,6 @@ import typer
 from redangel.agency import service as agency_service
 from redangel.auth import service
 from redangel.cli.context import context
-from redangel.dci import keys
 
 users = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 agency_clients = typer.Typer(help="Agency API clients.", no_args_is_help=True)
@@ -72,15 +71,6 @@ def client_dci_key(
                                         public_key=public_key)
         session.commit()
     typer.echo(f"{client_id} signs as {sender_id}")
-
-
-@agency_clients.command("dci-registry-key")
-def registry_dci_key() -> None:
-    """Print the registry's own DCI identity: the sender id, key id and public key its
-    answers are signed with, for partners to register."""
-    settings = context().settings
-    typer.echo(f"sender_id={settings.dci_sender_id}\nkey_id={keys.KEY_ID}\n"
-               f"public_key={keys.public_text(settings.secret_key)}")
 
 
 @kiosks.command("create")

@@ -4,7 +4,7 @@ simulated civil registry for the demo and the tests."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -13,6 +13,8 @@ from redangel.auth.principal import SYSTEM
 from redangel.cli.context import context
 from redangel.common.clock import city_today
 from redangel.crvs import service, simulator
+from redangel.db import utcnow
+from redangel.dci import keys
 from redangel.eligibility import load_catalog
 
 app = typer.Typer(help="Civil registry (DCI CRVS): sources, waiting events, simulator.",
@@ -103,3 +105,64 @@ def simulate(
                f"{' and a reversal' if reversal and deceased else ''}")
     if any(a.status_code != 200 for a in answers):
         raise typer.Exit(1)
+
+
+@app.command("registry-key")
+def registry_key() -> None:
+    """The public half of redangel's DCI signing key, to give the civil registry."""
+    typer.echo(keys.public_text(context().settings.secret_key))
+
+
+def deliver(url: str, sender_id: str, envelope: dict[str, Any], sessions: Any) -> None:
+    """Post a signed message to the civil registry; a refusal gives its requests back."""
+    action = envelope["header"]["action"]
+    try:
+        with httpx.Client(timeout=60) as client:
+            answer = client.post(f"{url.rstrip('/')}/registry/{action}", json=envelope)
+        code = "" if answer.status_code == 200 else f"http {answer.status_code}"
+        typer.echo(f"{answer.status_code} {answer.text[:300]}")
+    except httpx.HTTPError as exc:
+        code = "unreachable"
+        typer.echo(f"not delivered: {exc.__class__.__name__}")
+    if code:
+        with sessions() as session:
+            service.undelivered(session, sender_id=sender_id, envelope=envelope, code=code)
+            session.commit()
+        raise typer.Exit(1)
+
+
+@app.command("subscribe")
+def subscribe(
+    source: Annotated[str, typer.Option(help="the civil registry's sender id")],
+    url: Annotated[str, typer.Option(help="the civil registry's DCI base URL (…/registry/subscribe)")],
+) -> None:
+    """Ask a civil registry for births, deaths, death reversals and data modifications."""
+    ctx = context()
+    with ctx.sessions() as session:
+        envelope = service.subscribe(session, principal=SYSTEM, sender_id=source,
+                                     secret_key=ctx.settings.secret_key, now=utcnow())
+        session.commit()
+    deliver(url, source, envelope, ctx.sessions)
+
+
+@app.command("unsubscribe")
+def unsubscribe(
+    source: Annotated[str, typer.Option(help="the civil registry's sender id")],
+    url: Annotated[str, typer.Option(help="the civil registry's DCI base URL")],
+) -> None:
+    """End every active subscription at a civil registry."""
+    ctx = context()
+    with ctx.sessions() as session:
+        envelope = service.unsubscribe(session, principal=SYSTEM, sender_id=source,
+                                       secret_key=ctx.settings.secret_key, now=utcnow())
+        session.commit()
+    deliver(url, source, envelope, ctx.sessions)
+
+
+@app.command("subscriptions")
+def subscriptions(source: Annotated[str, typer.Option(help="the civil registry's sender id")]) -> None:
+    """A civil registry's subscriptions and their states."""
+    ctx = context()
+    with ctx.sessions() as session:
+        for row in service.subscriptions(session, source):
+            typer.echo(f"{row.reg_event_type}\t{row.state}\t{row.code or ''}\t{row.reason or ''}")

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from redangel.auth.dependencies import rate_limit, require_roles
+from redangel.auth.dependencies import get_settings_dep, rate_limit, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS
+from redangel.config import Settings
 from redangel.crvs import service
 from redangel.crvs.schemas import (
     DciAck,
@@ -22,6 +23,7 @@ from redangel.crvs.schemas import (
     FlaggedDelivery,
     OfferDecision,
     OfferOut,
+    TxnOnStatus,
 )
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, utcnow
@@ -56,6 +58,41 @@ def notify(body: RawJson, session: DbSession, keyring: KeyringDep, catalog: Cata
     """DCI `notify`: a civil registry's births, deaths, death reversals and data modifications."""
     answer = service.receive(session, keyring=keyring, catalog=catalog,
                              raw=None if body is _UNREADABLE else body, now=utcnow())
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+_DCI_REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "err.request.bad, err.receiver_id.invalid, or the rjct envelope"},
+    401: {"description": "err.signature.missing or err.signature.invalid"},
+    403: {"description": "err.sender_id.invalid"},
+    409: {"description": "the rjct envelope: rjct.message_id.duplicate"}}
+
+
+@router.post("/registry/on-subscribe", response_model=DciAck, dependencies=[NOTIFY_LIMIT],
+             responses=_DCI_REFUSALS)
+def on_subscribe(body: RawJson, session: DbSession) -> JSONResponse:
+    """DCI `on-subscribe`: the civil registry's codes for the subscriptions redangel asked."""
+    answer = service.on_subscribe(session, raw=None if body is _UNREADABLE else body, now=utcnow())
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+@router.post("/registry/on-unsubscribe", response_model=DciAck, dependencies=[NOTIFY_LIMIT],
+             responses=_DCI_REFUSALS)
+def on_unsubscribe(body: RawJson, session: DbSession) -> JSONResponse:
+    """DCI `on-unsubscribe`: the civil registry confirms the subscriptions it ended."""
+    answer = service.on_unsubscribe(session, raw=None if body is _UNREADABLE else body,
+                                    now=utcnow())
+    return JSONResponse(answer.body, status_code=answer.status)
+
+
+@router.post("/registry/txn/status", response_model=TxnOnStatus, dependencies=[NOTIFY_LIMIT],
+             responses=_DCI_REFUSALS)
+def txn_status(body: RawJson, session: DbSession,
+               settings: Annotated[Settings, Depends(get_settings_dep)]) -> JSONResponse:
+    """DCI `txn-status`, answered at once (`txn-on-status`, signed): the state of the events a
+    civil registry notified, by transaction id or reference ids."""
+    answer = service.txn_status(session, raw=None if body is _UNREADABLE else body, now=utcnow(),
+                                secret_key=settings.secret_key)
     return JSONResponse(answer.body, status_code=answer.status)
 
 

@@ -1,13 +1,8 @@
 """Receiving a civil registry's `notify`: the checks, in the standard's order and words, then
 the events.
 
-1. The body is a DCI envelope (`err.request.bad` otherwise, HTTP 400).
-2. Its header is a callback header of action `notify`, version 1.0.0 (`rjct` envelope with the
-   header's reason code, HTTP 400).
-3. Its sender is a civil registry an admin registered (`err.sender_id.invalid`, 403) and it is
-   addressed to us (`err.receiver_id.invalid`, 400).
-4. Its signature verifies with that registry's key (`err.signature.missing` / `.invalid`, 401).
-5. Its `message_id` was not taken before from that sender (`rjct.message_id.duplicate`, 409).
+1-5. The checks every signed message passes (`gate`): envelope, header (a callback header of
+   action `notify`), sender, receiver, signature, and a `message_id` not taken before.
 6. Its message is a `NotifyEventRequest` whose every event can be read (`err.request.bad`
    naming the field, 400; `rjct.total_count.invalid` when the count is not the events').
 
@@ -22,22 +17,19 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from redangel.crvs import repository, vital
+from redangel.crvs import gate, repository, vital
+from redangel.crvs.gate import Answer
 from redangel.crvs.models import CrvsEvent, CrvsMessage
 from redangel.crvs.schemas import EVENT_TYPES, NotifyEvent, NotifyMessage
 from redangel.crypto.keyring import Keyring
-from redangel.dci import answers, signature
-from redangel.dci.check import Refused, read_header
-from redangel.dci.codes import HeaderReason, TransportError
-from redangel.dci.envelope import CallbackHeader, Envelope
+from redangel.dci import answers
+from redangel.dci.envelope import CallbackHeader
 
 CURP = re.compile(r"^[A-Z]{4}\d{6}[HMX][A-Z]{5}[A-Z0-9]\d$")
 REQUIRED = {
@@ -49,22 +41,9 @@ REQUIRED = {
 """What each kind of event must carry besides the CURP (`UIN`)."""
 
 
-@dataclass(frozen=True)
-class Answer:
-    """The HTTP status and JSON body to answer with."""
-
-    status: int
-    body: dict[str, Any]
-
-
 class _Bad(Exception):
     def __init__(self, where: str, why: str) -> None:
         super().__init__(f"{where}: {why}")
-
-
-def _first_error(exc: ValidationError, prefix: str) -> str:
-    first = exc.errors()[0]
-    return f"{prefix}.{'.'.join(map(str, first['loc']))}: {first['msg']}"
 
 
 def _check_event(index: int, item: NotifyEvent) -> None:
@@ -84,97 +63,38 @@ def _check_event(index: int, item: NotifyEvent) -> None:
         raise _Bad(where, "a data modification changes the name, sex or birth date")
 
 
-def _refuse(session: Session, *, header: dict[str, Any], known: bool, code: str,
-            digest: str) -> None:
-    sender = header.get("sender_id")
-    message_id = header.get("message_id")
-    session.add(CrvsMessage(
-        id=uuid.uuid4(), sender_id=sender[:99] if isinstance(sender, str) else "",
-        known_sender=known, message_id=message_id[:99] if isinstance(message_id, str) else "",
-        action="notify", digest=digest, outcome="refused", code=code[:48], events=0))
-    session.flush()
-
-
-def _transport(session: Session, header: dict[str, Any], known: bool, digest: str,
-               code: TransportError, why: str) -> Answer:
-    _refuse(session, header=header, known=known, code=code, digest=digest)
-    status, body = answers.transport_error(code, why)
-    return Answer(status, body)
-
-
-def _rjct(session: Session, header: dict[str, Any], known: bool, digest: str, now: datetime,
-          reason: HeaderReason, why: str, *, receiver: str, status: int = 400) -> Answer:
-    _refuse(session, header=header, known=known, code=reason, digest=digest)
-    sender, count = header.get("sender_id"), header.get("total_count")
-    body = answers.rjct(action="notify", reason=reason, message=why, at=now,
-                        sender_id=receiver, receiver_id=sender if isinstance(sender, str) else None,
-                        total_count=count if isinstance(count, int) and count >= 0 else 0)
-    return Answer(status, body)
-
-
 def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: datetime,
             receiver: str) -> Answer:
-    """Check a `notify` as the standard says, then take and run its events."""
+    """Check a `notify` as the standard says (`gate`), then take and run its events."""
+    admitted = gate.admit(session, raw, action="notify", header_model=CallbackHeader, now=now,
+                          receiver=receiver)
+    if isinstance(admitted, Answer):
+        return admitted
+    source, header = admitted.source, admitted.header
+    refused = gate.replayed(session, admitted, now)
+    if refused is not None:
+        return refused
     try:
-        envelope = Envelope.model_validate(raw)
-    except ValidationError as exc:
-        header = raw.get("header") if isinstance(raw, dict) else None
-        return _transport(session, header if isinstance(header, dict) else {}, False, "",
-                          "err.request.bad", _first_error(exc, "envelope"))
-    raw_header, message = envelope.header, envelope.message
-    digest = signature.digest(raw_header, message)
-    try:
-        header = read_header(raw_header, CallbackHeader, action="notify")
-    except Refused as refused:
-        if refused.reason is None:
-            return _transport(session, raw_header, False, digest, "err.request.bad", refused.message)
-        return _rjct(session, raw_header, False, digest, now, refused.reason, refused.message,
-                     receiver=receiver)
-    source = repository.source(session, header.sender_id) if header.sender_id else None
-    if source is None or not source.active:
-        return _transport(session, raw_header, False, digest, "err.sender_id.invalid",
-                          "the sender is not a registered civil registry")
-    if header.receiver_id is not None and header.receiver_id != source.receiver_id:
-        return _transport(session, raw_header, True, digest, "err.receiver_id.invalid",
-                          "the message is addressed to another receiver")
-    try:
-        signature.verify(signature.parse(envelope.signature),
-                         signature.public_key_from_text(source.public_key),
-                         header=raw_header, message=message, now=int(now.timestamp()))
-    except signature.SignatureError as error:
-        return _transport(session, raw_header, True, digest, error.code,  # type: ignore[arg-type]
-                          error.reason)
-    if repository.taken_message(session, source.sender_id, header.message_id) is not None:
-        return _rjct(session, raw_header, True, digest, now, "rjct.message_id.duplicate",
-                     "this message_id was already received", receiver=source.receiver_id,
-                     status=409)
-    try:
-        notified = NotifyMessage.model_validate(message or {})
+        notified = NotifyMessage.model_validate(admitted.message)
         references = [e.reference_id for e in notified.notify_event]
         if len(set(references)) != len(references):
             raise _Bad("message.notify_event", "a reference_id appears twice")
         for index, item in enumerate(notified.notify_event):
             _check_event(index, item)
     except ValidationError as exc:
-        return _transport(session, raw_header, True, digest, "err.request.bad",
-                          _first_error(exc, "message"))
+        return gate.transport(session, "notify", admitted.raw_header, True, admitted.digest,
+                              "err.request.bad", gate.first_error(exc, "message"))
     except _Bad as bad:
-        return _transport(session, raw_header, True, digest, "err.request.bad", str(bad))
+        return gate.transport(session, "notify", admitted.raw_header, True, admitted.digest,
+                              "err.request.bad", str(bad))
     if header.total_count is not None and header.total_count != len(notified.notify_event):
-        return _rjct(session, raw_header, True, digest, now, "rjct.total_count.invalid",
-                     "total_count is not the number of events", receiver=source.receiver_id)
-    taken = CrvsMessage(id=uuid.uuid4(), sender_id=source.sender_id, known_sender=True,
-                        message_id=header.message_id, action="notify",
-                        transaction_id=notified.transaction_id, digest=digest, outcome="taken",
-                        events=len(notified.notify_event))
-    try:
-        with session.begin_nested():
-            session.add(taken)
-            session.flush()
-    except IntegrityError:  # the same message, taken by a concurrent request that committed
-        return _rjct(session, raw_header, True, digest, now, "rjct.message_id.duplicate",
-                     "this message_id was already received", receiver=source.receiver_id,
-                     status=409)
+        return gate.rjct(session, "notify", admitted.raw_header, True, admitted.digest, now,
+                         "rjct.total_count.invalid", "total_count is not the number of events",
+                         receiver=source.receiver_id)
+    taken = gate.take(session, admitted, transaction_id=notified.transaction_id,
+                      events=len(notified.notify_event))
+    if taken is None:  # the same message, taken by a concurrent request that committed
+        return gate.duplicate(session, admitted, now)
     _run_events(session, keyring=keyring, catalog=catalog, source_id=source.sender_id,
                 taken=taken, notified=notified)
     return Answer(200, answers.ack(correlation_id=str(taken.id), at=now))

@@ -23,6 +23,9 @@ EVENT_STATES = ("received", "processed", "waiting", "needs_review", "rejected")
 """received → processed, or waiting (its person is not registered yet; retried), or
 needs_review (no person or more than one matches; a data steward decides), or rejected."""
 OFFER_STATES = ("offered", "accepted", "declined")
+SUBSCRIPTION_STATES = ("requested", "active", "refused", "ending", "ended")
+"""requested (subscribe sent) → active (the civil registry's on-subscribe gave its code) or
+refused; active → ending (unsubscribe sent) → ended (on-unsubscribe confirmed)."""
 
 
 class CrvsSource(Base):
@@ -37,6 +40,28 @@ class CrvsSource(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CrvsSubscription(Base):
+    """One event type redangel asked a civil registry to notify (`subscribe`), and what the
+    civil registry answered (`on-subscribe`): its subscription code, or its refusal."""
+
+    __tablename__ = "crvs_subscription"
+    __table_args__ = (
+        Index("uq_crvs_subscription_reference", "sender_id", "reference_id", unique=True),
+        Index("ix_crvs_subscription_transaction", "sender_id", "transaction_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    sender_id: Mapped[str] = mapped_column(ForeignKey("crvs_source.sender_id"))
+    transaction_id: Mapped[str] = mapped_column(String(99))
+    reference_id: Mapped[str] = mapped_column(String(99))
+    reg_event_type: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(String(99), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CrvsMessage(Base):

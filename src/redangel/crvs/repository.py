@@ -10,7 +10,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from redangel.crvs.models import CrvsEvent, CrvsMessage, CrvsSource, DeliveryAfterDeath, ProactiveOffer
+from redangel.crvs.models import (
+    CrvsEvent,
+    CrvsMessage,
+    CrvsSource,
+    CrvsSubscription,
+    DeliveryAfterDeath,
+    ProactiveOffer,
+)
 from redangel.person.models import Membership, Person
 from redangel.program.models import Application, Program
 
@@ -57,6 +64,25 @@ def events_of_transaction(session: Session, sender_id: str, transaction_id: str)
     return session.scalars(select(CrvsEvent).where(
         CrvsEvent.sender_id == sender_id, CrvsEvent.transaction_id == transaction_id)
         .order_by(CrvsEvent.received_at, CrvsEvent.reference_id)).all()
+
+
+def events_by_reference(session: Session, sender_id: str,
+                        references: list[str]) -> Sequence[CrvsEvent]:
+    """The events a sender notified under these reference ids."""
+    return session.scalars(select(CrvsEvent).where(
+        CrvsEvent.sender_id == sender_id, CrvsEvent.reference_id.in_(references))).all()
+
+
+def subscriptions(session: Session, sender_id: str, *, states: tuple[str, ...] | None = None,
+                  for_update: bool = False) -> Sequence[CrvsSubscription]:
+    """A civil registry's subscriptions, of these states or all, oldest first."""
+    stmt = select(CrvsSubscription).where(CrvsSubscription.sender_id == sender_id) \
+        .order_by(CrvsSubscription.requested_at, CrvsSubscription.reg_event_type)
+    if states is not None:
+        stmt = stmt.where(CrvsSubscription.state.in_(states))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).all()
 
 
 def waiting_for(session: Session, subject_index: str) -> Sequence[CrvsEvent]:

@@ -143,6 +143,17 @@ class NotifyMessage(_Read):
     notify_event: list[NotifyEvent] = Field(min_length=1, max_length=100)
 
 
+class SubscriptionOut(BaseModel):
+    """One event type asked of a civil registry, and what it answered."""
+
+    reg_event_type: str
+    state: str
+    code: str | None
+    reason: str | None
+    requested_at: datetime
+    answered_at: datetime | None
+
+
 class SourceOut(BaseModel):
     """A registered civil registry."""
 
@@ -214,6 +225,62 @@ class DciAck(BaseModel):
     """The standard's acknowledgement of a message taken."""
 
     message: DciAckMessage
+
+
+class TxnEventStatus(BaseModel):
+    """One notified event's state, as a `SubscribeResponse` item."""
+
+    reference_id: str
+    timestamp: str
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    status_reason_code: str | None = None
+    status_reason_message: str | None = None
+
+
+class TxnStatusBody(BaseModel):
+    """The `SubscribeResponse` carried as `txn_status`."""
+
+    transaction_id: str
+    correlation_id: str
+    subscribe_response: list[TxnEventStatus]
+
+
+class TxnStatusResponse(BaseModel):
+    """`txnstatus_response`."""
+
+    txn_type: Literal["on-subscribe"]
+    txn_status: TxnStatusBody
+
+
+class TxnOnStatusMessage(BaseModel):
+    """The standard's `TxnStatusResponse`."""
+
+    transaction_id: str
+    correlation_id: str
+    txnstatus_response: TxnStatusResponse
+
+
+class DciCallbackHeader(BaseModel):
+    """The callback header redangel signs (`MsgCallbackHeader_V1.0.0`)."""
+
+    version: str
+    message_id: str
+    message_ts: str
+    action: str
+    status: Literal["rcvd", "pdng", "succ", "rjct"]
+    total_count: int
+    completed_count: int
+    sender_id: str
+    receiver_id: str
+    is_msg_encrypted: bool
+
+
+class TxnOnStatus(BaseModel):
+    """The signed `txn-on-status` envelope answering a `txn-status`."""
+
+    signature: str
+    header: DciCallbackHeader
+    message: TxnOnStatusMessage
 
 
 class FlaggedDelivery(BaseModel):

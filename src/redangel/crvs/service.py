@@ -14,18 +14,25 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.principal import SYSTEM, Principal
 from redangel.common.clock import city_today
-from redangel.crvs import intake, repository, vital
+from redangel.crvs import gate, intake, repository, subscription, vital
 from redangel.crvs.models import EVENT_STATES, CrvsSource
 from redangel.crvs.offers import decide, list_offers
-from redangel.crvs.schemas import EventOut, EventPage, FlaggedDelivery, PersonRecord, SourceOut
+from redangel.crvs.schemas import (
+    EventOut,
+    EventPage,
+    FlaggedDelivery,
+    PersonRecord,
+    SourceOut,
+    SubscriptionOut,
+)
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.dci import signature
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 
-__all__ = ["add_source", "decide", "events", "flagged_deliveries", "list_offers", "receive", "retry",
-           "retry_waiting",
-           "simulation_subjects", "sources"]
+__all__ = ["add_source", "decide", "events", "flagged_deliveries", "list_offers", "on_subscribe",
+           "on_unsubscribe", "receive", "retry", "retry_waiting", "simulation_subjects", "sources",
+           "subscribe", "subscriptions", "txn_status", "undelivered", "unsubscribe"]
 
 DEFAULT_RECEIVER = "redangel"
 EVENT_READERS = ("admin", "steward")
@@ -74,10 +81,39 @@ def sources(session: Session) -> list[SourceOut]:
 
 
 def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any,
-            now: datetime) -> intake.Answer:
+            now: datetime) -> gate.Answer:
     """A civil registry's `notify`, checked and run (see `intake`)."""
     return intake.receive(session, keyring=keyring, catalog=catalog, raw=raw, now=now,
                           receiver=DEFAULT_RECEIVER)
+
+
+def on_subscribe(session: Session, *, raw: Any, now: datetime) -> gate.Answer:
+    """A civil registry's `on-subscribe` (see `subscription`)."""
+    return subscription.on_subscribe(session, raw=raw, now=now, receiver=DEFAULT_RECEIVER)
+
+
+def on_unsubscribe(session: Session, *, raw: Any, now: datetime) -> gate.Answer:
+    """A civil registry's `on-unsubscribe` (see `subscription`)."""
+    return subscription.on_unsubscribe(session, raw=raw, now=now, receiver=DEFAULT_RECEIVER)
+
+
+def txn_status(session: Session, *, raw: Any, now: datetime, secret_key: str) -> gate.Answer:
+    """A civil registry's `txn-status` about events it notified (see `subscription`)."""
+    return subscription.txn_status(session, raw=raw, now=now, receiver=DEFAULT_RECEIVER,
+                                   secret_key=secret_key)
+
+
+subscribe = subscription.subscribe
+unsubscribe = subscription.unsubscribe
+undelivered = subscription.undelivered
+
+
+def subscriptions(session: Session, sender_id: str) -> list[SubscriptionOut]:
+    """A civil registry's subscriptions and their states."""
+    return [SubscriptionOut(reg_event_type=r.reg_event_type, state=r.state, code=r.code,
+                            reason=r.reason, requested_at=r.requested_at,
+                            answered_at=r.answered_at)
+            for r in repository.subscriptions(session, sender_id)]
 
 
 def _event_reader(principal: Principal) -> None:

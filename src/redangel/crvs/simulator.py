@@ -127,6 +127,61 @@ class CivilRegistry:
         return signature.sign(self.key, sender_id=self.sender_id, key_id=self.key_id,
                               header=header, message=message, now=int(at.timestamp()))
 
+    def request(self, action: str, message: dict[str, Any], *, count: int,
+                at: datetime | None = None, message_id: str | None = None) -> dict[str, Any]:
+        """A signed request envelope (`on-subscribe`, `on-unsubscribe`, `txn-status`)."""
+        at = at or datetime.now(UTC)
+        header = {"version": "1.0.0", "message_id": message_id or str(uuid.uuid4()),
+                  "message_ts": at.isoformat(timespec="milliseconds"), "action": action,
+                  "sender_id": self.sender_id, "receiver_id": self.receiver_id,
+                  "total_count": count, "is_msg_encrypted": False}
+        return {"signature": self.sign(header, message, at), "header": header, "message": message}
+
+    def on_subscribe(self, subscribe: dict[str, Any], *, refuse: tuple[str, ...] = (),
+                     at: datetime | None = None) -> dict[str, Any]:
+        """The answer to a `subscribe`: a code for each request, or a refusal of the event
+        types in `refuse` (`rjct.notify_types.invalid`)."""
+        at = at or datetime.now(UTC)
+        stamp = at.isoformat(timespec="seconds")
+        answered = []
+        for item in subscribe["message"]["subscribe_request"]:
+            criteria = item["subscribe_criteria"]
+            if criteria["reg_event_type"] in refuse:
+                answered.append({"reference_id": item["reference_id"], "timestamp": stamp,
+                                 "status": "rjct", "status_reason_code": "rjct.notify_types.invalid",
+                                 "status_reason_message": "event type not offered"})
+                continue
+            code = f"sub-{uuid.uuid4()}"
+            answered.append({"reference_id": item["reference_id"], "timestamp": stamp,
+                             "status": "succ", "subscriptions": [{
+                                 "version": "1.0.0", "code": code, "subscription_code": code,
+                                 "status": "subscribe", "timestamp": stamp,
+                                 "subscribe_criteria": criteria, **criteria}]})
+        message = {"transaction_id": subscribe["message"]["transaction_id"],
+                   "correlation_id": str(uuid.uuid4()), "subscribe_response": answered}
+        return self.request("on-subscribe", message, count=len(answered), at=at)
+
+    def on_unsubscribe(self, unsubscribe: dict[str, Any], *, at: datetime | None = None
+                       ) -> dict[str, Any]:
+        """The answer to an `unsubscribe`: every code ended."""
+        at = at or datetime.now(UTC)
+        codes = unsubscribe["message"]["subscription_codes"]
+        message = {"transaction_id": unsubscribe["message"]["transaction_id"],
+                   "correlation_id": str(uuid.uuid4()), "timestamp": at.isoformat(timespec="seconds"),
+                   "status": "succ",
+                   "subscription_status": [{"code": c, "status": "unsubscribe"} for c in codes]}
+        return self.request("on-unsubscribe", message, count=len(codes), at=at)
+
+    def txn_status(self, *, transaction_id: str | None = None,
+                   reference_ids: list[str] | None = None) -> dict[str, Any]:
+        """Ask the state of what was notified, by transaction id or by reference ids."""
+        value: str | list[str] = transaction_id if transaction_id else list(reference_ids or [])
+        message = {"transaction_id": str(uuid.uuid4()), "txnstatus_request": {
+            "reference_id": str(uuid.uuid4()), "txn_type": "subscribe",
+            "attribute_type": "transaction_id" if transaction_id else "reference_id_list",
+            "attribute_value": value}}
+        return self.request("txn-status", message, count=1)
+
     def send(self, client: httpx.Client, envelope: dict[str, Any]) -> httpx.Response:
         """Post a `notify` to redangel (`client` has the service's base URL)."""
         return client.post("/api/v1/crvs/registry/notify", json=envelope)
