@@ -2,7 +2,7 @@
 subscription codes the civil registry answered.
 
 Revision ID: 0017_crvs_subscriptions
-Revises: 0010_crvs
+Revises: 0016_dci_keys
 Create Date: 2026-12-07 06:40:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0017_crvs_subscriptions'
-down_revision: str | None = '0010_crvs'
+down_revision: str | None = '0016_dci_keys'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
