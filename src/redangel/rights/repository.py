@@ -19,12 +19,15 @@ from sqlalchemy import Engine, delete, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from redangel.common.bounds import FIRST_DAY
+from redangel.crvs.models import CrvsEvent
 from redangel.history.models import HistoryEntry
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation, OutreachContact
+from redangel.linkage.models import PersonMerge
 from redangel.person.models import NameTerm, NameTermVariant, Opposition, Person, PersonNameTerm
-from redangel.program.models import Application, ChangeEntry, Enrollment
+from redangel.program.models import Application, ChangeEntry, Enrollment, Feedback
 from redangel.rights.models import RightsRequest
+from redangel.rolls.models import RollRow
 
 
 def add(session: Session, row: RightsRequest) -> None:
@@ -136,6 +139,23 @@ def erase_person(session: Session, person_id: uuid.UUID, at: datetime) -> dict[s
     count("change_entry", session.execute(
         update(ChangeEntry).where(ChangeEntry.person_id == person_id)
         .values(data={}).execution_options(synchronize_session=False)))
+    # What the other doors kept of the person, sealed: a citizen's comments on the service, the
+    # civil registry's record of their events, an agency roll's rows, a merge's snapshot (the
+    # merge can no longer be undone once one of its two persons is erased).
+    count("feedback", session.execute(
+        update(Feedback).where(Feedback.application_id.in_(applications))
+        .values(comment_sealed=None).execution_options(synchronize_session=False)))
+    count("crvs_event", session.execute(
+        update(CrvsEvent).where(CrvsEvent.person_id == person_id)
+        .values(record_sealed=b"", subject_index=None).execution_options(synchronize_session=False)))
+    count("roll_row", session.execute(
+        update(RollRow).where(RollRow.person_id == person_id)
+        .values(values_sealed=b"", borough=None, postal_code=None)
+        .execution_options(synchronize_session=False)))
+    count("person_merge", session.execute(
+        update(PersonMerge).where((PersonMerge.survivor_id == person_id)
+                                  | (PersonMerge.absorbed_id == person_id))
+        .values(snapshot_sealed=b"").execution_options(synchronize_session=False)))
     remembered = [str(person_id), *folios, *(str(i) for i in applications)]
     count("idempotency_record", session.execute(
         delete(IdempotencyRecord).where(IdempotencyRecord.entity_id.in_(remembered))))
@@ -181,5 +201,6 @@ def compact(engine: Engine) -> None:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
         for table in ("person", "person_name_term", "name_term", "name_term_variant",
                       "history_entry", "evaluation", "outreach_contact", "change_entry",
-                      "application", "idempotency_record"):
+                      "application", "idempotency_record", "feedback", "crvs_event", "roll_row",
+                      "person_merge"):
             autocommit.execute(text(f"VACUUM {table}"))
