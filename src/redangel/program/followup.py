@@ -132,6 +132,15 @@ def rate_by_folio(session: Session, *, keyring: Keyring, folio: str, birth_date:
                 comment=comment, channel=channel, principal=FOLIO_READER)
 
 
+def rate_at_office(session: Session, *, keyring: Keyring, principal: Principal,
+                   application: Application, rating: int, comment: str) -> Feedback:
+    """Record the rating a citizen gives at the office's desk (the application already found
+    in the clerk's scope)."""
+    row = repository.by_folio(session, application.folio)
+    return rate(session, keyring=keyring, application=application, agency_code=row[7],
+                rating=rating, comment=comment, channel="office", principal=principal)
+
+
 def rate_own(session: Session, *, keyring: Keyring, principal: Principal, folio: str,
              rating: int, comment: str) -> Feedback:
     """Rate one of the card holder's own requests at the kiosk (after the PIN)."""
