@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator")
-"""`coordinator`: the city's coordination unit, which follows requests escalated past the agencies."""
+STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator", "call_center")
+"""`coordinator`: the city's coordination unit, which follows requests escalated past the
+agencies; `call_center`: an operator answering callers about their requests."""
 
 
 class Office(Base):

@@ -30,8 +30,12 @@ from redangel.errors import AppError, Forbidden, Unauthenticated
 KIOSK_COOKIE = "redangel_kiosk"
 KIOSK_SCREEN_COOKIE = "redangel_kiosk_screen"  # the proof of the card session on this screen
 STAFF_PAGES = ("clerk", "supervisor")
-COORDINATOR_PAGES = ("/office", "/office/escalations", "/office/logout")
-"""The only pages of the console the coordination unit opens: it sees no person."""
+ROLE_PAGES = {
+    "coordinator": ("/office", "/office/escalations", "/office/logout"),
+    "call_center": ("/office", "/office/call", "/office/call/rating", "/office/logout"),
+}
+"""The only pages of the console the coordination unit and the call center open: neither
+searches or opens a person."""
 
 
 class Redirect(AppError):
@@ -56,8 +60,8 @@ def _staff(request: Request, session: DbSession, settings: AppSettings) -> Princ
         principal = service.staff_principal(session, settings=settings, token=cookie, via_cookie=True)
     except Unauthenticated:
         raise Redirect(f"/office/login?next={_next(request)}&expired=1") from None
-    if principal.role not in STAFF_PAGES and not (
-            principal.role == "coordinator" and request.url.path in COORDINATOR_PAGES):
+    if principal.role not in STAFF_PAGES and request.url.path not in ROLE_PAGES.get(
+            principal.role, ()):
         raise Forbidden()
     request.state.principal = principal
     request.state.csrf_token = principal.csrf_token or ""

@@ -32,6 +32,7 @@ from redangel.web.auth import (
 )
 from redangel.web.office import (
     applications,
+    call,
     cards,
     edit,
     enroll,
@@ -100,7 +101,7 @@ def login(request: Request, session: DbSession, settings: AppSettings,
         return _login_page(request, settings, next_page=safe_next(next_page), username=username,
                            error=i18n.translate(lang, "Wrong user name or password."),
                            status_code=401)
-    if result.user.role not in ("clerk", "supervisor", "coordinator"):
+    if result.user.role not in ("clerk", "supervisor", "coordinator", "call_center"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,
@@ -127,6 +128,8 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
     """The search-first home page; a supervisor's also counts the office's queue above it."""
     if principal.role == "coordinator":
         raise Redirect("/office/escalations")
+    if principal.role == "call_center":
+        raise Redirect("/office/call")
     if principal.role != "supervisor":
         return search.home(request)
     found = programs.queue(session, principal=principal, shown=0)
@@ -136,5 +139,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications):
+               applications, call):
     router.include_router(module.router)
