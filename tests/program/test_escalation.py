@@ -119,6 +119,7 @@ class TestEscalation:
     def test_two_runs_at_once_raise_a_request_once(
             self, clerk: httpx.Client, sessions: Any, chain: escalation_rules.Chain) -> None:
         _, app = late(clerk, sessions)
+        run(sessions, chain, app, 1)  # at level 1: both runs below read the same row
         start = threading.Barrier(2)
         results: list[EscalationRun] = []
 
@@ -126,7 +127,7 @@ class TestEscalation:
             with sessions() as session:
                 start.wait()
                 results.append(escalation.run(
-                    session, chain=chain, now=escalation.breached_at(app) + timedelta(hours=1)))
+                    session, chain=chain, now=escalation.breached_at(app) + timedelta(hours=60)))
                 session.commit()
 
         threads = [threading.Thread(target=job) for _ in range(2)]
@@ -135,7 +136,8 @@ class TestEscalation:
         for t in threads:
             t.join(timeout=60)
         assert len(results) == 2
-        assert notices(sessions, app) == [(1, "office_supervisor", "escalated")]
+        assert notices(sessions, app) == [(1, "office_supervisor", "escalated"),
+                                          (2, "program_lead", "escalated")]
 
     def test_only_agencies_read_the_agency_queue(self, clerk: httpx.Client,
                                                  anon: httpx.Client) -> None:

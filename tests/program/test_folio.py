@@ -80,6 +80,8 @@ class TestStatusByFolio:
         assert answer.status_code == 422
         assert anon.post("/requests/status", json={"folio": "x" * 41,
                                                    "birth_date": "1950-01-01"}).status_code == 422
+        nul = anon.post("/requests/status", json={"folio": "RA\u0000", "birth_date": "1950-01-01"})
+        assert nul.status_code == 422 and nul.json()["errors"][0]["field"] == "folio"
 
 
 @pytest.fixture

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from redangel.db import Base, UTCDateTime, new_id, utcnow
 
-STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator", "steward")
-"""`coordinator`: the city's coordination unit, which follows requests escalated past the agencies;
-`steward`: the data steward, who imports agency rolls and reviews pairs that may be one person."""
+STAFF_ROLES = ("clerk", "supervisor", "analyst", "admin", "coordinator", "call_center", "steward")
+"""`coordinator`: the city's coordination unit, which follows requests escalated past the
+agencies; `call_center`: an operator answering callers about their requests; `steward`: the data
+steward, who imports agency rolls and reviews pairs that may be one person."""
 
 
 class Office(Base):

@@ -47,6 +47,7 @@ DEMO_USERS = (
     ("analyst", "analyst", "Carlos Analyst"),
     ("admin", "admin", "Diana Admin"),
     ("coordinator", "coordinator", "Elena Coordinación (city hall)"),
+    ("call_center", "call_center", "Fernando Operador (call center)"),
     ("steward", "steward", "Fernanda Steward (data)"),
 )
 

@@ -63,7 +63,7 @@ def run(session: Session, *, chain: Chain, now: datetime | None = None) -> Escal
     now = now or utcnow()
     if not repository.try_job_lock(session):
         return EscalationRun(acted=False, raised=0, looked_at=0)
-    rows = repository.breached(session, city_today(now), BATCH)
+    rows = repository.breached(session, city_today(now), len(chain.levels), BATCH)
     raised = 0
     for app, esc, agency_code, office_code in (tuple(r) for r in rows):
         levels = chain.for_program(app.program_code)

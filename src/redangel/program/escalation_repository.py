@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy import ColumnElement, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency, Office
@@ -40,15 +40,17 @@ def try_job_lock(session: Session) -> bool:
                                {"key": JOB_LOCK_KEY}))
 
 
-def breached(session: Session, today: date, limit: int) -> Sequence[Any]:
-    """Open applications past their expected decision date, with their escalation (or None),
-    the program's agency and the submitting office's code, oldest breach first."""
+def breached(session: Session, today: date, top: int, limit: int) -> Sequence[Any]:
+    """Open applications past their expected decision date and below the chain's top level
+    `top`, with their escalation (or None), the program's agency and the submitting office's
+    code, oldest breach first (those at the top are left out, so they never crowd the batch)."""
     return session.execute(
         select(Application, Escalation, Program.agency_code, Office.code)
         .join(Program, Program.code == Application.program_code)
         .outerjoin(Escalation, Escalation.application_id == Application.id)
         .outerjoin(Office, Office.id == Application.office_id)
-        .where(Application.status.in_(OPEN_APPLICATION), Application.expected_decision_on < today)
+        .where(Application.status.in_(OPEN_APPLICATION), Application.expected_decision_on < today,
+               or_(Escalation.level.is_(None), Escalation.level < top))
         .order_by(Application.expected_decision_on, Application.id)
         .limit(limit)
     ).all()
@@ -107,7 +109,7 @@ def by_folio(session: Session, folio: str) -> Any:
     """An application by folio with its person's birth date, program and agency names."""
     return session.execute(
         select(Application, Person.birth_date, Program.name_es, Program.name_en, Program.sensitive,
-               Agency.name_es, Agency.name_en, Program.agency_code)
+               Agency.name_es, Agency.name_en, Program.agency_code, Person.first_surname)
         .join(Person, Person.id == Application.person_id)
         .join(Program, Program.code == Application.program_code)
         .join(Agency, Agency.code == Program.agency_code)

@@ -21,6 +21,7 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common import folio as folios
 from redangel.common.clock import CITY_TZ, city_day, city_today
+from redangel.common.names import fold
 from redangel.common.types import Names
 from redangel.crypto.keyring import Keyring
 from redangel.errors import Conflict, FieldError, NotFound
@@ -41,11 +42,14 @@ def _no_match() -> NotFound:
     return NotFound("folio_no_match", fields=[FieldError("folio", "folio_no_match")])
 
 
-def _find(session: Session, folio: str, birth_date: date) -> Any:
-    """The request whose folio and applicant's birth date both match, or the one refusal."""
+def _find(session: Session, folio: str, birth_date: date, surname: str | None = None) -> Any:
+    """The request whose folio and applicant's birth date (and, asked by phone, first surname)
+    all match, or the one refusal."""
     canonical = folios.normalise(folio[:40])
     row = repository.by_folio(session, canonical) if canonical else None
     if row is None or row[1] != birth_date:
+        raise _no_match()
+    if surname is not None and fold(surname) != fold(row[8]):
         raise _no_match()
     return row
 
@@ -55,17 +59,19 @@ def _may_rate(session: Session, app: Application) -> bool:
 
 
 def status(session: Session, *, folio: str, birth_date: date,
-           principal: Principal = FOLIO_READER) -> FolioStatus:
-    """The request's status, promised date and history, for whoever holds folio and birth date."""
-    app, _, name_es, name_en, sensitive, agency_es, agency_en, _agency = _find(
-        session, folio, birth_date)
+           principal: Principal = FOLIO_READER, surname: str | None = None,
+           channel: str = "website") -> FolioStatus:
+    """The request's status, promised date and history, for whoever holds folio and birth date
+    (a call-center operator also asks the first surname)."""
+    app, _, name_es, name_en, sensitive, agency_es, agency_en, _agency, _surname = _find(
+        session, folio, birth_date, surname)
     today = city_today()
     history = [FolioEvent(action=action, at=at)
                for action, at in repository.application_history(session, app.id)
                if action in SHOWN_ACTIONS]
     updated = max([app.submitted_at, *(h.at for h in history)])
     audit.record(session, principal=principal, action="application.folio", person_id=app.person_id,
-                 purpose="follow_up", detail={"folio": app.folio})
+                 purpose="follow_up", detail={"folio": app.folio, "channel": channel})
     return FolioStatus(
         folio=app.folio, status=app.status,
         program_name=None if sensitive else Names(es=name_es, en=name_en),
@@ -125,11 +131,22 @@ def rate(session: Session, *, keyring: Keyring, application: Application, agency
 
 
 def rate_by_folio(session: Session, *, keyring: Keyring, folio: str, birth_date: date,
-                  rating: int, comment: str, channel: str) -> Feedback:
-    """Rate a request proven by its folio and birth date (folio page, call center)."""
-    row = _find(session, folio, birth_date)
+                  rating: int, comment: str, channel: str, surname: str | None = None,
+                  principal: Principal = FOLIO_READER) -> Feedback:
+    """Rate a request proven by its folio and birth date (folio page; the call center also
+    asks the first surname)."""
+    row = _find(session, folio, birth_date, surname)
     return rate(session, keyring=keyring, application=row[0], agency_code=row[7], rating=rating,
-                comment=comment, channel=channel, principal=FOLIO_READER)
+                comment=comment, channel=channel, principal=principal)
+
+
+def rate_at_office(session: Session, *, keyring: Keyring, principal: Principal,
+                   application: Application, rating: int, comment: str) -> Feedback:
+    """Record the rating a citizen gives at the office's desk (the application already found
+    in the clerk's scope)."""
+    row = repository.by_folio(session, application.folio)
+    return rate(session, keyring=keyring, application=application, agency_code=row[7],
+                rating=rating, comment=comment, channel="office", principal=principal)
 
 
 def rate_own(session: Session, *, keyring: Keyring, principal: Principal, folio: str,

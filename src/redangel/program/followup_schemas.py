@@ -7,14 +7,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from redangel.common.types import Day, Names, Strict
+from redangel.common.types import Day, Names, Strict, no_control_chars
 
 EscalationRole = Literal["office_supervisor", "program_lead", "coordinator"]
 FeedbackChannel = Literal["kiosk", "website", "office", "call_center"]
-FolioText = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-Comment = Annotated[str, StringConstraints(max_length=500)]
+FolioText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+                     AfterValidator(no_control_chars)]
+Comment = Annotated[str, StringConstraints(max_length=500), AfterValidator(no_control_chars)]
 
 
 class Notice(BaseModel):

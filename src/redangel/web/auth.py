@@ -33,8 +33,12 @@ STAFF_PAGES = ("clerk", "supervisor")
 STEWARD_PAGES = ("steward", "admin")
 """The data steward's pages (legacy rolls: import, review, report)."""
 ANALYTICS_PAGES = ("analyst", "supervisor")
-COORDINATOR_PAGES = ("/office", "/office/escalations", "/office/logout")
-"""The only pages of the console the coordination unit opens: it sees no person."""
+ROLE_PAGES = {
+    "coordinator": ("/office", "/office/escalations", "/office/logout"),
+    "call_center": ("/office", "/office/call", "/office/call/rating", "/office/logout"),
+}
+"""The only pages of the console the coordination unit and the call center open: neither
+searches or opens a person."""
 
 
 class Redirect(AppError):
@@ -61,8 +65,8 @@ def _signed_in(request: Request, session: DbSession, settings: AppSettings,
         principal = service.staff_principal(session, settings=settings, token=cookie, via_cookie=True)
     except Unauthenticated:
         raise Redirect(f"/office/login?next={_next(request)}&expired=1") from None
-    if principal.role not in roles and not (
-            principal.role == "coordinator" and request.url.path in COORDINATOR_PAGES):
+    if principal.role not in roles and request.url.path not in ROLE_PAGES.get(
+            principal.role, ()):
         raise Forbidden()
     request.state.principal = principal
     request.state.csrf_token = principal.csrf_token or ""
@@ -81,7 +85,7 @@ def _steward(request: Request, session: DbSession, settings: AppSettings) -> Pri
 
 def _anyone(request: Request, session: DbSession, settings: AppSettings) -> Principal:
     return _signed_in(request, session, settings,
-                      STAFF_PAGES + STEWARD_PAGES + ANALYTICS_PAGES + ("coordinator",))
+                      STAFF_PAGES + STEWARD_PAGES + ANALYTICS_PAGES + tuple(ROLE_PAGES))
 
 
 def _next(request: Request) -> str:

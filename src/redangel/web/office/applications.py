@@ -18,11 +18,12 @@ from starlette.responses import RedirectResponse, Response
 
 from redangel.auth.principal import Principal
 from redangel.common.names import full_name
+from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import AppError, FieldError, Forbidden, InvalidInput
 from redangel.i18n import message
 from redangel.person import service as persons
-from redangel.program import reads
+from redangel.program import followup, reads
 from redangel.program import service as programs
 from redangel.program.models import EXIT_REASONS, SUSPEND_REASONS
 from redangel.web import i18n
@@ -39,6 +40,8 @@ ACTIONS: dict[str, str] = {
     "submitted": _("Submitted"), "in_review": _("Put in review"), "approved": _("Approved"),
     "rejected": _("Rejected"), "documents": _("Documents received"), "active": _("Active"),
     "suspended": _("Suspended"), "exited": _("Ended"),
+    "escalated": _("Escalated: late, the chain of command was told"),
+    "new_date": _("A new answer date was promised"),
 }
 SUSPEND: dict[str, str] = {
     "documents_missing": _("Documents are missing"),
@@ -57,7 +60,11 @@ DONE: dict[str, str] = {
     "rejected": _("Saved: the application is rejected. The reason is what the citizen will read."),
     "active": _("Saved: the benefit is active again."),
     "suspended": _("Saved: the benefit is suspended."), "exited": _("Saved: the benefit ended."),
+    "rating": _("Saved: the citizen's rating of the service."),
 }
+STARS = (
+    (5, _("Very good")), (4, _("Good")), (3, _("Fair")), (2, _("Bad")), (1, _("Very bad")),
+)
 
 
 def _program_name(request: Request, code: str) -> dict[str, str]:
@@ -97,7 +104,8 @@ def _application_page(request: Request, session: DbSession, principal: Principal
             session, principal, app, lang), "me": principal.id, "actions": ACTIONS,
         "labels": labels, "problems": problems or Problems(), "form": form,
         "values": {"to": "", "reason": "", **(values or {})}, "done": DONE.get(done, ""),
-        "reason_max": REASON_MAX,
+        "reason_max": REASON_MAX, "stars": STARS,
+        "rated": app.folio in followup.rated(session, [app.folio]),
     }, status_code=status)
 
 
@@ -141,6 +149,26 @@ def documents(request: Request, folio: str, session: DbSession, principal: Offic
         return _application_page(request, session, principal, folio, form="documents",
                                  problems=problems_of(error, lang), status=error.status)
     return RedirectResponse(f"{here}?done=documents", status_code=303)
+
+
+@router.post("/applications/{folio}/rating")
+def rating(request: Request, folio: str, session: DbSession, principal: OfficeUser,
+           keyring: KeyringDep, form: Form) -> Response:
+    """Record the rating the citizen gives at the desk for a decided request (once)."""
+    lang = i18n.page_lang(request)
+    app = programs.find_application(session, principal=principal, folio=folio[:40],
+                                    for_update=True)
+    stars = text(form, "rating", 1)
+    comment = text(form, "comment", 500)
+    try:
+        if stars not in {"1", "2", "3", "4", "5"}:
+            raise InvalidInput(fields=[FieldError("rating", "field_range")])
+        followup.rate_at_office(session, keyring=keyring, principal=principal, application=app,
+                                rating=int(stars), comment=comment)
+    except AppError as error:
+        return _application_page(request, session, principal, folio, form="rating",
+                                 problems=problems_of(error, lang), status=error.status)
+    return RedirectResponse(f"/office/applications/{app.folio}?done=rating", status_code=303)
 
 
 @router.post("/applications/{folio}/decision")

@@ -33,6 +33,7 @@ from redangel.web.auth import (
 )
 from redangel.web.office import (
     applications,
+    call,
     cards,
     edit,
     enroll,
@@ -105,7 +106,8 @@ def login(request: Request, session: DbSession, settings: AppSettings,
                            status_code=401)
     if result.user.role == "analyst" and not safe_next(next_page).startswith("/office/analytics"):
         next_page = "/office/analytics"  # the analysts' console is the only page of theirs
-    if result.user.role not in ("clerk", "supervisor", "analyst", "coordinator", "steward"):
+    if result.user.role not in ("clerk", "supervisor", "analyst", "coordinator", "call_center",
+                                "steward"):
         auth.logout(session, auth.staff_principal(session, settings=settings, token=result.token,
                                                   via_cookie=True))
         return _login_page(request, settings, next_page="/office", username=username,
@@ -136,6 +138,8 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
     """The search-first home page; a supervisor's also counts the office's queue above it."""
     if principal.role == "coordinator":
         raise Redirect("/office/escalations")
+    if principal.role == "call_center":
+        raise Redirect("/office/call")
     if principal.role != "supervisor":
         return search.home(request)
     found = programs.queue(session, principal=principal, shown=0)
@@ -145,5 +149,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, rights, rolls):
+               applications, call, rights, rolls):
     router.include_router(module.router)
