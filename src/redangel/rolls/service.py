@@ -44,6 +44,12 @@ def may_import(principal: Principal) -> bool:
         "agency", "system")
 
 
+def require_importer(principal: Principal) -> None:
+    """Refuse (403) anyone who may not import rolls."""
+    if not may_import(principal):
+        raise Forbidden()
+
+
 def _authorize(principal: Principal, agency_code: str) -> None:
     if not may_import(principal):
         raise Forbidden()
@@ -387,3 +393,14 @@ def programs_for_import(session: Session, *, principal: Principal) -> list[Any]:
         raise Forbidden()
     return [p for p in repository.programs(session)
             if principal.kind != "agency" or p.agency_code == principal.agency_code]
+
+
+def program_of(session: Session, *, principal: Principal, program_code: str) -> Any:
+    """The program a principal names for a roll: an agency's own (another's is not found)."""
+    if not may_import(principal):
+        raise Forbidden()
+    program = repository.program(session, program_code)
+    if program is None or (principal.kind == "agency"
+                           and program.agency_code != principal.agency_code):
+        raise NotFound()
+    return program
