@@ -350,14 +350,16 @@ def next_pair(session: Session, *, principal: Principal, keyring: Keyring,
         if kind == "row":
             row = rows[key]
             std = open_values(keyring, row)["standard"]
-            return {**std, "borough": row.borough, "line": row.line, "source": "row"}
+            return {**std, "borough": row.borough, "postal_code": row.postal_code,
+                    "line": row.line, "source": "row"}
         person = people[uuid.UUID(ref)]
         curp = (keyring.open(person.curp_sealed, table="person", column="curp",
                              row_id=person.id).decode() if person.curp_sealed else None)
         return {"given_names": person.given_names, "first_surname": person.first_surname,
                 "second_surname": person.second_surname,
                 "birth_date": person.birth_date.isoformat(), "sex": person.sex, "curp": curp,
-                "borough": person.borough, "line": None, "source": "registry"}
+                "borough": person.borough, "postal_code": person.postal_code, "line": None,
+                "source": "registry"}
 
     return pair, side(pair.left_key), side(pair.right_key), len(found)
 
@@ -404,3 +406,24 @@ def program_of(session: Session, *, principal: Principal, program_code: str) -> 
                            and program.agency_code != principal.agency_code):
         raise NotFound()
     return program
+
+
+def exclusion_clashes(session: Session, *, principal: Principal) -> list[tuple[uuid.UUID, str, str]]:
+    """People enrolled in two programs that exclude each other, for the agencies to resolve:
+    every clash for a steward or an admin, those touching its own programs for an agency."""
+    if not may_import(principal):
+        raise Forbidden()
+    clashes = repository.exclusion_clashes(session)
+    if principal.kind == "agency":
+        own = {p.code for p in repository.programs(session) if p.agency_code == principal.agency_code}
+        clashes = [c for c in clashes if c[1] in own or c[2] in own]
+    audit.record_shown(session, principal=principal, action="roll.exclusions_listed",
+                       person_ids={c[0] for c in clashes}, purpose="program_administration")
+    return clashes
+
+
+def clashes_csv(clashes: list[tuple[uuid.UUID, str, str]]) -> str:
+    """The exclusion list as CSV (person id and the two programs; no personal values)."""
+    lines = ["person_id,program,excluded_program"]
+    lines += [f"{pid},{a},{b}" for pid, a, b in clashes]
+    return "\n".join(lines) + "\n"
