@@ -89,7 +89,7 @@ def _upload(client: httpx.Client, data: bytes, name: str = "roll.csv", *, link: 
 
 
 def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
-    answer = _upload(steward, _roll(unique_suffix()))
+    answer = _upload(steward, _roll(unique_suffix()), review="0.05")
     assert answer.status_code == 303, answer.text[:800]
     location = answer.headers["location"]
     import_id = uuid.UUID(location.rsplit("/", 1)[1])
@@ -105,6 +105,7 @@ def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Clie
             break
         time.sleep(0.2)
     assert 'id="roll-summary"' in shown.text
+    assert "Vinculado" in shown.text  # linked, not only read
     decided = 0
     while True:  # Luisa (a sister: all alike but the given name) against Ana's two rows
         review = steward.get(f"{location}/review")
