@@ -132,6 +132,9 @@ def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Clie
     page = steward.get(f"{location}/report")
     assert "<svg" in page.text and "Filas leídas" in page.text
     assert steward.get(f"{location}/report", params={"format": "csv"}).text.startswith("section,")
+    summary = steward.get("/office/rolls/summary")
+    assert summary.status_code == 200 and f"/office/rolls/{import_id}/report" in summary.text
+    assert steward.get("/office/rolls/exclusions").status_code == 200
 
 
 def test_a_bad_file_is_refused_naming_line_and_nothing_is_written(steward: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]

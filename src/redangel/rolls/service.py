@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -167,7 +168,8 @@ def link(session: Session, *, keyring: Keyring, principal: Principal, imp: RollI
     repository.set_outcomes(session, imp.id, plan.outcomes)
     readable = sum(1 for r in rows if r.refusal is None)
     duplicates = sum(1 for o in plan.outcomes if o["outcome"] == "same_as_row")
-    imp.counts = {**imp.counts, "duplicate_share": round(duplicates / readable, 4) if readable else 0}
+    imp.counts = {**imp.counts, "duplicate_share": round(duplicates / readable, 4) if readable else 0,
+                  "outcomes": dict(Counter(o["outcome"] or "refused" for o in plan.outcomes))}
     if readable and duplicates / readable > imp.duplicate_limit:
         imp.status, imp.stop_reason = "stopped", "duplicate_share"
     else:
@@ -311,6 +313,7 @@ def merge(session: Session, *, keyring: Keyring, principal: Principal, imp: Roll
             session, principal=principal, person_id=row.person_id, program=program,
             started_on=row.start_date or today, status=row.status)
         row.enrolled = "enrolled" if enrollment is not None else "already_enrolled"
+    imp.counts = {**imp.counts, "outcomes": dict(Counter(r.outcome or "refused" for r in rows))}
     imp.status, imp.merged_at, imp.file_sealed = "merged", utcnow(), None
     imp.updated_at = imp.merged_at
     session.flush()
@@ -427,3 +430,10 @@ def clashes_csv(clashes: list[tuple[uuid.UUID, str, str]]) -> str:
     lines = ["person_id,program,excluded_program"]
     lines += [f"{pid},{a},{b}" for pid, a, b in clashes]
     return "\n".join(lines) + "\n"
+
+
+def summary(session: Session, *, principal: Principal) -> list[RollImport]:
+    """Every import the principal may see, by agency and oldest first: the summary over time
+    (each import's counts are kept on it when it is linked and merged: one query)."""
+    found = list_imports(session, principal=principal, limit=1000)
+    return sorted(found, key=lambda i: (i.agency_code, i.created_at))

@@ -85,6 +85,14 @@ def exclusions(request: Request, session: DbSession, principal: StewardUser,
     return render(request, "office/roll_exclusions.html", {"nav": "rolls", "clashes": clashes})
 
 
+@router.get("/summary")
+def summary(request: Request, session: DbSession, principal: StewardUser) -> Response:
+    """Every agency's imports over time, with what became of their rows."""
+    return render(request, "office/roll_summary.html", {
+        "nav": "rolls", "imports": rolls.summary(session, principal=principal), "labels": labels,
+        "outcomes": ("linked", "new", "same_as_row", "review", "held", "refused")})
+
+
 @router.get("/{import_id}")
 def show(request: Request, session: DbSession, principal: StewardUser, keyring: KeyringDep,
          import_id: uuid.UUID) -> Response:
