@@ -32,7 +32,6 @@ NOT_IDEMPOTENT = {
     "/api/v1/kiosk/sessions": "the challenge it answers is spent: a retry is refused",
     "/api/v1/life-events/{event_code}/evaluations": "an evaluation stores a computed result, "
                                                      "applying from it is idempotent",
-    "/api/v1/rolls": "the same file for the same program resumes its unfinished import",
 }
 
 
