@@ -380,12 +380,14 @@ def run(sessions: Callable[[], Session], *, keyring: Keyring, principal: Princip
 
 def run_when_committed(sessions: Callable[[], Session], *, keyring: Keyring,
                        principal: Principal, import_id: uuid.UUID, today: date) -> None:
-    """Run the job once the request that started it has committed (it waits a little)."""
+    """Run the job once the request that started it has committed: until then the import is
+    not visible yet (PostgreSQL) or still shown as a preview; it waits up to ten seconds."""
+    status = None
     for _ in range(100):
         with sessions() as session:
             imp = repository.get(session, import_id)
             status = imp.status if imp is not None else None
-        if status != "preview":
+        if status not in (None, "preview"):
             break
         time.sleep(0.1)
     if status in ("reading", "read"):
