@@ -35,6 +35,7 @@ from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
 from redangel.program.followup_api import router as followup_router
 from redangel.replicas import ReadYourWrites, ReplicaRouter
+from redangel.rolls.api import router as rolls_router
 from redangel.side_writes import GroupWriter
 from redangel.web.setup import mount_pages
 
@@ -107,7 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     api = APIRouter(prefix="/api/v1")
     for router in (auth_router, person_router, household_router, card_router, program_router,
-                   lifeevent_router, agency_router, followup_router, crvs_router, linkage_router):
+                   lifeevent_router, agency_router, followup_router, crvs_router, linkage_router,
+                   rolls_router):
         api.include_router(router)
     app.include_router(api)
     install_api_handlers(app)

@@ -182,3 +182,14 @@ def test_duplicate_share_stops_before_merging(db: dict[str, str], tmp_path: Path
     assert done.returncode == 3
     assert json.loads(done.stdout)["stop_reason"] == "duplicate_share"
     assert _scalar(db, "SELECT count(*) FROM person") == 0
+
+
+def test_exclusion_list_names_people_in_two_exclusive_programs(db: dict[str, str]) -> None:
+    # The same roll merged into two programs the catalog says exclude each other.
+    for agency, program in (("styfe", "seguro_desempleo"), ("injuve", "apoyo_jovenes_riesgo")):
+        _import(db, "iaam_pension.csv", agency, program, "--merge")
+    lines = _run(db, "import", "exclusions").stdout.splitlines()
+    assert lines[0] == "person_id,program,excluded_program"
+    persons = _scalar(db, "SELECT count(DISTINCT person_id) FROM enrollment")
+    assert len(lines) - 1 == persons == 4
+    assert all(line.endswith(",apoyo_jovenes_riesgo,seguro_desempleo") for line in lines[1:])

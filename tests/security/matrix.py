@@ -28,6 +28,7 @@ it has one. Routes outside /api/v1 are exempt only through EXEMPT_PREFIXES below
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,7 @@ class Side:
     evaluation_id: str
     newcomer_id: str  # a person of this side in no household yet
     program: str
+    roll_id: str = ""  # an import of this side's agency roll
 
     @property
     def params(self) -> dict[str, Any]:
@@ -102,7 +104,7 @@ class Side:
             "person_id": self.person_id, "household_id": self.household_id,
             "membership_id": self.membership_id, "folio": self.folio,
             "enrollment_id": self.enrollment_id, "issuance_id": self.issuance_id,
-            "serial": self.serial, "event_code": "birth_of_child",
+            "serial": self.serial, "event_code": "birth_of_child", "roll_id": self.roll_id,
             # no civil registry event or offer has this id: found by nobody, refused by role
             "event_id": self.person_id, "offer_id": self.person_id,
         }
@@ -177,6 +179,16 @@ def _person(side: Side) -> dict[str, Any]:
     return person_payload(unique_suffix())
 
 
+ROLL_CSV = "NOMBRE,PATERNO,FEC_NAC,SEXO\nAna,Ruiz,01/02/1950,M\nLuis,Soto,03/04/1960,H\n"
+ROLL_MAPPING = ("columns:\n  given_names: NOMBRE\n  first_surname: PATERNO\n"
+                "  birth_date: FEC_NAC\n  sex: SEXO\ndates:\n  birth_date: dmy\n")
+
+
+def _roll(side: Side) -> dict[str, Any]:
+    return {"program": side.program, "file_name": "roll.csv", "mapping": ROLL_MAPPING,
+            "content_base64": base64.b64encode(ROLL_CSV.encode()).decode()}
+
+
 CONFIRM = {"payload_sha256": "0" * 64}
 KEY32 = "A" * 43 + "="
 BIRTH = {"child_birth_date": "2026-01-10"}
@@ -248,6 +260,10 @@ MATRIX: dict[tuple[str, str], Row] = {
         roles({"device": 204}), ends_session=True),
     ("DELETE", "/api/v1/kiosk/sessions/current"): Row(
         roles({"citizen": 204}), ends_session=True),
+    # --- agency rolls (merging stays on the data steward's pages) ----------------------
+    ("POST", "/api/v1/rolls"): Row(roles({"agency": (202, 404), "admin": 202}), body=_roll),
+    ("GET", "/api/v1/rolls/{roll_id}"): Row(roles({"agency": (200, 404), "admin": 200})),
+    ("GET", "/api/v1/rolls/{roll_id}/report"): Row(roles({"agency": (200, 404), "admin": 200})),
     # --- applications, enrollments, deliveries -----------------------------------------
     ("POST", "/api/v1/applications"): Row(
         roles(scoped(frozenset({201, 409}), *DESK)),

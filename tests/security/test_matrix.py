@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -16,9 +16,13 @@ from fastapi.routing import APIRoute
 
 from redangel.auth import service as auth
 from redangel.auth.models import AgencyClient, KioskDevice
+from redangel.auth.principal import SYSTEM
 from redangel.auth.service import open_kiosk_session
 from redangel.program.models import Program
 from redangel.program.service import APPLICATION_MOVES, ENROLLMENT_MOVES
+from redangel.rolls import service as rolls
+from redangel.rolls.mapping import parse_mapping
+from redangel.rolls.readers import read_roll
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, unique_suffix
 from tests.security.matrix import (
@@ -29,6 +33,8 @@ from tests.security.matrix import (
     REASONS,
     RELATIONS,
     ROLES,
+    ROLL_CSV,
+    ROLL_MAPPING,
     STALE,
     STANDARD_ANSWERS,
     TRANSITIONS,
@@ -134,6 +140,20 @@ def _side(desk: httpx.Client, decider: httpx.Client, borough: str, program: str)
     )
 
 
+def _roll_import(live: LiveServer, sessions: Any, side: Side) -> str:
+    """An import of the side's agency roll (read, not merged)."""
+    mapping = parse_mapping(ROLL_MAPPING, name="mapping")
+    data = ROLL_CSV.encode()
+    roll = read_roll(data, name="roll.csv", mapping=mapping, max_bytes=10_000)
+    with sessions() as session:
+        program = session.get(Program, side.program)
+        imp = rolls.start(session, keyring=live.app.state.keyring,  # type: ignore[attr-defined]
+                          principal=SYSTEM, roll=roll, data=data, agency_code=program.agency_code,
+                          program_code=side.program, mapping=mapping)
+        session.commit()
+        return str(imp.id)
+
+
 def _agency_token(live: LiveServer, client_id: str, secret: str) -> str:
     answer = httpx.post(f"{live.url}{API}/auth/token", data={
         "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})
@@ -168,6 +188,7 @@ def two_sides(live: LiveServer, world, sessions) -> Iterator[World]:  # type: ig
              ("b", "supervisor"): login(live, other_supervisor, world.password)}
     a = _side(clerk, clients["supervisor"], "iztapalapa", f"pa{tag}")
     b = _side(desks["b", "clerk"], desks["b", "supervisor"], "coyoacan", f"pb{tag}")
+    a, b = (replace(side, roll_id=_roll_import(live, sessions, side)) for side in (a, b))
     base = live.url + API
     clients["anonymous"] = httpx.Client(base_url=base, timeout=30)
     token = _agency_token(live, world.agency_client_id, world.agency_secret)

@@ -70,22 +70,26 @@ def _roll(tag: str) -> bytes:
     lines = ["NOMBRE;PATERNO;MATERNO;FEC_NAC;SEXO;CURP;DELEGACION",
              f"ANA;{surname.upper()};VEGA;03/04/1951;M;{curp};IZTAPALAPA",
              f"Ana;{surname};Vega;03/04/1951;M;;Delegación Iztapalapa",
-             f"Ana;{surname}x;Vega;03/04/1951;M;;Coyoacan",
+             f"Luisa;{surname};Vega;03/04/1951;M;;Iztapalapa",
              "Pedro;;;01/01/1950;H;;Tlalpan"]
+    # Other persons of the roll, from whom the linkage model learns how strangers compare.
+    lines += [f"Persona{i};Apellido{tag}{i};Segundo{i};{1 + i % 28:02d}/0{1 + i % 9}/19{40 + i};"
+              f"{'HM'[i % 2]};;Tlalpan" for i in range(30)]
     return ("\r\n".join(lines) + "\r\n").encode("cp1252")
 
 
-def _upload(client: httpx.Client, data: bytes, name: str = "roll.csv") -> httpx.Response:
+def _upload(client: httpx.Client, data: bytes, name: str = "roll.csv", *, link: str = "0.99",
+            review: str = "0.5") -> httpx.Response:
     page = client.get("/office/rolls")
     assert page.status_code == 200
     return client.post("/office/rolls", data={"csrf_token": _csrf(page), "mapping": MAPPING,
                                               "program": "pension_adultos_mayores",
-                                              "link": "0.99", "review": "0.5"},
+                                              "link": link, "review": review},
                        files={"roll": (name, data, "text/csv")})
 
 
 def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
-    answer = _upload(steward, _roll(unique_suffix()))
+    answer = _upload(steward, _roll(unique_suffix()), review="0.05")
     assert answer.status_code == 303, answer.text[:800]
     location = answer.headers["location"]
     import_id = uuid.UUID(location.rsplit("/", 1)[1])
@@ -101,13 +105,14 @@ def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Clie
             break
         time.sleep(0.2)
     assert 'id="roll-summary"' in shown.text
+    assert "Vinculado" in shown.text  # linked, not only read
     decided = 0
-    while True:  # row 4 (surname mistyped, another borough) against rows 2 and 3
+    while True:  # Luisa (a sister: all alike but the given name) against Ana's two rows
         review = steward.get(f"{location}/review")
         pair = re.search(r'action="(/office/rolls/[^"]+/pairs/\d+)"', review.text)
         if pair is None:
             break
-        assert "Coincidencia" in review.text and "casi igual" in review.text
+        assert "Coincidencia" in review.text and "Qué indica" in review.text
         answer = steward.post(pair.group(1), data={"csrf_token": _csrf(review),
                                                    "decision": "different"})
         assert answer.status_code == 303
@@ -117,13 +122,19 @@ def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Clie
     assert merged.status_code == 303
     report = steward.get(f"{location}/report", params={"format": "json"}).json()
     assert report["status"] == "merged" and report["accounted"]
-    assert report["rows_read"] == 4
+    assert report["rows_read"] == 34
     assert report["refused"] == [{"reason": "name_missing", "lines": [5]}]
-    assert report["decisions"] == {"different": 2}
-    assert report["outcomes"] == {"new": 2, "refused": 1, "same_as_row": 1}
+    assert report["decisions"] == {"different": decided}
+    # Every row accounted for: nothing held back, as each pair was decided.
+    assert report["outcomes"]["refused"] == 1 and "held" not in report["outcomes"], (
+        report["held"], report["decisions"], report["flags"])
+    assert sum(report["outcomes"].values()) == 34
     page = steward.get(f"{location}/report")
     assert "<svg" in page.text and "Filas leídas" in page.text
     assert steward.get(f"{location}/report", params={"format": "csv"}).text.startswith("section,")
+    summary = steward.get("/office/rolls/summary")
+    assert summary.status_code == 200 and f"/office/rolls/{import_id}/report" in summary.text
+    assert steward.get("/office/rolls/exclusions").status_code == 200
 
 
 def test_a_bad_file_is_refused_naming_line_and_nothing_is_written(steward: httpx.Client, sessions) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +143,7 @@ def test_a_bad_file_is_refused_naming_line_and_nothing_is_written(steward: httpx
     bad = _roll(unique_suffix()) + b"Ana;Ruiz;Vega;03/04/1951;M;;Tlalpan;extra\r\n"
     answer = _upload(steward, bad, name="bad.csv")
     assert answer.status_code == 422
-    assert "bad.csv" in answer.text and "línea 6" in answer.text
+    assert "bad.csv" in answer.text and "línea 36" in answer.text
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(RollImport)) == before
 

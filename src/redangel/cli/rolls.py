@@ -87,3 +87,13 @@ def import_roll(
 
 def _stderr() -> Console:
     return Console(stderr=True)
+
+
+@app.command("exclusions")
+def exclusions() -> None:
+    """Print, as CSV, the people enrolled in two programs that exclude each other."""
+    ctx = context()
+    with ctx.sessions() as session:
+        clashes = rolls.exclusion_clashes(session, principal=IMPORTER)
+        session.commit()
+    typer.echo(rolls.clashes_csv(clashes), nl=False)

@@ -155,3 +155,19 @@ def program(session: Session, code: str) -> Any:
 def programs(session: Session) -> Sequence[Any]:
     """Every program (for the exclusions between them)."""
     return session.scalars(select(ProgramModel)).all()
+
+
+def exclusion_clashes(session: Session) -> list[tuple[uuid.UUID, str, str]]:
+    """(person, program, excluded program) for every person live in two programs that exclude
+    each other, per the catalog's exclusions (each clash once, programs in code order)."""
+    rules = {(p.code, other) for p in session.scalars(select(ProgramModel)) for other in p.excludes}
+    found: set[tuple[uuid.UUID, str, str]] = set()
+    for code, other in sorted(rules):
+        first, second = sorted((code, other))
+        mine = Enrollment.__table__.alias("mine")
+        theirs = Enrollment.__table__.alias("theirs")
+        stmt = select(mine.c.person_id).join(theirs, theirs.c.person_id == mine.c.person_id).where(
+            mine.c.program_code == first, theirs.c.program_code == second,
+            mine.c.status.in_(("active", "suspended")), theirs.c.status.in_(("active", "suspended")))
+        found.update((pid, first, second) for pid in session.scalars(stmt))
+    return sorted(found, key=lambda t: (t[1], t[2], str(t[0])))

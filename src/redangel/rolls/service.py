@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -42,6 +43,12 @@ def may_import(principal: Principal) -> bool:
     """Whether a principal may import rolls at all (stewards, admins, agencies)."""
     return (principal.kind == "staff" and principal.role in STEWARDS) or principal.kind in (
         "agency", "system")
+
+
+def require_importer(principal: Principal) -> None:
+    """Refuse (403) anyone who may not import rolls."""
+    if not may_import(principal):
+        raise Forbidden()
 
 
 def _authorize(principal: Principal, agency_code: str) -> None:
@@ -161,7 +168,8 @@ def link(session: Session, *, keyring: Keyring, principal: Principal, imp: RollI
     repository.set_outcomes(session, imp.id, plan.outcomes)
     readable = sum(1 for r in rows if r.refusal is None)
     duplicates = sum(1 for o in plan.outcomes if o["outcome"] == "same_as_row")
-    imp.counts = {**imp.counts, "duplicate_share": round(duplicates / readable, 4) if readable else 0}
+    imp.counts = {**imp.counts, "duplicate_share": round(duplicates / readable, 4) if readable else 0,
+                  "outcomes": dict(Counter(o["outcome"] or "refused" for o in plan.outcomes))}
     if readable and duplicates / readable > imp.duplicate_limit:
         imp.status, imp.stop_reason = "stopped", "duplicate_share"
     else:
@@ -305,6 +313,7 @@ def merge(session: Session, *, keyring: Keyring, principal: Principal, imp: Roll
             session, principal=principal, person_id=row.person_id, program=program,
             started_on=row.start_date or today, status=row.status)
         row.enrolled = "enrolled" if enrollment is not None else "already_enrolled"
+    imp.counts = {**imp.counts, "outcomes": dict(Counter(r.outcome or "refused" for r in rows))}
     imp.status, imp.merged_at, imp.file_sealed = "merged", utcnow(), None
     imp.updated_at = imp.merged_at
     session.flush()
@@ -344,14 +353,16 @@ def next_pair(session: Session, *, principal: Principal, keyring: Keyring,
         if kind == "row":
             row = rows[key]
             std = open_values(keyring, row)["standard"]
-            return {**std, "borough": row.borough, "line": row.line, "source": "row"}
+            return {**std, "borough": row.borough, "postal_code": row.postal_code,
+                    "line": row.line, "source": "row"}
         person = people[uuid.UUID(ref)]
         curp = (keyring.open(person.curp_sealed, table="person", column="curp",
                              row_id=person.id).decode() if person.curp_sealed else None)
         return {"given_names": person.given_names, "first_surname": person.first_surname,
                 "second_surname": person.second_surname,
                 "birth_date": person.birth_date.isoformat(), "sex": person.sex, "curp": curp,
-                "borough": person.borough, "line": None, "source": "registry"}
+                "borough": person.borough, "postal_code": person.postal_code, "line": None,
+                "source": "registry"}
 
     return pair, side(pair.left_key), side(pair.right_key), len(found)
 
@@ -369,12 +380,14 @@ def run(sessions: Callable[[], Session], *, keyring: Keyring, principal: Princip
 
 def run_when_committed(sessions: Callable[[], Session], *, keyring: Keyring,
                        principal: Principal, import_id: uuid.UUID, today: date) -> None:
-    """Run the job once the request that started it has committed (it waits a little)."""
+    """Run the job once the request that started it has committed: until then the import is
+    not visible yet (PostgreSQL) or still shown as a preview; it waits up to ten seconds."""
+    status = None
     for _ in range(100):
         with sessions() as session:
             imp = repository.get(session, import_id)
             status = imp.status if imp is not None else None
-        if status != "preview":
+        if status not in (None, "preview"):
             break
         time.sleep(0.1)
     if status in ("reading", "read"):
@@ -387,3 +400,42 @@ def programs_for_import(session: Session, *, principal: Principal) -> list[Any]:
         raise Forbidden()
     return [p for p in repository.programs(session)
             if principal.kind != "agency" or p.agency_code == principal.agency_code]
+
+
+def program_of(session: Session, *, principal: Principal, program_code: str) -> Any:
+    """The program a principal names for a roll: an agency's own (another's is not found)."""
+    if not may_import(principal):
+        raise Forbidden()
+    program = repository.program(session, program_code)
+    if program is None or (principal.kind == "agency"
+                           and program.agency_code != principal.agency_code):
+        raise NotFound()
+    return program
+
+
+def exclusion_clashes(session: Session, *, principal: Principal) -> list[tuple[uuid.UUID, str, str]]:
+    """People enrolled in two programs that exclude each other, for the agencies to resolve:
+    every clash for a steward or an admin, those touching its own programs for an agency."""
+    if not may_import(principal):
+        raise Forbidden()
+    clashes = repository.exclusion_clashes(session)
+    if principal.kind == "agency":
+        own = {p.code for p in repository.programs(session) if p.agency_code == principal.agency_code}
+        clashes = [c for c in clashes if c[1] in own or c[2] in own]
+    audit.record_shown(session, principal=principal, action="roll.exclusions_listed",
+                       person_ids={c[0] for c in clashes}, purpose="program_administration")
+    return clashes
+
+
+def clashes_csv(clashes: list[tuple[uuid.UUID, str, str]]) -> str:
+    """The exclusion list as CSV (person id and the two programs; no personal values)."""
+    lines = ["person_id,program,excluded_program"]
+    lines += [f"{pid},{a},{b}" for pid, a, b in clashes]
+    return "\n".join(lines) + "\n"
+
+
+def summary(session: Session, *, principal: Principal) -> list[RollImport]:
+    """Every import the principal may see, by agency and oldest first: the summary over time
+    (each import's counts are kept on it when it is linked and merged: one query)."""
+    found = list_imports(session, principal=principal, limit=1000)
+    return sorted(found, key=lambda i: (i.agency_code, i.created_at))

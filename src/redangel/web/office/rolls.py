@@ -74,6 +74,25 @@ async def upload(request: Request, session: DbSession, principal: StewardUser,
     return RedirectResponse(f"/office/rolls/{imp.id}", status_code=303)
 
 
+@router.get("/exclusions")
+def exclusions(request: Request, session: DbSession, principal: StewardUser,
+               format: str = "html") -> Response:
+    """People enrolled in two programs that exclude each other, for the agencies (page or CSV)."""
+    clashes = rolls.exclusion_clashes(session, principal=principal)
+    if format == "csv":
+        return Response(rolls.clashes_csv(clashes), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="exclusions.csv"'})
+    return render(request, "office/roll_exclusions.html", {"nav": "rolls", "clashes": clashes})
+
+
+@router.get("/summary")
+def summary(request: Request, session: DbSession, principal: StewardUser) -> Response:
+    """Every agency's imports over time, with what became of their rows."""
+    return render(request, "office/roll_summary.html", {
+        "nav": "rolls", "imports": rolls.summary(session, principal=principal), "labels": labels,
+        "outcomes": ("linked", "new", "same_as_row", "review", "held", "refused")})
+
+
 @router.get("/{import_id}")
 def show(request: Request, session: DbSession, principal: StewardUser, keyring: KeyringDep,
          import_id: uuid.UUID) -> Response:
