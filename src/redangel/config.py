@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         default=30.0, gt=0, le=600,
         description="SQLite: how long a write waits for the database's write lock before failing")
     audit_checkpoint_every: int = Field(default=1000, ge=1, le=1_000_000)
+    audit_retention_months: int = Field(
+        default=24, ge=0, le=1200,
+        description="months the audit trail keeps in the database before `audit archive` may "
+                    "export and remove one (the month being written is always kept)")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
                                             description="sign the chain's head at least this often")
 
