@@ -46,7 +46,6 @@ wal_level = replica
 max_wal_senders = 4
 max_connections = 60
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 EOF
     # initdb --auth=trust already lets 127.0.0.1 replicate; say it anyway for other defaults.

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0015_partitions'
@@ -57,8 +58,27 @@ END $$
 
 
 def upgrade() -> None:
+    # The months archived out of the database (`redangel audit archive`), on both databases.
+    op.create_table('audit_archive',
+    sa.Column('month', sa.String(length=7), nullable=False),
+    sa.Column('first_seq', sa.BigInteger(), nullable=False),
+    sa.Column('last_seq', sa.BigInteger(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_seq', sa.BigInteger(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('signature', sa.LargeBinary(), nullable=False),
+    sa.Column('events', sa.BigInteger(), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('month', name=op.f('pk_audit_archive')),
+    sa.UniqueConstraint('last_seq', name=op.f('uq_audit_archive_last_seq'))
+    )
     if op.get_bind().dialect.name != "postgresql":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(f"CREATE TRIGGER audit_archive_no_{verb.lower()} BEFORE {verb} ON "
+                       "audit_archive BEGIN SELECT RAISE(ABORT, 'audit_archive is append-only'); END")
         return
+    op.execute("CREATE TRIGGER audit_archive_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+               "ON audit_archive FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only()")
     op.execute("LOCK TABLE audit_event IN ACCESS EXCLUSIVE MODE")
     op.execute("ALTER TABLE audit_event RENAME TO audit_event_unpartitioned")
     op.execute("ALTER TABLE audit_event_unpartitioned RENAME CONSTRAINT pk_audit_event "
@@ -86,6 +106,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('audit_archive')
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("LOCK TABLE audit_event IN ACCESS EXCLUSIVE MODE")

@@ -106,6 +106,10 @@ class Settings(BaseSettings):
         default=5, ge=2, le=100,
         description="analytics: counts under this are hidden, with complements so totals cannot "
                     "reveal them")
+    audit_retention_months: int = Field(
+        default=24, ge=0, le=1200,
+        description="months the audit trail keeps in the database before `audit archive` may "
+                    "export and remove one (the month being written is always kept)")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
                                             description="sign the chain's head at least this often")
 

@@ -31,7 +31,7 @@ from tests.scale.conftest import StandbyPair
 def caught_up(pair: StandbyPair) -> None:
     """Wait until the standby has replayed everything the primary wrote so far."""
     with psycopg.connect(pair.primary, autocommit=True) as primary:
-        lsn = primary.execute("SELECT pg_current_wal_lsn()::text").fetchone()[0]  # type: ignore[index]
+        lsn = primary.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]  # type: ignore[index]
     with psycopg.connect(pair.standby, autocommit=True) as standby:
         for _ in range(300):
             done = standby.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", (lsn,)).fetchone()

@@ -87,8 +87,25 @@ class AuditCheckpoint(Base):
     prev_seq: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
+class AuditArchive(Base):
+    """A month of the trail exported to a file and removed from the database: the signed
+    checkpoint at its last seal, from which `verify` continues the chain."""
+
+    __tablename__ = "audit_archive"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    prev_seq: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    events: Mapped[int] = mapped_column(BigInteger)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+
+
 # Rows the application may add and read but never change (triggers, and the app role's grants).
-APPEND_ONLY_TABLES = ("audit_event", "audit_seal", "audit_checkpoint")
+APPEND_ONLY_TABLES = ("audit_event", "audit_seal", "audit_checkpoint", "audit_archive")
 
 # On PostgreSQL `audit_event` is partitioned by month (migration 0015_partitions); its partitions
 # are made by the database's own function, not by these models.

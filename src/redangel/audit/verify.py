@@ -1,7 +1,8 @@
 """Verifying the audit trail: every event's digest, every seal's keyed link, the head, that no
 event sits below the sealing horizon without a seal (an insertion), and that every checkpoint
 that should exist does: the first seal's, each `checkpoint_every`-th up to the head, and each one
-a later checkpoint names as its predecessor."""
+a later checkpoint names as its predecessor. After months were archived (`audit/archive.py`) the
+chain is walked from the newest archive's signed checkpoint instead of from the first seal."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from redangel.audit import chain
+from redangel.audit import archive, chain
 from redangel.audit.models import AuditCheckpoint, AuditEvent, AuditHead, AuditSeal
 
 
@@ -50,6 +51,12 @@ def verify(
     """Walk the seals in order; report the first one whose event or link does not hold."""
     prev = chain.GENESIS
     expected = 1
+    floor = archive.anchor(session)
+    if floor is not None:
+        if not chain.verify_checkpoint(keys.public_key, floor):
+            return VerifyReport(False, 0, floor.seq, "the archived months' checkpoint is not valid")
+        prev, expected = floor.hash, floor.seq + 1
+    archived = expected - 1
     hashes_at: dict[int, str] = {}
     checkpoints = [
         chain.Checkpoint(seq=cp.seq, hash=cp.hash, prev_seq=cp.prev_seq, at=cp.at,
@@ -84,6 +91,7 @@ def verify(
                 hashes_at[seal_row.seq] = seal_row.hash
             expected += 1
     count = expected - 1
+    walked = count - archived
     head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one_or_none()
     if head is not None and (head.seq != count or head.hash != prev):
         return VerifyReport(False, count, count + 1, "the chain head does not match the last seal")
@@ -95,21 +103,24 @@ def verify(
         if stray is not None:
             return VerifyReport(False, count, None, f"event {stray} was inserted outside the chain")
     pending = session.scalar(select(func.count()).select_from(AuditEvent).where(unsealed)) or 0
-    broken = _check_checkpoints(keys, checkpoints, hashes_at, count, checkpoint_every)
+    broken = _check_checkpoints(keys, checkpoints, hashes_at, count, checkpoint_every, archived)
     if broken is not None:
-        return VerifyReport(False, count, broken[0], broken[1])
-    if external_checkpoint:
+        return VerifyReport(False, walked, broken[0], broken[1])
+    if external_checkpoint and external_checkpoint.seq > archived:
         broken = _check_external(keys, external_checkpoint, hashes_at)
         if broken is not None:
-            return VerifyReport(False, count, broken[0], broken[1])
-    return VerifyReport(True, count, pending=pending)
+            return VerifyReport(False, walked, broken[0], broken[1])
+    return VerifyReport(True, walked, pending=pending)
 
 
 def _check_checkpoints(keys: TrailKeys, checkpoints: list[chain.Checkpoint],
                        hashes_at: dict[int, str], count: int,
-                       every: int) -> tuple[int, str] | None:
-    """The first stored checkpoint that is forged, stale or missing, and why."""
+                       every: int, archived: int = 0) -> tuple[int, str] | None:
+    """The first stored checkpoint that is forged, stale or missing, and why (those up to the
+    `archived` seal left with their months)."""
     previous = 0
+    if archived and checkpoints and checkpoints[0].prev_seq <= archived:
+        previous = checkpoints[0].prev_seq
     for cp in checkpoints:
         if not chain.verify_checkpoint(keys.public_key, cp):
             return cp.seq, "a checkpoint signature is not valid"
@@ -120,10 +131,10 @@ def _check_checkpoints(keys: TrailKeys, checkpoints: list[chain.Checkpoint],
         if cp.prev_seq < previous:
             return cp.seq, "two checkpoints name the same predecessor"
         previous = cp.seq
-    if count >= 1 and (not checkpoints or checkpoints[0].seq != 1):
+    if not archived and count >= 1 and (not checkpoints or checkpoints[0].seq != 1):
         return 1, "the signed checkpoint at seal 1 is missing"
     due = count // every * every
-    if due and previous < due:
+    if due > archived and previous < due:
         return due, f"the signed checkpoint at seal {due} is missing"
     return None
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from redangel.audit import chain
+from redangel.audit import archive, chain
 from redangel.audit import service as audit
 from redangel.audit.verify import TrailKeys, verify
 from redangel.cli.context import context
@@ -19,10 +20,24 @@ app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 def audit_verify(
     checkpoint: Annotated[Path | None, typer.Option(
         help="a checkpoint file kept outside (written by `redangel audit checkpoint`)")] = None,
+    archive_file: Annotated[Path | None, typer.Option(
+        "--archive", help="check this archived month's file instead of the database")] = None,
 ) -> None:
     """Check every link of the audit chain and that every signed checkpoint is there."""
     ctx = context()
     keys = TrailKeys.from_secret(ctx.settings.secret_key)
+    if archive_file is not None:
+        try:
+            lines = archive_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            typer.echo(f"cannot read the archive {archive_file}: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        ok, said = archive.check_file(lines, link_key=keys.link_key, public_key=keys.public_key)
+        if not ok:
+            typer.echo(f"audit archive BROKEN: {said}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"audit archive intact: {said}")
+        return
     external = None
     if checkpoint is not None:
         try:
@@ -80,3 +95,31 @@ def audit_partitions(
         return
     made = audit.ensure_partitions(ctx.sessions, months_ahead=ahead)
     typer.echo(f"{made} monthly partitions created; the next {ahead} months are ready")
+
+
+@app.command("archive")
+def audit_archive(
+    month: Annotated[str, typer.Option(help="the closed month to archive, as YYYY-MM")],
+    out: Annotated[Path, typer.Option(help="the file to write the month to (must not exist)")],
+) -> None:
+    """Export a closed month of the trail with its signed checkpoint, then remove it from the
+    database (the oldest month first; months within the retention setting are kept)."""
+    ctx = context()
+    if out.exists():
+        typer.echo(f"{out} exists already: choose a new file", err=True)
+        raise typer.Exit(2)
+    with ctx.sessions() as session:
+        try:
+            prepared = archive.prepare(session, secret_key=ctx.settings.secret_key, month=month,
+                                       retention_months=ctx.settings.audit_retention_months)
+        except archive.ArchiveRefused as exc:
+            typer.echo(f"not archived: {exc}", err=True)
+            raise typer.Exit(1) from None
+        with out.open("xb") as file:  # written and on disk before anything is removed
+            file.write(prepared.content)
+            file.flush()
+            os.fsync(file.fileno())
+        archive.remove(session, prepared)
+        session.commit()
+    typer.echo(f"{month}: {len(prepared.event_ids)} events archived to {out} and removed; "
+               f"the chain continues from seal {prepared.checkpoint.seq}")
