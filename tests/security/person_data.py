@@ -214,6 +214,20 @@ ID_ONLY: dict[tuple[str, str], str] = {
     ("GET", f"{API}/kiosk/sessions/current"):
         "the kiosk holding the card learns the id of the session it opened (audited as "
         "kiosk.session_open); its agent polls this every few seconds",
+    ("GET", f"{API}/crvs/deliveries-after-death"):
+        "an agency learns which deliveries of its own programs fall after a registered death, "
+        "the person by id, to check them; the flag was recorded with the death's cascade",
+    ("GET", f"{API}/crvs/events"):
+        "admins and data stewards follow the civil registry's events by state; the person they "
+        "matched appears by id only (the civil registry's record stays sealed)",
+    ("POST", f"{API}/crvs/events/{{event_id}}/retry"):
+        "re-running an event answers its new state, the person by id only",
+    ("GET", f"{API}/crvs/offers"):
+        "the proactive offers of the office's persons (or the card holder's own): program names "
+        "and states, the person by id; the person's page that shows them is audited",
+    ("POST", f"{API}/crvs/offers/{{offer_id}}/decision"):
+        "accepting or declining an offer answers the offer, the person by id; the decision is "
+        "recorded with who, when and where",
 }
 
 NO_PERSON_DATA = frozenset({
@@ -227,6 +241,16 @@ NO_PERSON_DATA = frozenset({
     ("DELETE", f"{API}/kiosk/sessions/device-current"),
     ("DELETE", f"{API}/kiosk/sessions/current"),
     ("GET", f"{API}/life-events"), ("POST", f"{API}/screening"),
+    # an agency's escalated requests: folio, program, level and dates, never the person
+    ("GET", f"{API}/agency/escalations"),
+    # the civil registry's door: acknowledgements and states of its own messages
+    ("POST", f"{API}/crvs/registry/notify"), ("POST", f"{API}/crvs/registry/on-subscribe"),
+    ("POST", f"{API}/crvs/registry/on-unsubscribe"), ("POST", f"{API}/crvs/registry/txn/status"),
+    # a request's status by folio and birth date: status in words and dates, nothing personal
+    ("POST", f"{API}/requests/status"),
+    # an agency roll's import: counts, codes and line numbers, never a row's or a person's values
+    ("POST", f"{API}/rolls"), ("GET", f"{API}/rolls/{{roll_id}}"),
+    ("GET", f"{API}/rolls/{{roll_id}}/report"),
 })
 
 

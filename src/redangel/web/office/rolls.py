@@ -50,13 +50,13 @@ def index(request: Request, session: DbSession, principal: StewardUser) -> Respo
 
 
 @router.post("")
-async def upload(request: Request, session: DbSession, principal: StewardUser,
-                 keyring: KeyringDep, program: Code, roll: Annotated[UploadFile, File()],
-                 mapping: Annotated[str, Form(max_length=20_000)] = "",
-                 link: Threshold = 0.99, review: Threshold = 0.60) -> Response:
+def upload(request: Request, session: DbSession, principal: StewardUser,
+           keyring: KeyringDep, program: Code, roll: Annotated[UploadFile, File()],
+           mapping: Annotated[str, Form(max_length=20_000)] = "",
+           link: Threshold = 0.99, review: Threshold = 0.60) -> Response:
     """Check the whole file against its mapping; show its first rows before anything is read."""
     name = (roll.filename or "roll")[:200]
-    data = await roll.read()
+    data = roll.file.read()  # on a worker thread, as every page that uses the database
     chosen = next((p for p in rolls.programs_for_import(session, principal=principal)
                    if p.code == program), None)
     try:
