@@ -214,10 +214,12 @@ def main() -> None:
           f"threshold ({as_pairs:.1f} s more to build them as Pair objects); skipped blocks "
           f"{sum(linkage.skipped_blocks.values())}")
     results = [ours]
+    scored = {"redangel": (linkage.left, linkage.right, linkage.probability)}
     if not args.no_splink:
         seconds, left, right, probability = run_splink(roll, registry, args.review)
         sure = probability >= args.link
         results.append(score("splink", seconds, left[sure], right[sure], pids, len(roll), truth))
+        scored["splink"] = (left, right, probability)
     print(f"\nlink threshold {args.link}, {len(roll):,} roll rows against {len(registry):,} records")
     header = "".join(f"{f.name:>14}" for f in results)
     print(f"{'':24}{header}" + ("   ours/splink" if len(results) > 1 else ""))
@@ -232,6 +234,14 @@ def main() -> None:
         values = [fn(f) for f in results]
         ratio = f"{values[0] / values[1]:>14.3f}" if len(values) > 1 and values[1] else ""
         print(f"{label:24}" + "".join(f"{fmt.format(v):>14}" for v in values) + ratio)
+    print("\nat other link thresholds (same pairs, same run): F1 / false merges per 10,000")
+    for threshold in (0.999, 0.9999):
+        cells = []
+        for name, (left, right, probability) in scored.items():
+            sure = probability >= threshold
+            f = score(name, 1.0, left[sure], right[sure], pids, len(roll), truth)
+            cells.append(f"{name} {f.f1:.5f} / {f.false_per_10k:.2f}")
+        print(f"  {threshold}: " + "   ".join(cells))
 
 
 if __name__ == "__main__":
