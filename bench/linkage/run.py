@@ -197,7 +197,7 @@ def main() -> None:
         cached.write_bytes(pickle.dumps((raw_roll, raw_registry)))
     roll, registry = standardised(raw_roll), standardised(raw_registry)
     print(f"generated and standardised {len(roll):,} roll rows and {len(registry):,} registry "
-          f"records in {time.perf_counter() - start:.1f} s")
+          f"records in {time.perf_counter() - start:.1f} s", flush=True)
     pids = np.array([r.pid for r in raw_roll] + [r.pid for r in raw_registry], dtype=np.int64)
     truth = truth_count(pids[: len(roll)], {r.pid for r in raw_registry})
     without_curp = sum(1 for r in roll if r.curp is None) / len(roll)
@@ -212,12 +212,17 @@ def main() -> None:
     as_pairs = time.perf_counter() - start
     print(f"redangel: {linkage.candidates:,} candidate pairs, {answered:,} pairs from the review "
           f"threshold ({as_pairs:.1f} s more to build them as Pair objects); skipped blocks "
-          f"{sum(linkage.skipped_blocks.values())}")
+          f"{sum(linkage.skipped_blocks.values())}", flush=True)
+    print(f"redangel: F1 {ours.f1:.5f} (precision {ours.precision:.5f}, recall {ours.recall:.5f}), "
+          f"false merges {ours.false_per_10k:.2f} per 10,000 rows, {ours.rows / ours.seconds:,.0f} rows/s, "
+          f"{ours.seconds:.1f} s", flush=True)
     results = [ours]
+    scored = {"redangel": (linkage.left, linkage.right, linkage.probability)}
     if not args.no_splink:
         seconds, left, right, probability = run_splink(roll, registry, args.review)
         sure = probability >= args.link
         results.append(score("splink", seconds, left[sure], right[sure], pids, len(roll), truth))
+        scored["splink"] = (left, right, probability)
     print(f"\nlink threshold {args.link}, {len(roll):,} roll rows against {len(registry):,} records")
     header = "".join(f"{f.name:>14}" for f in results)
     print(f"{'':24}{header}" + ("   ours/splink" if len(results) > 1 else ""))
@@ -232,6 +237,14 @@ def main() -> None:
         values = [fn(f) for f in results]
         ratio = f"{values[0] / values[1]:>14.3f}" if len(values) > 1 and values[1] else ""
         print(f"{label:24}" + "".join(f"{fmt.format(v):>14}" for v in values) + ratio)
+    print("\nat other link thresholds (same pairs, same run): F1 / false merges per 10,000")
+    for threshold in (0.999, 0.9999):
+        cells = []
+        for name, (left, right, probability) in scored.items():
+            sure = probability >= threshold
+            f = score(name, 1.0, left[sure], right[sure], pids, len(roll), truth)
+            cells.append(f"{name} {f.f1:.5f} / {f.false_per_10k:.2f}")
+        print(f"  {threshold}: " + "   ".join(cells))
 
 
 if __name__ == "__main__":

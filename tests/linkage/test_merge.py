@@ -17,6 +17,7 @@ from redangel.auth import service as auth
 from redangel.auth.principal import SYSTEM
 from redangel.card import service as cards
 from redangel.linkage import repository, snapshot
+from redangel.linkage import service as linkage
 from redangel.linkage.models import PersonMerge
 from redangel.person.models import Person, PersonNameTerm
 from redangel.program.models import ChangeEntry
@@ -145,6 +146,10 @@ def test_unmerge_restores_both_records_exactly_and_blocks_the_pair(
         assert set(before[pid]["held"]["history_entry"]) <= set(after[pid]["held"]["history_entry"])
     again = _merge(steward, two_records)
     assert again.status_code == 409 and again.json()["code"] == "merge_blocked"
+    with sessions() as session:  # and the linkage engine is told never to propose the pair again
+        ids = [uuid.UUID(two_records["survivor"]), uuid.UUID(two_records["absorbed"])]
+        assert linkage.blocked_pairs(session, ids, prefix="person:") == [
+            frozenset(f"person:{i}" for i in ids)]
     twice = steward.post(f"/merges/{merged.json()['id']}/unmerge", json={"reason": "other"})
     assert twice.status_code == 409
 

@@ -218,7 +218,8 @@ def read(row: PersonMerge) -> MergeRead:
     )
 
 
-def blocked_pairs(session: Session, person_ids: list[uuid.UUID]) -> list[frozenset[str]]:
-    """Pairs among these records said to be different persons, as the linkage engine takes them
-    (`matching.engine.link(..., blocked=...)`, keys being the records' ids as text)."""
-    return [frozenset((str(a), str(b))) for a, b in repository.blocked_pairs(session, person_ids)]
+def blocked_pairs(session: Session, person_ids: list[uuid.UUID], *, prefix: str = "") -> list[frozenset[str]]:
+    """Pairs among these records said to be different persons (an unmerge), as the linkage engine
+    takes them (`matching.engine.link(..., blocked=...)`): each record's key is `prefix` + its id."""
+    return [frozenset((f"{prefix}{a}", f"{prefix}{b}"))
+            for a, b in repository.blocked_pairs(session, person_ids)]

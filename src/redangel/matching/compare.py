@@ -85,6 +85,10 @@ def surnames(table: Table, a: Codes, b: Codes) -> tuple[Levels, Levels]:
     straight = straight_first.astype(np.int16) + straight_second
     crossed = crossed_first.astype(np.int16) + crossed_second
     swapped = (crossed > straight) & (crossed_first != DIFFERENT) & (crossed_second != DIFFERENT)
+    # one surname moved up over a missing one agrees less surely than two surnames swapped
+    moved_up = swapped & ((crossed_first == MISSING) | (crossed_second == MISSING))
+    crossed_first = np.where(moved_up & (crossed_first == EXACT), CLOSE, crossed_first).astype(np.int8)
+    crossed_second = np.where(moved_up & (crossed_second == EXACT), CLOSE, crossed_second).astype(np.int8)
     first = np.where(swapped, crossed_first, straight_first)
     return first, np.where(swapped, crossed_second, straight_second)
 

@@ -53,12 +53,20 @@ class Linkage:
         """Every pair answered, highest probability first."""
         names = compare.FIELDS
         keys = self.keys
-        out = []
-        for i, j, p, lv, wt in zip(self.left.tolist(), self.right.tolist(), self.probability.tolist(),
-                                   self.levels.tolist(), self.weights.tolist(), strict=True):
-            agreements = tuple(Agreement(names[f], LEVELS[lv[f]], wt[f]) for f in range(len(names)))
-            out.append(Pair(keys[i], keys[j], p, agreements))
-        return out
+        made: dict[tuple[int, int, float], Agreement] = {}  # most agreements repeat: make each once
+
+        def agreement(field: int, level: int, weight: float) -> Agreement:
+            found = made.get((field, level, weight))
+            if found is None:
+                found = made[(field, level, weight)] = Agreement(names[field], LEVELS[level], weight)
+            return found
+
+        fields = range(len(names))
+        return [
+            Pair(keys[i], keys[j], p, tuple(map(agreement, fields, lv, wt)))
+            for i, j, p, lv, wt in zip(self.left.tolist(), self.right.tolist(), self.probability.tolist(),
+                                       self.levels.tolist(), self.weights.round(4).tolist(), strict=True)
+        ]
 
 
 def _random_pairs(incoming: int, size: int, rng: np.random.Generator) -> tuple[npt.NDArray[np.int64], ...]:

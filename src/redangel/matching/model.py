@@ -24,10 +24,12 @@ Floats = npt.NDArray[np.float64]
 LEVEL_COUNT = 4
 EM_ROUNDS = 40
 SMOOTHING = 0.5  # pseudo-count, so a level never seen among random pairs is rare, not impossible
-DIFFERENT_AT_MOST = {"given_names": 0.02, "sex": 0.01, "birth_date": 0.02, "curp": 0.01}
+DIFFERENT_AT_MOST = {"given_names": 0.02, "first_surname": 0.05, "second_surname": 0.05, "sex": 0.01,
+                     "birth_date": 0.02, "curp": 0.01}
 """How often at most a true pair shows a plainly different value (typos are `close`). Families
-share surnames, home and, for twins, the birth date: left alone, EM counts such pairs as true
-ones and learns that a different CURP or given name says little. These bounds keep them telling."""
+share surnames, home and, for twins, the birth date, and in a large registry strangers share a
+given name and a birth date: left alone, EM counts such pairs as true ones and learns that a
+different CURP, given name or surname says little. These bounds keep them telling."""
 
 
 @dataclass(frozen=True)
