@@ -107,6 +107,8 @@ class Side:
             "serial": self.serial, "event_code": "birth_of_child", "roll_id": self.roll_id,
             # no civil registry event or offer has this id: found by nobody, refused by role
             "event_id": self.person_id, "offer_id": self.person_id,
+            # no merge has this id: found by nobody, refused by role
+            "merge_id": self.person_id,
         }
 
 
@@ -260,6 +262,11 @@ MATRIX: dict[tuple[str, str], Row] = {
         roles({"device": 204}), ends_session=True),
     ("DELETE", "/api/v1/kiosk/sessions/current"): Row(
         roles({"citizen": 204}), ends_session=True),
+    # --- merging two records of one person: data stewards only (none in this matrix) -------
+    ("POST", "/api/v1/merges"): Row(roles({}), body=lambda s: {
+        "survivor_id": s.person_id, "absorbed_id": s.household_id, "reason": "other"}),
+    ("GET", "/api/v1/merges/{merge_id}"): Row(roles({})),
+    ("POST", "/api/v1/merges/{merge_id}/unmerge"): Row(roles({}), body=lambda s: {"reason": "other"}),
     # --- agency rolls (merging stays on the data steward's pages) ----------------------
     ("POST", "/api/v1/rolls"): Row(roles({"agency": (202, 404), "admin": 202}), body=_roll),
     ("GET", "/api/v1/rolls/{roll_id}"): Row(roles({"agency": (200, 404), "admin": 200})),

@@ -249,6 +249,9 @@ NO_PERSON_DATA = frozenset({
     # a request's status by folio and birth date: status in words and dates, nothing personal
     ("POST", f"{API}/requests/status"),
     # an agency roll's import: counts, codes and line numbers, never a row's or a person's values
+    # a merge of two records: which record each field came from, the persons by id (stewards)
+    ("POST", f"{API}/merges"), ("GET", f"{API}/merges/{{merge_id}}"),
+    ("POST", f"{API}/merges/{{merge_id}}/unmerge"),
     ("POST", f"{API}/rolls"), ("GET", f"{API}/rolls/{{roll_id}}"),
     ("GET", f"{API}/rolls/{{roll_id}}/report"),
 })
