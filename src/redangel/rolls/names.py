@@ -9,9 +9,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from redangel.common.names import fold
+from redangel.matching.keys import repaired as repair_mojibake
 from redangel.rolls.changes import Change
 
-_MOJIBAKE_MARKS = ("Ã", "Â", "Ã‘", "Ã±")
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "y", "van", "von", "da", "di"})
 _EXPANSIONS = {"MA": "María", "FCO": "Francisco", "GPE": "Guadalupe", "JUAN.": "Juan",
                "STA": "Santa", "MIGL": "Miguel", "ANT": "Antonio"}
@@ -27,18 +27,6 @@ for _name in _ENYE_NAMES:
     _ascii = fold(_name)  # Ñ folded to N
     _ENYE_WRITTEN[_ascii] = _name
     _ENYE_WRITTEN[_name.replace("Ñ", "NN")] = _name
-
-
-def repair_mojibake(text: str) -> str:
-    """UTF-8 bytes read as Latin-1/Windows-1252 ("HernÃ¡ndez") turned back into the letters."""
-    if not any(mark in text for mark in _MOJIBAKE_MARKS):
-        return text
-    for codec in ("cp1252", "latin-1"):
-        try:
-            return text.encode(codec).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-    return text
 
 
 def _word_case(word: str, first: bool) -> str:
