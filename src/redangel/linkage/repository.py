@@ -133,6 +133,12 @@ def merge(session: Session, merge_id: uuid.UUID) -> PersonMerge | None:
     return session.get(PersonMerge, merge_id)
 
 
+def recent_merges(session: Session, limit: int) -> list[PersonMerge]:
+    """The latest merges, newest first (one query, bounded)."""
+    return list(session.scalars(select(PersonMerge).order_by(PersonMerge.merged_at.desc(),
+                                                             PersonMerge.id).limit(limit)))
+
+
 def live_merge_between(session: Session, a: uuid.UUID, b: uuid.UUID) -> PersonMerge | None:
     """The merge, not undone, of one of these records into the other."""
     return session.scalar(select(PersonMerge).where(

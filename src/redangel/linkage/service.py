@@ -204,6 +204,12 @@ def get(session: Session, *, principal: Principal, merge_id: uuid.UUID) -> Perso
     return row
 
 
+def recent(session: Session, *, principal: Principal, limit: int = 20) -> list[PersonMerge]:
+    """The latest merges, newest first, for the steward (ids and reasons; no personal values)."""
+    _require_steward(principal)
+    return repository.recent_merges(session, limit)
+
+
 def read(row: PersonMerge) -> MergeRead:
     """The answer about a merge (ids, sources and rules; no personal values)."""
     info = row.survivorship or {}

@@ -39,6 +39,7 @@ from redangel.web.office import (
     enroll,
     events,
     members,
+    merges,
     outreach,
     persons,
     rights,
@@ -149,5 +150,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, call, rights, rolls):
+               applications, call, rights, rolls, merges):
     router.include_router(module.router)
