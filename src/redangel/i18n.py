@@ -185,6 +185,7 @@ MESSAGES.update({
         "The card could not prove it is the original; it cannot be used. Please visit an office."
     ),
     "program_not_eligible": _("program {program} was not eligible in this evaluation"),
+    "program_not_offered": _("Choose one of the programs offered to this caller."),
     "folio_invalid": _("the folio is not valid; check it was typed correctly"),
     "application_open": _("This person already has an open application for this program."),
     "enrollment_live": _("The person is already enrolled in this program."),
