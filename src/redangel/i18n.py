@@ -268,4 +268,10 @@ MESSAGES.update({
     "request_overdue": _("The answer is late. The people responsible have been told."),
     "request_at_risk": _("The answer is due soon."),
     "request_on_track": _("On time."),
+    "request_answered": _("Answered: the office's answer is written below."),
+    # complaints (program/complaints.py)
+    "complaint_category": _("Choose what the complaint is about."),
+    "complaint_agency": _("Choose the agency the complaint is about."),
+    "complaint_answered": _("This complaint has already been answered."),
+    "complaint_supervisor_only": _("Only the office's supervisor answers a complaint."),
 })

@@ -35,6 +35,7 @@ from redangel.web.office import (
     applications,
     call,
     cards,
+    complaints,
     edit,
     enroll,
     events,
@@ -149,5 +150,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, call, rights, rolls):
+               applications, call, rights, rolls, complaints):
     router.include_router(module.router)
