@@ -21,6 +21,8 @@ from redangel.program.complaints import ANSWER_BUSINESS_DAYS
 from redangel.program.models import Complaint
 from tests.conftest import LiveServer, unique_suffix
 from tests.program.helpers import new_person
+from tests.web.a11y import violations
+from tests.web.conftest import sign_in
 from tests.web.test_office_attacks import csrf, office
 
 WORDS = "Me trataron mal en la ventanilla 3 el martes."
@@ -128,3 +130,34 @@ def test_family_violence_hidden_from_clerk_and_other_office(
     with sessions() as session:
         assert session.scalars(select(Complaint.status).where(
             Complaint.folio == folio)).one() == "submitted"
+
+
+@pytest.mark.browser
+def test_the_complaint_walked_in_chromium(page: Any, world: Any, clerk: httpx.Client,
+                                          screenshot: Any) -> None:
+    person = new_person(clerk)
+    sign_in(page, world.supervisor, world.password)
+    page.goto(f"/office/persons/{person['id']}?purpose=attention")
+    page.get_by_role("link", name="Registrar una queja").click()
+    page.get_by_label("De qué trata la queja").select_option("delay")
+    page.get_by_label("Dependencia de la que se queja").select_option(index=1)
+    page.get_by_label("La queja de la persona, en sus palabras").fill(WORDS)
+    page.get_by_role("button", name="Registrar la queja").click()
+    folio = page.locator("#complaint-folio").inner_text()
+    screenshot(page, "office-complaint-recorded")
+    assert violations(page) == []
+    page.goto("/office/complaints")
+    page.get_by_role("link", name=folio).click()
+    page.get_by_label("La respuesta que leerá la persona").fill("Se revisó su trámite.")
+    page.get_by_role("button", name="Enviar la respuesta").click()
+    assert page.locator("#answer").inner_text() == "Se revisó su trámite."
+    screenshot(page, "office-complaint-answered")
+    assert violations(page) == []
+    page.goto("/folio")
+    page.get_by_label("Folio", exact=True).fill(folio)
+    page.get_by_label("Fecha de nacimiento de quien hizo la solicitud").fill(person["birth_date"])
+    page.get_by_role("button", name="Consultar").click()
+    assert page.locator("#status-words").inner_text().startswith("Respondida")
+    assert page.locator("#reason").inner_text() == "Se revisó su trámite."
+    screenshot(page, "folio-complaint")
+    assert violations(page) == []
