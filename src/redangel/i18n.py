@@ -185,6 +185,7 @@ MESSAGES.update({
         "The card could not prove it is the original; it cannot be used. Please visit an office."
     ),
     "program_not_eligible": _("program {program} was not eligible in this evaluation"),
+    "program_not_offered": _("Choose one of the programs offered to this caller."),
     "folio_invalid": _("the folio is not valid; check it was typed correctly"),
     "application_open": _("This person already has an open application for this program."),
     "enrollment_live": _("The person is already enrolled in this program."),
@@ -267,4 +268,10 @@ MESSAGES.update({
     "request_overdue": _("The answer is late. The people responsible have been told."),
     "request_at_risk": _("The answer is due soon."),
     "request_on_track": _("On time."),
+    "request_answered": _("Answered: the office's answer is written below."),
+    # complaints (program/complaints.py)
+    "complaint_category": _("Choose what the complaint is about."),
+    "complaint_agency": _("Choose the agency the complaint is about."),
+    "complaint_answered": _("This complaint has already been answered."),
+    "complaint_supervisor_only": _("Only the office's supervisor answers a complaint."),
 })

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from redangel.audit.models import AuditEvent
+from redangel.common.business_days import add_business_days
 from redangel.common.clock import city_day
 from redangel.rights import service
-from redangel.rights.deadlines import add_business_days
 from redangel.rights.models import RightsRequest
 from tests.builders import born_in, person_payload
 from tests.conftest import LiveServer, login, unique_suffix

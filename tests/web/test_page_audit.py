@@ -20,6 +20,7 @@ from redangel.audit.models import AuditEvent
 from tests.conftest import LiveServer
 from tests.program.helpers import approve, folio_of
 from tests.rights.helpers import received
+from tests.web.test_complaints import agency_of, complaint_of
 from tests.web.test_office_attacks import _person, office
 
 Opened = dict[str, str]
@@ -42,6 +43,8 @@ PAGES: dict[str, Callable[[Opened], str]] = {
     "/rights/{request_id}": lambda o: f"/office/rights/{o['rights']}",
     "/rights/{request_id}/access": lambda o: f"/office/rights/{o['rights']}/access",
     "/rights/{request_id}/access.json": lambda o: f"/office/rights/{o['rights']}/access.json",
+    "/persons/{person_id}/complaint": lambda o: f"/office/persons/{o['person']}/complaint",
+    "/complaints/{folio}": lambda o: f"/office/complaints/{o['complaint']}",
 }
 
 
@@ -99,7 +102,8 @@ def test_each_page_audits_the_person_it_shows(  # type: ignore[no-untyped-def]
     folio = folio_of(clerk, ours["id"], "servicios_medicos_gratuitos")
     enrollment = approve(supervisor, folio)
     opened = {"person": ours["id"], "household": house.json()["id"], "folio": folio,
-              "enrollment": str(enrollment), "rights": received(console, ours["id"], "access")}
+              "enrollment": str(enrollment), "rights": received(console, ours["id"], "access"),
+              "complaint": complaint_of(console, ours["id"], "other", agency_of(sessions))}
     for path, url in PAGES.items():
         before = _events(sessions, ours["id"])
         answer = console.get(url(opened))

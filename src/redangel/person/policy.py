@@ -48,6 +48,12 @@ def person_condition(principal: Principal) -> ColumnElement[bool]:
     return and_(usable(), Person.merged_into_id.is_(None), _scope(principal))
 
 
+def verified_caller_condition() -> ColumnElement[bool]:
+    """The condition for a person a call-center operator has proven by the caller's stated
+    answers (folio, birth date, first surname): any usable, unmerged record, whatever office."""
+    return and_(usable(), Person.merged_into_id.is_(None))
+
+
 def _scope(principal: Principal) -> ColumnElement[bool]:
     if principal.kind == "staff" and principal.role in ("clerk", "supervisor"):
         conditions: list[ColumnElement[bool]] = [Person.borough.is_(None)]

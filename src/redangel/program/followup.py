@@ -24,12 +24,14 @@ from redangel.common.clock import CITY_TZ, city_day, city_today
 from redangel.common.names import fold
 from redangel.common.types import Names
 from redangel.crypto.keyring import Keyring
-from redangel.errors import Conflict, FieldError, NotFound
+from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
 from redangel.i18n import Lang, message
 from redangel.program import deadlines
 from redangel.program import escalation_repository as repository
+from redangel.program import service as programs
 from redangel.program.followup_schemas import FolioEvent, FolioStatus, Open311Request
 from redangel.program.models import Application, Feedback
+from redangel.program.repository import live_program_codes
 
 FOLIO_READER = Principal(kind="system", id="folio", role="citizen")
 """Who reads a request through its folio and birth date: the citizen, not signed in."""
@@ -83,6 +85,34 @@ def status(session: Session, *, folio: str, birth_date: date,
         decision_reason=app.decision_reason, history=history,
         may_rate=_may_rate(session, app),
         rated=repository.feedback_of(session, app.id) is not None)
+
+
+def caller_programs(session: Session, *, catalog: Any, folio: str, birth_date: date,
+                    surname: str) -> list[tuple[str, Names]]:
+    """The programs a verified caller's person may start an application for by phone: the
+    catalog's open, non-sensitive programs the person neither holds nor has applied for (the
+    program's own review decides eligibility, as for any application)."""
+    app = _find(session, folio, birth_date, surname)[0]
+    held = live_program_codes(session, app.person_id)
+    today = city_today()
+    return [(code, Names(es=p.name.es, en=p.name.en)) for code, p in sorted(catalog.programs.items())
+            if code not in held and not p.sensitive
+            and not (p.valid_from and today < p.valid_from)
+            and not (p.valid_to and today > p.valid_to)]
+
+
+def start_for_caller(session: Session, *, catalog: Any, principal: Principal, folio: str,
+                     birth_date: date, surname: str, program_code: str) -> Application:
+    """Start an application (channel `call_center`) for the person a caller proved with the
+    three stated answers; only a program `caller_programs` offers. The program service audits."""
+    app = _find(session, folio, birth_date, surname)[0]
+    offered = {code for code, _ in caller_programs(session, catalog=catalog, folio=folio,
+                                                   birth_date=birth_date, surname=surname)}
+    if program_code not in offered:
+        raise InvalidInput(fields=[FieldError("program", "program_not_offered")])
+    return programs.submit(session, principal=principal, person_id=app.person_id,
+                           program_code=program_code, channel="call_center",
+                           caller_verified=True)
 
 
 def words(found: FolioStatus, lang: Lang) -> str:

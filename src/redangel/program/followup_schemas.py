@@ -79,7 +79,9 @@ class FolioStatus(BaseModel):
     """A request's status as its citizen may read it; no personal data."""
 
     folio: str
-    status: Literal["submitted", "in_review", "approved", "rejected"]
+    status: Literal["submitted", "in_review", "approved", "rejected", "answered"]
+    kind: Literal["application", "complaint"] = "application"
+    category: str | None = None
     program_name: Names | None
     agency_name: Names
     requested_at: datetime

@@ -215,3 +215,36 @@ class Feedback(Base):
     comment_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     channel: Mapped[str] = mapped_column(String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+COMPLAINT_CATEGORIES = ("poor_treatment", "delay", "benefit_not_delivered", "wrong_decision",
+                        "family_violence", "disability_access", "other")
+"""What a complaint is about (a fixed list; the office pages say each in words)."""
+RESTRICTED_CATEGORIES = ("family_violence", "disability_access")
+"""Complaints only the office's supervisors may read (never clerks, agencies or the
+coordination unit beyond counts)."""
+
+
+class Complaint(Base):
+    """A citizen's complaint (queja) recorded at the office, followed by its folio.
+
+    The citizen's words and the supervisor's answer are free text a person may fill with
+    personal details, so both are sealed; the answer is unsealed only for the folio page and the
+    office. `expected_answer_on` is the complaint's own service level (business days).
+    """
+
+    __tablename__ = "complaint"
+    __table_args__ = (Index("ix_complaint_office_status", "office_id", "status", "filed_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    folio: Mapped[str] = mapped_column(String(20), unique=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    office_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("office.id"), nullable=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agency.code"))
+    category: Mapped[str] = mapped_column(String(32))
+    text_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expected_answer_on: Mapped[date] = mapped_column(Date)
+    answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

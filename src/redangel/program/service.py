@@ -37,7 +37,7 @@ from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import repository as persons
-from redangel.person.policy import person_condition
+from redangel.person.policy import person_condition, verified_caller_condition
 from redangel.program import changes, deadlines, escalation, repository
 from redangel.program.models import (
     EXIT_REASONS,
@@ -134,9 +134,12 @@ def announce_moved(session: Session, *, application_ids: list[uuid.UUID],
 
 def submit(session: Session, *, principal: Principal, person_id: uuid.UUID, program_code: str,
            channel: str, catalog_version: str | None = None,
-           evaluation: dict[str, Any] | None = None) -> Application:
-    """Open an application (one open per person and program, held by the database) for a person in scope."""
-    if persons.get(session, person_id, person_condition(principal)) is None:
+           evaluation: dict[str, Any] | None = None,
+           caller_verified: bool = False) -> Application:
+    """Open an application (one open per person and program, held by the database) for a person
+    in scope (or, `caller_verified`, a person the call center proved by the stated answers)."""
+    condition = verified_caller_condition() if caller_verified else person_condition(principal)
+    if persons.get(session, person_id, condition) is None:
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     program = repository.program(session, program_code)
     if program is None:

@@ -21,6 +21,7 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.card import service as cards
 from redangel.card.schemas import CardStatus
+from redangel.common.business_days import add_business_days
 from redangel.common.clock import city_day, city_today
 from redangel.common.folio import new_folio
 from redangel.crypto.keyring import Keyring
@@ -31,7 +32,6 @@ from redangel.person import service as persons
 from redangel.program import overview as overviews
 from redangel.rights import messages as _messages  # noqa: F401  (registers the texts)
 from redangel.rights import repository
-from redangel.rights.deadlines import add_business_days
 from redangel.rights.models import (
     IDENTITY_DOCUMENTS,
     REFUSAL_REASONS,

@@ -35,7 +35,8 @@ STEWARD_PAGES = ("steward", "admin")
 ANALYTICS_PAGES = ("analyst", "supervisor")
 ROLE_PAGES = {
     "coordinator": ("/office", "/office/escalations", "/office/logout"),
-    "call_center": ("/office", "/office/call", "/office/call/rating", "/office/logout"),
+    "call_center": ("/office", "/office/call", "/office/call/rating", "/office/call/apply",
+                    "/office/logout"),
 }
 """The only pages of the console the coordination unit and the call center open: neither
 searches or opens a person."""

@@ -113,6 +113,7 @@ def purpose_words(purpose: str, lang: str) -> str:
         "access_attempt": translate(lang, "an access attempt"),
         "rectification": translate(lang, "a correction of your data"),
         "data_subject_rights": translate(lang, "a request about your data rights"),
+        "complaint": translate(lang, "a complaint you made"),
     }
     return known.get(purpose, translate(lang, "another reason"))
 

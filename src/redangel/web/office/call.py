@@ -19,7 +19,7 @@ from starlette.responses import Response
 from redangel.common.bounds import FIRST_DAY, LAST_DAY
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
-from redangel.errors import Conflict, Forbidden, NotFound
+from redangel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from redangel.i18n import message
 from redangel.program import followup
 from redangel.web import i18n
@@ -38,9 +38,12 @@ QUESTIONS = (
 
 
 def _page(request: Request, *, values: dict[str, str], errors: dict[str, str],
-          found: Any = None, notice: str = "", status_code: int = 200) -> Response:
+          found: Any = None, notice: str = "", status_code: int = 200,
+          offered: list[Any] | None = None, started: str = "") -> Response:
     lang = i18n.page_lang(request)
     return render(request, "office/call.html", {
+        "offered": [(code, getattr(name, lang)) for code, name in offered or []],
+        "started": started,
         "nav": "call", "values": values, "errors": errors, "questions": QUESTIONS,
         "found": found.model_dump() if found else None,
         "words": followup.words(found, lang) if found else "", "actions": ACTIONS,
@@ -96,7 +99,44 @@ def lookup(request: Request, session: DbSession, principal: OfficeUser, folio: S
     except NotFound as error:
         return _page(request, values=values, status_code=404,
                      errors={"form": message(error.code, i18n.page_lang(request))})
-    return _page(request, values=values, errors={}, found=found)
+    return _page(request, values=values, errors={}, found=found,
+                 offered=_offered(request, session, folio, born, surname))
+
+
+def _offered(request: Request, session: DbSession, folio: str, born: date,
+             surname: str) -> list[Any]:
+    return followup.caller_programs(session, catalog=request.app.state.catalog, folio=folio,
+                                    birth_date=born, surname=surname)
+
+
+@router.post("/call/apply")
+def start(request: Request, session: DbSession, principal: OfficeUser, folio: Short = "",
+          birth_date: Short = "", surname: Short = "", program: Short = "") -> Response:
+    """Start an application (channel `call_center`) for the verified caller's person, then show
+    the new folio to read aloud."""
+    _operator(request, principal)
+    lang = i18n.page_lang(request)
+    values = {"folio": folio, "birth_date": birth_date, "surname": surname}
+    errors, born = _answers(request, folio, birth_date, surname)
+    if errors or born is None:
+        return _page(request, values=values, errors=errors, status_code=422)
+    try:
+        found = followup.status(session, folio=folio, birth_date=born, surname=surname,
+                                principal=principal, channel="call_center")
+    except NotFound as error:
+        return _page(request, values=values, status_code=404,
+                     errors={"form": message(error.code, lang)})
+    try:
+        app = followup.start_for_caller(session, catalog=request.app.state.catalog,
+                                        principal=principal, folio=folio, birth_date=born,
+                                        surname=surname, program_code=program)
+    except (InvalidInput, Conflict, NotFound) as error:
+        code = error.fields[0].code if error.fields else error.code
+        return _page(request, values=values, found=found, status_code=error.status,
+                     offered=_offered(request, session, folio, born, surname),
+                     errors={"program": message(code, lang)})
+    return _page(request, values=values, errors={}, found=found, started=app.folio,
+                 offered=_offered(request, session, folio, born, surname), status_code=201)
 
 
 @router.post("/call/rating")

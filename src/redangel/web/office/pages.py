@@ -35,6 +35,7 @@ from redangel.web.office import (
     applications,
     call,
     cards,
+    complaints,
     edit,
     enroll,
     events,
@@ -150,5 +151,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, call, rights, rolls, merges):
+               applications, call, rights, rolls, merges, complaints):
     router.include_router(module.router)

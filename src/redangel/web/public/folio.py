@@ -22,7 +22,8 @@ from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import Conflict, NotFound
 from redangel.i18n import message
-from redangel.program import followup
+from redangel.program import complaints, followup
+from redangel.program.followup import FOLIO_READER
 from redangel.program.followup_api import count_miss
 from redangel.web import i18n
 from redangel.web.i18n import _
@@ -38,7 +39,16 @@ ACTIONS = {
     "escalated": _("The people responsible were told the answer is late"),
     "approved": _("Approved"),
     "rejected": _("Not approved"),
+    "complaint_filed": _("Complaint received"),
+    "complaint_answered": _("The office answered the complaint"),
 }
+COMPLAINT_CATEGORIES: dict[str, str] = {
+    "poor_treatment": _("Poor treatment"), "delay": _("Delay"),
+    "benefit_not_delivered": _("A benefit not delivered"), "wrong_decision": _("A wrong decision"),
+    "family_violence": _("Family violence"), "disability_access": _("Disability access"),
+    "other": _("Another reason"),
+}
+"""What a complaint is about, in words (program.models.COMPLAINT_CATEGORIES)."""
 STARS = (
     (5, _("Very good")), (4, _("Good")), (3, _("Fair")), (2, _("Bad")), (1, _("Very bad")),
 )
@@ -65,7 +75,8 @@ def _page(request: Request, *, values: dict[str, str], errors: dict[str, str],
     return render(request, "public/folio.html", {
         "values": values, "errors": errors, "found": found.model_dump() if found else None,
         "words": followup.words(found, lang) if found else "", "actions": ACTIONS,
-        "stars": STARS, "notice": notice}, status_code=status_code)
+        "stars": STARS, "notice": notice, "complaint_categories": COMPLAINT_CATEGORIES},
+        status_code=status_code)
 
 
 @router.get("")
@@ -86,7 +97,7 @@ def _check(request: Request, folio: str, birth_date: str) -> tuple[dict[str, str
 
 
 @router.post("")
-def lookup(request: Request, session: DbSession, folio: Short = "",
+def lookup(request: Request, session: DbSession, keyring: KeyringDep, folio: Short = "",
            birth_date: Short = "") -> Response:
     """The request's status when folio and birth date match; the same refusal otherwise."""
     _limit(request)
@@ -97,6 +108,10 @@ def lookup(request: Request, session: DbSession, folio: Short = "",
     try:
         found = followup.status(session, folio=folio, birth_date=born)
     except NotFound as error:
+        complaint = complaints.folio_status(session, keyring=keyring, principal=FOLIO_READER,
+                                            folio=folio, birth_date=born)
+        if complaint is not None:
+            return _page(request, values=values, errors={}, found=complaint)
         count_miss(request)
         said = message(error.code, i18n.page_lang(request))
         return _page(request, values=values, errors={"form": said}, status_code=404)

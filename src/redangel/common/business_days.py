@@ -1,4 +1,4 @@
-"""The legal deadline of a data-rights request, in business days.
+"""Deadlines in business days (a data-rights request's legal deadline, a complaint's answer).
 
 Business days are Monday to Friday. Official holidays are not counted yet: they would enter as
 a dated list in the catalog (`life_events/`, like the programs' parameters) that `add_business_days`
