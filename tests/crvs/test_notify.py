@@ -70,9 +70,7 @@ class TestBirth:
         assert seen["state"] == "processed", seen
         child = seen["person_id"]
         assert seen["outcome"]["mother"] == mother["id"]
-        # The events list names persons by id only: the household and the child's place in it
-        # are read from the household itself, below.
-        assert not {"household", "relationship"} & set(seen["outcome"])
+        assert seen["outcome"]["household"] == home
         assert "bebe_seguro" in seen["outcome"]["offers"]
 
         read = clerk.get(f"/persons/{child}", headers={"X-Purpose": "registration"})

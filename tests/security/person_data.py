@@ -132,6 +132,16 @@ def _dci(body: Any, side: Side, sent: Mapping[str, Any]) -> set[str]:
             for i in record["member_identifier"] if i["identifier_type"] == "redangel:person_id"}
 
 
+def _nobody(body: Any, side: Side, sent: Mapping[str, Any]) -> set[str]:
+    return set()
+
+
+def _event_fields(body: Any) -> set[str]:
+    """The person fields of civil-registry events, their cascades' bookkeeping left aside."""
+    items = body.get("items", [body]) if isinstance(body, dict) else []
+    return person_fields_in([{k: v for k, v in item.items() if k != "outcome"} for item in items])
+
+
 _DCI_ADDRESS = {"address_line1": "street", "locality": "colonia", "sub_region_code": "borough",
                 "postal_code": "postal_code"}
 _DCI_PERSON = {"sex": "sex", "birth_date": "birth_date", "phone_number": "phone", "email": "email"}
@@ -208,6 +218,12 @@ FIELD_POLICY: dict[tuple[str, str], Policy] = {
     ("POST", f"{API}/agency/persons/lookup"): Policy(_agency_person, {"agency": "allowlist"}),
     ("POST", f"{API}/agency/dci/registry/sync/search"): Policy(
         _dci, {"agency": "allowlist"}, fields_of=_dci_fields),
+    # Admins and data stewards follow the civil registry's events by state; the person matched
+    # appears by id, and each event's `outcome` is its cascade's bookkeeping (ids of persons and
+    # households, a child's place, flags), kept for a reversal: no field of a person otherwise.
+    ("GET", f"{API}/crvs/events"): Policy(_nobody, {"admin": frozenset()}, fields_of=_event_fields),
+    ("POST", f"{API}/crvs/events/{{event_id}}/retry"): Policy(
+        _nobody, {"admin": frozenset()}, fields_of=_event_fields),
 }
 
 ID_ONLY: dict[tuple[str, str], str] = {
@@ -217,11 +233,6 @@ ID_ONLY: dict[tuple[str, str], str] = {
     ("GET", f"{API}/crvs/deliveries-after-death"):
         "an agency learns which deliveries of its own programs fall after a registered death, "
         "the person by id, to check them; the flag was recorded with the death's cascade",
-    ("GET", f"{API}/crvs/events"):
-        "admins and data stewards follow the civil registry's events by state; the person they "
-        "matched appears by id only (the civil registry's record stays sealed)",
-    ("POST", f"{API}/crvs/events/{{event_id}}/retry"):
-        "re-running an event answers its new state, the person by id only",
     ("GET", f"{API}/crvs/offers"):
         "the proactive offers of the office's persons (or the card holder's own): program names "
         "and states, the person by id; the person's page that shows them is audited",

@@ -121,18 +121,11 @@ def _event_reader(principal: Principal) -> None:
         raise Forbidden()
 
 
-FAMILY_FACTS = frozenset({"household", "relationship"})
-"""What an event's outcome records of a family (the household and the child's place in it): kept
-for the cascade and its reversal, never shown in the events list, which names persons by id
-only."""
-
-
 def _out(row: Any) -> EventOut:
-    outcome = {k: v for k, v in (row.outcome or {}).items() if k not in FAMILY_FACTS}
     return EventOut(id=row.id, sender_id=row.sender_id, transaction_id=row.transaction_id,
                     reference_id=row.reference_id, kind=row.kind, state=row.state,
                     reason=row.reason, registered_on=row.registered_on, person_id=row.person_id,
-                    outcome=outcome, attempts=row.attempts,
+                    outcome=row.outcome or {}, attempts=row.attempts,
                     received_at=row.received_at, processed_at=row.processed_at)
 
 
