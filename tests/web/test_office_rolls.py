@@ -117,7 +117,9 @@ def test_steward_imports_reviews_merges_and_reads_the_report(steward: httpx.Clie
                                                    "decision": "different"})
         assert answer.status_code == 303
         decided += 1
-    assert decided == 2
+    # Luisa against Ana's two rows at least; a registry holding other tests' persons can add
+    # weak pairs at this low review threshold, each decided the same way.
+    assert decided >= 2
     merged = steward.post(f"{location}/merge", data={"csrf_token": _csrf(shown)})
     assert merged.status_code == 303
     report = steward.get(f"{location}/report", params={"format": "json"}).json()
