@@ -269,9 +269,11 @@ MESSAGES.update({
     "request_at_risk": _("The answer is due soon."),
     "request_on_track": _("On time."),
     "request_answered": _("Answered: the office's answer is written below."),
+    "complaint_submitted": _("Received: the office has your complaint and will answer it."),
     # complaints (program/complaints.py)
     "complaint_category": _("Choose what the complaint is about."),
     "complaint_agency": _("Choose the agency the complaint is about."),
     "complaint_answered": _("This complaint has already been answered."),
+    "complaint_service": _("Complaint"),
     "complaint_supervisor_only": _("Only the office's supervisor answers a complaint."),
 })

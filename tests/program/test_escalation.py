@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from redangel.common.clock import city_today
-from redangel.program import escalation, escalation_rules
+from redangel.program import deadlines, escalation, escalation_rules
 from redangel.program.followup_schemas import EscalationRun
 from redangel.program.models import Application, EscalationNotice
 from tests.conftest import LiveServer
@@ -53,8 +53,8 @@ def run(sessions: Any, chain: escalation_rules.Chain, app: Application,
         hours: float) -> EscalationRun:
     """One job run in its own transaction, `hours` after the application breached."""
     with sessions() as session:
-        result = escalation.run(session, chain=chain,
-                                now=escalation.breached_at(app) + timedelta(hours=hours))
+        moment = deadlines.breached_at(app.expected_decision_on) + timedelta(hours=hours)
+        result = escalation.run(session, chain=chain, now=moment)
         session.commit()
     return result
 
@@ -126,8 +126,8 @@ class TestEscalation:
         def job() -> None:
             with sessions() as session:
                 start.wait()
-                results.append(escalation.run(
-                    session, chain=chain, now=escalation.breached_at(app) + timedelta(hours=60)))
+                moment = deadlines.breached_at(app.expected_decision_on) + timedelta(hours=60)
+                results.append(escalation.run(session, chain=chain, now=moment))
                 session.commit()
 
         threads = [threading.Thread(target=job) for _ in range(2)]

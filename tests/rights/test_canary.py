@@ -1,10 +1,11 @@
 """The canary: a person with distinctive values (names, CURP, phone, street) goes through every
 write path that keeps something of them — registration and an application retried with an
-Idempotency-Key, a life-event evaluation, a correction, an outreach call with a note, searches,
-an access request — then is cancelled and erased by `redangel rights erase-due`. Afterwards no
-canary string is anywhere in the SQLite database's files (main file and WAL, indexes included)
-or in a `pg_dump` of the PostgreSQL database, while `redangel audit verify` still passes and a
-second run erases nothing."""
+Idempotency-Key, a life-event evaluation, a correction, an outreach call with a note, a note
+on the application, a complaint in the person's words, searches, an access request — then is
+cancelled and erased by `redangel rights erase-due`. Afterwards no canary string is anywhere in
+the SQLite database's files (main file and WAL, indexes included) or in a `pg_dump` of the
+PostgreSQL database, while `redangel audit verify` still passes and a second run erases
+nothing."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from redangel.history.models import HistoryEntry
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation, OutreachContact
 from redangel.person.models import PersonNameTerm
-from redangel.program.models import Application
+from redangel.program.models import Application, ApplicationNote, Complaint
 from redangel.rights.models import RightsRequest
 from tests.audit.sealing import seal_everything
 from tests.audit.test_verify_command import run
@@ -90,6 +91,10 @@ def _remnants(sessions: Any, pid: uuid.UUID) -> dict[str, int]:
                 HistoryEntry.entity_id.in_([pid, *session.scalars(applications)]))) if h.changes),
             "person_name_term": count(select(PersonNameTerm).where(
                 PersonNameTerm.person_id == pid).subquery()),
+            "application_note": count(select(ApplicationNote).where(
+                ApplicationNote.application_id.in_(applications)).subquery()),
+            "complaint_words": count(select(Complaint).where(
+                Complaint.person_id == pid, Complaint.text_sealed != b"").subquery()),
         }
 
 
@@ -116,7 +121,15 @@ def _write_everywhere(live: LiveServer, world: Any, clerk: httpx.Client,
         "outcome": "reached", "note": f"Habló {payload['given_names']} al 5571938264",
         "days": "90", "only": ""})
     assert called.status_code == 303, called.text[:500]
+    folio = applied.json()["folio"]
+    noted = boss.post(f"/office/applications/{folio}/notes", data={
+        "csrf_token": csrf(boss), "note": f"Llamamos a {payload['given_names']}"})
+    assert noted.status_code == 303, noted.text[:500]
     desk = office(live, world.clerk, world.password)
+    complained = desk.post(f"/office/persons/{pid}/complaint", data={
+        "csrf_token": csrf(desk), "category": "delay", "agency": "salud",
+        "text": f"Soy {payload['given_names']} y nadie me atiende"})
+    assert complained.status_code == 303, complained.text[:500]
     access = received(desk, pid, "access")
     assert payload["curp"] in desk.get(f"/office/rights/{access}/access.json").text
     cancel = received(desk, pid, "cancellation", document="passport")
@@ -145,7 +158,8 @@ def test_an_erased_person_leaves_no_trace_and_the_audit_still_verifies(  # type:
     assert _found(settings, needles) == set()
     assert _remnants(sessions, uuid.UUID(pid)) == {"evaluation": 0, "outreach_contact": 0,
                                                    "idempotency_record": 0, "history_changes": 0,
-                                                   "person_name_term": 0}
+                                                   "person_name_term": 0,
+                                                   "application_note": 0, "complaint_words": 0}
     seal_everything(sessions)
     verified = run(settings, "audit", "verify")
     assert verified.returncode == 0, verified.stderr + verified.stdout

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from redangel.auth import service as auth
-from redangel.program import escalation, escalation_rules
+from redangel.program import deadlines, escalation, escalation_rules
 from tests.conftest import unique_suffix
 from tests.program.test_escalation import late
 from tests.web.a11y import violations
@@ -34,7 +34,7 @@ def climb(sessions: Any, settings: Any, app: Any, runs: int) -> None:
     for _ in range(runs):
         with sessions() as session:
             escalation.run(session, chain=chain,
-                           now=escalation.breached_at(app) + timedelta(hours=500))
+                           now=deadlines.breached_at(app.expected_decision_on) + timedelta(hours=500))
             session.commit()
 
 

@@ -31,7 +31,7 @@ from redangel.common.openapi import ERRORS, PROBLEM
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, reads_from_replica
-from redangel.program import escalation
+from redangel.program import complaint_escalation, escalation
 from redangel.program.followup_schemas import EscalationPage
 from redangel.program.schemas import ProgramCode
 
@@ -93,8 +93,10 @@ def changes(session: DbSession, principal: AgencyClient,
 @read_only
 def escalations(session: DbSession, principal: AgencyClient) -> EscalationPage:
     """The agency's open applications that reached its program lead (or the coordination unit),
-    highest level and longest late first, with who was told and when."""
-    return EscalationPage(items=escalation.queue(session, principal=principal))
+    highest level and longest late first, with who was told and when; and the unanswered
+    complaints about the agency that reached it (no citizen's words, no person)."""
+    return EscalationPage(items=escalation.queue(session, principal=principal),
+                          complaints=complaint_escalation.queue(session, principal=principal))
 
 
 @router.get("/roll.ndjson", responses=ERRORS, response_class=StreamingResponse)

@@ -44,4 +44,5 @@ def escalate(
     if not result.acted:
         typer.echo("another run is escalating now; nothing done")
         return
-    typer.echo(f"escalated {result.raised} of {result.looked_at} late requests")
+    typer.echo(f"escalated {result.raised} of {result.looked_at} late requests and "
+               f"{result.complaints_raised} of {result.complaints_looked_at} late complaints")

@@ -53,6 +53,8 @@ class ComplaintRow:
     expected_answer_on: date
     agency_name: Names
     days_late: int
+    escalated_to: str | None = None
+    """Who the chain of command told last of a late complaint still unanswered (None: nobody)."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,14 @@ def _categories_for(principal: Principal) -> tuple[str, ...]:
     return tuple(c for c in COMPLAINT_CATEGORIES if c not in RESTRICTED_CATEGORIES)
 
 
-def _clean(text: str, field: str) -> str:
+def clean_words(text: str, field: str, limit: int = TEXT_MAX) -> str:
+    """Free words a person wrote, trimmed: refused when empty, longer than `limit`, or holding
+    characters that are not text (naming the field)."""
     said = text.strip()
     if not said:
         raise InvalidInput(fields=[FieldError(field, "field_required")])
-    if len(said) > TEXT_MAX:
-        raise InvalidInput(fields=[FieldError(field, "field_too_long", {"max": TEXT_MAX})])
+    if len(said) > limit:
+        raise InvalidInput(fields=[FieldError(field, "field_too_long", {"max": limit})])
     if not all(ch.isprintable() or ch in "\n\r\t" for ch in said):
         raise InvalidInput(fields=[FieldError(field, "field_type")])
     return said
@@ -104,7 +108,7 @@ def file(session: Session, *, keyring: Keyring, principal: Principal, person_id:
         raise InvalidInput(fields=[FieldError("category", "complaint_category")])
     if agency_code not in {row.code for row in repository.agencies(session)}:
         raise InvalidInput(fields=[FieldError("agency", "complaint_agency")])
-    said = _clean(text, "text")
+    said = clean_words(text, "text")
     row = Complaint(id=uuid.uuid4(), folio=new_folio(), person_id=person_id,
                     office_id=principal.office_id, agency_code=agency_code, category=category,
                     status="submitted", filed_at=utcnow(),
@@ -130,7 +134,8 @@ def office_list(session: Session, *, principal: Principal) -> list[ComplaintRow]
                          filed_at=r.filed_at, expected_answer_on=r.expected_answer_on,
                          agency_name=Names(es=r.name_es, en=r.name_en),
                          days_late=deadlines.days_late(r.expected_answer_on, today)
-                         if r.status == "submitted" else 0)
+                         if r.status == "submitted" else 0,
+                         escalated_to=r.escalated_role if r.status == "submitted" else None)
             for r in repository.of_office(session, principal.office_id,
                                           _categories_for(principal))]
 
@@ -178,7 +183,7 @@ def answer(session: Session, *, keyring: Keyring, principal: Principal, folio: s
         raise Forbidden(fields=[FieldError("answer", "complaint_supervisor_only")])
     if complaint.status != "submitted":
         raise Conflict("complaint_answered", fields=[FieldError("answer", "complaint_answered")])
-    said = _clean(text, "answer")
+    said = clean_words(text, "answer")
     complaint.answer_sealed = keyring.seal(said.encode(), table="complaint", column="answer",
                                            row_id=complaint.id)
     complaint.status = "answered"
@@ -203,6 +208,8 @@ def folio_status(session: Session, *, keyring: Keyring, principal: Principal, fo
                  person_id=complaint.person_id, purpose="follow_up",
                  detail={"folio": complaint.folio})
     history = [FolioEvent(action="complaint_filed", at=complaint.filed_at)]
+    history += [FolioEvent(action=action, at=at)
+                for action, at in repository.escalations_of(session, complaint.id)]
     if complaint.answered_at is not None:
         history.append(FolioEvent(action="complaint_answered", at=complaint.answered_at))
     today = city_today()

@@ -10,9 +10,10 @@ pages, which only format it (the repository's overdue query filters with the sam
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
+from redangel.common.clock import CITY_TZ
 from redangel.program.models import OPEN_APPLICATION
 
 Standing = Literal["overdue", "at_risk", "on_track", "decided"]
@@ -23,6 +24,11 @@ STANDINGS: tuple[Standing, ...] = ("overdue", "at_risk", "on_track")
 def days_late(expected: date, today: date) -> int:
     """Whole days past the expected decision date; 0 on that day or before it."""
     return max(0, (today - expected).days)
+
+
+def breached_at(expected: date) -> datetime:
+    """The moment a late request breached: the city's midnight after its promised date."""
+    return datetime.combine(expected + timedelta(days=1), time(0), tzinfo=CITY_TZ)
 
 
 def is_overdue(status: str, expected: date, today: date) -> bool:

@@ -1,5 +1,6 @@
 """Late requests up the chain of command: the escalation job, each level's queue, and the
-clock that stops when someone acts.
+clock that stops when someone acts (late complaints climb the same chain in the same run:
+`complaint_escalation`).
 
 A request breaches at the start of the day after its expected decision date (the city's
 calendar, `program.deadlines`). The job (`redangel escalate`, safe every few minutes) raises each
@@ -14,7 +15,7 @@ the first level if that date passes too.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
@@ -22,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import service as audit
 from redangel.auth.principal import SYSTEM, Principal
-from redangel.common.clock import CITY_TZ, city_today
+from redangel.common.clock import city_today
 from redangel.common.names import full_name
 from redangel.common.types import Names
 from redangel.db import utcnow
 from redangel.history import service as history
 from redangel.person.policy import person_condition
-from redangel.program import changes, deadlines
+from redangel.program import changes, complaint_escalation, deadlines, escalation_rules
 from redangel.program import escalation_repository as repository
 from redangel.program.escalation_rules import Chain
 from redangel.program.followup_schemas import EscalatedApplication, EscalationRun, Notice
@@ -36,20 +37,6 @@ from redangel.program.models import Application, Escalation, EscalationNotice, P
 
 BATCH = 5000
 """Breached requests one run looks at; the oldest breaches first, the rest on the next run."""
-
-
-def breached_at(application: Application) -> datetime:
-    """The moment a request breached: the city's midnight after its expected decision date."""
-    day = application.expected_decision_on + timedelta(days=1)
-    return datetime.combine(day, time(0), tzinfo=CITY_TZ)
-
-
-def _told(role: str, agency_code: str, office_code: str | None) -> str:
-    if role == "office_supervisor":
-        return f"office:{office_code}" if office_code else "office:-"
-    if role == "program_lead":
-        return f"agency:{agency_code}"
-    return "coordination"
 
 
 def _feed_data(app: Application, level: int, role: str, at: datetime) -> dict[str, Any]:
@@ -67,8 +54,8 @@ def run(session: Session, *, chain: Chain, now: datetime | None = None) -> Escal
     raised = 0
     for app, esc, agency_code, office_code in (tuple(r) for r in rows):
         levels = chain.for_program(app.program_code)
-        hours = (now - breached_at(app)).total_seconds() / 3600
-        due = sum(1 for lv in levels if lv.after_hours <= hours)
+        hours = (now - deadlines.breached_at(app.expected_decision_on)).total_seconds() / 3600
+        due = chain.due(levels, hours)
         current = esc.level if esc is not None else 0
         if due <= current:
             continue
@@ -84,13 +71,16 @@ def run(session: Session, *, chain: Chain, now: datetime | None = None) -> Escal
         raised += 1
         repository.add_notice(session, EscalationNotice(
             application_id=app.id, level=level.number, role=level.role,
-            told=_told(level.role, agency_code, office_code), action="escalated", at=now))
+            told=escalation_rules.told(level.role, agency_code, office_code), action="escalated", at=now))
         history.record(session, principal=SYSTEM, entity="application", entity_id=app.id,
                        action="escalated", changes={"level": level.number, "role": level.role})
         changes.record(session, agency_code=agency_code, entity="application", entity_id=app.id,
                        person_id=app.person_id, program_code=app.program_code,
                        action="escalated", data=_feed_data(app, level.number, level.role, now))
-    return EscalationRun(acted=True, raised=raised, looked_at=len(rows))
+    complaints_raised, complaints_seen = complaint_escalation.raise_late(session, chain=chain,
+                                                                         now=now)
+    return EscalationRun(acted=True, raised=raised, looked_at=len(rows),
+                         complaints_raised=complaints_raised, complaints_looked_at=complaints_seen)
 
 
 def stop_clock(session: Session, *, principal: Principal, application: Application,

@@ -46,9 +46,23 @@ class Chain:
         return tuple(Level(lv.number, lv.role, hours.get(lv.role, lv.after_hours))
                      for lv in self.levels)
 
+    def due(self, levels: tuple[Level, ...], hours_late: float) -> int:
+        """How many of these levels are due this many hours after the breach."""
+        return sum(1 for lv in levels if lv.after_hours <= hours_late)
+
     def level(self, number: int) -> Level | None:
         """The level with that number (1 is the first), if the chain has it."""
         return self.levels[number - 1] if 1 <= number <= len(self.levels) else None
+
+
+def told(role: str, agency_code: str, office_code: str | None) -> str:
+    """Who a level's role is, for the record of who was told: the office, the agency, or the
+    coordination unit."""
+    if role == "office_supervisor":
+        return f"office:{office_code}" if office_code else "office:-"
+    if role == "program_lead":
+        return f"agency:{agency_code}"
+    return "coordination"
 
 
 def _role(m: Mapping, key: str, value: object) -> str:

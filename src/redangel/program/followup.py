@@ -26,7 +26,7 @@ from redangel.common.types import Names
 from redangel.crypto.keyring import Keyring
 from redangel.errors import Conflict, FieldError, InvalidInput, NotFound
 from redangel.i18n import Lang, message
-from redangel.program import deadlines
+from redangel.program import complaints, deadlines
 from redangel.program import escalation_repository as repository
 from redangel.program import service as programs
 from redangel.program.followup_schemas import FolioEvent, FolioStatus, Open311Request
@@ -87,6 +87,22 @@ def status(session: Session, *, folio: str, birth_date: date,
         rated=repository.feedback_of(session, app.id) is not None)
 
 
+def status_or_complaint(session: Session, *, keyring: Keyring, folio: str, birth_date: date,
+                        principal: Principal = FOLIO_READER, surname: str | None = None,
+                        channel: str = "website") -> FolioStatus:
+    """The request or the complaint with this folio, for whoever holds folio and birth date (and,
+    by phone, the first surname); the one refusal when neither matches."""
+    try:
+        return status(session, folio=folio, birth_date=birth_date, principal=principal,
+                      surname=surname, channel=channel)
+    except NotFound:
+        found = complaints.folio_status(session, keyring=keyring, principal=principal,
+                                        folio=folio, birth_date=birth_date, surname=surname)
+        if found is None:
+            raise
+        return found
+
+
 def caller_programs(session: Session, *, catalog: Any, folio: str, birth_date: date,
                     surname: str) -> list[tuple[str, Names]]:
     """The programs a verified caller's person may start an application for by phone: the
@@ -117,20 +133,23 @@ def start_for_caller(session: Session, *, catalog: Any, principal: Principal, fo
 
 def words(found: FolioStatus, lang: Lang) -> str:
     """The status in words, then how its promised date stands (one text for every channel)."""
-    said = message(f"request_{found.status}", lang)
+    waiting = found.kind == "complaint" and found.status == "submitted"
+    said = message("complaint_submitted" if waiting else f"request_{found.status}", lang)
     if found.standing != "decided":
         said += " " + message(f"request_{found.standing}", lang)
     return said
 
 
-def open311(found: FolioStatus, *, status_notes: str, lang: str) -> Open311Request:
+def open311(found: FolioStatus, *, status_notes: str, lang: Lang) -> Open311Request:
     """The same status in Open311 GeoReport v2's fields (dates as moments in the city)."""
     program = found.program_name
+    service = (message("complaint_service", lang) if found.kind == "complaint"
+               else getattr(program, lang) if program else "")
     return Open311Request(
         service_request_id=found.folio,
         status="closed" if found.standing == "decided" else "open",
         status_notes=status_notes,
-        service_name=(getattr(program, lang) if program else ""),
+        service_name=service,
         agency_responsible=getattr(found.agency_name, lang),
         requested_datetime=found.requested_at, updated_datetime=found.updated_at,
         expected_datetime=datetime.combine(found.expected_decision_on, time(18), tzinfo=CITY_TZ))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from redangel.audit.denials import Denial
 from redangel.auth.dependencies import rate_limit
 from redangel.common.openapi import ERRORS
+from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import NotFound, request_lang
 from redangel.program import followup
@@ -30,12 +31,14 @@ def count_miss(request: Request) -> None:
 
 @router.post("/requests/status", response_model=list[Open311Request], responses=ERRORS,
              dependencies=[FOLIO_LIMIT])
-def request_status(data: FolioQuery, request: Request, session: DbSession) -> list[Open311Request]:
-    """A request's status by folio and the applicant's birth date, as Open311 GeoReport v2's
-    `service_requests` answer (one item)."""
+def request_status(data: FolioQuery, request: Request, session: DbSession,
+                   keyring: KeyringDep) -> list[Open311Request]:
+    """A request's or a complaint's status by folio and the citizen's birth date, as Open311
+    GeoReport v2's `service_requests` answer (one item)."""
     lang = request_lang(request)
     try:
-        found = followup.status(session, folio=data.folio, birth_date=data.birth_date)
+        found = followup.status_or_complaint(session, keyring=keyring, folio=data.folio,
+                                             birth_date=data.birth_date)
     except NotFound:
         count_miss(request)
         raise

@@ -47,10 +47,30 @@ class EscalatedApplication(BaseModel):
     notices: list[Notice] = Field(default_factory=list)
 
 
+class EscalatedComplaint(BaseModel):
+    """An unanswered complaint raised up the chain of command, as an agency or the coordination
+    unit sees it: never the citizen's words nor who they are; no category when it is one only
+    the office's supervisors may read (family violence, disability access)."""
+
+    folio: str
+    category: str | None
+    agency: str
+    agency_name: Names
+    office: str | None
+    """The name of the office that must answer it."""
+    level: int
+    role: EscalationRole
+    reached_at: datetime
+    expected_answer_on: date
+    days_late: int
+
+
 class EscalationPage(BaseModel):
-    """The agency's escalated applications (its own programs only)."""
+    """The agency's escalated applications (its own programs only) and the unanswered
+    complaints about it that reached its program lead."""
 
     items: list[EscalatedApplication]
+    complaints: list[EscalatedComplaint] = Field(default_factory=list)
 
 
 class EscalationRun(BaseModel):
@@ -59,6 +79,8 @@ class EscalationRun(BaseModel):
     acted: bool
     raised: int
     looked_at: int
+    complaints_raised: int = 0
+    complaints_looked_at: int = 0
 
 
 class FolioQuery(Strict):

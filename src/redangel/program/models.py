@@ -230,11 +230,14 @@ class Complaint(Base):
 
     The citizen's words and the supervisor's answer are free text a person may fill with
     personal details, so both are sealed; the answer is unsealed only for the folio page and the
-    office. `expected_answer_on` is the complaint's own service level (business days).
+    office. `expected_answer_on` is the complaint's own service level (business days); one still
+    unanswered past it climbs the chain of command like a late application, `level` being the
+    chain's level last reached (`program.complaint_escalation`).
     """
 
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_office_status", "office_id", "status", "filed_at"),)
+    __table_args__ = (Index("ix_complaint_office_status", "office_id", "status", "filed_at"),
+                      Index("ix_complaint_late", "status", "expected_answer_on"))
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     folio: Mapped[str] = mapped_column(String(20), unique=True)
@@ -248,3 +251,21 @@ class Complaint(Base):
     expected_answer_on: Mapped[date] = mapped_column(Date)
     answer_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_role: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ApplicationNote(Base):
+    """A note a member of staff wrote on an application ("we called; she brings the proof on
+    Monday"): acting on the request, it stops an escalated one's clock. The words may name the
+    person's circumstances, so they are sealed."""
+
+    __tablename__ = "application_note"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    author_kind: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(64))
+    text_sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -19,6 +19,7 @@ from redangel.program.models import (
     LIVE_ENROLLMENT,
     OPEN_APPLICATION,
     Application,
+    ApplicationNote,
     ChangeEntry,
     Delivery,
     Enrollment,
@@ -95,6 +96,13 @@ def submitter(session: Session, application_id: uuid.UUID) -> tuple[str, str] | 
         .order_by(HistoryEntry.id).limit(1)
     ).first()
     return (row[0], row[1]) if row else None
+
+
+def notes(session: Session, application_id: uuid.UUID) -> Sequence[ApplicationNote]:
+    """The notes staff wrote on an application, oldest first."""
+    return session.scalars(select(ApplicationNote)
+                           .where(ApplicationNote.application_id == application_id)
+                           .order_by(ApplicationNote.at, ApplicationNote.id)).all()
 
 
 def transitions(session: Session, entity: str, entity_id: uuid.UUID) -> Sequence[HistoryEntry]:

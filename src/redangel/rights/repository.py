@@ -25,7 +25,14 @@ from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation, OutreachContact
 from redangel.linkage.models import PersonMerge
 from redangel.person.models import NameTerm, NameTermVariant, Opposition, Person, PersonNameTerm
-from redangel.program.models import Application, ChangeEntry, Enrollment, Feedback
+from redangel.program.models import (
+    Application,
+    ApplicationNote,
+    ChangeEntry,
+    Complaint,
+    Enrollment,
+    Feedback,
+)
 from redangel.rights.models import RightsRequest
 from redangel.rolls.models import RollRow
 
@@ -139,12 +146,18 @@ def erase_person(session: Session, person_id: uuid.UUID, at: datetime) -> dict[s
     count("change_entry", session.execute(
         update(ChangeEntry).where(ChangeEntry.person_id == person_id)
         .values(data={}).execution_options(synchronize_session=False)))
-    # What the other doors kept of the person, sealed: a citizen's comments on the service, the
+    # What the other doors kept of the person, sealed: staff's notes on their requests, their
+    # complaints' words and answers, a citizen's comments on the service, the
     # civil registry's record of their events, an agency roll's rows, a merge's snapshot (the
     # merge can no longer be undone once one of its two persons is erased).
     count("feedback", session.execute(
         update(Feedback).where(Feedback.application_id.in_(applications))
         .values(comment_sealed=None).execution_options(synchronize_session=False)))
+    count("application_note", session.execute(
+        delete(ApplicationNote).where(ApplicationNote.application_id.in_(applications))))
+    count("complaint", session.execute(
+        update(Complaint).where(Complaint.person_id == person_id)
+        .values(text_sealed=b"", answer_sealed=None).execution_options(synchronize_session=False)))
     count("crvs_event", session.execute(
         update(CrvsEvent).where(CrvsEvent.person_id == person_id)
         .values(record_sealed=b"", subject_index=None).execution_options(synchronize_session=False)))
@@ -202,5 +215,5 @@ def compact(engine: Engine) -> None:
         for table in ("person", "person_name_term", "name_term", "name_term_variant",
                       "history_entry", "evaluation", "outreach_contact", "change_entry",
                       "application", "idempotency_record", "feedback", "crvs_event", "roll_row",
-                      "person_merge"):
+                      "person_merge", "application_note", "complaint"):
             autocommit.execute(text(f"VACUUM {table}"))

@@ -19,11 +19,12 @@ from starlette.responses import RedirectResponse, Response
 from redangel.auth.principal import Principal
 from redangel.common.names import full_name
 from redangel.crypto.dependencies import KeyringDep
+from redangel.crypto.keyring import Keyring
 from redangel.db import DbSession
 from redangel.errors import AppError, FieldError, Forbidden, InvalidInput
 from redangel.i18n import message
 from redangel.person import service as persons
-from redangel.program import followup, reads
+from redangel.program import followup, notes, reads
 from redangel.program import service as programs
 from redangel.program.models import EXIT_REASONS, SUSPEND_REASONS
 from redangel.web import i18n
@@ -42,6 +43,7 @@ ACTIONS: dict[str, str] = {
     "suspended": _("Suspended"), "exited": _("Ended"),
     "escalated": _("Escalated: late, the chain of command was told"),
     "new_date": _("A new answer date was promised"),
+    "note": _("A note was written"),
 }
 SUSPEND: dict[str, str] = {
     "documents_missing": _("Documents are missing"),
@@ -61,6 +63,7 @@ DONE: dict[str, str] = {
     "active": _("Saved: the benefit is active again."),
     "suspended": _("Saved: the benefit is suspended."), "exited": _("Saved: the benefit ended."),
     "rating": _("Saved: the citizen's rating of the service."),
+    "note": _("Saved: the note is on the request."),
 }
 STARS = (
     (5, _("Very good")), (4, _("Good")), (3, _("Fair")), (2, _("Bad")), (1, _("Very bad")),
@@ -95,6 +98,7 @@ def _application_page(request: Request, session: DbSession, principal: Principal
                       status: int = 200) -> Response:
     lang = i18n.page_lang(request)
     app, shown = reads.application(session, principal=principal, folio=folio)
+    keyring: Keyring = request.app.state.keyring  # as `KeyringDep` reads it
     person = persons.get(session, principal=principal, person_id=app.person_id,
                          purpose="follow_up")
     return render(request, "office/application.html", {
@@ -103,8 +107,10 @@ def _application_page(request: Request, session: DbSession, principal: Principal
         "open": app.status in ("submitted", "in_review"), "refusal": _may_decide(
             session, principal, app, lang), "me": principal.id, "actions": ACTIONS,
         "labels": labels, "problems": problems or Problems(), "form": form,
-        "values": {"to": "", "reason": "", **(values or {})}, "done": DONE.get(done, ""),
-        "reason_max": REASON_MAX, "stars": STARS,
+        "values": {"to": "", "reason": "", "note": "", **(values or {})},
+        "done": DONE.get(done, ""), "reason_max": REASON_MAX, "stars": STARS,
+        "notes": notes.of(session, keyring=keyring, principal=principal, application=app),
+        "note_max": notes.NOTE_MAX,
         "rated": app.folio in followup.rated(session, [app.folio]),
     }, status_code=status)
 
@@ -149,6 +155,24 @@ def documents(request: Request, folio: str, session: DbSession, principal: Offic
         return _application_page(request, session, principal, folio, form="documents",
                                  problems=problems_of(error, lang), status=error.status)
     return RedirectResponse(f"{here}?done=documents", status_code=303)
+
+
+@router.post("/applications/{folio}/notes")
+def note(request: Request, folio: str, session: DbSession, principal: OfficeUser,
+         keyring: KeyringDep, form: Form) -> Response:
+    """Write a note on the request: what was done or agreed (an escalated one stops climbing)."""
+    lang = i18n.page_lang(request)
+    app = programs.find_application(session, principal=principal, folio=folio[:40],
+                                    for_update=True)
+    said = text(form, "note", notes.NOTE_MAX * 2)
+    try:
+        notes.add(session, keyring=keyring, principal=principal, application=app, text=said)
+    except AppError as error:
+        session.rollback()
+        return _application_page(request, session, principal, folio, form="note",
+                                 values={"note": said}, problems=problems_of(error, lang),
+                                 status=error.status)
+    return RedirectResponse(f"/office/applications/{app.folio}?done=note", status_code=303)
 
 
 @router.post("/applications/{folio}/rating")

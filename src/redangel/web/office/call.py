@@ -25,7 +25,7 @@ from redangel.program import followup
 from redangel.web import i18n
 from redangel.web.auth import OfficeUser
 from redangel.web.i18n import _
-from redangel.web.public.folio import ACTIONS, STARS
+from redangel.web.public.folio import ACTIONS, COMPLAINT_CATEGORIES, STARS
 from redangel.web.templating import render
 
 router = APIRouter()
@@ -47,7 +47,8 @@ def _page(request: Request, *, values: dict[str, str], errors: dict[str, str],
         "nav": "call", "values": values, "errors": errors, "questions": QUESTIONS,
         "found": found.model_dump() if found else None,
         "words": followup.words(found, lang) if found else "", "actions": ACTIONS,
-        "stars": STARS, "notice": notice}, status_code=status_code)
+        "stars": STARS, "notice": notice, "complaint_categories": COMPLAINT_CATEGORIES},
+        status_code=status_code)
 
 
 def _answers(request: Request, folio: str, birth_date: str,
@@ -85,8 +86,8 @@ def form(request: Request, principal: OfficeUser) -> Response:
 
 
 @router.post("/call")
-def lookup(request: Request, session: DbSession, principal: OfficeUser, folio: Short = "",
-           birth_date: Short = "", surname: Short = "") -> Response:
+def lookup(request: Request, session: DbSession, keyring: KeyringDep, principal: OfficeUser,
+           folio: Short = "", birth_date: Short = "", surname: Short = "") -> Response:
     """The caller's request once the three answers match; the same refusal otherwise."""
     _operator(request, principal)
     values = {"folio": folio, "birth_date": birth_date, "surname": surname}
@@ -94,13 +95,14 @@ def lookup(request: Request, session: DbSession, principal: OfficeUser, folio: S
     if errors or born is None:
         return _page(request, values=values, errors=errors, status_code=422)
     try:
-        found = followup.status(session, folio=folio, birth_date=born, surname=surname,
-                                principal=principal, channel="call_center")
+        found = followup.status_or_complaint(session, keyring=keyring, folio=folio,
+                                             birth_date=born, surname=surname,
+                                             principal=principal, channel="call_center")
     except NotFound as error:
         return _page(request, values=values, status_code=404,
                      errors={"form": message(error.code, i18n.page_lang(request))})
-    return _page(request, values=values, errors={}, found=found,
-                 offered=_offered(request, session, folio, born, surname))
+    offered = _offered(request, session, folio, born, surname) if found.kind == "application" else []
+    return _page(request, values=values, errors={}, found=found, offered=offered)
 
 
 def _offered(request: Request, session: DbSession, folio: str, born: date,

@@ -25,6 +25,7 @@ from redangel.web import i18n
 from redangel.web.auth import OfficeUser
 from redangel.web.i18n import _
 from redangel.web.office.forms import Form, Problems, problems_of, text
+from redangel.web.office.supervisor import ROLES
 from redangel.web.public.folio import COMPLAINT_CATEGORIES as CATEGORIES
 from redangel.web.templating import render
 
@@ -77,7 +78,7 @@ def listing(request: Request, session: DbSession, principal: OfficeUser) -> Resp
     """The office's complaints this member of staff may read, open ones first."""
     return render(request, "office/complaints.html", {
         "nav": "complaints", "rows": complaints.office_list(session, principal=principal),
-        "categories": CATEGORIES, "statuses": STATUSES})
+        "categories": CATEGORIES, "statuses": STATUSES, "roles": ROLES})
 
 
 def _page(request: Request, session: DbSession, keyring: Any, principal: Principal, folio: str,

@@ -12,11 +12,12 @@ from starlette.responses import Response
 
 from redangel.db import DbSession
 from redangel.errors import Forbidden
-from redangel.program import escalation
+from redangel.program import complaint_escalation, escalation
 from redangel.program import service as programs
 from redangel.web.auth import OfficeUser
 from redangel.web.i18n import _
 from redangel.web.office import labels
+from redangel.web.public.folio import COMPLAINT_CATEGORIES
 from redangel.web.templating import render
 
 router = APIRouter()
@@ -61,11 +62,13 @@ def queue(request: Request, session: DbSession, principal: OfficeUser) -> Respon
 
 @router.get("/escalations")
 def escalations(request: Request, session: DbSession, principal: OfficeUser) -> Response:
-    """The coordination unit's queue: requests escalated past the agencies, across the city,
-    without personal data."""
+    """The coordination unit's queue: requests escalated past the agencies, and unanswered
+    complaints that reached it, across the city, without personal data."""
     if principal.role != "coordinator":
         raise Forbidden()
     raised = escalation.queue(session, principal=principal, limit=SHOWN)
+    late = complaint_escalation.queue(session, principal=principal, limit=SHOWN)
     return render(request, "office/escalations.html", {
         "nav": "escalations", "escalated": [e.model_dump() for e in raised], "roles": ROLES,
-        "limit": SHOWN})
+        "limit": SHOWN, "complaints": [c.model_dump() for c in late],
+        "categories": COMPLAINT_CATEGORIES})

@@ -22,8 +22,7 @@ from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession
 from redangel.errors import Conflict, NotFound
 from redangel.i18n import message
-from redangel.program import complaints, followup
-from redangel.program.followup import FOLIO_READER
+from redangel.program import followup
 from redangel.program.followup_api import count_miss
 from redangel.web import i18n
 from redangel.web.i18n import _
@@ -106,12 +105,9 @@ def lookup(request: Request, session: DbSession, keyring: KeyringDep, folio: Sho
     if errors or born is None:
         return _page(request, values=values, errors=errors, status_code=422)
     try:
-        found = followup.status(session, folio=folio, birth_date=born)
+        found = followup.status_or_complaint(session, keyring=keyring, folio=folio,
+                                             birth_date=born)
     except NotFound as error:
-        complaint = complaints.folio_status(session, keyring=keyring, principal=FOLIO_READER,
-                                            folio=folio, birth_date=born)
-        if complaint is not None:
-            return _page(request, values=values, errors={}, found=complaint)
         count_miss(request)
         said = message(error.code, i18n.page_lang(request))
         return _page(request, values=values, errors={"form": said}, status_code=404)
