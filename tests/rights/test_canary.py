@@ -131,7 +131,11 @@ def _write_everywhere(live: LiveServer, world: Any, clerk: httpx.Client,
         "text": f"Soy {payload['given_names']} y nadie me atiende"})
     assert complained.status_code == 303, complained.text[:500]
     access = received(desk, pid, "access")
-    assert payload["curp"] in desk.get(f"/office/rights/{access}/access.json").text
+    copy = desk.get(f"/office/rights/{access}/access.json").json()
+    assert payload["curp"] in str(copy)
+    assert [c["text"] for c in copy["complaints"]] == [
+        f"Soy {payload['given_names']} y nadie me atiende"]
+    assert [n["text"] for n in copy["notes"]] == [f"Llamamos a {payload['given_names']}"]
     cancel = received(desk, pid, "cancellation", document="passport")
     assert step(boss, cancel, "block").status_code == 303
     desk.close()

@@ -99,3 +99,12 @@ def escalations_of(session: Session, complaint_id: uuid.UUID) -> Sequence[Any]:
                HistoryEntry.action == "escalated")
         .order_by(HistoryEntry.id)
     ).all()
+
+
+def of_person(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
+    """A person's complaints with the agency's names, oldest first."""
+    return session.execute(
+        select(Complaint, Agency.name_es, Agency.name_en)
+        .join(Agency, Agency.code == Complaint.agency_code)
+        .where(Complaint.person_id == person_id)
+        .order_by(Complaint.filed_at, Complaint.id)).all()

@@ -33,7 +33,7 @@ from redangel.person import repository as persons
 from redangel.person.policy import person_condition
 from redangel.program import complaint_repository as repository
 from redangel.program import deadlines
-from redangel.program.followup_schemas import FolioEvent, FolioStatus
+from redangel.program.followup_schemas import FolioEvent, FolioStatus, HeldComplaint
 from redangel.program.models import COMPLAINT_CATEGORIES, RESTRICTED_CATEGORIES, Complaint
 
 ANSWER_BUSINESS_DAYS = 10
@@ -224,3 +224,14 @@ def folio_status(session: Session, *, keyring: Keyring, principal: Principal, fo
         days_late=deadlines.days_late(complaint.expected_answer_on, today),
         decision_reason=_open(keyring, complaint, "answer"), history=history,
         may_rate=False, rated=False)
+
+
+def held_by(session: Session, *, keyring: Keyring, person_id: uuid.UUID) -> list[HeldComplaint]:
+    """Every complaint of a person, their words and the answers included, for their own access
+    copy (the caller checked the person's identity and audits the reading)."""
+    return [HeldComplaint(folio=c.folio, category=c.category,
+                          agency_name=Names(es=name_es, en=name_en),
+                          status="answered" if c.status == "answered" else "submitted",
+                          filed_at=c.filed_at, text=_open(keyring, c, "text") or "",
+                          answer=_open(keyring, c, "answer"))
+            for c, name_es, name_en in (tuple(r) for r in repository.of_person(session, person_id))]

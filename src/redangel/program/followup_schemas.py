@@ -65,6 +65,26 @@ class EscalatedComplaint(BaseModel):
     days_late: int
 
 
+class HeldComplaint(BaseModel):
+    """A person's complaint as their access copy shows it: their words and the answer."""
+
+    folio: str
+    category: str
+    agency_name: Names
+    status: Literal["submitted", "answered"]
+    filed_at: datetime
+    text: str
+    answer: str | None
+
+
+class HeldNote(BaseModel):
+    """A note staff wrote on one of the person's applications, as their access copy shows it."""
+
+    folio: str
+    at: datetime
+    text: str
+
+
 class EscalationPage(BaseModel):
     """The agency's escalated applications (its own programs only) and the unanswered
     complaints about it that reached its program lead."""

@@ -24,6 +24,7 @@ from redangel.history import service as history
 from redangel.program import escalation
 from redangel.program import repository as programs_sql
 from redangel.program.complaints import clean_words
+from redangel.program.followup_schemas import HeldNote
 from redangel.program.models import OPEN_APPLICATION, Application, ApplicationNote
 
 NOTE_MAX = 500
@@ -73,7 +74,17 @@ def of(session: Session, *, keyring: Keyring, principal: Principal,
     """An application's notes, oldest first, for office staff who opened it."""
     if principal.kind != "staff" or principal.role not in STAFF_ROLES:
         return []
-    return [Note(at=n.at, mine=n.author_id == principal.id,
-                 text=keyring.open(n.text_sealed, table="application_note", column="text",
-                                   row_id=n.id).decode())
+    return [Note(at=n.at, mine=n.author_id == principal.id, text=_words(keyring, n))
             for n in programs_sql.notes(session, application.id)]
+
+
+def held_by(session: Session, *, keyring: Keyring, person_id: uuid.UUID) -> list[HeldNote]:
+    """Every note on a person's applications, for their own access copy (the caller checked the
+    person's identity and audits the reading)."""
+    return [HeldNote(folio=folio, at=n.at, text=_words(keyring, n))
+            for n, folio in (tuple(r) for r in programs_sql.person_notes(session, person_id))]
+
+
+def _words(keyring: Keyring, note: ApplicationNote) -> str:
+    return keyring.open(note.text_sealed, table="application_note", column="text",
+                        row_id=note.id).decode()

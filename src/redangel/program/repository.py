@@ -105,6 +105,15 @@ def notes(session: Session, application_id: uuid.UUID) -> Sequence[ApplicationNo
                            .order_by(ApplicationNote.at, ApplicationNote.id)).all()
 
 
+def person_notes(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
+    """The notes on a person's applications with each application's folio, oldest first."""
+    return session.execute(
+        select(ApplicationNote, Application.folio)
+        .join(Application, Application.id == ApplicationNote.application_id)
+        .where(Application.person_id == person_id)
+        .order_by(ApplicationNote.at, ApplicationNote.id)).all()
+
+
 def transitions(session: Session, entity: str, entity_id: uuid.UUID) -> Sequence[HistoryEntry]:
     """Who moved a record, when and why, oldest first."""
     return session.scalars(

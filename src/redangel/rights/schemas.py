@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from redangel.audit.schemas import SubjectAccess
 from redangel.card.schemas import CardStatus
 from redangel.common.types import Strict
+from redangel.program.followup_schemas import HeldComplaint, HeldNote
 from redangel.program.schemas import PersonOverview
 
 Right = Literal["access", "rectification", "cancellation", "opposition"]
@@ -54,13 +55,16 @@ class RightsRequestOut(BaseModel):
 
 class AccessExport(BaseModel):
     """Everything held about a person, for the access right: their record, household,
-    programs, applications, deliveries, cards, the uses they refused, their data-rights
-    requests and who accessed their data and why."""
+    programs, applications (and the notes staff wrote on them), deliveries, cards, their
+    complaints, the uses they refused, their data-rights requests and who accessed their data
+    and why."""
 
     folio: str
     generated_at: datetime
     overview: PersonOverview
     cards: list[CardStatus]
     refused_uses: list[str]
+    complaints: list[HeldComplaint]
+    notes: list[HeldNote]
     requests: list[RightsRequestOut]
     accesses: list[SubjectAccess]

@@ -29,6 +29,7 @@ from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.person import accesses
 from redangel.person import service as persons
+from redangel.program import complaints, notes
 from redangel.program import overview as overviews
 from redangel.rights import messages as _messages  # noqa: F401  (registers the texts)
 from redangel.rights import repository
@@ -162,6 +163,8 @@ def export(session: Session, *, keyring: Keyring, principal: Principal,
         cards=[CardStatus(serial=c.serial, status=c.status, generation=c.generation,
                           issued_at=c.issued_at, expires_on=c.expires_on) for c in held],
         refused_uses=repository.oppositions(session, row.person_id),
+        complaints=complaints.held_by(session, keyring=keyring, person_id=row.person_id),
+        notes=notes.held_by(session, keyring=keyring, person_id=row.person_id),
         requests=[out(r) for r in repository.person_requests(session, row.person_id)],
         accesses=trail)
 
