@@ -12,16 +12,17 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from redangel.auth import service as auth
 from redangel.common.clock import city_today
 from redangel.program import deadlines, escalation, escalation_rules
 from redangel.program.models import ApplicationNote
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, unique_suffix
 from tests.program.helpers import agency_client
 from tests.program.test_escalation import late
 from tests.web.a11y import violations
 from tests.web.conftest import sign_in
 from tests.web.test_complaints import boss, desk, other_boss  # noqa: F401 (fixtures)
-from tests.web.test_office_attacks import csrf
+from tests.web.test_office_attacks import csrf, office
 
 NOTE = "Le llamamos; trae el comprobante de domicilio el lunes."
 
@@ -100,3 +101,25 @@ def test_the_clerk_writes_a_note_in_the_browser(
     assert "Se escribió una nota" in page.locator("#transitions").inner_text()
     screenshot(page, "office-application-note")
     assert violations(page) == []
+
+
+@pytest.mark.parametrize(("role", "home"), [
+    ("call_center", "/office/call"), ("coordinator", "/office/escalations"),
+    ("steward", "/office/rolls")])
+def test_roles_that_do_not_follow_applications_cannot_write_notes(
+        role: str, home: str, live: LiveServer, world: Any, clerk: httpx.Client, sessions: Any) -> None:
+    folio, app = late(clerk, sessions)
+    username = f"{role}-{unique_suffix().lower()}"
+    with sessions() as session:
+        auth.create_user(session, username=username, password=world.password, role=role,
+                         display_name="Otra función",
+                         office_id=world.office_id if role == "steward" else None)
+        session.commit()
+    client = office(live, username, world.password)
+    answer = client.post(f"/office/applications/{folio}/notes",
+                         data={"csrf_token": csrf(client, home), "note": NOTE})
+    assert answer.status_code in (403, 404), answer.status_code
+    client.close()
+    with sessions() as session:
+        assert session.scalars(select(ApplicationNote)
+                               .where(ApplicationNote.application_id == app.id)).all() == []
