@@ -179,6 +179,7 @@ def test_the_citizen_and_the_coordination_unit_read_it(
     page.get_by_label("Fecha de nacimiento de quien hizo la solicitud").fill(person["birth_date"])
     page.get_by_role("button", name="Consultar").click()
     assert "Ya se avisó a los responsables" in page.locator("#status-words").inner_text()
+    assert page.locator("#status-title").inner_text() == f"Queja {folio}"
     assert "Se avisó a los responsables que la respuesta está atrasada" in page.inner_text("main")
     screenshot(page, "folio-complaint-escalated")
     assert violations(page) == []
