@@ -12,6 +12,7 @@ from redangel.cli.context import Context, context
 from redangel.cli.progress import progress
 from redangel.cli.serving import serve, serving_settings
 from redangel.crypto.keyring import Keyring
+from redangel.demo import complaints as demo_complaints
 from redangel.demo import rights as demo_rights
 from redangel.demo import seed as demo
 from redangel.eligibility import load_catalog
@@ -43,6 +44,7 @@ def demo_seed(
     with ctx.sessions() as session:
         demo.record_seed(session, persons=written, seed=seed)
         demo_rights.seed_requests(session, settings=ctx.settings)
+        demo_complaints.seed_complaints(session, keyring=keyring)
         session.commit()
     rate = written / elapsed if elapsed else 0
     typer.echo(f"seeded {written} persons in {elapsed:.1f} s ({rate:,.0f} persons/s)")
@@ -58,7 +60,8 @@ def _follow_up(ctx: Context, keyring: Keyring) -> None:
     raised = 0
     for _ in chain.levels:
         with ctx.sessions() as session:
-            raised += escalation.run(session, chain=chain).raised
+            run = escalation.run(session, chain=chain)
+            raised += run.raised + run.complaints_raised
             session.commit()
     with ctx.sessions() as session:
         rated = followup.seed_demo_ratings(session, keyring=keyring, count=40)
