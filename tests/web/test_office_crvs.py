@@ -122,8 +122,13 @@ def test_a_death_waiting_for_a_person_without_curp_runs_once_the_steward_names_t
     assert curp in page.text and "Defunción" in page.text
     assert someone["id"] in page.text and 'id="choose-1"' in page.text
     assert "Letras del nombre en la CURP" in page.text  # the name compared through the CURP
+    confirm = steward_page.get(f"/office/crvs/{event}", params={"choose": someone["id"]})
+    assert 'id="confirm-form"' in confirm.text and 'id="choose-1"' not in confirm.text
+    assert "Se registrará la defunción de la persona" in confirm.text
+    assert f"La CURP {curp} se anotará en el registro de la persona" in confirm.text
+    assert stored(sessions, event).state == "waiting"  # nothing happens before the confirmation
     chose = steward_page.post(f"/office/crvs/{event}/person",
-                              data={"csrf_token": csrf(page), "person_id": someone["id"]})
+                              data={"csrf_token": csrf(confirm), "person_id": someone["id"]})
     assert chose.status_code == 303, chose.text[:800]
 
     after = stored(sessions, event)

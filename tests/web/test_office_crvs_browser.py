@@ -56,6 +56,16 @@ def test_steward_reviews_events_with_the_keyboard(  # type: ignore[no-untyped-de
     assert violations(page) == []
     screenshot(page, "crvs-event")
     page.keyboard.press("1")
+    page.wait_for_selector("#confirm-form")
+    assert page.evaluate("document.activeElement.id") == "confirm-choice"
+    assert violations(page) == []
+    page.keyboard.press("Escape")  # chooses again: nothing was done
+    page.wait_for_selector("#choose-1")
+    assert stored(sessions, death).state == "waiting"
+    page.keyboard.press("1")
+    page.wait_for_selector("#confirm-form")
+    screenshot(page, "crvs-event-confirm")
+    page.keyboard.press("Enter")
     page.wait_for_selector("#review-done")
     assert "Procesado" in (page.text_content("#review-done") or "")
     assert violations(page) == []

@@ -53,6 +53,17 @@ DISMISS: dict[str, str] = {
     "not_in_registry": _("Nobody in the registry is this person"),
     "not_in_city": _("It is not about a person the city's programs serve"),
 }
+CONSEQUENCES: dict[str, str] = {
+    "birth": _("The child will be registered in her household (or in a new one she heads), and "
+               "the programs a birth opens will be offered to her."),
+    "death": _("The person will be recorded as deceased on the day the civil registry gives: their "
+               "programs end on that day, their card is revoked, their household gets a new head, "
+               "and the survivors are offered what a death opens."),
+    "death_reversal": _("The person's recorded death will be undone: their programs come back "
+                        "where they can, and a new card is issued at the office."),
+    "data_modification": _("The person's name, sex or birth date will change to what the civil "
+                           "registry sent."),
+}
 FIELDS: dict[str, str] = {**ROLL_FIELDS, "curp_letters": _("Letters of the name in the CURP")}
 SEXES: dict[str, str] = {"M": _("Woman"), "H": _("Man"), "X": _("Non-binary")}
 Search = Annotated[str, Query(max_length=64)]
@@ -67,12 +78,12 @@ def index(request: Request, session: DbSession, principal: StewardUser) -> Respo
 
 
 def _page(request: Request, session: DbSession, principal: StewardUser, keyring: KeyringDep,
-          event_id: uuid.UUID, *, search: str = "", problems: Problems | None = None,
-          status_code: int = 200) -> Response:
+          event_id: uuid.UUID, *, search: str = "", choose: str = "",
+          problems: Problems | None = None, status_code: int = 200) -> Response:
     problems = problems or Problems()
     try:
         found = crvs.review_event(session, keyring=keyring, principal=principal,
-                                  event_id=event_id, search=search or None)
+                                  event_id=event_id, search=(choose or search) or None)
     except AppError as error:
         if error.status in (403, 404):
             raise
@@ -80,8 +91,10 @@ def _page(request: Request, session: DbSession, principal: StewardUser, keyring:
         found = crvs.review_event(session, keyring=keyring, principal=principal, event_id=event_id)
         status_code = error.status
     queue = [i.id for i in crvs.review_queue(session, principal=principal) if i.id != event_id]
+    confirm = found.searched[0] if choose and found.searched and not problems else None
     return render(request, "office/crvs_event.html", {
-        "nav": "crvs", "review": found, "kinds": KINDS, "reasons": REASONS,
+        "nav": "crvs", "review": found, "kinds": KINDS, "reasons": REASONS, "confirm": confirm,
+        "consequence": CONSEQUENCES[found.item.kind],
         "other_reason": OTHER_REASON, "states": STATES, "dismiss": DISMISS, "fields": FIELDS,
         "levels": LEVELS, "sexes": SEXES, "boroughs": BOROUGHS, "search": search,
         "problems": problems, "next_id": queue[0] if queue else None}, status_code=status_code)
@@ -89,9 +102,11 @@ def _page(request: Request, session: DbSession, principal: StewardUser, keyring:
 
 @router.get("/{event_id}")
 def show(request: Request, session: DbSession, principal: StewardUser, keyring: KeyringDep,
-         event_id: uuid.UUID, q: Search = "") -> Response:
-    """An event's facts beside the persons it may be about (and the one the steward searched)."""
-    return _page(request, session, principal, keyring, event_id, search=q.strip())
+         event_id: uuid.UUID, q: Search = "", choose: Search = "") -> Response:
+    """An event's facts beside the persons it may be about (and the one the steward searched);
+    with `choose`, the person chosen and what confirming will do."""
+    return _page(request, session, principal, keyring, event_id, search=q.strip(),
+                 choose=choose.strip())
 
 
 @router.post("/{event_id}/person")

@@ -1,9 +1,11 @@
-// The steward's review of a civil registry event: keys 1 to 9 choose that candidate, X closes the
-// event as nobody in the registry, N leaves it for later (or goes to the next one), unless the
-// steward is typing in a field. Every control stays usable with Tab and Enter, and by mouse.
+// The steward's review of a civil registry event: keys 1 to 9 choose that candidate (Enter then
+// confirms, Esc chooses again), X closes the event as nobody in the registry, N leaves it for
+// later (or goes to the next one), unless the steward is typing in a field. Every control stays
+// usable with Tab and Enter, and by mouse.
 (function () {
   "use strict";
-  var first = document.getElementById("choose-1") || document.getElementById("next-event");
+  var first = document.getElementById("confirm-choice") || document.getElementById("choose-1") ||
+    document.getElementById("next-event");
   if (first) {
     first.focus();
   }
@@ -16,7 +18,7 @@
       return;
     }
     var key = (event.key || "").toLowerCase();
-    if (!/^[1-9xn]$/.test(key)) {
+    if (!/^([1-9xn]|escape)$/.test(key)) {
       return;
     }
     var control = document.querySelector('main [data-key="' + key + '"]');
