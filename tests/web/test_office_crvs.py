@@ -278,3 +278,17 @@ def test_clerks_analysts_and_agencies_are_kept_out(
             crvs.review_queue(session, principal=principal)
     row = stored(sessions, event)
     assert row.state == "needs_review" and row.attempts == 1
+
+
+def test_a_steward_signing_in_to_the_review_lands_on_it(live: LiveServer, sessions: Any) -> None:
+    name = new_steward(sessions)
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        form = client.get("/office/login")
+        token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+        assert token is not None
+        answer = client.post("/office/login", data={"username": name, "password": PASSWORD,
+                                                    "login_token": token.group(1),
+                                                    "next": "/office/crvs"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/office/crvs"
+        listed = client.get("/office/crvs")
+        assert listed.status_code == 200 and 'aria-current="page">Eventos del registro civil' in listed.text

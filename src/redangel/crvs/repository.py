@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from redangel.crvs.models import (
@@ -191,18 +191,19 @@ def pending_review(session: Session, limit: int) -> Sequence[CrvsEvent]:
 
 
 def review_candidates(session: Session, *, birth_date: date | None, name_key: str | None,
-                      limit: int = 60) -> Sequence[Person]:
-    """Usable registered persons born that day or with that normalised name (the review's
-    candidates, scored by the caller)."""
-    found: list[ColumnElement[bool]] = []
+                      per_day: int = 300, per_name: int = 50) -> list[Person]:
+    """Usable registered persons born that day, and those with that normalised name (the
+    review's candidates, scored by the caller); each list read by its own index."""
+    found: list[Person] = []
     if birth_date is not None:
-        found.append(Person.birth_date == birth_date)
+        found += session.scalars(select(Person).where(Person.birth_date == birth_date,
+                                                      verified_caller_condition())
+                                 .order_by(Person.id).limit(per_day)).all()
     if name_key:
-        found.append(Person.name_key == name_key)
-    if not found:
-        return []
-    return session.scalars(select(Person).where(or_(*found), verified_caller_condition())
-                           .order_by(Person.id).limit(limit)).all()
+        found += session.scalars(select(Person).where(Person.name_key == name_key,
+                                                      verified_caller_condition())
+                                 .order_by(Person.id).limit(per_name)).all()
+    return found
 
 
 def usable_person(session: Session, person_id: uuid.UUID, *, for_update: bool = False) -> Person | None:
