@@ -119,9 +119,9 @@ def _child(record: PersonRecord) -> ReviewPerson:
                         borough=next((a.borough for a in record.address if a.borough), None))
 
 
-def _person(keyring: Keyring, person: Person) -> ReviewPerson:
+def _person(keyring: Keyring, person: Person, *, with_curp: bool = True) -> ReviewPerson:
     curp = (keyring.open(person.curp_sealed, table="person", column="curp",
-                         row_id=person.id).decode() if person.curp_sealed else None)
+                         row_id=person.id).decode() if with_curp and person.curp_sealed else None)
     return ReviewPerson(given_names=person.given_names, first_surname=person.first_surname,
                         second_surname=person.second_surname, birth_date=person.birth_date,
                         sex=person.sex, curp=curp, borough=person.borough)
@@ -164,7 +164,11 @@ def _compared(facts: ReviewPerson, people: list[tuple[Person, ReviewPerson]],
 
 
 def _likely(candidate: ReviewCandidate) -> bool:
-    named = [a.level for a in candidate.agreements if a.field in (*NAMES, "curp_letters")]
+    """The CURP's holder, or a person whose name agrees somewhat and whose fields score 3."""
+    levels = {a.field: a.level for a in candidate.agreements}
+    if levels.get("curp") == "exact":
+        return True
+    named = [levels[f] for f in (*NAMES, "curp_letters") if f in levels]
     return any(level in ("exact", "close") for level in named) and _score(candidate) >= 3
 
 
@@ -172,22 +176,27 @@ def _score(candidate: ReviewCandidate) -> int:
     return sum(SCORE[a.level] for a in candidate.agreements)
 
 
+def _ranked(facts: ReviewPerson, people: list[tuple[Person, ReviewPerson]]) -> list[ReviewCandidate]:
+    scored = [c for c in _compared(facts, people, False) if _likely(c)]
+    scored.sort(key=lambda c: (-_score(c), str(c.person_id)))
+    return scored
+
+
 def _candidates(session: Session, keyring: Keyring, facts: ReviewPerson) -> list[ReviewCandidate]:
     """The registry's linkage candidates: the CURP's holder, and persons born that day or with
-    that name, kept when their names agree and ranked by how many fields agree."""
-    rows: dict[uuid.UUID, Person] = {}
-    if facts.curp:
-        holder = repository.usable_person_by_curp_index(session, keyring.blind_index("curp", facts.curp))
-        if holder is not None:
-            rows[holder.id] = holder
+    that name, kept when their names agree and ranked by how many fields agree. They are ranked
+    once without their CURPs, then again with the CURPs of the few kept: no CURP is opened for
+    a person who is not shown."""
+    holder = (repository.usable_person_by_curp_index(session, keyring.blind_index("curp", facts.curp))
+              if facts.curp else None)
     name_key = (sort_key(facts.given_names, facts.first_surname or "", facts.second_surname)
                 if facts.given_names and facts.first_surname else None)
-    for person in repository.review_candidates(session, birth_date=facts.birth_date, name_key=name_key):
-        rows.setdefault(person.id, person)
-    scored = [c for c in _compared(facts, [(p, _person(keyring, p)) for p in rows.values()], False)
-              if _likely(c)]
-    scored.sort(key=lambda c: (-_score(c), str(c.person_id)))
-    return scored[:SHOWN]
+    rows = {p.id: p for p in repository.review_candidates(session, birth_date=facts.birth_date,
+                                                          name_key=name_key)}
+    first = _ranked(facts, [(p, _person(keyring, p, with_curp=False)) for p in rows.values()])
+    kept = [holder] if holder is not None else []
+    kept += [rows[c.person_id] for c in first[:2 * SHOWN] if holder is None or c.person_id != holder.id]
+    return _ranked(facts, [(p, _person(keyring, p)) for p in kept])[:SHOWN]
 
 
 def _searched(session: Session, keyring: Keyring, facts: ReviewPerson, text: str) -> list[ReviewCandidate]:
