@@ -292,3 +292,25 @@ def test_a_steward_signing_in_to_the_review_lands_on_it(live: LiveServer, sessio
         assert answer.status_code == 303 and answer.headers["location"] == "/office/crvs"
         listed = client.get("/office/crvs")
         assert listed.status_code == 200 and 'aria-current="page">Eventos del registro civil' in listed.text
+
+
+def test_leaving_an_event_moves_on_to_the_next_one(
+        live: LiveServer, registry: simulator.CivilRegistry, steward_page: httpx.Client,
+        sessions: Any) -> None:
+    refs = [str(uuid.uuid4()), str(uuid.uuid4())]
+    births = [newborn(simulator.child_curp(given="Sol", first="Nadie", second=second, sex="M",
+                                           born=city_today() - timedelta(days=9400)), ref=ref)[0]
+              for ref, second in zip(refs, ("Antes", "Despues"), strict=True)]
+    acked(send(live.url, registry, births))
+    first, second = (event_id(sessions, registry, ref) for ref in refs)
+
+    def leave(event: uuid.UUID) -> str:
+        page = steward_page.get(f"/office/crvs/{event}")
+        found = re.search(r'<a href="([^"]+)" data-key="n" id="leave">', page.text)
+        assert found is not None, page.text[-1500:]
+        return found.group(1)
+
+    links = {leave(first), leave(second)}
+    assert f"/office/crvs/{first}" not in {leave(first)} and f"/office/crvs/{second}" not in {leave(second)}
+    assert f"/office/crvs/{second}" in links or f"/office/crvs/{first}" in links  # they are neighbours
+    assert stored(sessions, first).state == stored(sessions, second).state == "needs_review"

@@ -90,7 +90,10 @@ def _page(request: Request, session: DbSession, principal: StewardUser, keyring:
         problems = problems_of(error, i18n.page_lang(request))
         found = crvs.review_event(session, keyring=keyring, principal=principal, event_id=event_id)
         status_code = error.status
-    queue = [i.id for i in crvs.review_queue(session, principal=principal) if i.id != event_id]
+    queue = [i.id for i in crvs.review_queue(session, principal=principal)]
+    if event_id in queue:  # the events after this one, then those before: leaving moves on
+        at = queue.index(event_id)
+        queue = queue[at + 1:] + queue[:at]
     confirm = found.searched[0] if choose and found.searched and not problems else None
     return render(request, "office/crvs_event.html", {
         "nav": "crvs", "review": found, "kinds": KINDS, "reasons": REASONS, "confirm": confirm,
