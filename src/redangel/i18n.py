@@ -166,6 +166,9 @@ MESSAGES.update({
     "source_exists": _("A civil registry with this sender id is already registered."),
     "offer_decided": _("This offer was already accepted or declined."),
     "event_not_pending": _("This event neither waits nor needs review; there is nothing to run again."),
+    "crvs_curp_differs": _("This person's record has another CURP than the civil registry's; "
+                           "correct the record (or merge the two) before choosing it."),
+    "crvs_search_invalid": _("Type a CURP (18 characters) or a record's identifier."),
     # cards and kiosk
     "card_key_invalid": _("the card's public key is not valid"),
     "card_not_pending": _("This card no longer awaits confirmation; start a new issuance."),

@@ -40,3 +40,12 @@ def test_the_simulator_drives_a_running_service(
     again = run(settings, "crvs", "simulate", "--url", live.url, "--key-file", str(key_file),
                 "--sender-id", sender, "--births", "0", "--deaths", "0", "--register")
     assert again.returncode == 0, again.stdout + again.stderr
+    # Two births for the steward's review: a misspelt mother, a mother nobody registered.
+    review = run(settings, "crvs", "simulate", "--url", live.url, "--key-file", str(key_file),
+                 "--sender-id", sender, "--births", "0", "--deaths", "0", "--for-review")
+    assert review.returncode == 0, review.stdout + review.stderr
+    assert "and two births for review" in review.stdout
+    items = admin.get("/crvs/events", params={"limit": 200}).json()["items"]
+    waiting = [e for e in items if e["sender_id"] == sender and e["state"] == "needs_review"
+               and e["reason"] == "mother_not_found"]
+    assert len(waiting) >= 2

@@ -4,6 +4,7 @@ application (its submitter is on record, so separation of duties lets them decid
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -15,9 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from redangel.common.clock import city_today
-from redangel.demo import named, seed
+from redangel.demo import civil_registry, named, seed
 from redangel.program.models import Application, Enrollment
 from tests.conftest import LiveServer, fresh_database, login, make_settings, migrate, start_server
+from tests.web.test_office_crvs import signed_in
 
 PERSONS = 400
 
@@ -133,3 +135,26 @@ def test_rosa_maria_heads_the_supervisors_outreach_list(demo: LiveServer) -> Non
         assert "Rosa María Torres Ávila" in names
     finally:
         supervisor.close()
+
+
+def test_a_new_steward_finds_two_births_to_review(demo: LiveServer) -> None:
+    app: Any = demo.app
+    with app.state.sessionmaker() as session:
+        sent = civil_registry.seed_review_events(session, keyring=app.state.keyring,
+                                                 catalog=app.state.catalog)
+        session.commit()
+    with app.state.sessionmaker() as session:  # once only
+        assert civil_registry.seed_review_events(session, keyring=app.state.keyring,
+                                                 catalog=app.state.catalog) == 0
+    assert sent == 2
+    steward = signed_in(demo, "steward", "demo-redangel-2026")
+    try:
+        listed = steward.get("/office/crvs", params={"lang": "en"})
+        assert listed.status_code == 200
+        links = sorted(set(re.findall(r'href="(/office/crvs/[0-9a-f-]{36})"', listed.text)))
+        assert len(links) == 2 and listed.text.count("Nobody in the registry matched the mother") == 2
+        pages = [steward.get(link).text for link in links]
+        assert sum('id="candidate-1"' in p and "nearly the same" in p for p in pages) == 1
+        assert sum('id="no-candidates"' in p for p in pages) == 1
+    finally:
+        steward.close()

@@ -56,6 +56,10 @@ OTHER_RECORDS: dict[str, str] = {
     "/rolls/{import_id}/report": "an import's data-quality report: counts and line numbers",
     "/rolls/{import_id}/review": "a pair of the import to review: the registry person it shows is "
                                  "audited by the rolls service (roll.pair_shown, record_linkage)",
+    "/crvs/{event_id}": "a civil registry event to review: the registry persons it shows as "
+                        "candidates are audited by the civil registry's service "
+                        "(crvs.review_candidates, data_stewardship), checked in "
+                        "tests/web/test_office_crvs.py",
     "/merges/{merge_id}": "a merge of two records: both by opaque id, which record gave each field, "
                           "counts of what moved; no person's values (the merge itself is audited)",
 }

@@ -80,6 +80,8 @@ def simulate(
     deaths: Annotated[int, typer.Option(min=0, max=1000)] = 2,
     reversal: Annotated[bool, typer.Option(help="reverse the first death")] = True,
     register: Annotated[bool, typer.Option(help="register the sender first if it is not")] = False,
+    for_review: Annotated[bool, typer.Option(
+        help="also two births for the data steward's review (/office/crvs)")] = False,
 ) -> None:
     """Play the civil registry: sign and send births, deaths and a reversal for demo persons."""
     key = simulator.key_from_text(key_file.read_text())
@@ -90,19 +92,26 @@ def simulate(
             service.add_source(session, principal=SYSTEM, sender_id=sender_id,
                                name="Registro Civil (simulado)",
                                public_key=simulator.public_text(key), receiver_id="redangel")
-        mothers, deceased = service.simulation_subjects(session, keyring=keyring, mothers=births,
+        mothers, deceased = service.simulation_subjects(session, keyring=keyring,
+                                                        mothers=max(births, int(for_review)),
                                                         deceased=deaths)
         session.commit()
     registry = simulator.CivilRegistry(sender_id=sender_id, key=key)
     with httpx.Client(base_url=url.rstrip("/"), timeout=120) as client:
         answers = simulator.play(
             registry, client, reverse_first=reversal, today=city_today(),
-            mothers=[simulator.Known(s.curp, s.birth_date) for s in mothers],
+            mothers=[simulator.Known(s.curp, s.birth_date) for s in mothers[:births]],
             deceased=[simulator.Known(s.curp, s.birth_date) for s in deceased])
+        if for_review:
+            named = ((mothers[-1].given_names, mothers[-1].first_surname,
+                      mothers[-1].second_surname, mothers[-1].birth_date) if mothers else None)
+            answers.append(registry.send(client, registry.envelope(simulator.births_for_review(
+                named=named, today=city_today(), at=utcnow()))))
     for answer in answers:
         typer.echo(f"{answer.status_code} {answer.text[:300]}")
-    typer.echo(f"sent {len(mothers)} births, {len(deceased)} deaths"
-               f"{' and a reversal' if reversal and deceased else ''}")
+    typer.echo(f"sent {len(mothers[:births])} births, {len(deceased)} deaths"
+               f"{' and a reversal' if reversal and deceased else ''}"
+               f"{', and two births for review' if for_review else ''}")
     if any(a.status_code != 200 for a in answers):
         raise typer.Exit(1)
 

@@ -12,6 +12,7 @@ from redangel.cli.context import Context, context
 from redangel.cli.progress import progress
 from redangel.cli.serving import serve, serving_settings
 from redangel.crypto.keyring import Keyring
+from redangel.demo import civil_registry as demo_civil_registry
 from redangel.demo import complaints as demo_complaints
 from redangel.demo import rights as demo_rights
 from redangel.demo import seed as demo
@@ -66,7 +67,11 @@ def _follow_up(ctx: Context, keyring: Keyring) -> None:
     with ctx.sessions() as session:
         rated = followup.seed_demo_ratings(session, keyring=keyring, count=40)
         session.commit()
-    typer.echo(f"late requests escalated: {raised} steps; ratings given: {rated}")
+    with ctx.sessions() as session:
+        review = demo_civil_registry.seed_review_events(session, keyring=keyring, catalog=catalog_)
+        session.commit()
+    typer.echo(f"late requests escalated: {raised} steps; ratings given: {rated}; "
+               f"civil registry events for the steward's review: {review}")
 
 
 def _print_logins(logins: demo.DemoLogins) -> None:

@@ -19,6 +19,7 @@ from redangel.crvs.models import (
     ProactiveOffer,
 )
 from redangel.person.models import Membership, Person
+from redangel.person.policy import verified_caller_condition
 from redangel.program.models import Application, Program
 
 
@@ -161,7 +162,8 @@ def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool], *,
 def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
                      limit: int, skip: int = 0) -> Sequence[Any]:
     """Living registered persons with a CURP born in a span (the simulator's subjects)."""
-    stmt = (select(Person.id, Person.curp_sealed, Person.birth_date)
+    stmt = (select(Person.id, Person.curp_sealed, Person.birth_date, Person.given_names,
+                   Person.first_surname, Person.second_surname)
             .where(Person.curp_sealed.isnot(None), Person.deceased_on.is_(None),
                    Person.birth_date.between(born_from, born_to))
             .order_by(Person.id).offset(skip).limit(limit))
@@ -180,3 +182,37 @@ def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Se
 def program_codes(session: Session) -> set[str]:
     """The codes of the programs on the registry's books (the loaded catalog)."""
     return set(session.scalars(select(Program.code)).all())
+
+
+def pending_review(session: Session, limit: int) -> Sequence[CrvsEvent]:
+    """Events that need a steward's review or wait for their person, oldest first."""
+    return session.scalars(select(CrvsEvent).where(CrvsEvent.state.in_(("needs_review", "waiting")))
+                           .order_by(CrvsEvent.received_at, CrvsEvent.id).limit(limit)).all()
+
+
+def review_candidates(session: Session, *, birth_date: date | None, name_key: str | None,
+                      per_day: int = 300, per_name: int = 50) -> list[Person]:
+    """Usable registered persons born that day, and those with that normalised name (the
+    review's candidates, scored by the caller); each list read by its own index."""
+    found: list[Person] = []
+    if birth_date is not None:
+        found += session.scalars(select(Person).where(Person.birth_date == birth_date,
+                                                      verified_caller_condition())
+                                 .order_by(Person.id).limit(per_day)).all()
+    if name_key:
+        found += session.scalars(select(Person).where(Person.name_key == name_key,
+                                                      verified_caller_condition())
+                                 .order_by(Person.id).limit(per_name)).all()
+    return found
+
+
+def usable_person(session: Session, person_id: uuid.UUID, *, for_update: bool = False) -> Person | None:
+    """A usable, unmerged registered person by id (a steward's choice)."""
+    stmt = select(Person).where(Person.id == person_id, verified_caller_condition())
+    return session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+def usable_person_by_curp_index(session: Session, curp_index: str) -> Person | None:
+    """The usable, unmerged person holding a CURP."""
+    return session.scalar(select(Person).where(Person.curp_index == curp_index,
+                                               verified_caller_condition()))

@@ -292,3 +292,61 @@ class FlaggedDelivery(BaseModel):
     delivered_on: date
     died_on: date
     flagged_at: datetime
+
+
+class ReviewItem(BaseModel):
+    """An event a data steward reviews: what kind, on which day, and why (no personal data)."""
+
+    id: uuid.UUID
+    kind: str
+    state: str
+    reason: str | None
+    registered_on: date | None
+    received_at: datetime
+    attempts: int
+
+
+class ReviewPerson(BaseModel):
+    """The facts a data steward compares to tell persons apart (the review's field policy:
+    names, birth date, sex, CURP and borough; never contact or sensitive data)."""
+
+    given_names: str | None = None
+    first_surname: str | None = None
+    second_surname: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    curp: str | None = None
+    borough: str | None = None
+
+
+class FieldAgreement(BaseModel):
+    """How one field of the event's person and a registered person compare."""
+
+    field: str
+    level: Literal["exact", "close", "different", "missing"]
+
+
+class ReviewCandidate(BaseModel):
+    """A registered person the event may be about, compared field by field."""
+
+    person_id: uuid.UUID
+    person: ReviewPerson
+    deceased_on: date | None
+    agreements: list[FieldAgreement]
+    searched: bool = False
+
+
+class EventReview(BaseModel):
+    """An event waiting for a steward: its facts, the person sought and the candidates."""
+
+    item: ReviewItem
+    sought: Literal["mother", "person"]
+    facts: ReviewPerson
+    from_curp: bool
+    """The sought person's birth date and sex were read from the CURP (the event gave no more)."""
+    child: ReviewPerson | None
+    death_date: date | None
+    candidates: list[ReviewCandidate]
+    searched: list[ReviewCandidate]
+    pending: bool
+    outcome: dict[str, Any]

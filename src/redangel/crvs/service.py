@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.principal import SYSTEM, Principal
 from redangel.common.clock import city_today
-from redangel.crvs import gate, intake, repository, subscription, vital
+from redangel.crvs import gate, intake, repository, review, subscription, vital
 from redangel.crvs.models import EVENT_STATES, CrvsSource
 from redangel.crvs.offers import decide, list_offers
 from redangel.crvs.schemas import (
@@ -30,9 +30,10 @@ from redangel.db import utcnow
 from redangel.dci import signature
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 
-__all__ = ["add_source", "decide", "events", "flagged_deliveries", "list_offers", "on_subscribe",
-           "on_unsubscribe", "receive", "retry", "retry_waiting", "simulation_subjects", "sources",
-           "subscribe", "subscriptions", "txn_status", "undelivered", "unsubscribe"]
+__all__ = ["add_source", "decide", "dismiss", "events", "flagged_deliveries", "list_offers",
+           "on_subscribe", "on_unsubscribe", "receive", "resolve", "retry", "retry_waiting",
+           "review_event", "review_queue", "simulation_subjects", "sources", "subscribe",
+           "subscriptions", "txn_status", "undelivered", "unsubscribe"]
 
 DEFAULT_RECEIVER = "redangel"
 EVENT_READERS = ("admin", "steward")
@@ -104,6 +105,11 @@ def txn_status(session: Session, *, raw: Any, now: datetime, secret_key: str) ->
 
 
 subscribe = subscription.subscribe
+review_queue = review.queue
+review_event = review.review
+resolve = review.resolve
+dismiss = review.dismiss
+DISMISS_REASONS = review.DISMISS_REASONS
 unsubscribe = subscription.unsubscribe
 undelivered = subscription.undelivered
 
@@ -175,11 +181,14 @@ def retry_waiting(session: Session, *, keyring: Keyring, catalog: Any, limit: in
 
 @dataclass(frozen=True)
 class Subject:
-    """A registered person as a civil registry knows them: CURP and birth date."""
+    """A registered person as a civil registry knows them: CURP, birth date and name."""
 
     id: uuid.UUID
     curp: str
     birth_date: date
+    given_names: str = ""
+    first_surname: str = ""
+    second_surname: str | None = None
 
 
 def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, deceased: int,
@@ -190,7 +199,9 @@ def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, dec
 
     def opened(rows: Any) -> list[Subject]:
         return [Subject(id=r.id, curp=keyring.open(r.curp_sealed, table="person", column="curp",
-                                                   row_id=r.id).decode(), birth_date=r.birth_date)
+                                                   row_id=r.id).decode(), birth_date=r.birth_date,
+                        given_names=r.given_names, first_surname=r.first_surname,
+                        second_surname=r.second_surname)
                 for r in rows]
 
     women = opened(repository.living_with_curp(

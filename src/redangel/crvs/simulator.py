@@ -240,3 +240,35 @@ def play(registry: CivilRegistry, client: httpx.Client, *, mothers: list[Known],
             answers.append(registry.send(client, registry.envelope(
                 [reversal(reference_id=str(uuid.uuid4()), curp=deceased[0].curp, at=at)])))
     return answers
+
+
+def misspelt(surname: str) -> str:
+    """A surname as a hurried clerk writes it: its last letter lost (or an s added)."""
+    return surname[:-1] if len(surname) > 3 else surname + "s"
+
+
+def births_for_review(*, named: tuple[str, str, str | None, date] | None, today: date,
+                      at: datetime) -> list[dict[str, Any]]:
+    """Two births a data steward reviews: one whose mother (given names, surnames, birth date)
+    is described with her last surname misspelt and no CURP, so the registry's linkage finds
+    nobody but shows her as a candidate; one whose mother nobody registered."""
+    born = today - timedelta(days=1)
+    events = []
+    if named is not None:
+        given, first, second, mother_born = named
+        surname = f"{first}/{misspelt(second)}" if second else misspelt(first)
+        events.append(birth(
+            reference_id=str(uuid.uuid4()), given="Valentina", first=first, second=second,
+            sex="M", born=born, mother_curp=None, at=at,
+            curp=child_curp(given="Valentina", first=first, second=second, sex="M", born=born,
+                            homonymy="R"),
+            mother={"name": {"given_name": given, "surname": surname},
+                    "birth_date": mother_born.isoformat()}))
+    stranger = child_curp(given="Rocío", first="Sinregistro", second="Ninguno", sex="M",
+                          born=date(today.year - 29, 5, 17), homonymy="0")
+    events.append(birth(
+        reference_id=str(uuid.uuid4()), given="Emiliano", first="Sinregistro", second="Ninguno",
+        sex="H", born=born, mother_curp=stranger, at=at,
+        curp=child_curp(given="Emiliano", first="Sinregistro", second="Ninguno", sex="H",
+                        born=born, homonymy="R")))
+    return events

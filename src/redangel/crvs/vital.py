@@ -46,6 +46,8 @@ class Context:
     keyring: Keyring
     catalog: Any
     sender_id: str
+    chosen_mother: uuid.UUID | None = None
+    """The mother a data steward chose for a birth whose mother was not found, or not alone."""
 
     def principal(self, office_id: uuid.UUID | None = None) -> Principal:
         """The civil registry as the actor of the changes it causes."""
@@ -89,6 +91,8 @@ def _subject(ctx: Context, record: PersonRecord) -> Person | None:
 
 def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     """The registered persons a parent of the record can be (0, 1 or more)."""
+    if which == 0 and ctx.chosen_mother is not None:
+        return [ctx.chosen_mother]
     given = record.parent1_identifier if which == 0 else record.parent2_identifier
     described: Parent | None = record.parents[which] if len(record.parents) > which else None
     curp = given.value if given is not None and given.identifier_type == "UIN" else None

@@ -36,6 +36,7 @@ from redangel.web.office import (
     call,
     cards,
     complaints,
+    crvs,
     edit,
     enroll,
     events,
@@ -54,6 +55,8 @@ router = APIRouter(prefix="/office", include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=256)]
 LOGIN_FORM_SECONDS = 2 * 3600  # how long an open sign-in form stays usable
+STEWARD_LANDINGS = ("/office/rolls", "/office/merges", "/office/crvs")
+"""Where a data steward's sign-in may lead (any other page sends them to the rolls)."""
 
 
 def _login_page(request: Request, settings: Settings, *, next_page: str, username: str = "",
@@ -117,7 +120,7 @@ def login(request: Request, session: DbSession, settings: AppSettings,
                                                       "supervisors and data stewards."),
                            status_code=403)
     landing = safe_next(next_page)
-    if result.user.role == "steward" and not landing.startswith("/office/rolls"):
+    if result.user.role == "steward" and not landing.startswith(STEWARD_LANDINGS):
         landing = "/office/rolls"
     response = RedirectResponse(landing, status_code=303)
     response.set_cookie(SESSION_COOKIE, result.token, httponly=True, secure=settings.cookie_secure,
@@ -151,5 +154,5 @@ def home(request: Request, session: DbSession, principal: OfficeUser) -> Respons
 
 # `enroll` before `persons`: /office/persons/new is not a person id.
 for module in (search, enroll, persons, events, cards, supervisor, outreach, edit, members,
-               applications, call, rights, rolls, merges, complaints):
+               applications, call, rights, rolls, merges, crvs, complaints):
     router.include_router(module.router)
