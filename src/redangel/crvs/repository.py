@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from redangel.common.sql import insert_returning_unless_conflict
 from redangel.crvs.models import (
     CrvsEvent,
     CrvsMessage,
@@ -32,17 +33,36 @@ def sources(session: Session) -> Sequence[CrvsSource]:
     return session.scalars(select(CrvsSource).order_by(CrvsSource.sender_id)).all()
 
 
-def taken_message(session: Session, sender_id: str, message_id: str) -> CrvsMessage | None:
-    """A message already taken from this sender under this id."""
-    return session.scalar(select(CrvsMessage).where(
-        CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
-        CrvsMessage.outcome == "taken"))
+def source_and_taken(session: Session, sender_id: str, message_id: str) -> tuple[CrvsSource | None, bool]:
+    """A registered civil registry by its sender id and whether it already sent a message taken
+    under this id, in one round trip."""
+    taken = exists().where(CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
+                           CrvsMessage.outcome == "taken")
+    row = session.execute(select(CrvsSource, taken.label("taken"))
+                          .where(CrvsSource.sender_id == sender_id)).one_or_none()
+    return (None, False) if row is None else (row[0], bool(row.taken))
 
 
-def known_references(session: Session, sender_id: str, references: list[str]) -> set[str]:
-    """Which of these reference ids the sender already notified."""
-    return set(session.scalars(select(CrvsEvent.reference_id).where(
-        CrvsEvent.sender_id == sender_id, CrvsEvent.reference_id.in_(references))).all())
+def take_message(session: Session, row: dict[str, Any]) -> bool:
+    """Insert a message as taken unless this sender's `message_id` was taken before (one
+    statement, no savepoint); whether it was inserted."""
+    return insert_returning_unless_conflict(
+        session, CrvsMessage.__table__, row, on=("sender_id", "message_id"),
+        where="outcome = 'taken'")
+
+
+def take_event(session: Session, event: CrvsEvent) -> bool:
+    """Insert a notified event unless its sender notified its `reference_id` before (one
+    statement: the unique index decides, also between concurrent deliveries); whether it was
+    inserted. An inserted event joins the session as a row it loaded, so what is set on it
+    next is written as an UPDATE."""
+    row = {column.key: getattr(event, column.key) for column in CrvsEvent.__table__.columns}
+    if not insert_returning_unless_conflict(session, CrvsEvent.__table__, row,
+                                            on=("sender_id", "reference_id")):
+        return False
+    make_transient_to_detached(event)
+    session.add(event)
+    return True
 
 
 def event(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> CrvsEvent | None:

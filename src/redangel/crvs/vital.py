@@ -46,6 +46,13 @@ class Context:
     keyring: Keyring
     catalog: Any
     sender_id: str
+    _programs: set[str] | None = None
+
+    def programs(self) -> set[str]:
+        """The codes of the programs on the registry's books, read once per notification."""
+        if self._programs is None:
+            self._programs = repository.program_codes(self.session)
+        return self._programs
 
     def principal(self, office_id: uuid.UUID | None = None) -> Principal:
         """The civil registry as the actor of the changes it causes."""
@@ -74,11 +81,12 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord) -> None:
         with ctx.session.begin_nested():
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
+            event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
-        event.state, event.reason = out.state, out.reason
+        event.state, event.reason, event.processed_at = out.state, out.reason, utcnow()
     except AppError as error:
         event.state, event.reason = "needs_review", error.code[:48]
-    event.processed_at = utcnow()
+        event.processed_at = utcnow()
     ctx.session.flush()
 
 
@@ -128,7 +136,6 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
         sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]))
     child.borough, child.postal_code = mother.borough, mother.postal_code
-    event.person_id = child.id
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
     membership = persons.current_membership(ctx.session, mother.id)
     if membership is None:
@@ -150,10 +157,12 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         outcome["other_parent"] = str(others[0])
     outcome["offers"] = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
-        person_id=mother.id, life_event="birth_of_child",
-        answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id)
+        person_ids=[mother.id], life_event="birth_of_child",
+        answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id,
+        loaded=ctx.programs())[mother.id]
     ctx.session.flush()
     outcome["retried"] = _retry_waiting(ctx, child)
+    event.person_id = child.id  # written with the outcome, in one UPDATE
     return outcome
 
 
@@ -189,13 +198,13 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     household = households.leave_by_death(ctx.session, principal=principal, person_id=person.id,
                                           died_on=died_on)
     flagged = _flag_deliveries(ctx, event, person.id, died_on)
-    survivors: dict[str, list[str]] = {}
     provider = bool(household and household["was_head"])
-    for member in repository.living_members(ctx.session, person.id):
-        survivors[str(member)] = offers.offer(
-            ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal,
-            event=event, person_id=member, life_event="death_of_family_member",
-            answers={"provider_died": provider}, office_id=person.registered_office_id)
+    offered = offers.offer(
+        ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
+        person_ids=list(repository.living_members(ctx.session, person.id)),
+        life_event="death_of_family_member", answers={"provider_died": provider},
+        office_id=person.registered_office_id, loaded=ctx.programs())
+    survivors = {str(member): programs for member, programs in offered.items()}
     return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
             "household": household, "deliveries_after_death": flagged, "offers": survivors}
 
