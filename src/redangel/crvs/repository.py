@@ -126,16 +126,26 @@ def last_death(session: Session, person_id: uuid.UUID) -> CrvsEvent | None:
         .limit(1).with_for_update())
 
 
-def person_by_curp_index(session: Session, curp_index: str) -> Person | None:
-    """The person holding a CURP, locked."""
-    return session.scalar(select(Person).where(Person.curp_index == curp_index).with_for_update())
+def person_by_curp_index(session: Session, curp_index: str, *,
+                         visible: ColumnElement[bool] | None = None) -> Person | None:
+    """The person holding a CURP (of those `visible`, when given), locked."""
+    stmt = select(Person).where(Person.curp_index == curp_index)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return session.scalar(stmt.with_for_update())
+
+
+def person(session: Session, person_id: uuid.UUID) -> Person | None:
+    """A person by id: the row this transaction already loaded, without asking again."""
+    return session.get(Person, person_id)
 
 
 def persons_by_linkage(session: Session, *, name_key: str, birth_date: date,
-                       borough: str | None) -> Sequence[uuid.UUID]:
-    """Living persons with this normalised name and birth date (and borough when known)."""
+                       borough: str | None, visible: ColumnElement[bool]) -> Sequence[uuid.UUID]:
+    """Living persons with this normalised name and birth date (and borough when known), of
+    those `visible`."""
     stmt = select(Person.id).where(Person.name_key == name_key, Person.birth_date == birth_date,
-                                   Person.deceased_on.is_(None)).limit(3)
+                                   Person.deceased_on.is_(None), visible).limit(3)
     if borough is not None:
         stmt = stmt.where(Person.borough == borough)
     return session.scalars(stmt).all()

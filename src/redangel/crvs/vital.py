@@ -103,8 +103,9 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     if curp is None and described is not None:
         curp = next((i.identifier_value for i in described.identifier
                      if i.identifier_type == "UIN"), None)
+    visible = person_condition(ctx.principal())  # never a blocked or merged-away record
     if curp is not None:
-        found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp))
+        found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp), visible=visible)
         return [found.id] if found is not None else []
     if described is None or described.name is None or described.birth_date is None:
         return []
@@ -112,7 +113,7 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     borough = next((a.borough for a in described.address if a.borough), None)
     return list(repository.persons_by_linkage(
         ctx.session, name_key=sort_key(described.name.given_name, first, second),
-        birth_date=described.birth_date, borough=borough))
+        birth_date=described.birth_date, borough=borough, visible=visible))
 
 
 def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     mothers = _parent(ctx, record, 0)
     if len(mothers) != 1:
         raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
-    mother = persons.get(ctx.session, mothers[0], person_condition(ctx.principal()))
+    mother = repository.person(ctx.session, mothers[0])  # found visible just now, by `_parent`
     assert mother is not None
     if mother.deceased_on is not None and record.birth_date and mother.deceased_on < record.birth_date:
         raise Outcome("needs_review", "mother_deceased")
