@@ -183,10 +183,12 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     person = _subject(ctx, record)
     if person is None:
         raise Outcome("waiting", "person_not_registered")
-    event.person_id = person.id
+    # The event names its person only when it ends processed (a savepoint rolled back expires
+    # what was set in it): set last, it is written with the outcome, in one UPDATE.
     died_on = record.death_date
     assert died_on is not None
     if person.deceased_on is not None:
+        event.person_id = person.id
         return {"already_deceased": True}
     if died_on > city_today() or died_on < person.birth_date:
         raise Outcome("rejected", "death_date_invalid")
@@ -206,6 +208,7 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         life_event="death_of_family_member", answers={"provider_died": provider},
         office_id=person.registered_office_id, loaded=ctx.programs())
     survivors = {str(member): programs for member, programs in offered.items()}
+    event.person_id = person.id
     return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
             "household": household, "deliveries_after_death": flagged, "offers": survivors}
 
