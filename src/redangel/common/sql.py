@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import FromClause
+from sqlalchemy import FromClause, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,3 +23,16 @@ def insert_ignoring_conflicts(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(on))
     session.execute(statement, list(rows))
+
+
+def insert_returning_unless_conflict(session: Session, table: FromClause, row: dict[str, Any], *,
+                                     on: Sequence[str], where: str | None = None
+                                     ) -> bool:
+    """INSERT one row unless its key `on` (a unique index, partial when `where` is given)
+    exists; whether it was inserted. One statement: no savepoint, no lookup before it. `where`
+    is the partial index's own condition, as SQL text (a bound parameter would not match it)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(**row).on_conflict_do_nothing(
+        index_elements=list(on), index_where=text(where) if where else None,
+    ).returning(*table.primary_key)
+    return session.execute(statement).first() is not None

@@ -18,10 +18,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from redangel.crvs import repository
@@ -50,6 +51,8 @@ class Admitted:
     message: dict[str, Any]
     digest: str
     action: str
+    replayed: bool
+    """Whether the sender's `message_id` was taken before (read with the sender, step 5)."""
 
 
 def first_error(exc: ValidationError, prefix: str) -> str:
@@ -108,7 +111,9 @@ def admit(session: Session, raw: Any, *, action: str, header_model: type[Header]
                              refused.message)
         return rjct(session, action, raw_header, False, digest, now, refused.reason,
                     refused.message, receiver=receiver)
-    source = repository.source(session, header.sender_id) if header.sender_id else None
+    source, replayed_before = (repository.source_and_taken(session, header.sender_id,
+                                                           header.message_id)
+                               if header.sender_id else (None, False))
     if source is None or not source.active:
         return transport(session, action, raw_header, False, digest, "err.sender_id.invalid",
                          "the sender is not a registered civil registry")
@@ -117,14 +122,20 @@ def admit(session: Session, raw: Any, *, action: str, header_model: type[Header]
                          "the message is addressed to another receiver")
     try:
         signature.verify(signature.parse(envelope.signature),
-                         signature.public_key_from_text(source.public_key),
+                         _public_key(source.public_key),
                          header=raw_header, message=message, now=int(now.timestamp()))
     except signature.SignatureError as error:
         return transport(session, action, raw_header, True, digest,
                          error.code,  # type: ignore[arg-type]
                          error.reason)
     return Admitted(source=source, header=header, raw_header=raw_header, message=message or {},
-                    digest=digest, action=action)
+                    digest=digest, action=action, replayed=replayed_before)
+
+
+@lru_cache(maxsize=64)
+def _public_key(text: str) -> Ed25519PublicKey:
+    """A registered key, parsed once per process (keyed by its text: a new key is parsed anew)."""
+    return signature.public_key_from_text(text)
 
 
 def duplicate(session: Session, admitted: Admitted, now: datetime) -> Answer:
@@ -136,23 +147,17 @@ def duplicate(session: Session, admitted: Admitted, now: datetime) -> Answer:
 
 def replayed(session: Session, admitted: Admitted, now: datetime) -> Answer | None:
     """Step 5 before reading the message: the refusal of a replay, or None."""
-    if repository.taken_message(session, admitted.source.sender_id,
-                                admitted.header.message_id) is not None:
-        return duplicate(session, admitted, now)
-    return None
+    return duplicate(session, admitted, now) if admitted.replayed else None
 
 
 def take(session: Session, admitted: Admitted, *, transaction_id: str | None,
          events: int = 0) -> CrvsMessage | None:
-    """Keep the message as taken; None when a concurrent request took the same one first."""
-    taken = CrvsMessage(id=uuid.uuid4(), sender_id=admitted.source.sender_id, known_sender=True,
-                        message_id=admitted.header.message_id, action=admitted.action,
-                        transaction_id=transaction_id, digest=admitted.digest, outcome="taken",
-                        events=events)
-    try:
-        with session.begin_nested():
-            session.add(taken)
-            session.flush()
-    except IntegrityError:
+    """Keep the message as taken; None when a concurrent request took the same one first (the
+    unique index on a taken `message_id` decides, in the one INSERT)."""
+    row = {"id": uuid.uuid4(), "sender_id": admitted.source.sender_id, "known_sender": True,
+           "message_id": admitted.header.message_id, "action": admitted.action,
+           "transaction_id": transaction_id, "digest": admitted.digest, "outcome": "taken",
+           "code": None, "events": events}
+    if not repository.take_message(session, row):
         return None
-    return taken
+    return CrvsMessage(**row)

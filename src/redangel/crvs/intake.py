@@ -28,6 +28,7 @@ from redangel.crvs.gate import Answer
 from redangel.crvs.models import CrvsEvent, CrvsMessage
 from redangel.crvs.schemas import EVENT_TYPES, NotifyEvent, NotifyMessage
 from redangel.crypto.keyring import Keyring
+from redangel.db import utcnow
 from redangel.dci import answers
 from redangel.dci.envelope import CallbackHeader
 
@@ -103,11 +104,7 @@ def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: 
 def _run_events(session: Session, *, keyring: Keyring, catalog: Any, source_id: str,
                 taken: CrvsMessage, notified: NotifyMessage) -> None:
     ctx = vital.Context(session=session, keyring=keyring, catalog=catalog, sender_id=source_id)
-    seen = repository.known_references(session, source_id,
-                                       [e.reference_id for e in notified.notify_event])
     for item in notified.notify_event:
-        if item.reference_id in seen:
-            continue
         record = item.data.reg_records
         curp = record.id_of("UIN")
         assert curp is not None
@@ -115,11 +112,11 @@ def _run_events(session: Session, *, keyring: Keyring, catalog: Any, source_id: 
         event = CrvsEvent(
             id=uuid.uuid4(), sender_id=source_id, message_id=taken.id,
             transaction_id=notified.transaction_id, reference_id=item.reference_id, kind=kind,
-            state="received", registered_on=record.death_date if kind == "death" else
-            record.birth_date if kind == "birth" else None,
-            subject_index=ctx.curp_index(curp), outcome={}, attempts=1)
+            state="received", reason=None, registered_on=record.death_date if kind == "death" else
+            record.birth_date if kind == "birth" else None, person_id=None,
+            subject_index=ctx.curp_index(curp), outcome={}, attempts=1, received_at=utcnow(),
+            processed_at=None)
         event.record_sealed = keyring.seal(record.model_dump_json().encode(), table="crvs_event",
                                            column="record", row_id=event.id)
-        session.add(event)
-        session.flush()
-        vital.run(ctx, event, record)
+        if repository.take_event(session, event):  # else notified before: one effect only
+            vital.run(ctx, event, record)

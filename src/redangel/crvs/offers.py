@@ -21,7 +21,6 @@ from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, NotFound
 from redangel.lifeevent import service as lifeevents
-from redangel.lifeevent.schemas import EvaluateRequest
 from redangel.person.policy import person_condition
 from redangel.program import service as programs
 
@@ -29,24 +28,28 @@ LIMIT = 200
 
 
 def offer(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
-          event: CrvsEvent, person_id: uuid.UUID, life_event: str, answers: dict[str, Any],
-          office_id: uuid.UUID | None) -> list[str]:
-    """Evaluate the life event for the person and offer every program they are eligible for."""
-    evaluation = lifeevents.evaluate(session, catalog=catalog, keyring=keyring,
-                                     principal=principal, event_code=life_event,
-                                     data=EvaluateRequest(person_id=person_id, answers=answers))
-    # Only programs on the registry's books can be applied for (the catalog loaded with
-    # `redangel catalog load`); a program of a newer catalog not loaded yet is not offered.
-    loaded = repository.program_codes(session)
-    eligible = [r["program"] for r in evaluation.result.get("results", [])
-                if r.get("verdict") == "eligible" and r["program"] in loaded]
-    for code in eligible:
-        session.add(ProactiveOffer(id=uuid.uuid4(), event_id=event.id, person_id=person_id,
-                                   program_code=code, life_event=life_event,
-                                   evaluation_id=evaluation.id, office_id=office_id,
-                                   state="offered", offered_at=utcnow()))
+          event: CrvsEvent, person_ids: list[uuid.UUID], life_event: str,
+          answers: dict[str, Any], office_id: uuid.UUID | None,
+          loaded: set[str]) -> dict[uuid.UUID, list[str]]:
+    """Evaluate the life event for each person (one household's) and offer each every program
+    they are eligible for; per person, the programs offered. `loaded` are the programs on the
+    registry's books (the catalog loaded with `redangel catalog load`): a program of a newer
+    catalog not loaded yet cannot be applied for, so it is not offered."""
+    evaluations = lifeevents.evaluate_many(session, catalog=catalog, keyring=keyring,
+                                           principal=principal, event_code=life_event,
+                                           person_ids=person_ids, answers=answers)
+    offered: dict[uuid.UUID, list[str]] = {}
+    for evaluation in evaluations:
+        eligible = [r["program"] for r in evaluation.result.get("results", [])
+                    if r.get("verdict") == "eligible" and r["program"] in loaded]
+        offered[evaluation.person_id] = eligible
+        session.add_all([ProactiveOffer(id=uuid.uuid4(), event_id=event.id,
+                                        person_id=evaluation.person_id, program_code=code,
+                                        life_event=life_event, evaluation_id=evaluation.id,
+                                        office_id=office_id, state="offered", offered_at=utcnow())
+                         for code in eligible])
     session.flush()
-    return eligible
+    return offered
 
 
 def _out(row: Any) -> OfferOut:

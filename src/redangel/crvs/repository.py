@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from redangel.common.sql import insert_returning_unless_conflict
 from redangel.crvs.models import (
     CrvsEvent,
     CrvsMessage,
@@ -33,17 +34,36 @@ def sources(session: Session) -> Sequence[CrvsSource]:
     return session.scalars(select(CrvsSource).order_by(CrvsSource.sender_id)).all()
 
 
-def taken_message(session: Session, sender_id: str, message_id: str) -> CrvsMessage | None:
-    """A message already taken from this sender under this id."""
-    return session.scalar(select(CrvsMessage).where(
-        CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
-        CrvsMessage.outcome == "taken"))
+def source_and_taken(session: Session, sender_id: str, message_id: str) -> tuple[CrvsSource | None, bool]:
+    """A registered civil registry by its sender id and whether it already sent a message taken
+    under this id, in one round trip."""
+    taken = exists().where(CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
+                           CrvsMessage.outcome == "taken")
+    row = session.execute(select(CrvsSource, taken.label("taken"))
+                          .where(CrvsSource.sender_id == sender_id)).one_or_none()
+    return (None, False) if row is None else (row[0], bool(row.taken))
 
 
-def known_references(session: Session, sender_id: str, references: list[str]) -> set[str]:
-    """Which of these reference ids the sender already notified."""
-    return set(session.scalars(select(CrvsEvent.reference_id).where(
-        CrvsEvent.sender_id == sender_id, CrvsEvent.reference_id.in_(references))).all())
+def take_message(session: Session, row: dict[str, Any]) -> bool:
+    """Insert a message as taken unless this sender's `message_id` was taken before (one
+    statement, no savepoint); whether it was inserted."""
+    return insert_returning_unless_conflict(
+        session, CrvsMessage.__table__, row, on=("sender_id", "message_id"),
+        where="outcome = 'taken'")
+
+
+def take_event(session: Session, event: CrvsEvent) -> bool:
+    """Insert a notified event unless its sender notified its `reference_id` before (one
+    statement: the unique index decides, also between concurrent deliveries); whether it was
+    inserted. An inserted event joins the session as a row it loaded, so what is set on it
+    next is written as an UPDATE."""
+    row = {column.key: getattr(event, column.key) for column in CrvsEvent.__table__.columns}
+    if not insert_returning_unless_conflict(session, CrvsEvent.__table__, row,
+                                            on=("sender_id", "reference_id")):
+        return False
+    make_transient_to_detached(event)
+    session.add(event)
+    return True
 
 
 def event(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> CrvsEvent | None:
@@ -107,16 +127,26 @@ def last_death(session: Session, person_id: uuid.UUID) -> CrvsEvent | None:
         .limit(1).with_for_update())
 
 
-def person_by_curp_index(session: Session, curp_index: str) -> Person | None:
-    """The person holding a CURP, locked."""
-    return session.scalar(select(Person).where(Person.curp_index == curp_index).with_for_update())
+def person_by_curp_index(session: Session, curp_index: str, *,
+                         visible: ColumnElement[bool] | None = None) -> Person | None:
+    """The person holding a CURP (of those `visible`, when given), locked."""
+    stmt = select(Person).where(Person.curp_index == curp_index)
+    if visible is not None:
+        stmt = stmt.where(visible)
+    return session.scalar(stmt.with_for_update())
+
+
+def person(session: Session, person_id: uuid.UUID) -> Person | None:
+    """A person by id: the row this transaction already loaded, without asking again."""
+    return session.get(Person, person_id)
 
 
 def persons_by_linkage(session: Session, *, name_key: str, birth_date: date,
-                       borough: str | None) -> Sequence[uuid.UUID]:
-    """Living persons with this normalised name and birth date (and borough when known)."""
+                       borough: str | None, visible: ColumnElement[bool]) -> Sequence[uuid.UUID]:
+    """Living persons with this normalised name and birth date (and borough when known), of
+    those `visible`."""
     stmt = select(Person.id).where(Person.name_key == name_key, Person.birth_date == birth_date,
-                                   Person.deceased_on.is_(None)).limit(3)
+                                   Person.deceased_on.is_(None), visible).limit(3)
     if borough is not None:
         stmt = stmt.where(Person.borough == borough)
     return session.scalars(stmt).all()

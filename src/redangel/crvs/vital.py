@@ -48,6 +48,13 @@ class Context:
     sender_id: str
     chosen_mother: uuid.UUID | None = None
     """The mother a data steward chose for a birth whose mother was not found, or not alone."""
+    _programs: set[str] | None = None
+
+    def programs(self) -> set[str]:
+        """The codes of the programs on the registry's books, read once per notification."""
+        if self._programs is None:
+            self._programs = repository.program_codes(self.session)
+        return self._programs
 
     def principal(self, office_id: uuid.UUID | None = None) -> Principal:
         """The civil registry as the actor of the changes it causes."""
@@ -76,11 +83,12 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord) -> None:
         with ctx.session.begin_nested():
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
+            event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
-        event.state, event.reason = out.state, out.reason
+        event.state, event.reason, event.processed_at = out.state, out.reason, utcnow()
     except AppError as error:
         event.state, event.reason = "needs_review", error.code[:48]
-    event.processed_at = utcnow()
+        event.processed_at = utcnow()
     ctx.session.flush()
 
 
@@ -99,8 +107,9 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     if curp is None and described is not None:
         curp = next((i.identifier_value for i in described.identifier
                      if i.identifier_type == "UIN"), None)
+    visible = person_condition(ctx.principal())  # never a blocked or merged-away record
     if curp is not None:
-        found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp))
+        found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp), visible=visible)
         return [found.id] if found is not None else []
     if described is None or described.name is None or described.birth_date is None:
         return []
@@ -108,7 +117,7 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     borough = next((a.borough for a in described.address if a.borough), None)
     return list(repository.persons_by_linkage(
         ctx.session, name_key=sort_key(described.name.given_name, first, second),
-        birth_date=described.birth_date, borough=borough))
+        birth_date=described.birth_date, borough=borough, visible=visible))
 
 
 def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
@@ -119,7 +128,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     mothers = _parent(ctx, record, 0)
     if len(mothers) != 1:
         raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
-    mother = persons.get(ctx.session, mothers[0], person_condition(ctx.principal()))
+    mother = repository.person(ctx.session, mothers[0])  # found visible just now, by `_parent`
     assert mother is not None
     if mother.deceased_on is not None and record.birth_date and mother.deceased_on < record.birth_date:
         raise Outcome("needs_review", "mother_deceased")
@@ -132,7 +141,6 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
         sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]))
     child.borough, child.postal_code = mother.borough, mother.postal_code
-    event.person_id = child.id
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
     membership = persons.current_membership(ctx.session, mother.id)
     if membership is None:
@@ -154,10 +162,12 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         outcome["other_parent"] = str(others[0])
     outcome["offers"] = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
-        person_id=mother.id, life_event="birth_of_child",
-        answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id)
+        person_ids=[mother.id], life_event="birth_of_child",
+        answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id,
+        loaded=ctx.programs())[mother.id]
     ctx.session.flush()
     outcome["retried"] = _retry_waiting(ctx, child)
+    event.person_id = child.id  # written with the outcome, in one UPDATE
     return outcome
 
 
@@ -177,10 +187,12 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     person = _subject(ctx, record)
     if person is None:
         raise Outcome("waiting", "person_not_registered")
-    event.person_id = person.id
+    # The event names its person only when it ends processed (a savepoint rolled back expires
+    # what was set in it): set last, it is written with the outcome, in one UPDATE.
     died_on = record.death_date
     assert died_on is not None
     if person.deceased_on is not None:
+        event.person_id = person.id
         return {"already_deceased": True}
     if died_on > city_today() or died_on < person.birth_date:
         raise Outcome("rejected", "death_date_invalid")
@@ -193,13 +205,14 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     household = households.leave_by_death(ctx.session, principal=principal, person_id=person.id,
                                           died_on=died_on)
     flagged = _flag_deliveries(ctx, event, person.id, died_on)
-    survivors: dict[str, list[str]] = {}
     provider = bool(household and household["was_head"])
-    for member in repository.living_members(ctx.session, person.id):
-        survivors[str(member)] = offers.offer(
-            ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal,
-            event=event, person_id=member, life_event="death_of_family_member",
-            answers={"provider_died": provider}, office_id=person.registered_office_id)
+    offered = offers.offer(
+        ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
+        person_ids=list(repository.living_members(ctx.session, person.id)),
+        life_event="death_of_family_member", answers={"provider_died": provider},
+        office_id=person.registered_office_id, loaded=ctx.programs())
+    survivors = {str(member): programs for member, programs in offered.items()}
+    event.person_id = person.id
     return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
             "household": household, "deliveries_after_death": flagged, "offers": survivors}
 

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from redangel.common.names import full_name
@@ -56,6 +56,38 @@ def household_of(
                Person.id != person_id, Person.deceased_on.is_(None))
     ).all()
     return facts, [person_facts(r, keyring, r.relationship) for r in rows]
+
+
+def households_of(
+    session: Session, *, keyring: Keyring, person_ids: list[uuid.UUID],
+    visible: ColumnElement[bool]
+) -> dict[uuid.UUID, tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """`household_of` for several persons in two queries (however many persons and households):
+    the persons with their open memberships, then every living current member of those
+    households. A person the condition `visible` hides is left out of the answer."""
+    mine = session.execute(
+        select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
+        .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
+        .where(Person.id.in_(person_ids), visible)
+    ).all()
+    households = {r.household_id for r in mine if r.household_id is not None}
+    members: dict[uuid.UUID, list[Any]] = {h: [] for h in households}
+    if households:
+        for r in session.execute(
+            select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.household_id.in_(households), Membership.until.is_(None),
+                   Person.deceased_on.is_(None))
+        ).all():
+            members[r.household_id].append(r)
+    facts = {r.id: person_facts(r, keyring, r.relationship) for rows in members.values() for r in rows}
+    found: dict[uuid.UUID, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
+    for me in mine:
+        own = person_facts(me, keyring, me.relationship)
+        others = [] if me.household_id is None else [
+            dict(facts[r.id]) for r in members[me.household_id] if r.id != me.id]
+        found[me.id] = (own, others)
+    return found
 
 
 def household_members(

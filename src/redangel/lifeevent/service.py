@@ -23,7 +23,7 @@ from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
 from redangel.errors import FieldError, InvalidInput, NotFound, invalid_input
-from redangel.lifeevent.facts import household_members, household_of
+from redangel.lifeevent.facts import household_members, household_of, households_of
 from redangel.lifeevent.models import Evaluation
 from redangel.lifeevent.schemas import (
     AppliedOut,
@@ -38,7 +38,7 @@ from redangel.person import service as people
 from redangel.person.policy import person_condition
 from redangel.person.schemas import Attributes, PersonUpdate, Sensitive
 from redangel.program import service as programs
-from redangel.program.repository import live_program_codes
+from redangel.program.repository import live_program_codes, live_program_codes_of
 
 
 def events(catalog: Any) -> LifeEventCatalog:
@@ -61,23 +61,55 @@ def evaluate(session: Session, *, catalog: Any, keyring: Keyring, principal: Pri
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     person, household = household_of(session, keyring=keyring, person_id=data.person_id)
     as_of = data.as_of or city_today()
-    current = _current_programs(session, data.person_id)
+    row = _stored(session, catalog=catalog, principal=principal, event_code=event_code,
+                  person_id=data.person_id, facts=(person, household), answers=data.answers,
+                  as_of=as_of, current=_current_programs(session, data.person_id))
+    session.flush()
+    return row
+
+
+def evaluate_many(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
+                  event_code: str, person_ids: list[uuid.UUID],
+                  answers: dict[str, Any]) -> list[Evaluation]:
+    """`evaluate` for several persons in scope with the same answers (a household's survivors
+    after a death), in a fixed number of statements however many they are; in their order."""
+    _check_event(catalog, event_code)
+    if not person_ids:
+        return []
+    facts = households_of(session, keyring=keyring, person_ids=person_ids,
+                          visible=person_condition(principal))
+    if set(facts) != set(person_ids):
+        raise NotFound(fields=[FieldError("person_id", "not_found")])
+    current = live_program_codes_of(session, person_ids)
+    as_of = city_today()
+    rows = [_stored(session, catalog=catalog, principal=principal, event_code=event_code,
+                    person_id=person_id, facts=facts[person_id], answers=answers, as_of=as_of,
+                    current=sorted(current[person_id]))
+            for person_id in person_ids]
+    session.flush()
+    return rows
+
+
+def _stored(session: Session, *, catalog: Any, principal: Principal, event_code: str,
+            person_id: uuid.UUID, facts: tuple[dict[str, Any], list[dict[str, Any]]],
+            answers: dict[str, Any], as_of: date, current: list[str]) -> Evaluation:
+    """Run the engine on one person's facts; the evaluation added (flushed by the caller) and
+    audited."""
     try:
-        result = eligibility.evaluate(catalog, event_code=event_code, person=person,
-                                    household=household, answers=data.answers, as_of=as_of,
-                                    current_programs=current)
+        result = eligibility.evaluate(catalog, event_code=event_code, person=facts[0],
+                                      household=facts[1], answers=answers, as_of=as_of,
+                                      current_programs=current)
     except eligibility.EligibilityError as exc:
         raise InvalidInput(fields=[FieldError(getattr(exc, "field", "answers") or "answers",
                                               "field_invalid", {"detail": str(exc)[:200]})]) from exc
-    row = Evaluation(id=uuid.uuid4(), person_id=data.person_id, event_code=event_code,
+    row = Evaluation(id=uuid.uuid4(), person_id=person_id, event_code=event_code,
                      catalog_version=result.catalog_version, as_of=as_of,
                      answers={k: (v.isoformat() if isinstance(v, date) else v)
-                              for k, v in data.answers.items()},
+                              for k, v in answers.items()},
                      result=result.to_dict(), actor_kind=principal.kind, actor_id=principal.id)
     session.add(row)
-    session.flush()
     audit.record(session, principal=principal, action="life_event.evaluate",
-                 person_id=data.person_id, purpose="application",
+                 person_id=person_id, purpose="application",
                  detail={"event": event_code, "catalog": result.catalog_version[:16]})
     return row
 

@@ -116,8 +116,13 @@ def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
 
 def replace_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[str]) -> None:
     """Point the name index of a person at exactly these terms."""
-    ids = term_ids(session, terms)
     session.execute(delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id))
+    add_name_terms(session, person_id, terms)
+
+
+def add_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[str]) -> None:
+    """Index a new person's name under these terms (a person just created has none yet)."""
+    ids = term_ids(session, terms)
     if ids:
         session.execute(
             insert(PersonNameTerm),

@@ -284,7 +284,7 @@ def create(
     _seal(keyring, person, curp=data.curp, contact=contact,
           sensitive=data.sensitive.model_dump(mode="json", exclude_none=True))
     _flush_unique(session, person, refuse)
-    repository.replace_name_terms(session, person.id, name_key.split())
+    repository.add_name_terms(session, person.id, name_key.split())
     changes: dict[str, Any] = {"fields": sorted(k for k, v in fields.items() if v not in (None, {}, []))}
     if data.confirm_distinct_from:
         changes["confirmed_distinct_from"] = [str(i) for i in _confirmed_ids(

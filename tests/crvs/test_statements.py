@@ -1,0 +1,89 @@
+"""What a death costs the database does not grow with the household it leaves: the survivors
+are evaluated and offered together, in a fixed number of statements (`lifeevent.evaluate_many`),
+not one round of lookups per survivor."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event
+
+from redangel.common.clock import city_today
+from redangel.crvs import simulator
+from tests.conftest import LiveServer, login
+from tests.crvs.helpers import acked, event_of, household, person, register, send
+
+
+@pytest.fixture(scope="module")
+def registry(sessions: Any, live: LiveServer) -> simulator.CivilRegistry:
+    return register(sessions)
+
+
+@pytest.fixture
+def admin(live: LiveServer, world: Any) -> Iterator[httpx.Client]:
+    client = login(live, world.admin, world.password)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def notify_statements(live: LiveServer) -> Iterator[list[list[str]]]:
+    """Per notification taken while the test watches, the statements its transaction ran (on
+    its own connection, from the INSERT that took the message to its end), but for the audit
+    trail's: its signed checkpoints come when their time is due, whatever the request."""
+    engine = live.app.state.engine  # type: ignore[attr-defined]
+    taken: list[list[str]] = []
+    connection: list[Any] = [None]
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = " ".join(statement.split()).upper()
+        if text.startswith("INSERT INTO CRVS_MESSAGE"):
+            connection[0] = conn.connection.dbapi_connection
+            taken.append([])
+        if taken and conn.connection.dbapi_connection is connection[0] and "AUDIT" not in text:
+            taken[-1].append(text[:60])
+
+    def done(conn: Any) -> None:
+        if conn.connection.dbapi_connection is connection[0]:
+            connection[0] = None
+
+    event.listen(engine, "before_cursor_execute", seen)
+    event.listen(engine, "commit", done)
+    yield taken
+    event.remove(engine, "commit", done)
+    event.remove(engine, "before_cursor_execute", seen)
+
+
+def _family(clerk: httpx.Client, children: int) -> dict[str, Any]:
+    """A head, a spouse and `children` children, in one household."""
+    head = person(clerk, sex="H", birth_date="1960-04-04")
+    spouse = person(clerk, sex="M", birth_date="1962-06-06")
+    kids = [person(clerk, birth_date=f"20{10 + i:02d}-03-0{1 + i}") for i in range(children)]
+    household(clerk, [(head["id"], "head"), (spouse["id"], "spouse")]
+              + [(k["id"], "child") for k in kids])
+    return head
+
+
+def test_a_deaths_statements_do_not_grow_with_its_survivors(
+    live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+    admin: httpx.Client, notify_statements: list[list[str]],
+) -> None:
+    small, large = _family(clerk, 1), _family(clerk, 4)
+    outcomes = []
+    for head in (small, large):
+        ref = str(uuid.uuid4())
+        acked(send(live.url, registry, [simulator.death(
+            reference_id=ref, curp=head["curp"], died_on=city_today() - timedelta(days=1),
+            at=datetime.now(UTC))]))
+        outcomes.append(event_of(admin, ref))
+    assert [e["state"] for e in outcomes] == ["processed", "processed"]
+    assert [len(e["outcome"]["offers"]) for e in outcomes] == [2, 5]  # every survivor evaluated
+    assert len(notify_statements) == 2
+    few, many = notify_statements
+    assert sum(s.startswith("INSERT INTO EVALUATION") for s in many) == 1  # the cascade watched
+    assert len(few) == len(many), (few, many)
