@@ -61,3 +61,25 @@ def test_a_blocked_person_cannot_be_asked_about_again(  # type: ignore[no-untype
     assert desk.get(f"/office/rights/{access}/access.json").status_code == 404
     assert desk.get(f"/office/rights/{access}").status_code == 200  # the request stays readable
     boss.close()
+
+
+def test_a_clerks_access_copy_keeps_a_reserved_complaint_private(  # type: ignore[no-untyped-def]
+        live: LiveServer, world, clerk: httpx.Client, desk: httpx.Client) -> None:
+    made = clerk.post("/persons", json=person_payload(unique_suffix(), birth_date=born_in(1985)))
+    pid = str(made.json()["id"])
+    words = "Mi pareja me amenaza en casa"
+    filed = desk.post(f"/office/persons/{pid}/complaint", data={
+        "csrf_token": csrf(desk), "category": "family_violence", "agency": "dif", "text": words})
+    assert filed.status_code == 303, filed.text[:500]
+    access = received(desk, pid, "access")
+    copy = desk.get(f"/office/rights/{access}/access.json")
+    assert copy.status_code == 200 and len(copy.json()["complaints"]) == 1
+    assert words not in copy.text and "family_violence" not in copy.text
+    assert copy.json()["complaints"][0]["category"] == "reserved"
+    page = desk.get(f"/office/rights/{access}/access")
+    assert page.status_code == 200 and words not in page.text
+    assert "Una queja que se atiende en privado" in page.text
+    boss = office(live, world.supervisor, world.password)
+    full = boss.get(f"/office/rights/{access}/access.json").json()["complaints"][0]
+    assert (full["category"], full["text"]) == ("family_violence", words)
+    boss.close()
