@@ -117,7 +117,8 @@ def file(session: Session, *, keyring: Keyring, principal: Principal, person_id:
     session.add(row)
     session.flush()
     audit.record(session, principal=principal, action="complaint.file", person_id=person_id,
-                 purpose="complaint", detail={"folio": row.folio, "category": category})
+                 purpose="complaint", detail={"folio": row.folio, **(
+                     {} if category in RESTRICTED_CATEGORIES else {"category": category})})
     return row
 
 
