@@ -13,6 +13,7 @@ import pytest
 
 from tests.builders import born_in, person_payload
 from tests.conftest import LiveServer, unique_suffix
+from tests.program.helpers import folio_of
 from tests.rights.helpers import csrf, office, receive, received, step
 
 
@@ -60,4 +61,54 @@ def test_a_blocked_person_cannot_be_asked_about_again(  # type: ignore[no-untype
     assert receive(desk, pid, "access").status_code == 404  # the record is out of every use
     assert desk.get(f"/office/rights/{access}/access.json").status_code == 404
     assert desk.get(f"/office/rights/{access}").status_code == 200  # the request stays readable
+    boss.close()
+
+
+def test_a_clerks_access_copy_keeps_a_reserved_complaint_private(  # type: ignore[no-untyped-def]
+        live: LiveServer, world, clerk: httpx.Client, desk: httpx.Client) -> None:
+    made = clerk.post("/persons", json=person_payload(unique_suffix(), birth_date=born_in(1985)))
+    pid = str(made.json()["id"])
+    words = "Mi pareja me amenaza en casa"
+    filed = desk.post(f"/office/persons/{pid}/complaint", data={
+        "csrf_token": csrf(desk), "category": "family_violence", "agency": "dif", "text": words})
+    assert filed.status_code == 303, filed.text[:500]
+    access = received(desk, pid, "access")
+    copy = desk.get(f"/office/rights/{access}/access.json")
+    assert copy.status_code == 200 and len(copy.json()["complaints"]) == 1
+    assert words not in copy.text and "family_violence" not in copy.text
+    assert copy.json()["complaints"][0]["category"] == "reserved"
+    page = desk.get(f"/office/rights/{access}/access")
+    assert page.status_code == 200 and words not in page.text
+    assert "Una queja que se atiende en privado" in page.text
+    boss = office(live, world.supervisor, world.password)
+    full = boss.get(f"/office/rights/{access}/access.json").json()["complaints"][0]
+    assert (full["category"], full["text"]) == ("family_violence", words)
+    boss.close()
+
+
+def test_a_blocked_persons_requests_and_complaints_answer_nowhere(  # type: ignore[no-untyped-def]
+        live: LiveServer, world, clerk: httpx.Client, desk: httpx.Client,
+        anon: httpx.Client) -> None:
+    payload = person_payload(unique_suffix(), birth_date=born_in(1979))
+    pid = str(clerk.post("/persons", json=payload).json()["id"])
+    folio = folio_of(clerk, pid, "comedores_comunitarios")
+    filed = desk.post(f"/office/persons/{pid}/complaint", data={
+        "csrf_token": csrf(desk), "category": "delay", "agency": "sedeso",
+        "text": "Nadie me dice nada de mi solicitud"})
+    assert filed.status_code == 303, filed.text[:500]
+    complaint = filed.headers["location"].split("folio=")[1].split("&")[0]
+    boss = office(live, world.supervisor, world.password)
+    asked = {"birth_date": payload["birth_date"]}
+    for known in (folio, complaint):
+        assert anon.post("/requests/status", json={"folio": known, **asked}).status_code == 200
+    assert boss.get(f"/office/complaints/{complaint}").status_code == 200
+    assert step(boss, received(desk, pid, "cancellation"), "block").status_code == 303
+    for known in (folio, complaint):
+        answer = anon.post("/requests/status", json={"folio": known, **asked})
+        assert answer.status_code == 404 and answer.json()["code"] == "folio_no_match"
+    assert boss.get(f"/office/complaints/{complaint}").status_code == 404
+    assert complaint not in boss.get("/office/complaints").text
+    answered = boss.post(f"/office/complaints/{complaint}/answer",
+                         data={"csrf_token": csrf(boss), "answer": "Ya quedó"})
+    assert answered.status_code == 404
     boss.close()

@@ -6,6 +6,7 @@ supervisor finds nothing."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from redangel.audit.models import AuditEvent
 from redangel.auth import service as auth
 from redangel.auth.models import Agency
 from redangel.common.business_days import add_business_days
@@ -161,3 +163,18 @@ def test_the_complaint_walked_in_chromium(page: Any, world: Any, clerk: httpx.Cl
     assert page.locator("#reason").inner_text() == "Se revisó su trámite."
     screenshot(page, "folio-complaint")
     assert violations(page) == []
+
+
+def test_the_audit_trail_does_not_name_a_reserved_complaints_category(
+        desk: httpx.Client, clerk: httpx.Client, sessions: Any) -> None:
+    person = new_person(clerk)["id"]
+    folios = {category: complaint_of(desk, person, category, "dif")
+              for category in ("family_violence", "disability_access", "delay")}
+    with sessions() as session:
+        details = {e.detail["folio"]: e.detail for e in session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "complaint.file",
+                                     AuditEvent.person_id == uuid.UUID(person)))}
+    assert set(details) == set(folios.values())
+    for category, folio in folios.items():
+        named = "delay" if category == "delay" else None
+        assert details[folio].get("category") == named, details[folio]

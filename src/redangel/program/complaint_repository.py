@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency, Office
@@ -17,13 +17,19 @@ from redangel.person.models import Person
 from redangel.program.models import Complaint
 
 
+def _usable() -> ColumnElement[bool]:
+    """The complaint's person is not blocked (a cancelled record is out of every use at once)."""
+    return ~exists().where(Person.id == Complaint.person_id, Person.blocked_at.is_not(None))
+
+
 def by_folio(session: Session, folio: str, *, for_update: bool = False) -> Any:
-    """A complaint with its person's birth date and first surname and the agency's names."""
+    """A complaint with its person's birth date and first surname and the agency's names (none
+    of a blocked person)."""
     stmt = (select(Complaint, Person.birth_date, Person.first_surname, Agency.name_es,
                    Agency.name_en)
             .join(Person, Person.id == Complaint.person_id)
             .join(Agency, Agency.code == Complaint.agency_code)
-            .where(Complaint.folio == folio))
+            .where(Complaint.folio == folio, Person.blocked_at.is_(None)))
     if for_update:
         stmt = stmt.with_for_update(of=Complaint)
     return session.execute(stmt).first()
@@ -36,7 +42,7 @@ def of_office(session: Session, office_id: uuid.UUID | None, categories: Sequenc
                    Complaint.expected_answer_on, Agency.name_es, Agency.name_en,
                    Complaint.escalated_role)
             .join(Agency, Agency.code == Complaint.agency_code)
-            .where(Complaint.office_id == office_id))
+            .where(Complaint.office_id == office_id, _usable()))
     if categories is not None:
         stmt = stmt.where(Complaint.category.in_(categories))
     return session.execute(stmt.order_by(Complaint.status.desc(), Complaint.filed_at,
@@ -56,7 +62,7 @@ def late(session: Session, today: date, top: int, limit: int) -> Sequence[Any]:
         select(Complaint, Office.code)
         .outerjoin(Office, Office.id == Complaint.office_id)
         .where(Complaint.status == "submitted", Complaint.expected_answer_on < today,
-               Complaint.level < top)
+               Complaint.level < top, _usable())
         .order_by(Complaint.expected_answer_on, Complaint.id)
         .limit(limit)
     ).all()
@@ -85,7 +91,7 @@ def escalated(session: Session, *, at_least: int, scope: ColumnElement[bool],
                Complaint.escalated_at, Complaint.expected_answer_on)
         .join(Agency, Agency.code == Complaint.agency_code)
         .outerjoin(Office, Office.id == Complaint.office_id)
-        .where(Complaint.status == "submitted", Complaint.level >= at_least, scope)
+        .where(Complaint.status == "submitted", Complaint.level >= at_least, scope, _usable())
         .order_by(Complaint.level.desc(), Complaint.expected_answer_on, Complaint.id)
         .limit(limit)
     ).all()

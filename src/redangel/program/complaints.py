@@ -117,7 +117,8 @@ def file(session: Session, *, keyring: Keyring, principal: Principal, person_id:
     session.add(row)
     session.flush()
     audit.record(session, principal=principal, action="complaint.file", person_id=person_id,
-                 purpose="complaint", detail={"folio": row.folio, "category": category})
+                 purpose="complaint", detail={"folio": row.folio, **(
+                     {} if category in RESTRICTED_CATEGORIES else {"category": category})})
     return row
 
 
@@ -226,12 +227,18 @@ def folio_status(session: Session, *, keyring: Keyring, principal: Principal, fo
         may_rate=False, rated=False)
 
 
-def held_by(session: Session, *, keyring: Keyring, person_id: uuid.UUID) -> list[HeldComplaint]:
+def held_by(session: Session, *, keyring: Keyring, person_id: uuid.UUID,
+            principal: Principal) -> list[HeldComplaint]:
     """Every complaint of a person, their words and the answers included, for their own access
-    copy (the caller checked the person's identity and audits the reading)."""
-    return [HeldComplaint(folio=c.folio, category=c.category,
-                          agency_name=Names(es=name_es, en=name_en),
+    copy (the caller checked the person's identity and audits the reading). A complaint only the
+    office's supervisors may read keeps its category and words out of a clerk's copy
+    (category `reserved`): the supervisor gives it."""
+    readable = _categories_for(principal)
+    return [HeldComplaint(folio=c.folio, agency_name=Names(es=name_es, en=name_en),
                           status="answered" if c.status == "answered" else "submitted",
-                          filed_at=c.filed_at, text=_open(keyring, c, "text") or "",
-                          answer=_open(keyring, c, "answer"))
+                          filed_at=c.filed_at, **(
+                              {"category": c.category, "text": _open(keyring, c, "text") or "",
+                               "answer": _open(keyring, c, "answer")}
+                              if c.category in readable
+                              else {"category": "reserved", "text": "", "answer": None}))
             for c, name_es, name_en in (tuple(r) for r in repository.of_person(session, person_id))]

@@ -106,14 +106,15 @@ def notices(session: Session, application_ids: Sequence[uuid.UUID]) -> Sequence[
 
 
 def by_folio(session: Session, folio: str) -> Any:
-    """An application by folio with its person's birth date, program and agency names."""
+    """An application by folio with its person's birth date, program and agency names (none of
+    a blocked person)."""
     return session.execute(
         select(Application, Person.birth_date, Program.name_es, Program.name_en, Program.sensitive,
                Agency.name_es, Agency.name_en, Program.agency_code, Person.first_surname)
         .join(Person, Person.id == Application.person_id)
         .join(Program, Program.code == Application.program_code)
         .join(Agency, Agency.code == Program.agency_code)
-        .where(Application.folio == folio)
+        .where(Application.folio == folio, Person.blocked_at.is_(None))
     ).first()
 
 
