@@ -8,9 +8,11 @@ row. No query here returns a person's name or id to a page: the refresh keeps co
 
 from __future__ import annotations
 
+import csv as csv_text
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -304,14 +306,20 @@ def drop_months(session: Session, figures: Sequence[str], since_month: str) -> N
 
 
 def insert_cells(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Write aggregate cells: COPY on PostgreSQL, batched executemany on SQLite."""
+    """Write aggregate cells: COPY on PostgreSQL (CSV written by the csv module, the monthly
+    cells without a day, the snapshots with theirs), batched executemany on SQLite."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         raw = connection.connection.driver_connection
-        with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
-                f"COPY analytics_cell ({', '.join(CELL_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(tuple(row[c] for c in CELL_COLUMNS))
+        for dated in (True, False):
+            names = [c for c in CELL_COLUMNS if dated or c != "taken_on"]
+            buffer = io.StringIO()
+            writer = csv_text.writer(buffer, quoting=csv_text.QUOTE_NONNUMERIC, lineterminator="\n")
+            writer.writerows(map(itemgetter(*names),
+                                 (r for r in rows if (r["taken_on"] is not None) == dated)))
+            with raw.cursor() as cursor, cursor.copy(  # type: ignore[union-attr]
+                    f"COPY analytics_cell ({', '.join(names)}) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
         return
     for start in range(0, len(rows), BATCH):
         connection.execute(insert(AnalyticsCell), rows[start:start + BATCH])
