@@ -46,6 +46,8 @@ BENCH_DB = os.environ.get("REDANGEL_BENCH_DB", "redangel_bench_analytics")
 PORT = int(os.environ.get("REDANGEL_BENCH_PORT", "18610"))
 VIEWS = ("coverage", "centre", "decisions", "deliveries", "quality")
 COUNTED = ("person", "enrollment", "application", "delivery")
+REFRESH_TARGET = 120  # seconds, the whole refresh at 1,000,000 persons (issue 17)
+PAGE_TARGET_MS = 1000  # every page at 1,000,000 persons
 
 
 def database(backend: str, workdir: Path, reuse: bool) -> str:
@@ -99,8 +101,8 @@ def refresh_figures() -> None:
         with ctx.sessions() as session:
             run = analytics.refresh(session, catalog=catalog, keyring=keyring, full=full)
             session.commit()
-        print(f"refresh ({run.kind:11s}): {run.seconds:7.2f} s   {run.cells:,} cells   "
-              f"ceiling: count(*) of the four tables {ceiling * 1000:7.1f} ms   "
+        print(f"refresh ({run.kind:11s}): {run.seconds:7.2f} s (target ≤ {REFRESH_TARGET} s at 1M)   "
+              f"{run.cells:,} cells   ceiling: count(*) of the four tables {ceiling * 1000:7.1f} ms   "
               f"ratio {run.seconds / ceiling:8.1f}×", flush=True)
     ctx.engine.dispose()
 
@@ -128,8 +130,9 @@ def page_figures(url: str, workdir: Path, requests: int) -> None:
             print(f"ceiling: /readyz p50 {ceiling:7.1f} ms", flush=True)
             for view in VIEWS:
                 p50, worst = timed(client, f"/office/analytics/{view}", requests)
-                print(f"page {view:10s}: p50 {p50:7.1f} ms  max {worst:7.1f} ms   "
-                      f"ratio to /readyz {p50 / ceiling:6.1f}×", flush=True)
+                print(f"page {view:10s}: p50 {p50:7.1f} ms  max {worst:7.1f} ms "
+                      f"(target ≤ {PAGE_TARGET_MS} ms)   ratio to /readyz {p50 / ceiling:6.1f}×",
+                      flush=True)
             p50, worst = timed(client, "/office/analytics/coverage/coverage_by_borough.csv", requests)
             print(f"CSV coverage     : p50 {p50:7.1f} ms  max {worst:7.1f} ms   "
                   f"ratio to /readyz {p50 / ceiling:6.1f}×", flush=True)

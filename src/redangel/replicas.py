@@ -109,6 +109,23 @@ class ReplicaRouter:
             return session, replica.engine, self.writer
         return None
 
+    def job_session(self) -> tuple[Session, str] | None:
+        """For a job that only reads (the analytics refresh): a session on the first usable
+        replica whose reads all see one snapshot (repeatable read), and the replica's address
+        without its password; None when no replica is usable."""
+        for replica in self.replicas:
+            if not self._usable(replica):
+                continue
+            session = replica.sessions()
+            try:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            except SQLAlchemyError:
+                session.close()
+                self._mark(replica, False, "the connection failed")
+                continue
+            return session, replica.url_host
+        return None
+
     def _usable(self, replica: Replica) -> bool:
         now = time.monotonic()
         if now - replica.checked_at < self.check_seconds:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from redangel.analytics import service
+from redangel.analytics import repository, service
 from redangel.analytics.compute import bucket, month_of
 from redangel.analytics.schemas import Figures, Filters, Table
 from redangel.auth.principal import Principal
@@ -181,3 +181,32 @@ class TestFiguresEqualADirectComputation:
 def expected_rejected(expected: Counter[tuple[str, str]]) -> int:
     """Rejections counted in the period."""
     return sum(v for (_, status), v in expected.items() if status == "rejected")
+
+
+class TestTheDatabaseCountsAsThePythonDoes:
+    def test_decisions_counted_by_the_database_fall_on_the_citys_calendar(  # type: ignore[no-untyped-def]
+            self, history, sessions) -> None:
+        """Decisions just before and after the city's midnight (and across the 2022 daylight
+        saving change) are counted on the city's days, exactly as `city_day` counts them."""
+        instants = [datetime(2026, 3, 1, 5, 30, tzinfo=UTC), datetime(2026, 3, 1, 6, 30, tzinfo=UTC),
+                    datetime(2022, 7, 1, 4, 59, tzinfo=UTC), datetime(2022, 7, 1, 5, 1, tzinfo=UTC),
+                    datetime(2026, 1, 31, 23, 0, tzinfo=UTC)]
+        with sessions() as session:
+            ids = session.scalars(select(Application.id).where(
+                Application.status.in_(("approved", "rejected"))).order_by(Application.id)).all()
+            assert len(ids) >= len(instants)
+            for n, app_id in enumerate(ids):
+                decided = instants[n % len(instants)]
+                session.execute(update(Application).where(Application.id == app_id).values(
+                    decided_at=decided, submitted_at=decided - timedelta(days=n % 4, hours=3 * n),
+                    expected_decision_on=city_day(decided) - timedelta(days=n % 2)))
+            in_database = Counter()
+            for *groups, n in repository.decided_applications(session, None):
+                in_database[tuple(groups)] += n
+            here = Counter()
+            for *groups, n in repository._counted_here(session, [
+                    Application.decided_at.is_not(None), Application.status.in_(("approved", "rejected"))]):
+                here[tuple(groups)] += n
+            session.rollback()
+        assert in_database == here
+        assert {g[4] for g in here} >= {"2026-02", "2026-03", "2022-06", "2022-07", "2026-01"}

@@ -1,13 +1,13 @@
 """The arithmetic of a refresh: from the registry's columns and the program history to cells.
 
 Everything is counted per coarse group (borough, sex, age band, target group, program, month,
-channel) with numpy over whole columns; no loop runs per person in Python except the one pass
-that turns enrollment ids into registry positions.
+channel): the registry with numpy over whole columns, the decisions, deliveries and enrollments
+from the database's own counts per group (`repository`); no loop here runs per person, per
+decision or per delivery.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,7 +84,6 @@ class People:
     sex: np.ndarray
     age: np.ndarray
     targets: dict[str, np.ndarray]
-    position: dict[uuid.UUID, int]
 
 
 BOROUGH_KEYS = (*BOROUGHS, NO_BOROUGH)
@@ -139,20 +138,7 @@ def people(catalog: Catalog, registry: Registry, as_of: date) -> People:
         "single_mother": (sex == sex_index["M"]) & (years >= 15) & single & minors,
         "low_income": low,
     }
-    position = {pid: i for i, pid in enumerate(registry.ids)}
-    return People(borough, sex, age, targets, position)
-
-
-def served(enrollments: Iterable[tuple[uuid.UUID, str]], group: People, programs: list[str]
-           ) -> dict[str, np.ndarray]:
-    """For each program, who of the registry is enrolled (live) in it."""
-    n = len(group.borough)
-    out = {code: np.zeros(n, dtype=bool) for code in programs}
-    for person_id, code in enrollments:
-        at = group.position.get(person_id)
-        if at is not None and code in out:
-            out[code][at] = True
-    return out
+    return People(borough, sex, age, targets)
 
 
 def _counts(group: People, mask: np.ndarray) -> np.ndarray:
@@ -320,17 +306,17 @@ def reason_key(reason: str | None) -> str:
 
 def decisions(rows: Iterable[Any], agencies: dict[str, str]) -> list[Cell]:
     """Per program, month decided, channel and borough: approved, rejected, decided within the
-    promised days, the days each took (as counts per day), and the reasons of rejections."""
+    promised days, the days each took (as counts per day), and the reasons of rejections; from
+    the decisions counted per (program, channel, status, borough, month, days, in time, reason)."""
     counts: Counter[tuple[str, str, str, str, str, str]] = Counter()
-    for program, channel, status, submitted_at, decided_at, expected, reason, borough in rows:
-        decided = on_city_calendar(decided_at)
-        base = (program, month_of(decided), channel, borough or NO_BOROUGH)
-        counts[(*base, status, "")] += 1
-        counts[(*base, "days", str(day_bin((decided - on_city_calendar(submitted_at)).days)))] += 1
-        if decided <= expected:
-            counts[(*base, "within", "")] += 1
+    for program, channel, status, borough, month, days, within, reason, n in rows:
+        base = (program, month, channel, borough or NO_BOROUGH)
+        counts[(*base, status, "")] += n
+        counts[(*base, "days", str(day_bin(int(days))))] += n
+        if within:
+            counts[(*base, "within", "")] += n
         if status == "rejected":
-            counts[(*base, "reason", reason_key(reason))] += 1
+            counts[(*base, "reason", reason_key(reason))] += n
     out = []
     for (program, month, channel, borough, measure, key), value in counts.items():
         figure = "reasons" if measure == "reason" else "decisions"
@@ -350,33 +336,28 @@ def backlog(rows: Iterable[Any], agencies: dict[str, str], as_of: date) -> list[
 
 def deliveries(rows: Iterable[Any], spans: Iterable[Any], agencies: dict[str, str],
                since: date, until: date) -> list[Cell]:
-    """Per program, month and borough: deliveries, persons served, amount, and live enrollments."""
-    made: Counter[tuple[str, str, str]] = Counter()
-    amount: defaultdict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-    persons: defaultdict[tuple[str, str, str], set[uuid.UUID]] = defaultdict(set)
-    for program, day, borough, person_id, value in rows:
-        key = (program, month_of(day), borough or NO_BOROUGH)
-        made[key] += 1
-        amount[key] += value or Decimal(0)
-        persons[key].add(person_id)
-    months = _months(since, until)
-    live = _live_per_month(spans, months)
+    """Per program, month and borough: deliveries, persons served, amount (as counted by the
+    database), and live enrollments."""
     out = []
-    for (program, month, borough), count in made.items():
+    for program, month, borough, count, persons, amount in rows:
         groups = {"month": month, "program_code": program, "agency_code": agencies.get(program, ""),
-                  "borough": borough}
+                  "borough": borough or NO_BOROUGH}
         out.append(cell("deliveries", "deliveries", count, **groups))
-        out.append(cell("deliveries", "persons", len(persons[(program, month, borough)]), **groups))
-        out.append(cell("deliveries", "amount", float(amount[(program, month, borough)]), **groups))
-    for (program, month, borough), count in live.items():
+        out.append(cell("deliveries", "persons", persons, **groups))
+        out.append(cell("deliveries", "amount", float(amount or Decimal(0)), **groups))
+    for (program, month, borough), count in _live_per_month(spans, _months(since, until)).items():
         out.append(cell("deliveries", "enrolled", count, month=month, program_code=program,
                         agency_code=agencies.get(program, ""), borough=borough))
     return out
 
 
+def _month_number(month: str) -> int:
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
 def _live_per_month(spans: Iterable[Any], months: list[tuple[date, date]]) -> Counter[tuple[str, str, str]]:
     """Enrollments live at some time in each month, per program and borough (a running sum over
-    each group's starts and ends, not a loop over months per enrollment)."""
+    each group's starts and ends, counted per month begun and ended, not a loop over months)."""
     if not months:
         return Counter()
     base = months[0][0].year * 12 + months[0][0].month - 1
@@ -385,18 +366,22 @@ def _live_per_month(spans: Iterable[Any], months: list[tuple[date, date]]) -> Co
     starts: list[int] = []
     ends: list[int] = []
     which: list[int] = []
-    for program, borough, started, ended in spans:
-        first = started.year * 12 + started.month - 1 - base
-        final = last if ended is None else ended.year * 12 + ended.month - 1 - base
+    weights: list[int] = []
+    for program, borough, began, ended, count in spans:
+        first = _month_number(began) - base
+        final = last if ended is None else _month_number(ended) - base
         first, final = max(0, first), min(last, final)
         if first > final:
             continue
         which.append(groups.setdefault((program, borough or NO_BOROUGH), len(groups)))
         starts.append(first)
         ends.append(final + 1)
+        weights.append(int(count))
     diff = np.zeros((len(groups), len(months) + 1), dtype=np.int64)
-    np.add.at(diff, (np.array(which, dtype=np.int64), np.array(starts, dtype=np.int64)), 1)
-    np.add.at(diff, (np.array(which, dtype=np.int64), np.array(ends, dtype=np.int64)), -1)
+    at = np.array(which, dtype=np.int64)
+    times = np.array(weights, dtype=np.int64)
+    np.add.at(diff, (at, np.array(starts, dtype=np.int64)), times)
+    np.add.at(diff, (at, np.array(ends, dtype=np.int64)), -times)
     running = np.cumsum(diff[:, :-1], axis=1)
     out: Counter[tuple[str, str, str]] = Counter()
     for (program, borough), g in groups.items():

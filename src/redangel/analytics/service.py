@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import true
 from sqlalchemy.orm import Session
 
 from redangel.analytics import compute, repository
@@ -28,7 +27,6 @@ from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.eligibility.catalog import Catalog
 from redangel.errors import FieldError, Forbidden, InvalidInput
-from redangel.lifeevent.outreach import load_registry
 
 READERS = ("analyst", "supervisor")
 MONTHS_BACK = 24  # live enrollments are counted per month over the last two years
@@ -87,51 +85,56 @@ def figures(session: Session, *, catalog: Catalog, principal: Principal, view: V
 
 
 def refresh(session: Session, *, catalog: Catalog, keyring: Keyring, full: bool = False,
-            today: date | None = None, progress: Progress | None = None) -> AnalyticsRun:
+            today: date | None = None, progress: Progress | None = None,
+            reads: Session | None = None) -> AnalyticsRun:
     """Recompute the aggregates: today's snapshots (coverage, the person at the centre, data
     quality) in full; the monthly figures from the first month touched since the last refresh
-    (all of them with `full`, or when there was none)."""
+    (all of them with `full`, or when there was none). The registry and its history are read
+    from `reads` (a replica's session) when given, in one snapshot; the cells are written in
+    `session` (the primary's)."""
     started = time.perf_counter()
     step = progress or (lambda _name: None)
     taken_at = utcnow()
+    source = reads if reads is not None else session
+    watermark = min(taken_at, repository.replayed_until(source) or taken_at)
     today = today or city_today()
     last = repository.last_run(session)
-    agencies = repository.program_agencies(session)
-    registry = load_registry(session, keyring=keyring, visible=true())
+    agencies = repository.program_agencies(source)
+    registry, enrolled = repository.registry(source, keyring=keyring, programs=sorted(agencies))
     group = compute.people(catalog, registry, today)
-    enrolled = compute.served(repository.live_enrollments(session), group, sorted(agencies))
     step("registry")
     rows, eligible_any = compute.coverage(catalog, registry, group, enrolled, agencies, today)
     step("coverage")
     rows += compute.centre(catalog, registry, group, enrolled, agencies, eligible_any, today)
     step("centre")
-    rows += compute.quality(catalog, registry, group, repository.curp_counts(session), today)
-    rows += compute.backlog(repository.open_overdue(session, today), agencies, today)
+    rows += compute.quality(catalog, registry, group, repository.curp_counts(source), today)
+    rows += compute.backlog(repository.open_overdue(source, today), agencies, today)
     step("quality")
-    repository.replace_snapshot(session, ["coverage"], today, keep_history=True)
-    repository.replace_snapshot(session, ["centre", "quality", "decisions"], today, keep_history=False)
     since_month = ""
     since_at: Any = None
     if not full and last is not None and last.watermark is not None:
-        touched = repository.first_touched(session, last.watermark)
+        touched = repository.first_touched(source, last.watermark)
         first = min(d for d in (touched, last.taken_on) if d is not None)
         since_month = month_of(first)
         since_at = first.replace(day=1)
-    repository.drop_months(session, ["decisions", "reasons", "deliveries"], since_month)
     after = datetime.combine(since_at - timedelta(days=1), datetime.min.time(), UTC) if since_at else None
-    decided = repository.decided_applications(session, after)
+    decided = repository.decided_applications(source, after)
     rows += [c for c in compute.decisions(decided, agencies) if c["month"] >= since_month]
     step("decisions")
     window = (today.replace(day=1) - timedelta(days=31 * MONTHS_BACK)).replace(day=1)
     start = max(since_at, window) if since_at else window
-    delivered = repository.deliveries(session, start)
-    spans = repository.enrollment_spans(session, today)
+    delivered = repository.deliveries(source, start)
+    spans = repository.enrollment_spans(source, today)
     rows += [c for c in compute.deliveries(delivered, spans, agencies, start, today)
              if c["month"] >= since_month]
     step("deliveries")
+    repository.replace_snapshot(session, ["coverage"], today, keep_history=True)
+    repository.replace_snapshot(session, ["centre", "quality", "decisions"], today, keep_history=False)
+    repository.drop_months(session, ["decisions", "reasons", "deliveries"], since_month)
     repository.insert_cells(session, rows)
+    repository.analyse_cells(session)
     run = AnalyticsRun(taken_at=taken_at, taken_on=today, kind="incremental" if since_month else "full",
-                       since_month=since_month, watermark=taken_at, persons=len(registry.ids),
+                       since_month=since_month, watermark=watermark, persons=len(registry.ids),
                        cells=len(rows), seconds=round(time.perf_counter() - started, 3))
     repository.add_run(session, run)
     step("saved")

@@ -141,7 +141,8 @@ def decisions(session: Session, f: Filters, k: int) -> list[Table]:
             else:
                 flat.append(((group,), measure, value))
         breached = repository.sums(session, figure="decisions", by=[by],
-                                   where=[*_where(f), repository.column("measure") == "breached"])
+                                   where=[*_where(f), repository.column("taken_on").is_not(None),
+                                          repository.column("measure") == "breached"])
         latest_breach = {g[0]: v for g, _, v in breached}
 
         groups = _grid(flat, ["approved", "rejected", "within"])

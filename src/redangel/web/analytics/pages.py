@@ -3,8 +3,9 @@ or Parquet file. Analysts see the whole city, supervisors their office's borough
 
 The figures come from `analytics.service` (scope, suppression and the audit are there); this
 module reads the filters, says each group in the page's language and draws the charts. The
-routes only read (`@read_only`: on SQLite a snapshot, never waiting for writers); their audit
-events are written beside them.
+routes only read (`@read_only`: on SQLite a snapshot, never waiting for writers) and may be
+served by a read replica (`@reads_from_replica`: the figures are a refresh's, already older than
+any lag a replica is allowed); their audit events are written beside them, on the primary.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from redangel.analytics import service as analytics
 from redangel.analytics.schemas import VIEWS, By, Figures, Filters, Table, View
 from redangel.common.clock import city_today
 from redangel.common.types import BOROUGHS
-from redangel.db import DbSession, read_only
+from redangel.db import DbSession, read_only, reads_from_replica
 from redangel.errors import FieldError, InvalidInput, NotFound
 from redangel.web import i18n
 from redangel.web.analytics import export, labels
@@ -88,6 +89,7 @@ def home() -> Response:
 
 @router.get("/{view}")
 @read_only
+@reads_from_replica
 def view_page(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
               program: Word = "", agency: Word = "", borough: Word = "", target: Word = "",
               since: Day = "", until: Day = "", by: Word = "borough") -> Response:
@@ -191,6 +193,7 @@ def _download(request: Request, session: DbSession, principal: Any, view: str, t
 
 @router.get("/{view}/{table_id}.csv")
 @read_only
+@reads_from_replica
 def download_csv(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
                  table_id: str, program: Word = "",
                  agency: Word = "", borough: Word = "", target: Word = "", since: Day = "",
@@ -203,6 +206,7 @@ def download_csv(request: Request, session: DbSession, principal: AnalyticsUser,
 
 @router.get("/{view}/{table_id}.parquet")
 @read_only
+@reads_from_replica
 def download_parquet(request: Request, session: DbSession, principal: AnalyticsUser, view: str,
                      table_id: str, program: Word = "",
                      agency: Word = "", borough: Word = "", target: Word = "", since: Day = "",
