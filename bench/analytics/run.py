@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -36,6 +39,7 @@ from bench.support import serve  # noqa: E402
 from redangel.analytics import service as analytics  # noqa: E402
 from redangel.cli.context import context  # noqa: E402
 from redangel.cli.database import upgrade  # noqa: E402
+from redangel.common.clock import city_today  # noqa: E402
 from redangel.config import Settings, get_settings  # noqa: E402
 from redangel.demo import seed as demo  # noqa: E402
 from redangel.eligibility import load_catalog  # noqa: E402
@@ -81,6 +85,34 @@ def load(url: str, workdir: Path, persons: int) -> str:
                                    offices=offices, catalog=catalog, batch=50_000)
     ctx.engine.dispose()
     return f"{written:,} persons with their history in {time.perf_counter() - started:.1f} s"
+
+
+def top_up_enrollments(url: str, total: int) -> str:
+    """Past (exited) enrollments COPY'd in until the registry holds `total` enrollments: the
+    issue's 2,000,000 at 1,000,000 persons, where the demo's generator writes about 0.9 per
+    person. Each is a finished spell in a random program, so no live enrollment is duplicated."""
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    rng = random.Random(2026)
+    today = city_today()
+    with psycopg.connect(plain) as conn:
+        have = conn.execute("SELECT count(*) FROM enrollment").fetchone()[0]  # type: ignore[index]
+        missing = total - have
+        if missing <= 0:
+            return f"{have:,} enrollments already"
+        ids = [row[0] for row in conn.execute("SELECT id FROM person ORDER BY id")]
+        codes = [row[0] for row in conn.execute("SELECT code FROM program ORDER BY code")]
+        with conn.cursor().copy(
+            "COPY enrollment (id, version, person_id, program_code, status, started_on, "
+            "ended_on, exit_reason, change_seq) FROM STDIN"
+        ) as copy:
+            for n in range(missing):
+                started = today - timedelta(days=rng.randrange(400, 3000))
+                ended = started + timedelta(days=rng.randrange(30, 360))
+                copy.write(f"{uuid.uuid4()}\t1\t{ids[n % len(ids)]}\t{rng.choice(codes)}\t"
+                           f"exited\t{started.isoformat()}\t{ended.isoformat()}\t"
+                           f"end_of_term\t0\n")
+        conn.commit()
+    return f"{missing:,} past enrollments added: {total:,} in all"
 
 
 def refresh_figures() -> None:
@@ -147,6 +179,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5)
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--reuse", action="store_true", help="measure the previous run's database")
+    parser.add_argument("--enrollments", type=int, default=0,
+                        help="top the registry up to this many enrollments with past ones "
+                             "(PostgreSQL; the issue's figure is 2,000,000 at 1,000,000 persons)")
     args = parser.parse_args()
     os.environ.setdefault("REDANGEL_ENVIRONMENT", "development")  # the published dev secrets
     for backend in args.backends.split(","):
@@ -159,6 +194,8 @@ def main() -> None:
         get_settings.cache_clear()
         if not args.reuse:
             print(f"load: {load(url, workdir, args.persons)}", flush=True)
+        if args.enrollments and backend == "postgresql":
+            print(f"enrollments: {top_up_enrollments(url, args.enrollments)}", flush=True)
         get_settings.cache_clear()
         refresh_figures()
         page_figures(url, workdir, args.requests)
