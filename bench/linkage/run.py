@@ -9,7 +9,8 @@ itself with `redangel.matching.engine.link` and with Splink 5 on DuckDB at its b
 (EM training, blocking on CURP, birth date and names, term-frequency adjustments on names),
 in the same run. Prints, per engine: pairwise precision, recall and F1 of the pairs at or above
 the link probability, false merges (roll rows joined to the wrong person) per 10,000 rows,
-rows/s and wall time; and our figure over Splink's. Not a test: it asserts nothing.
+rows/s and wall time, rows left to a steward's review; and our figure over Splink's. Not a
+test: it asserts nothing.
 """
 
 from __future__ import annotations
@@ -99,6 +100,16 @@ def score(name: str, seconds: float, left: np.ndarray, right: np.ndarray, pids: 
     same = pids[left] == pids[right]
     wrong_rows = np.union1d(left[~same], right[~same][right[~same] < n_roll])
     return Figures(name, seconds, int(left.size), int(same.sum()), truth, int(wrong_rows.size), n_roll)
+
+
+def review_rows(left: np.ndarray, right: np.ndarray, probability: np.ndarray, n_roll: int,
+                link: float) -> int:
+    """Roll rows a steward must look at: in a pair from the review threshold up, linked by none."""
+    sure = probability >= link
+    linked = np.union1d(left[sure], right[sure][right[sure] < n_roll])
+    unsure = ~sure & (left < n_roll)
+    asked = np.union1d(left[unsure], right[unsure][right[unsure] < n_roll])
+    return int(np.setdiff1d(asked, linked).size)
 
 
 def run_engine(roll: list[Record], registry: list[Record], thresholds: Thresholds) -> tuple[float, Any]:
@@ -237,6 +248,9 @@ def main() -> None:
         values = [fn(f) for f in results]
         ratio = f"{values[0] / values[1]:>14.3f}" if len(values) > 1 and values[1] else ""
         print(f"{label:24}" + "".join(f"{fmt.format(v):>14}" for v in values) + ratio)
+    cells = [f"{name} {review_rows(*scored[name], len(roll), args.link):,}" for name in scored]
+    print(f"{'rows to review':24}" + "".join(f"{c.split()[1]:>14}" for c in cells)
+          + f"   (in a pair from {args.review} up, linked by none)")
     print("\nat other link thresholds (same pairs, same run): F1 / false merges per 10,000")
     for threshold in (0.999, 0.9999):
         cells = []

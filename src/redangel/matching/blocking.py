@@ -3,7 +3,8 @@
 A million rows against a million records are 10^12 pairs; a person's true pairs share at
 least one blocking key unless every one of them is corrupted. Each rule is a key of the row's
 codes (CURP; its first ten characters, initials and birth date; birth date with the sound of
-a surname or given name; the sounds of the names; birth date with day and month in either
+a surname, in either order, or given name; the postal code with the given name and a surname
+or with both surnames; the sounds of the names; birth date with day and month in either
 order). Rows sharing a key are paired; pairs of two registry records are not asked for. A key
 shared by more than `MAX_BLOCK` rows (a placeholder date, a blank CURP written as zeros) would
 pair thousands of strangers: such a block is skipped and counted, and the other rules still
@@ -50,12 +51,26 @@ def _surname_sounds_in_either_order(table: Table) -> tuple[Codes, Codes]:
     return np.minimum(first, second), np.maximum(first, second)
 
 
+def _surname_sound(table: Table, low: bool) -> Codes:
+    """The lower (or higher) of the two surnames' sound codes; the first alone if the second is
+    missing, so that "HERNANDEZ" meets both "HERNANDEZ LOPEZ" and "LOPEZ HERNANDEZ" in one rule."""
+    first, second = _surname_sounds_in_either_order(table)
+    present = first >= 0
+    out: Codes = np.where(present, first if low else second, second)
+    return out
+
+
 RULES: dict[str, Callable[[Table], Codes]] = {
     "curp": lambda t: t.curp,
     "curp_initials_birth": lambda t: t.curp10,
     "birth_first_surname": lambda t: combine(t.birth, t.first.sound[t.first.codes]),
     "birth_second_surname": lambda t: combine(t.birth, t.second.sound[t.second.codes]),
+    "birth_surname_low": lambda t: combine(t.birth, _surname_sound(t, low=True)),
+    "birth_surname_high": lambda t: combine(t.birth, _surname_sound(t, low=False)),
     "birth_given": lambda t: combine(t.birth, t.given_first),
+    "postal_given_surname_low": lambda t: combine(t.postal, t.given_first, _surname_sound(t, low=True)),
+    "postal_given_surname_high": lambda t: combine(t.postal, t.given_first, _surname_sound(t, low=False)),
+    "postal_surnames": lambda t: combine(t.postal, *_surname_sounds_in_either_order(t)),
     "names": lambda t: combine(t.given_first, *_surname_sounds_in_either_order(t)),
     "day_month_either_order": lambda t: combine(_sorted_date(t.birth), t.given_first),
 }

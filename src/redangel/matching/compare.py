@@ -7,7 +7,9 @@ going by the last of their given names ("MARIA GUADALUPE" and "GUADALUPE") is cl
 Surnames written in the other order, or a first surname missing and the second moved up, are
 compared in the order that agrees best. Dates: day and month swapped, one digit mistyped or a
 two-digit year read in the wrong century are close. CURP: the same (O and 0 read alike) is
-exact; a wrong check digit or one character typed wrong among the first sixteen is close. Postal code:
+exact; a wrong check digit or one character typed wrong among the first sixteen is close, unless
+each row's own birth date or sex bears its CURP out (two persons, not a typo). Two given names
+alike only at the start ("JUAN CARLOS", "JUAN PABLO") are different. Postal code:
 the same first three digits are close. Every string similarity is computed once per distinct
 pair of values (rapidfuzz, in C), never per row.
 """
@@ -64,8 +66,12 @@ def names(left: Column, right: Column, a: Codes, b: Codes, *, words: bool = Fals
     ra, rb = ca[rest], cb[rest]
     close = left.sound[ra] == left.sound[rb]
     unsure = np.flatnonzero(~close)
-    close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, JaroWinkler.normalized_similarity,
-                             NAME_CLOSE)
+    similar = _similar(ra[unsure], rb[unsure], left.spellings, JaroWinkler.normalized_similarity,
+                       NAME_CLOSE)
+    # "JUAN CARLOS" and "JUAN PABLO", "MARIA" and "MARIA JOSE": alike at the start, other names
+    alike = unsure[similar]
+    close[alike] = _similar(left.last[ra[alike]], left.last[rb[alike]], left.last_spellings,
+                            JaroWinkler.normalized_similarity, NAME_CLOSE)
     # one letter wrong, missing or two swapped ("LAVRA", "LAURA"), in names of four letters or more
     unsure = np.flatnonzero(~close & (np.minimum(left.lengths[ra], left.lengths[rb]) >= MIN_TYPO_LENGTH))
     close[unsure] = _similar(ra[unsure], rb[unsure], left.spellings, OSA.distance, 1)
@@ -138,7 +144,22 @@ def curps(table: Table, a: Codes, b: Codes) -> Levels:
     rest = rest[same_tail]
     typo = _similar(table.curp[a[rest]], table.curp[b[rest]], table.curp_texts, Levenshtein.distance, 1)
     out[rest[typo]] = CLOSE
+    out[_confirmed_apart(table, a, b, out == CLOSE)] = DIFFERENT
     return out
+
+
+def _confirmed_apart(table: Table, a: Codes, b: Codes, close: npt.NDArray[np.bool_]) -> Codes:
+    """Pairs of close CURPs that differ where each row's own birth date or sex says its CURP is
+    right: two persons (born three days apart) rather than one CURP mistyped."""
+    rows = np.flatnonzero(close)
+    ra, rb = a[rows], b[rows]
+    born_a, born_b = table.curp_birth[ra], table.curp_birth[rb]
+    sex_a, sex_b = table.curp_sex[ra], table.curp_sex[rb]
+    dates_apart = (born_a != born_b) & (born_a == table.written_birth[ra]) & (
+        born_b == table.written_birth[rb])
+    sexes_apart = (sex_a != sex_b) & (sex_a == table.sex[ra]) & (sex_b == table.sex[rb])
+    apart: Codes = rows[dates_apart | sexes_apart]
+    return apart
 
 
 def compare(table: Table, a: Codes, b: Codes) -> Levels:

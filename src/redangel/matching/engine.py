@@ -7,11 +7,14 @@ probability reaches the review threshold; at or above the link threshold a pair 
 person. Pairs a person has declared different (`blocked`) are never answered. Pure: rows in,
 pairs out.
 
-One rule stands beside the score (`_family`): two rows whose given names or sexes plainly
-differ, or whose given names and CURPs both disagree, are never linked without a person's look
-unless their CURPs agree (at most just under the link threshold, so they go to review).
-Siblings and twins share surnames, home and sometimes the birth date, and
-the score, which weighs fields as if independent, would otherwise join them.
+Rules stand beside the score (`_needs_look`): pairs that may be two members of one family
+(given names or sexes plainly different, twins, a father and son of one name born years apart)
+or that say too little about the person (no birth date or CURP agreeing, and a name not the same)
+are never linked without a person's look unless their CURPs agree (at most just under the link
+threshold, so they go to review). Siblings and twins share surnames, home and sometimes the
+birth date, and the score, which weighs fields as if independent, would otherwise join them.
+Links that contradict one record per person (a row linked to two registry persons, say) go to
+review unless one clearly wins (`assign`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from redangel.matching import blocking, compare, model, table
+from redangel.matching import assign, blocking, compare, model, table
 from redangel.matching.compare import FIELDS
 from redangel.matching.records import LEVELS, Agreement, Pair, Record, Thresholds
 
@@ -108,18 +111,35 @@ def _pair_weights(table_: table.Table, fitted: model.Model, levels: npt.NDArray[
         floor = 1.0 / max(table_.size, 1)
         m_exact = fitted.m[f, compare.EXACT]
         weights[exact, f] = model.term_frequency_weight(m_exact, column.frequency[codes], floor)
+    # a postal code lies in one borough: beside it, the borough would count one fact twice
+    postal, borough = FIELDS.index("postal_code"), FIELDS.index("borough")
+    weights[levels[:, postal] != compare.MISSING, borough] = 0.0
     return weights
 
 
-def _family(levels: npt.NDArray[np.int8]) -> npt.NDArray[np.bool_]:
-    """Pairs that may be two members of one family: never linked without a person's look unless
-    their CURPs agree. Given names plainly different; or sexes different; or given names not the
-    same and CURPs different (twins "DANIEL" and "DANIELA", "ROSA MARIA" and "MARIA")."""
-    given, sex, curp = (levels[:, FIELDS.index(name)] for name in ("given_names", "sex", "curp"))
-    suspicious = (given == compare.DIFFERENT) | (sex == compare.DIFFERENT) | (
-        (given != compare.EXACT) & (curp == compare.DIFFERENT))
-    family: npt.NDArray[np.bool_] = suspicious & (curp != compare.EXACT)
-    return family
+def _needs_look(table_: table.Table, levels: npt.NDArray[np.int8], a: npt.NDArray[np.int64],
+                b: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Pairs never linked without a person's look unless their CURPs agree. Two members of one
+    family: given names plainly different; sexes different; given names not the same and CURPs
+    different (twins "DANIEL" and "DANIELA"); one given name the last word of the other (twins
+    "ROSA MARIA" and "MARIA", or one person going by her second name); birth dates plainly
+    different (a father and his son of the same name). Or too little said about the person
+    themself: neither the birth date nor the CURP agrees, and a name is not the same."""
+    level = {name: levels[:, FIELDS.index(name)] for name in FIELDS}
+    given, sex, curp, birth = level["given_names"], level["sex"], level["curp"], level["birth_date"]
+    column = table_.given
+    ca, cb = column.codes[a], column.codes[b]
+    part_of = (given == compare.CLOSE) & (column.words[ca] != column.words[cb]) & (
+        column.last[ca] == column.last[cb])
+    family = (given == compare.DIFFERENT) | (sex == compare.DIFFERENT) | part_of | (
+        (given != compare.EXACT) & (curp == compare.DIFFERENT)) | (birth == compare.DIFFERENT)
+    agreeing = (compare.CLOSE, compare.EXACT)
+    second = level["second_surname"]
+    names_same = (given == compare.EXACT) & (level["first_surname"] == compare.EXACT) & (
+        (second == compare.EXACT) | (second == compare.MISSING))
+    thin = ~np.isin(birth, agreeing) & ~np.isin(curp, agreeing) & ~names_same
+    needs: npt.NDArray[np.bool_] = (family | thin) & (curp != compare.EXACT)
+    return needs
 
 
 def link(incoming: Sequence[Record], registry: Sequence[Record], thresholds: Thresholds,
@@ -143,8 +163,12 @@ def link(incoming: Sequence[Record], registry: Sequence[Record], thresholds: Thr
     weights = _pair_weights(table_, fitted, levels, a)
     logit = np.log2(fitted.prior / (1 - fitted.prior)) + weights.sum(axis=1)
     probability = 1.0 / (1.0 + np.exp2(-logit))
-    family = _family(levels)
-    probability[family] = np.minimum(probability[family], np.nextafter(thresholds.link, 0.0))
+    family = _needs_look(table_, levels, a, b)
+    under_link = np.nextafter(thresholds.link, 0.0)
+    probability[family] = np.minimum(probability[family], under_link)
+    sure = probability >= thresholds.link
+    contradicted = sure & ~assign.consistent(a, b, logit, sure, table_.incoming)
+    probability[contradicted] = np.minimum(probability[contradicted], under_link)
     answered = np.flatnonzero(probability >= thresholds.review)
     answered = answered[np.argsort(-probability[answered], kind="stable")]
     return Linkage(

@@ -23,6 +23,8 @@ from redangel.matching.compare import CLOSE, DIFFERENT, EXACT, FIELDS, MISSING, 
 Floats = npt.NDArray[np.float64]
 LEVEL_COUNT = 4
 EM_ROUNDS = 40
+SESSION_PAIRS = 200  # pairs a training session needs to learn from
+SAME_PERSON_FIELDS = ("given_names", "first_surname", "second_surname", "birth_date")
 SMOOTHING = 0.5  # pseudo-count, so a level never seen among random pairs is rare, not impossible
 DIFFERENT_AT_MOST = {"given_names": 0.02, "first_surname": 0.05, "second_surname": 0.05, "sex": 0.01,
                      "birth_date": 0.02, "curp": 0.01}
@@ -30,6 +32,9 @@ DIFFERENT_AT_MOST = {"given_names": 0.02, "first_surname": 0.05, "second_surname
 share surnames, home and, for twins, the birth date, and in a large registry strangers share a
 given name and a birth date: left alone, EM counts such pairs as true ones and learns that a
 different CURP, given name or surname says little. These bounds keep them telling."""
+DIFFERENT_AT_LEAST = 0.001
+"""A true pair shows a plainly different value at least this often, whatever the data taught:
+one field's disagreement (a sex mistyped, a date from another document) is never proof alone."""
 
 
 @dataclass(frozen=True)
@@ -63,15 +68,16 @@ def _initial_m() -> Floats:
     return m
 
 
-def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
-    """m and the share of true pairs by EM over the candidates' levels (u fixed)."""
+def _em(levels: Levels, u: Floats, m: Floats, share: float,
+        free: tuple[int, ...]) -> tuple[Floats, float, float]:
+    """EM over pairs' levels with u fixed, estimating m of the `free` fields and the share of true
+    pairs; answers m, the share and how many pairs were read."""
     n_fields = len(FIELDS)
     radix = LEVEL_COUNT ** np.arange(n_fields, dtype=np.int64)
     patterns, counts = np.unique(levels.astype(np.int64) @ radix, return_counts=True)
     pattern_levels = (patterns[:, None] // radix) % LEVEL_COUNT
     weights = counts.astype(np.float64)
-    m = _initial_m()
-    share = 0.3
+    m = m.copy()
     rows = np.arange(n_fields)
     log_u = np.log(u)[rows, pattern_levels].sum(axis=1)
     for _ in range(EM_ROUNDS):
@@ -79,9 +85,8 @@ def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
         logit = np.log(share) - np.log1p(-share) + log_m - log_u
         posterior = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
         expected = weights * posterior
-        total = expected.sum()
-        share = float(np.clip(total / weights.sum(), 1e-9, 1 - 1e-9))
-        for f in range(n_fields):
+        share = float(np.clip(expected.sum() / weights.sum(), 1e-9, 1 - 1e-9))
+        for f in free:
             seen = np.bincount(pattern_levels[:, f], weights=expected, minlength=LEVEL_COUNT)[1:] + 1e-6
             m[f, 1:] = seen / seen.sum()
             bound = DIFFERENT_AT_MOST.get(FIELDS[f])
@@ -89,7 +94,34 @@ def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
                 agreeing = m[f, CLOSE] + m[f, EXACT]
                 m[f, CLOSE:] *= (1.0 - bound) / agreeing
                 m[f, DIFFERENT] = bound
-    true_pairs = share * weights.sum()
+            if m[f, DIFFERENT] < DIFFERENT_AT_LEAST:
+                m[f, CLOSE:] *= (1.0 - DIFFERENT_AT_LEAST) / (m[f, CLOSE] + m[f, EXACT])
+                m[f, DIFFERENT] = DIFFERENT_AT_LEAST
+    return m, share, float(weights.sum())
+
+
+def estimate(levels: Levels, u: Floats, possible_pairs: float) -> Model:
+    """m and the share of true pairs by EM over the candidates' levels (u fixed).
+
+    As Splink trains, in sessions: the m of every other field is learned from the pairs whose
+    CURPs are the same (nearly all one person, so what they show is how one person's rows
+    differ), and the CURP's m from the pairs whose names and birth dates are all the same. Left
+    to one EM over every candidate, families (siblings share surnames and home) pass for true
+    pairs and teach that a different birth date or address says little. With too few pairs for
+    a session (a small roll without CURPs), one EM over every candidate learns everything."""
+    n_fields = len(FIELDS)
+    everything = tuple(range(n_fields))
+    curp, named = FIELDS.index("curp"), [FIELDS.index(f) for f in SAME_PERSON_FIELDS]
+    m = _initial_m()
+    same_curp = levels[:, curp] == EXACT
+    same_person = np.all(levels[:, named] == EXACT, axis=1)
+    if same_curp.sum() >= SESSION_PAIRS and same_person.sum() >= SESSION_PAIRS:
+        m, _, _ = _em(levels[same_curp], u, m, 0.9, tuple(f for f in everything if f != curp))
+        m, _, _ = _em(levels[same_person], u, m, 0.9, (curp,))
+        m, share, total = _em(levels, u, m, 0.3, ())
+    else:
+        m, share, total = _em(levels, u, m, 0.3, everything)
+    true_pairs = share * total
     prior = float(np.clip(true_pairs / max(possible_pairs, 1.0), 1e-12, 0.5))
     return Model(m=m, u=u, prior=prior, candidate_share=share)
 
