@@ -29,7 +29,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   }
 fi
 
-if running=$(pgrep -x pcscd); then
+if running=$(pgrep -r R,S,D -x pcscd); then  # a pcscd just stopped (a zombie) is not one
+  if ! ss -ltn 2>/dev/null | grep -q ':35963 '; then
+    log "pcscd is running (pid $(echo "$running" | tr '\n' ' ')) without the virtual readers on TCP 35963; stop it and run this again"
+    exit 1
+  fi
   log "pcscd already running (pid $(echo "$running" | tr '\n' ' ')); reusing it, nothing started"
   exit 0
 fi
@@ -49,12 +53,25 @@ CHANNELID    0x8C7B
 CONF
 
 log_file="$(dirname "$conf_dir")/pcscd.log"
-setsid "$PCSCD" -f -c "$conf_dir" >"$log_file" 2>&1 </dev/null &
-pid=$!
-for _ in $(seq 1 100); do
-  if [ -S /run/pcscd/pcscd.comm ] && ss -ltn 2>/dev/null | grep -q ':35963 '; then break; fi
-  kill -0 "$pid" 2>/dev/null || { log "pcscd exited; see $log_file"; exit 1; }
-  sleep 0.05
+# vpcd opens its readers' ports when pcscd starts; a port a pcscd stopped a moment ago may still
+# be held (TIME_WAIT), and then this pcscd would run without readers. Start again until the
+# readers listen, for up to a minute and a half.
+for attempt in $(seq 1 30); do
+  setsid "$PCSCD" -f -c "$conf_dir" >"$log_file" 2>&1 </dev/null &
+  pid=$!
+  for _ in $(seq 1 100); do
+    if [ -S /run/pcscd/pcscd.comm ] && ss -ltn 2>/dev/null | grep -q ':35963 '; then break 2; fi
+    kill -0 "$pid" 2>/dev/null || { log "pcscd exited; see $log_file"; exit 1; }
+    sleep 0.05
+  done
+  log "the readers' port is still in use (attempt $attempt); starting pcscd again"
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  sleep 3
 done
+if ! ss -ltn 2>/dev/null | grep -q ':35963 '; then
+  log "pcscd started but its readers cannot listen on TCP 35963; see $log_file"
+  exit 1
+fi
 log "started pcscd (pid $pid, readers from $conf_dir, log $log_file)"
 echo "$pid"
