@@ -49,8 +49,8 @@ def test_steward_imports_three_rolls_reviews_and_reads_the_report(  # type: igno
             screenshot(page, f"rolls-review-{file_name}")
             while page.locator("#decide-form").count():
                 assert page.evaluate("document.activeElement.id") == "decide-same"
-                page.keyboard.press("s")  # the keyboard alone: S, same person
-                page.wait_for_load_state()
+                with page.expect_navigation():  # the decision is posted: wait for the next page
+                    page.keyboard.press("s")  # the keyboard alone: S, same person
                 reviewed += 1
             page.get_by_role("link", name="Volver a la importación").click()
         page.get_by_role("button", name="Integrar al registro").click()
