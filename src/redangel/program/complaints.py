@@ -73,7 +73,9 @@ class ComplaintView:
     may_answer: bool
 
 
-def _office_staff(principal: Principal) -> None:
+def office_staff(principal: Principal) -> None:
+    """Refuse anyone but the office's clerks and supervisors (the call center, the coordination
+    unit, stewards, analysts, agencies and kiosks follow requests elsewhere)."""
     if principal.kind != "staff" or principal.role not in OFFICE_ROLES:
         raise Forbidden()
 
@@ -101,7 +103,7 @@ def clean_words(text: str, field: str, limit: int = TEXT_MAX) -> str:
 def file(session: Session, *, keyring: Keyring, principal: Principal, person_id: uuid.UUID,
          category: str, agency_code: str, text: str) -> Complaint:
     """Record a citizen's complaint at the office; its folio and answer date are returned."""
-    _office_staff(principal)
+    office_staff(principal)
     if persons.get(session, person_id, person_condition(principal)) is None:
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     if category not in COMPLAINT_CATEGORIES:
@@ -129,7 +131,7 @@ def agencies(session: Session) -> list[tuple[str, Names]]:
 
 def office_list(session: Session, *, principal: Principal) -> list[ComplaintRow]:
     """The office's complaints this principal may read, open ones first (one query)."""
-    _office_staff(principal)
+    office_staff(principal)
     today = city_today()
     return [ComplaintRow(folio=r.folio, category=r.category, status=r.status,
                          filed_at=r.filed_at, expected_answer_on=r.expected_answer_on,
@@ -144,7 +146,7 @@ def office_list(session: Session, *, principal: Principal) -> list[ComplaintRow]
 def _find(session: Session, principal: Principal, folio: str, *,
           for_update: bool = False) -> Complaint:
     """A complaint of the principal's office and readable category; any other is not found."""
-    _office_staff(principal)
+    office_staff(principal)
     canonical = folios.normalise(folio[:40])
     row = repository.by_folio(session, canonical, for_update=for_update) if canonical else None
     if (row is None or row[0].office_id != principal.office_id

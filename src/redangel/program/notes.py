@@ -19,16 +19,14 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.crypto.keyring import Keyring
-from redangel.errors import Forbidden
 from redangel.history import service as history
 from redangel.program import escalation
 from redangel.program import repository as programs_sql
-from redangel.program.complaints import clean_words
+from redangel.program.complaints import OFFICE_ROLES, clean_words, office_staff
 from redangel.program.followup_schemas import HeldNote
 from redangel.program.models import OPEN_APPLICATION, Application, ApplicationNote
 
 NOTE_MAX = 500
-STAFF_ROLES = ("clerk", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -40,16 +38,11 @@ class Note:
     text: str
 
 
-def _staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.role not in STAFF_ROLES:
-        raise Forbidden()
-
-
 def add(session: Session, *, keyring: Keyring, principal: Principal, application: Application,
         text: str) -> ApplicationNote:
     """Write a note on an application found in the principal's scope; an open, escalated one
     stops climbing."""
-    _staff(principal)
+    office_staff(principal)
     said = clean_words(text, "note", NOTE_MAX)
     note = ApplicationNote(id=uuid.uuid4(), application_id=application.id,
                            author_kind=principal.kind, author_id=principal.id)
@@ -72,7 +65,7 @@ def add(session: Session, *, keyring: Keyring, principal: Principal, application
 def of(session: Session, *, keyring: Keyring, principal: Principal,
        application: Application) -> list[Note]:
     """An application's notes, oldest first, for office staff who opened it."""
-    if principal.kind != "staff" or principal.role not in STAFF_ROLES:
+    if principal.kind != "staff" or principal.role not in OFFICE_ROLES:
         return []
     return [Note(at=n.at, mine=n.author_id == principal.id, text=_words(keyring, n))
             for n in programs_sql.notes(session, application.id)]
