@@ -1,7 +1,7 @@
-// The steward's review of a civil registry event: keys 1 to 9 choose that candidate (Enter then
+// The steward's review of a civil registry event starts on its first control: the confirmation,
+// else the first candidate, else "leave it". Keys 1 to 9 choose a candidate (Enter then
 // confirms, Esc chooses again), X closes the event as nobody in the registry, N leaves it for
-// later (or goes to the next one), unless the steward is typing in a field. Every control stays
-// usable with Tab and Enter, and by mouse.
+// later: keys.js presses them.
 (function () {
   "use strict";
   var first = document.getElementById("confirm-choice") || document.getElementById("choose-1") ||
@@ -9,22 +9,4 @@
   if (first) {
     first.focus();
   }
-  document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.altKey || event.metaKey) {
-      return;
-    }
-    var tag = (event.target && event.target.tagName) || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") {
-      return;
-    }
-    var key = (event.key || "").toLowerCase();
-    if (!/^([1-9xn]|escape)$/.test(key)) {
-      return;
-    }
-    var control = document.querySelector('main [data-key="' + key + '"]');
-    if (control) {
-      event.preventDefault();
-      control.click();
-    }
-  });
 })();
