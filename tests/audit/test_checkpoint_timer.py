@@ -4,9 +4,9 @@ deleting one is noticed like deleting a counted one."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from redangel.audit import service as audit
 from redangel.audit.models import AuditCheckpoint
 from redangel.audit.verify import TrailKeys, verify
 from redangel.auth.principal import Principal
-from redangel.db import make_engine, make_sessionmaker
+from redangel.db import make_engine, make_sessionmaker, utcnow
 from tests.audit.owner import drop_guards
 from tests.audit.sealing import seal_everything
 from tests.conftest import make_settings, migrate
@@ -27,8 +27,29 @@ CONFIG = audit.AuditConfig(secret_key=SECRET, checkpoint_every=1000, checkpoint_
 CLERK = Principal(kind="staff", id=str(uuid.uuid4()), role="clerk")
 
 
+class Clock:
+    """The sealer's clock, moved by the test: a loaded machine cannot stretch a gap between two
+    seals past the timer, nor shrink a wait below it."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def configured(fresh_url: str, tmp_path: Path) -> Iterator[object]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(audit, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture
+def configured(fresh_url: str, tmp_path: Path, clock: Clock) -> Iterator[object]:
     """Sessions on a fresh database, configured with a half-second checkpoint timer."""
     migrate(make_settings(fresh_url, tmp_path))
     engine = make_engine(fresh_url)
@@ -59,23 +80,23 @@ def signed(make) -> list[tuple[int, int]]:  # type: ignore[no-untyped-def]
     return [(row.seq, row.prev_seq) for row in rows]
 
 
-def test_a_quiet_head_is_signed_once_the_last_checkpoint_is_old(configured) -> None:  # type: ignore[no-untyped-def]
+def test_a_quiet_head_is_signed_once_the_last_checkpoint_is_old(configured, clock) -> None:  # type: ignore[no-untyped-def]
     make = configured
     record_one(make)
     record_one(make)
     assert signed(make) == [(1, 0)]  # the first seal; the second came before the timer ran out
-    time.sleep(0.6)
+    clock.wait(0.6)
     audit.seal_all(make)  # a sealing round with nothing new to seal
     assert signed(make) == [(1, 0), (2, 1)]
     audit.seal_all(make)
     assert signed(make) == [(1, 0), (2, 1)]  # the head has not moved: nothing more to sign
 
 
-def test_a_deleted_timer_checkpoint_is_named(configured, backend: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_deleted_timer_checkpoint_is_named(configured, clock, backend: str) -> None:  # type: ignore[no-untyped-def]
     make = configured
     for _ in range(3):
         record_one(make)
-        time.sleep(0.6)
+        clock.wait(0.6)
         record_one(make)
     assert [seq for seq, _ in signed(make)] == [1, 2, 4, 6]
     keys = TrailKeys.from_secret(SECRET)
