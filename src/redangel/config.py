@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         default=24, ge=0, le=1200,
         description="months the audit trail keeps in the database before `audit archive` may "
                     "export and remove one (the month being written is always kept)")
+    changes_retention_months: int = Field(
+        default=24, ge=1, le=1200,
+        description="months the agencies' change feed keeps in the database before `changes "
+                    "archive` may export and remove one; an agency further behind takes its "
+                    "roll again")
     audit_checkpoint_seconds: float = Field(default=60.0, gt=0, le=86_400,
                                             description="sign the chain's head at least this often")
 

@@ -80,6 +80,13 @@ class Conflict(AppError):
     code = "conflict"
 
 
+class Gone(AppError):
+    """What was asked for existed once and has left the database (410)."""
+
+    status = 410
+    code = "gone"
+
+
 class PreconditionFailed(AppError):
     """If-Match names a stale version (412)."""
 

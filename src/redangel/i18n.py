@@ -105,6 +105,9 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
     "leave_reason": _("choose why the person leaves the household"),
     "already_head": _("This person is already the head of the household."),
     "cursor_invalid": _("the cursor is not valid"),
+    "changes_archived": _("the changes up to number {last} were archived: download the whole "
+                          "roll again and continue from the change number it gives"),
+    "gone": _("What was asked for is no longer kept here."),
     "search_empty": _("give at least one search criterion"),
     "date_future": _("cannot be a future date"),
     "date_range": _("must be a date between {min} and {max}"),

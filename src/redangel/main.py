@@ -30,7 +30,7 @@ from redangel.linkage.api import router as linkage_router
 from redangel.ops import install as operations
 from redangel.person import policy as person_policy
 from redangel.person.api import router as person_router
-from redangel.program import escalation_rules
+from redangel.program import change_archive, escalation_rules
 from redangel.program import policy as program_policy
 from redangel.program.api import router as program_router
 from redangel.program.followup_api import router as followup_router
@@ -55,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sys.setswitchinterval(0.0005)
         sealer = None
         if engine.dialect.name == "postgresql":
-            sealer = audit.Sealer(app.state.sessionmaker)
+            sealer = audit.Sealer(app.state.sessionmaker,
+                                  more_partitions=(change_archive.ensure_partitions,))
             sealer.start()
         app.state.sealer = sealer
         app.state.denial_tally.start()

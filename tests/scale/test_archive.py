@@ -18,6 +18,7 @@ from redangel.audit import service as audit
 from redangel.audit.models import AuditEvent
 from redangel.audit.verify import TrailKeys, verify
 from redangel.auth.principal import Principal
+from redangel.common.months import ArchiveRefused
 from redangel.db import make_engine, make_sessionmaker
 from tests.audit.sealing import seal_everything
 from tests.audit.test_verify_command import run
@@ -59,7 +60,7 @@ def test_a_closed_month_is_archived_and_the_chain_verifies_from_its_checkpoint(
         with make() as session:
             for month, keep, said in ((last, 0, "first"), (old, 24, "within the 24 months"),
                                       (this, 0, "not over yet")):
-                with pytest.raises(archive.ArchiveRefused, match=said):
+                with pytest.raises(ArchiveRefused, match=said):
                     archive.prepare(session, secret_key=settings.secret_key,
                                     month=f"{month:%Y-%m}", retention_months=keep)
 

@@ -27,7 +27,7 @@ from redangel.agency.schemas import (
 from redangel.audit import service as audit
 from redangel.auth.dependencies import AppSettings, rate_limit, require_roles
 from redangel.auth.principal import Principal
-from redangel.common.openapi import ERRORS, PROBLEM
+from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, reads_from_replica
@@ -79,13 +79,15 @@ def list_enrollments(
     return service.list_enrollments(session, principal=principal, f=f, cursor=cursor)
 
 
-@router.get("/changes", response_model=ChangePage, responses=ERRORS)
+@router.get("/changes", response_model=ChangePage, responses=with_errors(410))
 @reads_from_replica
 @read_only
 def changes(session: DbSession, principal: AgencyClient,
             cursor: Annotated[str | None, Query(max_length=18)] = None,
             limit: Annotated[int, Query(ge=1, le=1000)] = 500) -> ChangePage:
-    """Everything that changed in the agency's programs after `cursor`, in order (resumable)."""
+    """Everything that changed in the agency's programs after `cursor`, in order (resumable).
+    A cursor older than what the feed keeps (`REDANGEL_CHANGES_RETENTION_MONTHS`) answers 410:
+    take the roll again and continue from its `X-Changes-Cursor`."""
     return service.changes(session, principal=principal, cursor=cursor, limit=limit)
 
 
@@ -106,14 +108,17 @@ def export_roll(
     program: Annotated[ProgramCode | None, Query()] = None,
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
 ) -> StreamingResponse:
-    """The agency's whole roll as NDJSON, one enrollment per line, streamed."""
+    """The agency's whole roll as NDJSON, one enrollment per line, streamed. `X-Changes-Cursor`
+    says where the change feed stood when it began: continue `/changes` from there."""
     assert principal.agency_code is not None
     audit.record(session, principal=principal, action="agency.export_roll", person_id=None,
                  purpose="program_administration", detail={"program": program, "status": status})
+    cursor = service.changes_cursor(session, principal=principal)
     body = service.export_roll(request.state.read_engine,
                                sessions=request.app.state.sessionmaker, keyring=keyring,
                                principal=principal, program=program, status=status)
-    return StreamingResponse(body, media_type="application/x-ndjson")
+    return StreamingResponse(body, media_type="application/x-ndjson",
+                             headers={"X-Changes-Cursor": str(cursor)})
 
 
 @router.get("/persons/{person_id}", response_model=AgencyPerson, responses=ERRORS)

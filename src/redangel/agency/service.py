@@ -34,13 +34,13 @@ from redangel.auth.principal import Principal
 from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
 from redangel.dci import signature
-from redangel.errors import FieldError, InvalidInput, NotFound
+from redangel.errors import FieldError, Gone, InvalidInput, NotFound
 from redangel.person import curp as curp_rules
 from redangel.person import fields as allow
 from redangel.person import service as person_service
 from redangel.person.models import Person
 from redangel.person.schemas import PersonAllowlisted
-from redangel.program import repository
+from redangel.program import change_archive, repository
 from redangel.program.models import Application, Enrollment
 from redangel.program.policy import agency_person_condition, program_condition
 from redangel.program.schemas import application_out, enrollment_out
@@ -119,6 +119,12 @@ def changes(session: Session, *, principal: Principal, cursor: str | None,
             raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")])
         after = int(cursor)
     rows = repository.changes_after(session, _agency(principal), after, limit)
+    if not rows or rows[0].seq > after + 1:
+        archived = change_archive.archived_through(session, _agency(principal))
+        if after < archived:
+            raise Gone("changes_archived",
+                       fields=[FieldError("cursor", "changes_archived", {"last": archived})],
+                       extra={"archived_through": archived})
     items = [Change.model_validate({
                  "seq": r.seq, "at": r.at, "entity": r.entity, "id": r.entity_id,
                  "person_id": r.person_id, "program": r.program_code, "action": r.action,
@@ -129,6 +135,12 @@ def changes(session: Session, *, principal: Principal, cursor: str | None,
                        detail={"after": after, "rows": len(items)})
     return ChangePage(changes=items, next_cursor=str(rows[-1].seq if rows else after),
                       has_more=len(rows) == limit)
+
+
+def changes_cursor(session: Session, *, principal: Principal) -> int:
+    """Where the agency's change feed stands now: a roll read from here on is continued by
+    `/agency/changes?cursor=` this number."""
+    return repository.change_head(session, _agency(principal))
 
 
 def person(session: Session, *, keyring: Keyring, principal: Principal,

@@ -15,20 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from redangel.audit import chain, repository
 from redangel.audit.models import AuditArchive
+from redangel.common.months import ArchiveRefused, month_bounds, months_between
 from redangel.db import utcnow
 
 KIND = "redangel-audit-archive-v1"
-
-
-class ArchiveRefused(ValueError):
-    """The month cannot be archived now; the message says why, in words."""
 
 
 @dataclass(frozen=True)
@@ -42,20 +39,6 @@ class Archive:
     event_ids: list[int]
 
 
-def month_bounds(month: str) -> tuple[datetime, datetime]:
-    """The first instant of a YYYY-MM month and of the next one (UTC)."""
-    try:
-        start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-    except ValueError:
-        raise ArchiveRefused(f"{month!r} is not a month written as YYYY-MM") from None
-    end = start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-    return start, end
-
-
-def _months_between(earlier: datetime, later: datetime) -> int:
-    return (later.year - earlier.year) * 12 + later.month - earlier.month
-
-
 def prepare(session: Session, *, secret_key: str, month: str, retention_months: int,
             now: datetime | None = None) -> Archive:
     """Everything sealed up to the month's last event, checked link by link and signed."""
@@ -64,7 +47,7 @@ def prepare(session: Session, *, secret_key: str, month: str, retention_months: 
     this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     if end > this_month:
         raise ArchiveRefused(f"{month} is not over yet")
-    if _months_between(start, this_month) <= retention_months:
+    if months_between(start, this_month) <= retention_months:
         raise ArchiveRefused(f"{month} is within the {retention_months} months the trail keeps")
     oldest = repository.oldest_event_at(session)
     if oldest is not None and oldest < start:

@@ -107,13 +107,14 @@ class AuditArchive(Base):
 # Rows the application may add and read but never change (triggers, and the app role's grants).
 APPEND_ONLY_TABLES = ("audit_event", "audit_seal", "audit_checkpoint", "audit_archive")
 
-# On PostgreSQL `audit_event` is partitioned by month (migration 0015_partitions); its partitions
-# are made by the database's own function, not by these models.
-_PARTITION = re.compile(r"audit_event_(y\d{4}m\d{2}|default)")
+# On PostgreSQL `audit_event` and the agencies' `change_entry` are partitioned by month
+# (migrations 0015_partitions and 0025_change_feed_partitions); their partitions are made by
+# the database's own functions, not by these models.
+_PARTITION = re.compile(r"(audit_event|change_entry)_(y\d{4}m\d{2}|default)")
 
 
 def is_partition(table: str) -> bool:
-    """Whether a table is one of audit_event's monthly (or default) partitions."""
+    """Whether a table is a monthly (or default) partition of the audit trail or change feed."""
     return _PARTITION.fullmatch(table) is not None
 
 

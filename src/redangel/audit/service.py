@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -290,10 +290,13 @@ def ensure_partitions(factory: Any, *, months_ahead: int = PARTITION_MONTHS_AHEA
 
 class Sealer:
     """A daemon thread sealing PostgreSQL audit events about once a second, and creating the
-    audit trail's monthly partitions ahead about once an hour."""
+    audit trail's monthly partitions ahead about once an hour (with those of any other
+    partitioned table whose `ensure(factory)` is passed in `more_partitions`)."""
 
-    def __init__(self, factory: Any, interval: float = 1.0, partitions_every: float = 3600.0) -> None:
+    def __init__(self, factory: Any, interval: float = 1.0, partitions_every: float = 3600.0,
+                 more_partitions: Sequence[Callable[[Any], int]] = ()) -> None:
         self.factory = factory
+        self.more_partitions = tuple(more_partitions)
         self.interval = interval
         self.partitions_every = partitions_every
         self._partitions_at = float("-inf")
@@ -316,6 +319,8 @@ class Sealer:
             try:
                 if time.monotonic() - self._partitions_at >= self.partitions_every:
                     ensure_partitions(self.factory)
+                    for ensure in self.more_partitions:
+                        ensure(self.factory)
                     self._partitions_at = time.monotonic()
                 seal_all(self.factory)
                 self.runs += 1

@@ -12,6 +12,7 @@ from redangel.audit import archive, chain
 from redangel.audit import service as audit
 from redangel.audit.verify import TrailKeys, verify
 from redangel.cli.context import context
+from redangel.common.months import ArchiveRefused
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
 
@@ -112,7 +113,7 @@ def audit_archive(
         try:
             prepared = archive.prepare(session, secret_key=ctx.settings.secret_key, month=month,
                                        retention_months=ctx.settings.audit_retention_months)
-        except archive.ArchiveRefused as exc:
+        except ArchiveRefused as exc:
             typer.echo(f"not archived: {exc}", err=True)
             raise typer.Exit(1) from None
         with out.open("xb") as file:  # written and on disk before anything is removed

@@ -164,6 +164,19 @@ class ChangeEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ChangeArchive(Base):
+    """A closed month of the change feed exported to a file and removed from the database;
+    `agencies` holds, per agency, the first and last change number it held."""
+
+    __tablename__ = "change_archive"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    entries: Mapped[int] = mapped_column(BigInteger)
+    agencies: Mapped[dict[str, list[int]]] = mapped_column(JSON)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Escalation(Base):
     """Where a late application stands in the chain of command (`escalation_rules`).
 

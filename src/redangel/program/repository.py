@@ -8,7 +8,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Uuid, and_, exists, literal, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Uuid,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency
@@ -20,7 +32,9 @@ from redangel.program.models import (
     OPEN_APPLICATION,
     Application,
     ApplicationNote,
+    ChangeArchive,
     ChangeEntry,
+    ChangeHead,
     Delivery,
     Enrollment,
     Program,
@@ -343,3 +357,49 @@ def deliveries_after(session: Session, person_id: uuid.UUID, day: date) -> Seque
         .join(Program, Program.code == Delivery.program_code)
         .where(Delivery.person_id == person_id, Delivery.delivered_on > day)
         .order_by(Delivery.delivered_on)).all()
+
+
+_ENSURE_CHANGE_PARTITIONS = text(
+    "SELECT change_entry_ensure_partitions(CAST(now() AS date), "
+    "CAST(now() + make_interval(months => :ahead) AS date))")
+
+
+def ensure_change_partitions(session: Session, months_ahead: int) -> int:
+    """PostgreSQL: create the change feed's missing monthly partitions up to `months_ahead`."""
+    return int(session.execute(_ENSURE_CHANGE_PARTITIONS, {"ahead": months_ahead}).scalar_one())
+
+
+def change_head(session: Session, agency_code: str) -> int:
+    """The last change number handed out in the agency's feed (0: none yet)."""
+    return session.scalar(select(ChangeHead.seq).where(ChangeHead.agency_code == agency_code)) or 0
+
+
+def oldest_change_at(session: Session) -> Any:
+    """When the oldest change still in the database was recorded (None: no change)."""
+    return session.scalar(select(func.min(ChangeEntry.at)))
+
+
+def changes_between(session: Session, start: datetime, end: datetime) -> Sequence[Any]:
+    """Every change recorded in [start, end), agency by agency in number order."""
+    return session.execute(
+        select(ChangeEntry.agency_code, ChangeEntry.seq, ChangeEntry.at, ChangeEntry.entity,
+               ChangeEntry.entity_id, ChangeEntry.person_id, ChangeEntry.program_code,
+               ChangeEntry.action, ChangeEntry.data)
+        .where(ChangeEntry.at >= start, ChangeEntry.at < end)
+        .order_by(ChangeEntry.agency_code, ChangeEntry.seq)
+    ).all()
+
+
+def remove_changes_between(session: Session, start: datetime, end: datetime,
+                           partition: str) -> None:
+    """Remove the changes of [start, end): on PostgreSQL by dropping the month's partition (and
+    deleting any that the default partition caught), on SQLite by deleting them."""
+    if session.get_bind().dialect.name == "postgresql" and session.execute(
+            text("SELECT to_regclass(:name)"), {"name": partition}).scalar() is not None:
+        session.execute(text(f'DROP TABLE "{partition}"'))
+    session.execute(delete(ChangeEntry).where(ChangeEntry.at >= start, ChangeEntry.at < end))
+
+
+def change_archives(session: Session) -> Sequence[ChangeArchive]:
+    """The months archived out of the change feed, oldest first."""
+    return session.scalars(select(ChangeArchive).order_by(ChangeArchive.month)).all()
