@@ -1,5 +1,6 @@
-"""change feed partitions: the agencies' change feed partitioned by month on PostgreSQL, and
-the record of the months archived out of it.
+"""change feed partitions: the agencies' change feed partitioned by month on PostgreSQL, the
+record of the months archived out of it, and an index of the few cancelled (blocked) persons
+that every page of the feed leaves out.
 
 `change_entry` becomes a table partitioned by range of `at`, one partition per calendar month
 (UTC) named `change_entry_yYYYYmMM`, plus a default partition that catches a change whose
@@ -65,6 +66,9 @@ def upgrade() -> None:
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('month', name=op.f('pk_change_archive'))
     )
+    op.create_index('ix_person_blocked', 'person', ['id'], unique=False,
+                    postgresql_where=sa.text('blocked_at IS NOT NULL'),
+                    sqlite_where=sa.text('blocked_at IS NOT NULL'))
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("LOCK TABLE change_entry IN ACCESS EXCLUSIVE MODE")
@@ -90,6 +94,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('change_archive')
+    op.drop_index('ix_person_blocked', table_name='person')
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("LOCK TABLE change_entry IN ACCESS EXCLUSIVE MODE")

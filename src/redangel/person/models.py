@@ -35,6 +35,9 @@ class Person(Base):
         Index("ix_person_birth_date_name", "birth_date", "name_key"),
         Index("ix_person_borough_name", "borough", "name_key", "id"),
         Index("ix_person_name_key_id", "name_key", "id"),
+        # The few cancelled persons every agency read leaves out (`NOT EXISTS ... blocked`).
+        Index("ix_person_blocked", "id", postgresql_where=text("blocked_at IS NOT NULL"),
+              sqlite_where=text("blocked_at IS NOT NULL")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
