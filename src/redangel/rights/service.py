@@ -48,8 +48,9 @@ LISTED = 200
 
 
 def _office_staff(principal: Principal) -> None:
-    if principal.kind != "staff" or principal.role not in ("clerk", "supervisor") \
-            or principal.office_id is None:
+    """The office's clerks and supervisors, with the office their requests belong to."""
+    complaints.office_staff(principal)
+    if principal.office_id is None:
         raise Forbidden()
 
 
