@@ -202,19 +202,21 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     ended = program_after_death.end_for_death(ctx.session, principal=principal,
                                               person_id=person.id, died_on=died_on)
     serial = cards.revoke_for_death(ctx.session, principal=principal, person_id=person.id)
-    household = households.leave_by_death(ctx.session, principal=principal, person_id=person.id,
-                                          died_on=died_on)
+    household, survivors = households.leave_by_death(ctx.session, principal=principal,
+                                                     person_id=person.id, died_on=died_on)
+    if household is None:  # in no household now: the one they belonged to last
+        survivors = list(repository.living_members(ctx.session, person.id))
     flagged = _flag_deliveries(ctx, event, person.id, died_on)
     provider = bool(household and household["was_head"])
     offered = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
-        person_ids=list(repository.living_members(ctx.session, person.id)),
+        person_ids=survivors,
         life_event="death_of_family_member", answers={"provider_died": provider},
         office_id=person.registered_office_id, loaded=ctx.programs())
-    survivors = {str(member): programs for member, programs in offered.items()}
     event.person_id = person.id
     return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
-            "household": household, "deliveries_after_death": flagged, "offers": survivors}
+            "household": household, "deliveries_after_death": flagged,
+            "offers": {str(member): programs for member, programs in offered.items()}}
 
 
 def _flag_deliveries(ctx: Context, event: CrvsEvent, person_id: uuid.UUID, died_on: date) -> int:
