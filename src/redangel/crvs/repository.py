@@ -209,11 +209,6 @@ def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Se
                                      DeliveryAfterDeath.delivery_id).limit(limit)).all()
 
 
-def program_codes(session: Session) -> set[str]:
-    """The codes of the programs on the registry's books (the loaded catalog)."""
-    return set(session.scalars(select(Program.code)).all())
-
-
 def pending_review(session: Session, limit: int) -> Sequence[CrvsEvent]:
     """Events that need a steward's review or wait for their person, oldest first."""
     return session.scalars(select(CrvsEvent).where(CrvsEvent.state.in_(("needs_review", "waiting")))

@@ -36,6 +36,7 @@ from redangel.person.models import Person
 from redangel.person.policy import person_condition
 from redangel.person.schemas import PersonCreate, PersonUpdate
 from redangel.program import after_death as program_after_death
+from redangel.program import service as program_service
 
 
 @dataclass
@@ -48,13 +49,10 @@ class Context:
     sender_id: str
     chosen_mother: uuid.UUID | None = None
     """The mother a data steward chose for a birth whose mother was not found, or not alone."""
-    _programs: set[str] | None = None
-
-    def programs(self) -> set[str]:
-        """The codes of the programs on the registry's books, read once per notification."""
-        if self._programs is None:
-            self._programs = repository.program_codes(self.session)
-        return self._programs
+    def programs(self) -> frozenset[str]:
+        """The codes of the programs on the registry's books (read at most every few seconds
+        per process: `program.service.loaded_codes`)."""
+        return program_service.loaded_codes(self.session)
 
     def principal(self, office_id: uuid.UUID | None = None) -> Principal:
         """The civil registry as the actor of the changes it causes."""

@@ -60,6 +60,11 @@ def live_enrollment_codes(session: Session, person_id: uuid.UUID, *,
     return codes
 
 
+def program_codes(session: Session) -> Sequence[str]:
+    """The codes of every program on the books."""
+    return session.scalars(select(Program.code)).all()
+
+
 def program(session: Session, code: str) -> Program | None:
     """A program by code."""
     return session.get(Program, code)
