@@ -95,10 +95,12 @@ def _subject(ctx: Context, record: PersonRecord) -> Person | None:
     return repository.person_by_curp_index(ctx.session, ctx.curp_index(curp)) if curp else None
 
 
-def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
-    """The registered persons a parent of the record can be (0, 1 or more)."""
+def _parent(ctx: Context, record: PersonRecord, which: int) -> list[Person]:
+    """The registered persons a parent of the record can be (0, 1 or more); the rows are kept,
+    so using them asks the database nothing more."""
     if which == 0 and ctx.chosen_mother is not None:
-        return [ctx.chosen_mother]
+        chosen = repository.person(ctx.session, ctx.chosen_mother)
+        return [chosen] if chosen is not None else []
     given = record.parent1_identifier if which == 0 else record.parent2_identifier
     described: Parent | None = record.parents[which] if len(record.parents) > which else None
     curp = given.value if given is not None and given.identifier_type == "UIN" else None
@@ -108,7 +110,7 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     visible = person_condition(ctx.principal())  # never a blocked or merged-away record
     if curp is not None:
         found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp), visible=visible)
-        return [found.id] if found is not None else []
+        return [found] if found is not None else []
     if described is None or described.name is None or described.birth_date is None:
         return []
     first, second = described.name.surnames
@@ -126,8 +128,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     mothers = _parent(ctx, record, 0)
     if len(mothers) != 1:
         raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
-    mother = repository.person(ctx.session, mothers[0])  # found visible just now, by `_parent`
-    assert mother is not None
+    mother = mothers[0]
     if mother.deceased_on is not None and record.birth_date and mother.deceased_on < record.birth_date:
         raise Outcome("needs_review", "mother_deceased")
     principal = ctx.principal(mother.registered_office_id)
@@ -137,8 +138,8 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     assert curp is not None
     child = person_service.create(ctx.session, keyring=ctx.keyring, principal=principal, data=PersonCreate(
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
-        sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]))
-    child.borough, child.postal_code = mother.borough, mother.postal_code
+        sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]),
+        lives_in=(mother.borough, mother.postal_code))
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
     membership = persons.current_membership(ctx.session, mother.id)
     if membership is None:
@@ -157,7 +158,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         outcome.update(household=str(household.id), relationship=relationship)
     others = _parent(ctx, record, 1)
     if len(others) == 1:
-        outcome["other_parent"] = str(others[0])
+        outcome["other_parent"] = str(others[0].id)
     outcome["offers"] = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
         person_ids=[mother.id], life_event="birth_of_child",
