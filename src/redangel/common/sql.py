@@ -25,6 +25,18 @@ def insert_ignoring_conflicts(
     session.execute(statement, list(rows))
 
 
+def insert_returning_new(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                         on: Sequence[str], returning: Sequence[ColumnElement[Any]]) -> list[Any]:
+    """INSERT rows in one statement, skipping those whose key `on` exists; the `returning`
+    columns of the rows it inserted (not of those skipped)."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(rows)).on_conflict_do_nothing(
+        index_elements=list(on)).returning(*returning)
+    return [tuple(r) for r in session.execute(statement).all()]
+
+
 def upsert_adding(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
                   on: Sequence[str], column: str, returning: Sequence[ColumnElement[Any]]
                   ) -> list[Any]:
