@@ -154,7 +154,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         relationship = "child" if membership.relationship in ("head", "spouse") else "other_relative"
         household_service.add_member(ctx.session, principal=principal, household=household,
                                      member=MemberIn(person_id=child.id, relationship=relationship,
-                                                     since=record.birth_date))
+                                                     since=record.birth_date), registered_now=True)
         outcome.update(household=str(household.id), relationship=relationship)
     others = _parent(ctx, record, 1)
     if len(others) == 1:
