@@ -4,9 +4,10 @@ end to end (verify the signature, match, register or cascade, evaluate, offer, c
     .venv/bin/python bench/crvs/run.py                                   # small: 20,000 persons
     .venv/bin/python bench/crvs/run.py --persons 1000000 --events 1000   # the target size
 
-A fresh database built by the migrations; the catalog loaded; `--persons` people in households
-through the bulk path (COPY); a registered civil registry. Then a real server (`uvicorn`,
-`--workers`) on port 18300 and `--clients` concurrent senders, each posting one signed `notify`
+A fresh database (`REDANGEL_BENCH_DB`, default redangel_crvs_bench) built by the migrations;
+the catalog loaded; `--persons` people in households through the bulk path (COPY); a registered
+civil registry. Then a real server (`uvicorn`, `--workers`) on port 18300 (`REDANGEL_BENCH_PORT`)
+and `--clients` concurrent senders, each posting one signed `notify`
 per event, as a civil registry would:
 
 * ceiling: a `notify` whose one event was already notified (new `message_id`, same
@@ -56,9 +57,9 @@ from redangel.program.service import sync_catalog  # noqa: E402
 
 PG_ADMIN = os.environ.get("REDANGEL_TEST_POSTGRES_URL",
                           "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "redangel_crvs_bench"
+DB_NAME = os.environ.get("REDANGEL_BENCH_DB", "redangel_crvs_bench")
 SEED = 2026
-PORT = 18300
+PORT = int(os.environ.get("REDANGEL_BENCH_PORT", "18300"))
 
 
 def fresh_database() -> str:

@@ -1,10 +1,12 @@
-"""What a death costs the database does not grow with the household it leaves: the survivors
-are evaluated and offered together, in a fixed number of statements (`lifeevent.evaluate_many`),
-not one round of lookups per survivor."""
+"""What a death costs the database does not grow with the household it leaves nor with what the
+person was enrolled in: the survivors are evaluated and offered together, in a fixed number of
+statements (`lifeevent.evaluate_many`), not one round of lookups per survivor; the enrollments
+end, and enter their agencies' feeds, in one batch however many."""
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,8 +17,9 @@ from sqlalchemy import event
 
 from redangel.common.clock import city_today
 from redangel.crvs import simulator
+from tests.card.test_card_service import SoftCard, issue
 from tests.conftest import LiveServer, login
-from tests.crvs.helpers import acked, event_of, household, person, register, send
+from tests.crvs.helpers import acked, enrol, event_of, household, person, register, send
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,8 @@ def admin(live: LiveServer, world: Any) -> Iterator[httpx.Client]:
 def notify_statements(live: LiveServer) -> Iterator[list[list[str]]]:
     """Per notification taken while the test watches, the statements its transaction ran (on
     its own connection, from the INSERT that took the message to its end), but for the audit
-    trail's: its signed checkpoints come when their time is due, whatever the request."""
+    trail's (its signed checkpoints come when their time is due, whatever the request) and the
+    read of the programs on the books (every few seconds, whichever event comes then)."""
     engine = live.app.state.engine  # type: ignore[attr-defined]
     taken: list[list[str]] = []
     connection: list[Any] = [None]
@@ -45,7 +49,8 @@ def notify_statements(live: LiveServer) -> Iterator[list[list[str]]]:
         if text.startswith("INSERT INTO CRVS_MESSAGE"):
             connection[0] = conn.connection.dbapi_connection
             taken.append([])
-        if taken and conn.connection.dbapi_connection is connection[0] and "AUDIT" not in text:
+        if taken and conn.connection.dbapi_connection is connection[0] and "AUDIT" not in text \
+                and not text.startswith("SELECT PROGRAM.CODE FROM PROGRAM"):
             taken[-1].append(text[:60])
 
     def done(conn: Any) -> None:
@@ -87,3 +92,37 @@ def test_a_deaths_statements_do_not_grow_with_its_survivors(
     few, many = notify_statements
     assert sum(s.startswith("INSERT INTO EVALUATION") for s in many) == 1  # the cascade watched
     assert len(few) == len(many), (few, many)
+
+
+PROGRAMS = ("servicios_medicos_gratuitos", "comedores_comunitarios", "becas_cultura")
+
+
+def test_a_deaths_statements_do_not_grow_with_its_enrollments(
+    live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+    supervisor: httpx.Client, admin: httpx.Client, notify_statements: list[list[str]],
+) -> None:
+    """One enrollment or three, each in its own agency's feed, with a card: the same statements;
+    and every one of the three ends on the day of death, not the day the death was notified."""
+    died_on = city_today() - timedelta(days=6)
+    enrolled: list[list[str]] = []
+    for programs in (PROGRAMS[:1], PROGRAMS):
+        head = person(clerk, sex="H", given_names="Juan Carlos", birth_date="1970-02-03")
+        spouse = person(clerk, birth_date="1972-04-05")
+        household(clerk, [(head["id"], "head"), (spouse["id"], "spouse")])
+        enrolled.append([enrol(clerk, supervisor, head["id"], code) for code in programs])
+        issue(clerk, head["id"], SoftCard())
+        ref = str(uuid.uuid4())
+        acked(send(live.url, registry, [simulator.death(reference_id=ref, curp=head["curp"],
+                                                        died_on=died_on, at=datetime.now(UTC))]))
+        seen = event_of(admin, ref)
+        assert seen["state"] == "processed", seen
+        assert len(seen["outcome"]["programs"]["enrollments"]) == len(programs)
+        assert seen["outcome"]["card_revoked"] is True
+    for enrollment in enrolled[1]:
+        row = supervisor.get(f"/enrollments/{enrollment}").json()
+        assert (row["status"], row["ended_on"], row["exit_reason"]) == (
+            "exited", died_on.isoformat(), "death")
+    assert len(notify_statements) == 2
+    one, three = notify_statements
+    assert sum(s.startswith("UPDATE ENROLLMENT") for s in three) == 1  # the cascade watched
+    assert len(one) == len(three), (Counter(three) - Counter(one), Counter(one) - Counter(three))

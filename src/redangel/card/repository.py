@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -48,6 +49,14 @@ def card_by_serial(session: Session, serial: str, *, for_update: bool = False) -
 def active_card(session: Session, person_id: uuid.UUID) -> Card | None:
     """The person's active card."""
     return session.scalar(select(Card).where(Card.person_id == person_id, Card.status == "active"))
+
+
+def revoke_active(session: Session, person_id: uuid.UUID, *, reason: str, at: datetime) -> str | None:
+    """Revoke the person's active card in one statement; its serial, or None when there was none."""
+    return session.scalar(
+        update(Card).where(Card.person_id == person_id, Card.status == "active")
+        .values(status="revoked", status_reason=reason, status_changed_at=at)
+        .returning(Card.serial).execution_options(synchronize_session=False))
 
 
 def cards_of(session: Session, person_id: uuid.UUID) -> Sequence[Card]:

@@ -290,11 +290,9 @@ def revoke_for_death(session: Session, *, principal: Principal, person_id: uuid.
     """Revoke the person's active card (it joins the signed revocation list the kiosks and
     agents keep offline); returns its serial. A reversal never reactivates it: a new card is
     issued at the office."""
-    card = repository.active_card(session, person_id)
-    if card is None:
+    serial = repository.revoke_active(session, person_id, reason="death", at=utcnow())
+    if serial is None:
         return None
-    card.status, card.status_reason, card.status_changed_at = "revoked", "death", utcnow()
-    session.flush()
     audit.record(session, principal=principal, action="card.revoked", person_id=person_id,
-                 purpose="card_issuance", detail={"serial": card.serial, "reason": "death"})
-    return card.serial
+                 purpose="card_issuance", detail={"serial": serial, "reason": "death"})
+    return serial

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import FromClause, text
+from sqlalchemy import ColumnElement, FromClause, Table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,34 @@ def insert_ignoring_conflicts(
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(on))
     session.execute(statement, list(rows))
+
+
+def insert_returning_new(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                         on: Sequence[str], returning: Sequence[ColumnElement[Any]]) -> list[Any]:
+    """INSERT rows in one statement, skipping those whose key `on` exists; the `returning`
+    columns of the rows it inserted (not of those skipped)."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(rows)).on_conflict_do_nothing(
+        index_elements=list(on)).returning(*returning)
+    return [tuple(r) for r in session.execute(statement).all()]
+
+
+def upsert_adding(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
+                  on: Sequence[str], column: str, returning: Sequence[ColumnElement[Any]]
+                  ) -> list[Any]:
+    """INSERT rows; where a row's key `on` exists, add the row's `column` to the stored one
+    instead. One statement, rows taken (and locked) in the order given; the `returning` columns
+    of every row."""
+    if not rows:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(rows))
+    statement = statement.on_conflict_do_update(
+        index_elements=list(on), set_={column: table.c[column] + statement.excluded[column]},
+    ).returning(*returning)
+    return [tuple(r) for r in session.execute(statement).all()]
 
 
 def insert_returning_unless_conflict(session: Session, table: FromClause, row: dict[str, Any], *,

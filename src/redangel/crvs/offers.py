@@ -30,7 +30,7 @@ LIMIT = 200
 def offer(session: Session, *, catalog: Any, keyring: Keyring, principal: Principal,
           event: CrvsEvent, person_ids: list[uuid.UUID], life_event: str,
           answers: dict[str, Any], office_id: uuid.UUID | None,
-          loaded: set[str]) -> dict[uuid.UUID, list[str]]:
+          loaded: frozenset[str]) -> dict[uuid.UUID, list[str]]:
     """Evaluate the life event for each person (one household's) and offer each every program
     they are eligible for; per person, the programs offered. `loaded` are the programs on the
     registry's books (the catalog loaded with `redangel catalog load`): a program of a newer

@@ -142,11 +142,11 @@ def person(session: Session, person_id: uuid.UUID) -> Person | None:
 
 
 def persons_by_linkage(session: Session, *, name_key: str, birth_date: date,
-                       borough: str | None, visible: ColumnElement[bool]) -> Sequence[uuid.UUID]:
+                       borough: str | None, visible: ColumnElement[bool]) -> Sequence[Person]:
     """Living persons with this normalised name and birth date (and borough when known), of
-    those `visible`."""
-    stmt = select(Person.id).where(Person.name_key == name_key, Person.birth_date == birth_date,
-                                   Person.deceased_on.is_(None), visible).limit(3)
+    those `visible` (three at most: more than one is already too many)."""
+    stmt = select(Person).where(Person.name_key == name_key, Person.birth_date == birth_date,
+                                Person.deceased_on.is_(None), visible).limit(3)
     if borough is not None:
         stmt = stmt.where(Person.borough == borough)
     return session.scalars(stmt).all()
@@ -207,11 +207,6 @@ def deliveries_after_death(session: Session, agency_code: str, limit: int) -> Se
     return session.scalars(select(DeliveryAfterDeath).where(DeliveryAfterDeath.agency_code == agency_code)
                            .order_by(DeliveryAfterDeath.flagged_at.desc(),
                                      DeliveryAfterDeath.delivery_id).limit(limit)).all()
-
-
-def program_codes(session: Session) -> set[str]:
-    """The codes of the programs on the registry's books (the loaded catalog)."""
-    return set(session.scalars(select(Program.code)).all())
 
 
 def pending_review(session: Session, limit: int) -> Sequence[CrvsEvent]:

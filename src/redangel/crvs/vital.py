@@ -36,6 +36,7 @@ from redangel.person.models import Person
 from redangel.person.policy import person_condition
 from redangel.person.schemas import PersonCreate, PersonUpdate
 from redangel.program import after_death as program_after_death
+from redangel.program import service as program_service
 
 
 @dataclass
@@ -48,13 +49,10 @@ class Context:
     sender_id: str
     chosen_mother: uuid.UUID | None = None
     """The mother a data steward chose for a birth whose mother was not found, or not alone."""
-    _programs: set[str] | None = None
-
-    def programs(self) -> set[str]:
-        """The codes of the programs on the registry's books, read once per notification."""
-        if self._programs is None:
-            self._programs = repository.program_codes(self.session)
-        return self._programs
+    def programs(self) -> frozenset[str]:
+        """The codes of the programs on the registry's books (read at most every few seconds
+        per process: `program.service.loaded_codes`)."""
+        return program_service.loaded_codes(self.session)
 
     def principal(self, office_id: uuid.UUID | None = None) -> Principal:
         """The civil registry as the actor of the changes it causes."""
@@ -97,10 +95,12 @@ def _subject(ctx: Context, record: PersonRecord) -> Person | None:
     return repository.person_by_curp_index(ctx.session, ctx.curp_index(curp)) if curp else None
 
 
-def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
-    """The registered persons a parent of the record can be (0, 1 or more)."""
+def _parent(ctx: Context, record: PersonRecord, which: int) -> list[Person]:
+    """The registered persons a parent of the record can be (0, 1 or more); the rows are kept,
+    so using them asks the database nothing more."""
     if which == 0 and ctx.chosen_mother is not None:
-        return [ctx.chosen_mother]
+        chosen = repository.person(ctx.session, ctx.chosen_mother)
+        return [chosen] if chosen is not None else []
     given = record.parent1_identifier if which == 0 else record.parent2_identifier
     described: Parent | None = record.parents[which] if len(record.parents) > which else None
     curp = given.value if given is not None and given.identifier_type == "UIN" else None
@@ -110,7 +110,7 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[uuid.UUID]:
     visible = person_condition(ctx.principal())  # never a blocked or merged-away record
     if curp is not None:
         found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp), visible=visible)
-        return [found.id] if found is not None else []
+        return [found] if found is not None else []
     if described is None or described.name is None or described.birth_date is None:
         return []
     first, second = described.name.surnames
@@ -128,8 +128,7 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     mothers = _parent(ctx, record, 0)
     if len(mothers) != 1:
         raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
-    mother = repository.person(ctx.session, mothers[0])  # found visible just now, by `_parent`
-    assert mother is not None
+    mother = mothers[0]
     if mother.deceased_on is not None and record.birth_date and mother.deceased_on < record.birth_date:
         raise Outcome("needs_review", "mother_deceased")
     principal = ctx.principal(mother.registered_office_id)
@@ -139,8 +138,8 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     assert curp is not None
     child = person_service.create(ctx.session, keyring=ctx.keyring, principal=principal, data=PersonCreate(
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
-        sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]))
-    child.borough, child.postal_code = mother.borough, mother.postal_code
+        sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]),
+        lives_in=(mother.borough, mother.postal_code))
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
     membership = persons.current_membership(ctx.session, mother.id)
     if membership is None:
@@ -155,11 +154,11 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         relationship = "child" if membership.relationship in ("head", "spouse") else "other_relative"
         household_service.add_member(ctx.session, principal=principal, household=household,
                                      member=MemberIn(person_id=child.id, relationship=relationship,
-                                                     since=record.birth_date))
+                                                     since=record.birth_date), registered_now=True)
         outcome.update(household=str(household.id), relationship=relationship)
     others = _parent(ctx, record, 1)
     if len(others) == 1:
-        outcome["other_parent"] = str(others[0])
+        outcome["other_parent"] = str(others[0].id)
     outcome["offers"] = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
         person_ids=[mother.id], life_event="birth_of_child",
@@ -202,19 +201,21 @@ def _death(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     ended = program_after_death.end_for_death(ctx.session, principal=principal,
                                               person_id=person.id, died_on=died_on)
     serial = cards.revoke_for_death(ctx.session, principal=principal, person_id=person.id)
-    household = households.leave_by_death(ctx.session, principal=principal, person_id=person.id,
-                                          died_on=died_on)
+    household, survivors = households.leave_by_death(ctx.session, principal=principal,
+                                                     person_id=person.id, died_on=died_on)
+    if household is None:  # in no household now: the one they belonged to last
+        survivors = list(repository.living_members(ctx.session, person.id))
     flagged = _flag_deliveries(ctx, event, person.id, died_on)
     provider = bool(household and household["was_head"])
     offered = offers.offer(
         ctx.session, catalog=ctx.catalog, keyring=ctx.keyring, principal=principal, event=event,
-        person_ids=list(repository.living_members(ctx.session, person.id)),
+        person_ids=survivors,
         life_event="death_of_family_member", answers={"provider_died": provider},
         office_id=person.registered_office_id, loaded=ctx.programs())
-    survivors = {str(member): programs for member, programs in offered.items()}
     event.person_id = person.id
     return {"died_on": died_on.isoformat(), "programs": ended, "card_revoked": serial is not None,
-            "household": household, "deliveries_after_death": flagged, "offers": survivors}
+            "household": household, "deliveries_after_death": flagged,
+            "offers": {str(member): programs for member, programs in offered.items()}}
 
 
 def _flag_deliveries(ctx: Context, event: CrvsEvent, person_id: uuid.UUID, died_on: date) -> int:

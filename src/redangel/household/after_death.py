@@ -47,47 +47,45 @@ def choose_head(members: list[tuple[Membership, date]], on: date) -> Membership 
 
 
 def leave_by_death(session: Session, *, principal: Principal, person_id: uuid.UUID,
-                   died_on: date) -> dict[str, Any] | None:
+                   died_on: date) -> tuple[dict[str, Any] | None, list[uuid.UUID]]:
     """End the person's membership on the day of death; re-head the household if they led it.
-    Returns what changed (to undo it), or None when the person belonged to no household."""
-    mine = repository.open_memberships(session, [person_id])
-    if not mine:
-        return None
-    household = repository.household_for_update(session, mine[0].household_id)
-    assert household is not None
-    rows = repository.open_members_born(session, household.id)
+    Returns what changed (to undo it), or None when the person belonged to no household, and
+    the household's living members left (eldest first). Four statements however large the
+    household: the household locked and counted, its members read, their changes written."""
+    bumped = repository.bump_household_of(session, person_id)
+    if bumped is None:
+        return None, []
+    household_id, version = bumped
+    rows = repository.open_members_born(session, household_id)
     own = next(m for m, _, _ in rows if m.person_id == person_id)
     own.until, own.end_reason = max(died_on, own.since), "death"
-    ended, created = [own.id], []
-    change: dict[str, Any] = {"household_id": str(household.id), "was_head": own.relationship == "head",
-                              "head": None, "head_to_confirm": False}
+    living = sorted(((m, born) for m, born, dead in rows if m.person_id != person_id and dead is None),
+                    key=lambda pair: pair[1])
+    change: dict[str, Any] = {"household_id": str(household_id),
+                              "was_head": own.relationship == "head", "head": None,
+                              "head_to_confirm": False}
+    new: Membership | None = None
     if own.relationship == "head":
-        living = [(m, born) for m, born, dead in rows if m.person_id != person_id and dead is None]
         head = choose_head(living, died_on)
-        session.flush()
         if head is None:
             change["head_to_confirm"] = bool(living)
         else:
             since = max(died_on, head.since)
             head.until, head.end_reason = since, "relationship_change"
-            ended.append(head.id)
-            session.flush()
-            new = Membership(household_id=household.id, person_id=head.person_id,
+            new = Membership(household_id=household_id, person_id=head.person_id,
                              relationship="head", since=since)
             session.add(new)
-            session.flush()
-            created.append(new.id)
             change["head"] = str(head.person_id)
-    household.version += 1
-    session.flush()
-    change.update(ended=ended, created=created, version=household.version)
-    history.record(session, principal=principal, entity="household", entity_id=household.id,
+    session.flush()  # the memberships ended first, then the new head's (one head at a time)
+    ended = [own.id] + ([m.id for m, _ in living if m.until is not None])
+    change.update(ended=ended, created=[new.id] if new is not None else [], version=version)
+    history.record(session, principal=principal, entity="household", entity_id=household_id,
                    action="member_died", changes={"person_id": str(person_id),
                                                   "head": change["head"],
                                                   "head_to_confirm": change["head_to_confirm"]})
     audit.record(session, principal=principal, action="household.leave", person_id=person_id,
                  purpose="registration", detail={"reason": "death"})
-    return change
+    return change, [m.person_id for m, _ in living]
 
 
 def restore(session: Session, *, principal: Principal, change: dict[str, Any]) -> str | None:

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, null, select
+from sqlalchemy import ColumnElement, case, exists, null, select, update
 from sqlalchemy.orm import Session
 
 from redangel.household.models import Household
@@ -94,6 +94,18 @@ def memberships_by_id(session: Session, ids: Sequence[int]) -> Sequence[Membersh
     """Memberships by id, locked."""
     return session.scalars(select(Membership).where(Membership.id.in_(ids))
                            .order_by(Membership.id).with_for_update()).all()
+
+
+def bump_household_of(session: Session, person_id: uuid.UUID) -> tuple[uuid.UUID, int] | None:
+    """Lock the household the person belongs to now and count a change to it, in one statement;
+    its id and new version, or None when the person belongs to none."""
+    current = select(Membership.household_id).where(
+        Membership.person_id == person_id, Membership.until.is_(None)).limit(1).scalar_subquery()
+    row = session.execute(
+        update(Household).where(Household.id == current).values(version=Household.version + 1)
+        .returning(Household.id, Household.version).execution_options(synchronize_session=False)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def household_for_update(session: Session, household_id: uuid.UUID) -> Household | None:

@@ -75,10 +75,17 @@ def get(session: Session, *, principal: Principal, household_id: uuid.UUID,
     return household
 
 
-def add_member(session: Session, *, principal: Principal, household: Household, member: MemberIn) -> None:
-    """A person joins a household."""
-    _check_people(session, principal, [member])
-    _add(session, household, member)
+def add_member(session: Session, *, principal: Principal, household: Household, member: MemberIn,
+               registered_now: bool = False) -> None:
+    """A person joins a household. `registered_now`: the person was registered by the same
+    principal in this same transaction (a newborn), so they are in scope and nobody can hold a
+    membership of theirs yet: neither is looked for."""
+    if registered_now:
+        session.add(Membership(household_id=household.id, person_id=member.person_id,
+                               relationship=member.relationship, since=member.since))
+    else:
+        _check_people(session, principal, [member])
+        _add(session, household, member)
     household.version += 1
     session.flush()
     history.record(session, principal=principal, entity="household", entity_id=household.id,

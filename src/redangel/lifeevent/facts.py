@@ -1,7 +1,8 @@
 """The facts the life-event engine decides on, read from the registry for a person and household.
 
-Two queries whatever the household's size: the person with their open membership, then every
-current member of that household. Sealed facts (disability, health coverage, family violence)
+A fixed number of queries whatever the household's size: the person with their open
+membership, then every current member of that household (for several persons in households,
+one query: `households_of`). Sealed facts (disability, health coverage, family violence)
 are opened with the keyring; nothing else leaves this module.
 """
 
@@ -62,30 +63,39 @@ def households_of(
     session: Session, *, keyring: Keyring, person_ids: list[uuid.UUID],
     visible: ColumnElement[bool]
 ) -> dict[uuid.UUID, tuple[dict[str, Any], list[dict[str, Any]]]]:
-    """`household_of` for several persons in two queries (however many persons and households):
-    the persons with their open memberships, then every living current member of those
-    households. A person the condition `visible` hides is left out of the answer."""
-    mine = session.execute(
-        select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
-        .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
-        .where(Person.id.in_(person_ids), visible)
-    ).all()
-    households = {r.household_id for r in mine if r.household_id is not None}
-    members: dict[uuid.UUID, list[Any]] = {h: [] for h in households}
-    if households:
-        for r in session.execute(
+    """`household_of` for several persons, however many persons and households: one query when
+    each of them lives in a household (every living current member of their households, whether
+    the condition `visible` shows them), a second for those who do not (no household, or
+    deceased). A person the condition `visible` hides is left out of the answer."""
+    wanted = set(person_ids)
+    theirs = select(Membership.household_id).where(Membership.person_id.in_(person_ids),
+                                                    Membership.until.is_(None))
+    members: dict[uuid.UUID, list[Any]] = {}
+    mine: list[Any] = []
+    for r in session.execute(
+        select(*FACT_COLUMNS, Membership.household_id, Membership.relationship,
+               visible.label("shown"))
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.household_id.in_(theirs), Membership.until.is_(None),
+               Person.deceased_on.is_(None))
+    ).all():
+        members.setdefault(r.household_id, []).append(r)
+        if r.id in wanted:
+            wanted.discard(r.id)
+            if r.shown:
+                mine.append(r)
+    if wanted:  # outside any household, or deceased: read alone
+        mine += session.execute(
             select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
-            .join(Membership, Membership.person_id == Person.id)
-            .where(Membership.household_id.in_(households), Membership.until.is_(None),
-                   Person.deceased_on.is_(None))
-        ).all():
-            members[r.household_id].append(r)
+            .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
+            .where(Person.id.in_(wanted), visible)
+        ).all()
     facts = {r.id: person_facts(r, keyring, r.relationship) for rows in members.values() for r in rows}
     found: dict[uuid.UUID, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for me in mine:
-        own = person_facts(me, keyring, me.relationship)
+        own = dict(facts[me.id]) if me.id in facts else person_facts(me, keyring, me.relationship)
         others = [] if me.household_id is None else [
-            dict(facts[r.id]) for r in members[me.household_id] if r.id != me.id]
+            dict(facts[r.id]) for r in members.get(me.household_id, []) if r.id != me.id]
         found[me.id] = (own, others)
     return found
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from redangel.common.names import deletions
-from redangel.common.sql import insert_ignoring_conflicts
+from redangel.common.sql import insert_ignoring_conflicts, insert_returning_new
 from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
 
 _Stmt = TypeVar("_Stmt", bound=Select[*tuple[Any, ...]])
@@ -100,11 +100,13 @@ def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
     known = dict(session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(wanted))).all())
     missing = [t for t in wanted if t not in known]
     if missing:
-        insert_ignoring_conflicts(session, NameTerm.__table__, [{"term": t} for t in missing],
-                                  on=("term",))
-        created = dict(
-            session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(missing))).all()
-        )
+        table = NameTerm.__table__
+        created = dict(insert_returning_new(session, table, [{"term": t} for t in missing],  # type: ignore[arg-type]
+                                            on=("term",), returning=(table.c.term, table.c.id)))
+        others = [t for t in missing if t not in created]  # taken meanwhile by another writer
+        if others:
+            created.update(session.execute(
+                select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(others))).all())
         variants = [
             {"variant": v, "term_id": created[t]} for t in missing for v in deletions(t)
         ]

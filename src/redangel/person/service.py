@@ -254,9 +254,12 @@ def require_pin(principal: Principal) -> None:
 
 
 def create(
-    session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate
+    session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate,
+    lives_in: tuple[str | None, str | None] = (None, None),
 ) -> Person:
-    """Register a person, refusing duplicates by CURP and by name and birth date."""
+    """Register a person, refusing duplicates by CURP and by name and birth date. `lives_in`
+    (borough, postal code) says where a person without an address of their own lives (a newborn
+    with the mother): written with the person, never into their sealed contact."""
     fields = data.model_dump()
     if data.curp:
         _check_curp(data.curp, fields)
@@ -274,8 +277,8 @@ def create(
         id=uuid.uuid4(), version=1, curp_index=curp_index, given_names=data.given_names,
         first_surname=data.first_surname, second_surname=data.second_surname, name_key=name_key,
         sex=data.sex, birth_date=data.birth_date, birth_state=data.birth_state,
-        borough=data.address.borough if data.address else None,
-        postal_code=data.address.postal_code if data.address else None,
+        borough=data.address.borough if data.address else lives_in[0],
+        postal_code=data.address.postal_code if data.address else lives_in[1],
         attributes=data.attributes.model_dump(mode="json", exclude_none=True),
         confirmed_distinct=bool(data.confirm_distinct_from),
         registered_office_id=principal.office_id, created_at=now, updated_at=now,

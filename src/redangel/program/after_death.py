@@ -32,31 +32,40 @@ def _feed(session: Session, row: Application | Enrollment, entity: str, action: 
           data: dict[str, Any]) -> None:
     program = repository.program(session, row.program_code)
     assert program is not None
-    changes.record(session, agency_code=program.agency_code, entity=entity, entity_id=row.id,
+    _record(session, program.agency_code, row, entity, action, data)
+
+
+def _record(session: Session, agency_code: str, row: Application | Enrollment, entity: str,
+            action: str, data: dict[str, Any]) -> None:
+    changes.record(session, agency_code=agency_code, entity=entity, entity_id=row.id,
                    person_id=row.person_id, program_code=row.program_code, action=action,
                    data=data)
 
 
 def end_for_death(session: Session, *, principal: Principal, person_id: uuid.UUID,
                   died_on: date) -> dict[str, Any]:
-    """Exit every live enrollment on the day of death and close every open application."""
+    """Exit every live enrollment on the day of death and close every open application, in a
+    fixed number of statements however many there are (each kind read with its agency in one
+    query, its rows and their history written in one batch each)."""
     ended: list[dict[str, str]] = []
-    for row in repository.live_enrollments_of(session, person_id):
+    exits = {"reason": "death", "on": died_on.isoformat()}
+    for row, agency_code in repository.live_enrollments_of(session, person_id):
         ended.append({"id": str(row.id), "status": row.status, "program": row.program_code})
         row.status, row.ended_on, row.exit_reason = "exited", died_on, "death"
         row.version += 1
-        history.record(session, principal=principal, entity="enrollment", entity_id=row.id,
-                       action="exited", changes={"reason": "death", "on": died_on.isoformat()})
-        _feed(session, row, "enrollment", "exited", enrollment_data(row))
+        _record(session, agency_code, row, "enrollment", "exited", enrollment_data(row))
     closed: list[dict[str, str]] = []
-    for app in repository.open_applications_of(session, person_id):
+    decided = utcnow()
+    for app, agency_code in repository.open_applications_of(session, person_id):
         closed.append({"id": str(app.id), "status": app.status, "program": app.program_code})
-        app.status, app.decision_reason, app.decided_at = "rejected", DECEASED, utcnow()
+        app.status, app.decision_reason, app.decided_at = "rejected", DECEASED, decided
         app.version += 1
-        history.record(session, principal=principal, entity="application", entity_id=app.id,
-                       action="rejected", changes={"reason": DECEASED})
-        _feed(session, app, "application", "rejected", application_data(app))
+        _record(session, agency_code, app, "application", "rejected", application_data(app))
     session.flush()
+    history.record_many(session, principal=principal, entity="enrollment", action="exited",
+                        changes=[(uuid.UUID(e["id"]), exits) for e in ended])
+    history.record_many(session, principal=principal, entity="application", action="rejected",
+                        changes=[(uuid.UUID(a["id"]), {"reason": DECEASED}) for a in closed])
     if ended or closed:
         audit.record(session, principal=principal, action="program.death", person_id=person_id,
                      purpose="program_administration",

@@ -2,7 +2,8 @@
 
 Services call `record(...)` in the transaction of the change; just before that transaction
 commits, each agency's pending changes get consecutive numbers from the agency's `change_head`
-row (`UPDATE ... SET seq = seq + n RETURNING seq`). The row lock is held until commit, so numbers
+row (one `INSERT ... ON CONFLICT DO UPDATE SET seq = seq + n RETURNING seq` for all the
+transaction's agencies). The row lock is held until commit, so numbers
 commit in order: a reader sees change n+1 only after change n is visible, and paging by
 `seq > cursor` never skips or repeats a change (PostgreSQL sequences would commit out of order).
 Heads are locked in agency order, so two transactions touching two agencies cannot deadlock.
@@ -14,10 +15,10 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
-from redangel.common.sql import insert_ignoring_conflicts
+from redangel.common.sql import upsert_adding
 from redangel.db import utcnow
 from redangel.program.models import ChangeEntry, ChangeHead
 
@@ -41,19 +42,23 @@ def write_pending(session: Session) -> None:
     by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in pending:
         by_agency[item["agency_code"]].append(item)
-    insert_ignoring_conflicts(session, ChangeHead.__table__,
-                              [{"agency_code": code, "seq": 0} for code in sorted(by_agency)],
-                              on=("agency_code",))
+    heads = advance_heads(session, {code: len(items) for code, items in by_agency.items()})
     rows: list[dict[str, Any]] = []
     for code in sorted(by_agency):
         items = by_agency[code]
-        last = session.execute(
-            update(ChangeHead).where(ChangeHead.agency_code == code)
-            .values(seq=ChangeHead.seq + len(items)).returning(ChangeHead.seq)
-        ).scalar_one()
+        last = heads[code]
         for offset, item in enumerate(items):
             rows.append({**item, "seq": last - len(items) + 1 + offset})
     session.execute(insert(ChangeEntry), rows)
+
+
+def advance_heads(session: Session, counts: dict[str, int]) -> dict[str, int]:
+    """Move each agency's head on by its count, in one statement however many agencies (a head
+    not there yet starts at 0); each agency's last number. The rows are locked in agency order."""
+    table = ChangeHead.__table__
+    rows = [{"agency_code": code, "seq": counts[code]} for code in sorted(counts)]
+    return dict(upsert_adding(session, table, rows, on=("agency_code",), column="seq",  # type: ignore[arg-type]
+                              returning=(table.c.agency_code, table.c.seq)))
 
 
 def discard_pending(session: Session) -> None:

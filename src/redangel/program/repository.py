@@ -74,6 +74,11 @@ def live_enrollment_codes(session: Session, person_id: uuid.UUID, *,
     return codes
 
 
+def program_codes(session: Session) -> Sequence[str]:
+    """The codes of every program on the books."""
+    return session.scalars(select(Program.code)).all()
+
+
 def program(session: Session, code: str) -> Program | None:
     """A program by code."""
     return session.get(Program, code)
@@ -329,18 +334,22 @@ def roll_statement(agency_code: str, *, program: str | None, status: str | None,
     return stmt
 
 
-def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Enrollment]:
-    """A person's active and suspended enrollments, locked for the transaction."""
-    return session.scalars(select(Enrollment).where(
-        Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))
-        .order_by(Enrollment.program_code).with_for_update()).all()
+def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
+    """A person's active and suspended enrollments with their program's agency (one query,
+    however many), the enrollments locked for the transaction."""
+    return session.execute(
+        select(Enrollment, Program.agency_code).join(Program, Program.code == Enrollment.program_code)
+        .where(Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))
+        .order_by(Enrollment.program_code).with_for_update(of=Enrollment)).all()
 
 
-def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Application]:
-    """A person's open applications, locked for the transaction."""
-    return session.scalars(select(Application).where(
-        Application.person_id == person_id, Application.status.in_(OPEN_APPLICATION))
-        .order_by(Application.program_code).with_for_update()).all()
+def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
+    """A person's open applications with their program's agency (one query, however many),
+    the applications locked for the transaction."""
+    return session.execute(
+        select(Application, Program.agency_code).join(Program, Program.code == Application.program_code)
+        .where(Application.person_id == person_id, Application.status.in_(OPEN_APPLICATION))
+        .order_by(Application.program_code).with_for_update(of=Application)).all()
 
 
 def enrollments_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:

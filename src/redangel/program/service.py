@@ -17,6 +17,7 @@ nothing about versions.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -64,8 +65,28 @@ DECIDERS = frozenset({"supervisor", "agency"})
 """The roles that may decide applications and move enrollments."""
 
 
+LOADED_FOR_SECONDS = 30.0
+"""How long a process trusts the programs on the books it read (`loaded_codes`): a catalog
+loaded by another process (`redangel catalog load`) is seen within this time."""
+_loaded: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def loaded_codes(session: Session) -> frozenset[str]:
+    """The codes of the programs on the registry's books (the loaded catalog), read at most once
+    per `LOADED_FOR_SECONDS` per process and database; a catalog loaded in this process is seen
+    at once."""
+    key = str(session.get_bind().engine.url)
+    now = time.monotonic()
+    cached = _loaded.get(key)
+    if cached is None or now - cached[0] > LOADED_FOR_SECONDS:
+        cached = (now, frozenset(repository.program_codes(session)))
+        _loaded[key] = cached
+    return cached[1]
+
+
 def sync_catalog(session: Session, catalog: Any) -> int:
     """Insert or update agencies and programs from the catalog; returns programs written."""
+    _loaded.clear()
     for code, name in catalog.agencies.items():
         agency = session.get(Agency, code) or Agency(code=code)
         agency.name_es, agency.name_en = name.es, name.en
