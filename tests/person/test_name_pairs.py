@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from redangel.auth.principal import Principal
 from redangel.common.names import term_pairs
@@ -44,20 +44,6 @@ def _found(clerk: httpx.Client, name: str, **query: Any) -> list[tuple[str, str]
     answer = clerk.post("/persons/search", json={"name": name, **query})
     assert answer.status_code == 200, answer.text
     return [(item["id"], item["match"]) for item in answer.json()["items"]]
-
-
-@pytest.fixture
-def statements(live: LiveServer) -> Iterator[list[str]]:
-    """The SQL the running server executes meanwhile."""
-    seen: list[str] = []
-    engine = live.app.state.engine  # type: ignore[attr-defined]
-
-    def keep(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", keep)
-    yield seen
-    event.remove(engine, "before_cursor_execute", keep)
 
 
 class TestPairsFollowTheName:
