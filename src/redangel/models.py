@@ -19,6 +19,7 @@ from redangel.person.models import (
     NameTermVariant,
     Opposition,
     Person,
+    PersonNamePair,
     PersonNameTerm,
 )
 from redangel.program.models import Application, Enrollment, Program
@@ -31,6 +32,6 @@ __all__ = [
     "DeliveryAfterDeath", "Enrollment", "Evaluation", "HistoryEntry", "Household",
     "IdempotencyRecord", "IssuerKey", "KioskChallenge", "KioskDevice", "KioskSession",
     "Membership", "NameTerm", "NameTermVariant", "Office", "Opposition", "Person", "PersonMerge",
-    "PersonNameTerm", "PersonPairBlock", "ProactiveOffer", "Program", "RightsRequest",
-    "RollImport", "RollPair", "RollRow", "UserAccount", "UserSession",
+    "PersonNamePair", "PersonNameTerm", "PersonPairBlock", "ProactiveOffer", "Program",
+    "RightsRequest", "RollImport", "RollPair", "RollRow", "UserAccount", "UserSession",
 ]

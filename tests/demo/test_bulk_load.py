@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from redangel.common.names import term_pairs
 from redangel.crypto.service import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.demo import seed as demo
 from redangel.demo.generate import DemoHousehold, PopulationGenerator
 from redangel.person import repository
-from redangel.person.models import NameTerm, Person
+from redangel.person.models import NameTerm, Person, PersonNamePair, PersonNameTerm
 from tests.builders import build_world, person_payload
 from tests.conftest import login, make_settings, migrate, start_server, unique_suffix
 
@@ -110,5 +111,15 @@ def test_a_first_load_builds_the_indexes_after_the_rows_or_leaves_nothing(
     with make_sessionmaker(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 500
         key = session.scalars(select(Person.name_key).limit(1)).one()
+        carried: dict[Any, list[int]] = {}
+        for term_id, person_id in session.execute(select(PersonNameTerm.term_id,
+                                                         PersonNameTerm.person_id)):
+            carried.setdefault(person_id, []).append(term_id)
+        pairs = sorted(session.execute(select(PersonNamePair.first_term_id,
+                                              PersonNamePair.second_term_id,
+                                              PersonNamePair.person_id)).tuples())
     engine.dispose()
     assert key
+    # the term-pair index of the name search is loaded with the postings, pair for pair
+    assert len(carried) == 500
+    assert pairs == sorted((a, b, pid) for pid, own in carried.items() for a, b in term_pairs(own))

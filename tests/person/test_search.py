@@ -229,3 +229,28 @@ class TestWhatWasTyped:
     ])
     def test_curps_names_and_the_rest(self, typed: str, kind: str) -> None:
         assert recognise(typed).kind == kind
+
+
+class TestCountsFromThePage:
+    def test_a_page_that_holds_every_match_is_not_counted_again(
+            self, clerk: httpx.Client, family: dict, statements: list[str]) -> None:
+        statements.clear()
+        whole = find(clerk, name=family["surname"]["value"], limit=20).json()
+        assert whole["total"] == 3 and whole["exact_total"] == 3
+        assert not [s for s in statements if "count(" in s.lower()], statements
+        statements.clear()
+        answer = find(clerk, curp=family["ana"]["curp"])
+        assert answer.json()["total"] == 1
+        assert not [s for s in statements if "count(" in s.lower()], statements
+
+    def test_a_page_that_does_not_is_counted(self, clerk: httpx.Client, family: dict,
+                                             statements: list[str]) -> None:
+        statements.clear()
+        first = find(clerk, name=family["surname"]["value"], limit=2).json()
+        assert first["total"] == 3 and first["exact_total"] == 3
+        assert [s for s in statements if "count(" in s.lower()]
+        statements.clear()
+        rest = find(clerk, name=family["surname"]["value"], limit=2,
+                    cursor=first["next_cursor"]).json()
+        assert rest["total"] == 3 and len(rest["items"]) == 1
+        assert [s for s in statements if "count(" in s.lower()]

@@ -22,7 +22,7 @@ from redangel.config import Settings
 from redangel.history.models import HistoryEntry
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation, OutreachContact
-from redangel.person.models import PersonNameTerm
+from redangel.person.models import PersonNamePair, PersonNameTerm
 from redangel.program.models import Application, ApplicationNote, Complaint
 from redangel.rights.models import RightsRequest
 from tests.audit.sealing import seal_everything
@@ -91,6 +91,8 @@ def _remnants(sessions: Any, pid: uuid.UUID) -> dict[str, int]:
                 HistoryEntry.entity_id.in_([pid, *session.scalars(applications)]))) if h.changes),
             "person_name_term": count(select(PersonNameTerm).where(
                 PersonNameTerm.person_id == pid).subquery()),
+            "person_name_pair": count(select(PersonNamePair).where(
+                PersonNamePair.person_id == pid).subquery()),
             "application_note": count(select(ApplicationNote).where(
                 ApplicationNote.application_id.in_(applications)).subquery()),
             "complaint_words": count(select(Complaint).where(
@@ -162,7 +164,7 @@ def test_an_erased_person_leaves_no_trace_and_the_audit_still_verifies(  # type:
     assert _found(settings, needles) == set()
     assert _remnants(sessions, uuid.UUID(pid)) == {"evaluation": 0, "outreach_contact": 0,
                                                    "idempotency_record": 0, "history_changes": 0,
-                                                   "person_name_term": 0,
+                                                   "person_name_term": 0, "person_name_pair": 0,
                                                    "application_note": 0, "complaint_words": 0}
     seal_everything(sessions)
     verified = run(settings, "audit", "verify")

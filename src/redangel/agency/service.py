@@ -100,12 +100,15 @@ def list_enrollments(session: Session, *, principal: Principal, f: repository.Ro
         session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
                                           "after": after}))
     page = rows[: f.limit]
-    items = [AgencyEnrollment(**dict(enrollment_out(r[0])), borough=r.borough) for r in page]
-    last = page[-1][0] if page else None
+    items = [AgencyEnrollment(id=r.id, person_id=r.person_id, program=r.program_code,
+                              status=r.status, started_on=r.started_on, ended_on=r.ended_on,
+                              exit_reason=r.exit_reason, version=r.version, borough=r.borough)
+             for r in page]
+    last = page[-1] if page else None
     next_cursor = (encode_cursor([last.started_on.isoformat(), str(last.id)])
                    if last is not None and len(rows) > f.limit else None)
     audit.record_shown(session, principal=principal, action="agency.list_enrollments",
-                       person_ids=(r[0].person_id for r in page),
+                       person_ids=(r.person_id for r in page),
                        purpose="program_administration", detail={"rows": len(items)})
     return AgencyEnrollmentPage(items=items, next_cursor=next_cursor)
 

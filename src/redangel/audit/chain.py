@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -47,6 +48,20 @@ def canonical(event: dict[str, Any]) -> bytes:
 def digest(event: dict[str, Any]) -> str:
     """The content hash of one event, computed when it is recorded."""
     return hashlib.sha256(canonical(event)).hexdigest()
+
+
+def digests_per_person(event: dict[str, Any], person_ids: list[str]) -> list[str]:
+    """The digests of copies of one event that differ only in their person (a page of persons
+    shown at once): the event's canonical bytes are built once, and each person's id put in
+    its place. Equal to `digest` of each copy."""
+    marker = f"person-{uuid.uuid4().hex}"
+    template = canonical({**event, "person_id": marker})
+    quoted = json.dumps(marker).encode()
+    if template.count(quoted) != 1:  # the marker must name the one place of the person's id
+        return [digest({**event, "person_id": pid}) for pid in person_ids]
+    before, after = template.split(quoted)
+    return [hashlib.sha256(before + json.dumps(pid).encode() + after).hexdigest()
+            for pid in person_ids]
 
 
 def _derive(secret_key: str, info: bytes) -> bytes:

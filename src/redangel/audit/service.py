@@ -93,6 +93,24 @@ def configure(session: Session, config: AuditConfig) -> None:
     session.info[_CONFIG] = config
 
 
+def _event(*, principal: Principal, action: str, person_id: uuid.UUID | None, purpose: str,
+           outcome: str, detail: dict[str, Any] | None) -> dict[str, Any]:
+    """An event's columns (its digest apart), at this moment."""
+    return {
+        "at": utcnow(),
+        "actor_kind": principal.kind,
+        "actor_id": principal.id,
+        "actor_role": principal.role,
+        "office_id": principal.office_id,
+        "agency_code": principal.agency_code,
+        "action": action[:48],
+        "person_id": person_id,
+        "purpose": purpose[:64],
+        "outcome": outcome[:16],
+        "detail": detail or {},
+    }
+
+
 def record(
     session: Session,
     *,
@@ -107,19 +125,8 @@ def record(
     """Queue an audit event; it is written when this transaction commits (or, with
     `survive_rollback`, also when the request ends in the error this check raised)."""
     pending = _queue(session)
-    item = {
-        "at": utcnow(),
-        "actor_kind": principal.kind,
-        "actor_id": principal.id,
-        "actor_role": principal.role,
-        "office_id": principal.office_id,
-        "agency_code": principal.agency_code,
-        "action": action[:48],
-        "person_id": person_id,
-        "purpose": purpose[:64],
-        "outcome": outcome[:16],
-        "detail": detail or {},
-    }
+    item = _event(principal=principal, action=action, person_id=person_id, purpose=purpose,
+                  outcome=outcome, detail=detail)
     item["digest"] = chain.digest(item)
     pending.events.append(item)
     if survive_rollback:
@@ -147,13 +154,17 @@ def record_shown(
     without a person, so the request still leaves its trace. Returns the persons recorded.
 
     The events are inserted at commit in one multi-row INSERT, however many persons."""
-    seen: dict[uuid.UUID, None] = dict.fromkeys(person_ids)
-    for person_id in seen:
-        record(session, principal=principal, action=action, person_id=person_id,
+    seen = list(dict.fromkeys(person_ids))
+    if len(seen) < 2:
+        record(session, principal=principal, action=action, person_id=seen[0] if seen else None,
                purpose=purpose, detail=detail)
-    if not seen:
-        record(session, principal=principal, action=action, person_id=None, purpose=purpose,
-               detail=detail)
+        return len(seen)
+    shown = _event(principal=principal, action=action, person_id=None, purpose=purpose,
+                   outcome="ok", detail=detail)
+    digests = chain.digests_per_person(shown, [str(person_id) for person_id in seen])
+    _queue(session).events.extend(
+        {**shown, "person_id": person_id, "digest": digest}
+        for person_id, digest in zip(seen, digests, strict=True))
     return len(seen)
 
 
@@ -163,7 +174,8 @@ def append_pending(session: Session) -> None:
     if not pending or not pending.events:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
-    statement = insert(AuditEvent)
+    # Core, not the ORM's bulk insert: plain rows, none of them ever loaded as objects.
+    statement = insert(AuditEvent.__table__)  # type: ignore[arg-type]
     if postgres:
         statement = statement.values(xid=_XID)
     session.execute(statement, pending.events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,12 +19,14 @@ def user_by_username(session: Session, username: str) -> UserAccount | None:
     )
 
 
-def live_session(
-    session: Session, token_hash: str, now: datetime
-) -> tuple[UserSession, UserAccount, str | None] | None:
-    """A staff session that is neither revoked nor expired, its account and office borough."""
-    row = session.execute(
-        select(UserSession, UserAccount, Office.borough)
+def live_session(session: Session, token_hash: str, now: datetime) -> Any:
+    """A staff session that is neither revoked nor expired, with what makes its principal (the
+    session's id, CSRF token and last activity; the account's id, role and office; the office's
+    borough), or None. Plain columns: every request runs this, and changes none of them."""
+    return session.execute(
+        select(UserSession.id.label("session_id"), UserSession.csrf_token,
+               UserSession.last_seen_at, UserAccount.id.label("user_id"), UserAccount.role,
+               UserAccount.office_id, Office.borough)
         .join(UserAccount, UserAccount.id == UserSession.user_id)
         .outerjoin(Office, Office.id == UserAccount.office_id)
         .where(
@@ -33,7 +36,6 @@ def live_session(
             UserAccount.active.is_(True),
         )
     ).one_or_none()
-    return (row[0], row[1], row[2]) if row else None
 
 
 def touch_session(session: Session, session_id: int, now: datetime) -> None:

@@ -66,16 +66,15 @@ def staff_principal(session: Session, *, settings: Settings, token: str, via_coo
     found = repository.live_session(session, token_hash(token), now)
     if found is None:
         raise Unauthenticated()
-    user_session, user, borough = found
-    if now - user_session.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        write_beside(session, partial(repository.revoke_session, session_id=user_session.id, now=now))
+    if now - found.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
+        write_beside(session, partial(repository.revoke_session, session_id=found.session_id, now=now))
         raise Unauthenticated()
-    if now - user_session.last_seen_at > timedelta(seconds=30):
-        write_beside(session, partial(repository.touch_session, session_id=user_session.id, now=now))
+    if now - found.last_seen_at > timedelta(seconds=30):
+        write_beside(session, partial(repository.touch_session, session_id=found.session_id, now=now))
     return Principal(
-        kind="staff", id=str(user.id), role=user.role, office_id=user.office_id,
-        office_borough=borough,
-        session_id=user_session.id, csrf_token=user_session.csrf_token, via_cookie=via_cookie,
+        kind="staff", id=str(found.user_id), role=found.role, office_id=found.office_id,
+        office_borough=found.borough,
+        session_id=found.session_id, csrf_token=found.csrf_token, via_cookie=via_cookie,
     )
 
 

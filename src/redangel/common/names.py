@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from confusable_homoglyphs import categories, confusables
@@ -104,6 +105,12 @@ def deletions(term: str) -> set[str]:
     if len(term) >= MIN_FUZZY_LENGTH:
         variants.update(term[:i] + term[i + 1 :] for i in range(len(term)))
     return variants
+
+
+def term_pairs(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """Every pair of distinct term ids, the lower first (the keys of the term-pair index)."""
+    distinct = sorted(set(ids))
+    return [(a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:]]
 
 
 def within_one_edit(a: str, b: str) -> bool:

@@ -21,14 +21,21 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Table, func, select, text
 
 from redangel.card.models import Card
-from redangel.common.names import deletions, sort_key
+from redangel.common.names import deletions, sort_key, term_pairs
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.demo.generate import DemoHousehold, DemoPerson
 from redangel.demo.history import History
 from redangel.history.models import HistoryEntry
 from redangel.household.models import Household
-from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.person.models import (
+    Membership,
+    NameTerm,
+    NameTermVariant,
+    Person,
+    PersonNamePair,
+    PersonNameTerm,
+)
 from redangel.program.models import Application, Delivery, Enrollment
 
 PERSON_COLUMNS = (
@@ -179,10 +186,21 @@ def write_prepared(conn: Connection, batch: Prepared, terms: TermDictionary) -> 
     _write_rows(conn, Person.__table__, PERSON_COLUMNS, batch.persons)  # type: ignore[arg-type]
     _write_rows(conn, PersonNameTerm.__table__, ("term_id", "person_id"),  # type: ignore[arg-type]
                 [(ids[t], pid) for t, pid in batch.postings])
+    _write_rows(conn, PersonNamePair.__table__,  # type: ignore[arg-type]
+                ("first_term_id", "second_term_id", "person_id"), _pairs(batch.postings, ids))
     _write_rows(conn, Household.__table__, HOUSEHOLD_COLUMNS, batch.homes)  # type: ignore[arg-type]
     _write_rows(conn, Membership.__table__, MEMBERSHIP_COLUMNS,  # type: ignore[arg-type]
                 batch.memberships)
     return len(batch.persons)
+
+
+def _pairs(postings: list[tuple[str, uuid.UUID]], ids: dict[str, int]
+           ) -> list[tuple[int, int, uuid.UUID]]:
+    """The term-pair rows of a batch's persons, from their postings."""
+    carried: dict[uuid.UUID, list[int]] = {}
+    for term, pid in postings:
+        carried.setdefault(pid, []).append(ids[term])
+    return [(a, b, pid) for pid, own in carried.items() for a, b in term_pairs(own)]
 
 
 def load_households(
@@ -195,7 +213,8 @@ def load_households(
 
 
 # The tables a first bulk load fills: their plain indexes are built once, after the rows.
-DEFERRED_INDEX_TABLES = ("person", "person_name_term", "household", "household_membership")
+DEFERRED_INDEX_TABLES = ("person", "person_name_term", "person_name_pair", "household",
+                         "household_membership")
 _PLAIN_INDEXES = text(
     "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
     "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "

@@ -189,9 +189,9 @@ def _counted(done: int, on_batch: Callable[[int], None] | None) -> int:
 def _refresh_statistics(engine: Engine) -> None:
     """Fresh statistics, and a visibility map so that posting lists are read index-only."""
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for table in ("person", "person_name_term", "name_term", "name_term_variant",
-                      "household", "household_membership", "application", "enrollment",
-                      "delivery", "card", "history_entry"):
+        for table in ("person", "person_name_term", "person_name_pair", "name_term",
+                      "name_term_variant", "household", "household_membership", "application",
+                      "enrollment", "delivery", "card", "history_entry"):
             conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 

@@ -115,6 +115,24 @@ class PersonNameTerm(Base):
     )
 
 
+class PersonNamePair(Base):
+    """Which persons carry both terms of a pair (the lower term id first): a given name and a
+    surname typed together are answered from one short posting list, not by intersecting the
+    two long ones of each term. Ids only, like `PersonNameTerm`: no name is readable here.
+
+    A pair row exists only beside the person's two `PersonNameTerm` rows and goes with them, so
+    a term no posting names is named by no pair either; `second_term_id` has no foreign key of
+    its own, which would make every erasure of a last term scan this table."""
+
+    __tablename__ = "person_name_pair"
+
+    first_term_id: Mapped[int] = mapped_column(ForeignKey("name_term.id"), primary_key=True)
+    second_term_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person.id"), primary_key=True, index=True
+    )
+
+
 class Membership(Base):
     """A person's membership of a household from `since` until `until` (open when null).
 

@@ -24,9 +24,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from redangel.common.names import deletions
+from redangel.common.names import deletions, term_pairs
 from redangel.common.sql import insert_ignoring_conflicts, insert_returning_new
-from redangel.person.models import Membership, NameTerm, NameTermVariant, Person, PersonNameTerm
+from redangel.person.models import (
+    Membership,
+    NameTerm,
+    NameTermVariant,
+    Person,
+    PersonNamePair,
+    PersonNameTerm,
+)
 
 _Stmt = TypeVar("_Stmt", bound=Select[*tuple[Any, ...]])
 
@@ -117,19 +124,29 @@ def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
 
 
 def replace_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[str]) -> None:
-    """Point the name index of a person at exactly these terms."""
-    session.execute(delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id))
+    """Point the name index of a person (terms and term pairs) at exactly these terms."""
+    forget_name_terms(session, person_id)
     add_name_terms(session, person_id, terms)
 
 
+def forget_name_terms(session: Session, person_id: uuid.UUID) -> None:
+    """Take a person out of the name index: their terms and their term pairs."""
+    session.execute(delete(PersonNamePair).where(PersonNamePair.person_id == person_id))
+    session.execute(delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id))
+
+
 def add_name_terms(session: Session, person_id: uuid.UUID, terms: Iterable[str]) -> None:
-    """Index a new person's name under these terms (a person just created has none yet)."""
-    ids = term_ids(session, terms)
+    """Index a new person's name under these terms and their pairs (a person just created has
+    none yet)."""
+    ids = sorted(set(term_ids(session, terms).values()))
     if ids:
         session.execute(
-            insert(PersonNameTerm),
-            [{"term_id": tid, "person_id": person_id} for tid in sorted(set(ids.values()))],
+            insert(PersonNameTerm), [{"term_id": tid, "person_id": person_id} for tid in ids],
         )
+    pairs = term_pairs(ids)
+    if pairs:
+        session.execute(insert(PersonNamePair), [
+            {"first_term_id": a, "second_term_id": b, "person_id": person_id} for a, b in pairs])
 
 
 @dataclass(frozen=True)
@@ -170,11 +187,41 @@ class SearchFilter:
     exclude_sets: list[list[int]] | None = None
 
 
+# A pair of term sets is answered from the pair index while it names at most this many pairs
+# (a typo-tolerant set holds a handful of terms; a longer list is read term by term).
+MAX_PAIRS = 256
+
+
+def _pair_keys(first: list[int], second: list[int]) -> list[tuple[int, int]] | None:
+    """The pair-index keys of 'one term of each set', or None when the index cannot answer it:
+    the sets share a term (one term could match both) or they name too many pairs."""
+    if set(first) & set(second) or len(first) * len(second) > MAX_PAIRS:
+        return None
+    return sorted({(min(a, b), max(a, b)) for a in first for b in second})
+
+
+def _has_pair(keys: list[tuple[int, int]]) -> ColumnElement[bool]:
+    return Person.id.in_(select(PersonNamePair.person_id).where(
+        tuple_(PersonNamePair.first_term_id, PersonNamePair.second_term_id).in_(keys)))
+
+
+def _has_term(ids: list[int]) -> ColumnElement[bool]:
+    return Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
+
+
 def _has_terms(sets: list[list[int]]) -> list[ColumnElement[bool]]:
-    return [
-        Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
-        for ids in sets
-    ]
+    """One condition per two term sets where the pair index answers them (a given name and a
+    surname: one short posting list), one per term set elsewhere; a person meets them all
+    exactly when each set matches one of their terms."""
+    conditions: list[ColumnElement[bool]] = []
+    rest = list(sets)
+    while rest:
+        if len(rest) >= 2 and (keys := _pair_keys(rest[0], rest[1])) is not None:
+            conditions.append(_has_pair(keys))
+            rest = rest[2:]
+        else:
+            conditions.append(_has_term(rest.pop(0)))
+    return conditions
 
 
 def _filtered(stmt: _Stmt, f: SearchFilter) -> _Stmt:

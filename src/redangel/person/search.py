@@ -8,7 +8,8 @@ or something that is none of them.
 Cost of a name search: one query to expand the query's terms to dictionary terms within one
 edit (the dictionary is small: distinct names, not persons), then at most two keyset queries
 that intersect the posting lists (the exact matches, then the approximate ones) and return at
-most limit + 1 briefs, and one count per kind of match.
+most limit + 1 briefs, and one count per kind of match whose matches did not all fit on the
+page (none for a CURP, nor for most given names typed with a surname).
 """
 
 from __future__ import annotations
@@ -109,14 +110,18 @@ def _hit(row: Any, phase: int, query_terms: list[str], typed: dict[str, str]) ->
     return SearchHit(**base.model_dump(), near=near)
 
 
-def _counts(session: Session, phases: list[tuple[int, repository.SearchFilter]]) -> dict[int, int]:
-    """How many persons each phase matches. The exact matches are a subset of the persons the
-    approximate term sets reach, so the approximate ones are counted as that whole minus the
-    exact count: two counts the planner drives from the posting lists, never one that tests
-    an exclusion against every person of the borough."""
+def _counts(session: Session, phases: list[tuple[int, repository.SearchFilter]],
+            known: dict[int, int]) -> dict[int, int]:
+    """How many persons each phase matches: `known` when its page, read from the start, held
+    them all (a CURP, most given names with a surname), counted otherwise. The exact matches
+    are a subset of the persons the approximate term sets reach, so the approximate ones are
+    counted as that whole minus the exact count: two counts the planner drives from the
+    posting lists, never one that tests an exclusion against every person of the borough."""
     counts: dict[int, int] = {}
     for phase, wanted in phases:
-        if phase == APPROXIMATE and wanted.exclude_sets and EXACT in counts:
+        if phase in known:
+            counts[phase] = known[phase]
+        elif phase == APPROXIMATE and wanted.exclude_sets and EXACT in counts:
             reached = repository.count(session, replace(wanted, exclude_sets=None))
             counts[phase] = reached - counts[EXACT]
         else:
@@ -167,15 +172,18 @@ def search(
             phases.insert(0, (EXACT, replace(base, term_sets=exact)))
     start, after = _position(query.cursor)
     rows: list[tuple[int, Any]] = []
+    known: dict[int, int] = {}  # phases whose every match is on this page
     for phase, wanted in phases:
         room = query.limit - len(rows)
         if phase < start or room < 0:
             continue
-        got = repository.search(session, replace(
-            wanted, after=after if phase == start else None, limit=room))
+        resumed = after if phase == start else None
+        got = repository.search(session, replace(wanted, after=resumed, limit=room))
         rows.extend((phase, row) for row in got)
+        if resumed is None and len(got) <= room:
+            known[phase] = len(got)
     page = rows[: query.limit]
-    counts = _counts(session, phases)
+    counts = _counts(session, phases, known)
     next_cursor = None
     if len(rows) > query.limit:
         phase, last = page[-1]

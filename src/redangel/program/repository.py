@@ -279,8 +279,11 @@ def list_applications(session: Session, f: RollFilter) -> Sequence[Any]:
 
 
 def list_enrollments(session: Session, f: RollFilter) -> Sequence[Any]:
-    """One keyset page of an agency's roll, by start date, at most limit + 1 rows."""
-    stmt = (select(Enrollment, Person.borough)
+    """One keyset page of an agency's roll, by start date, at most limit + 1 rows: plain rows
+    of an enrollment's columns and the person's borough (a page is shown, never changed)."""
+    stmt = (select(Enrollment.id, Enrollment.person_id, Enrollment.program_code,
+                   Enrollment.status, Enrollment.started_on, Enrollment.ended_on,
+                   Enrollment.exit_reason, Enrollment.version, Person.borough)
             .join(Person, Person.id == Enrollment.person_id)
             .where(_programs_of(f, Enrollment.program_code)))
     if f.status:

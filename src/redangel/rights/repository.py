@@ -24,7 +24,14 @@ from redangel.history.models import HistoryEntry
 from redangel.idempotency.models import IdempotencyRecord
 from redangel.lifeevent.models import Evaluation, OutreachContact
 from redangel.linkage.models import PersonMerge
-from redangel.person.models import NameTerm, NameTermVariant, Opposition, Person, PersonNameTerm
+from redangel.person.models import (
+    NameTerm,
+    NameTermVariant,
+    Opposition,
+    Person,
+    PersonNamePair,
+    PersonNameTerm,
+)
 from redangel.program.models import (
     Application,
     ApplicationNote,
@@ -174,6 +181,8 @@ def erase_person(session: Session, person_id: uuid.UUID, at: datetime) -> dict[s
         delete(IdempotencyRecord).where(IdempotencyRecord.entity_id.in_(remembered))))
     term_ids = list(session.scalars(select(PersonNameTerm.term_id).where(
         PersonNameTerm.person_id == person_id)))
+    count("person_name_pair", session.execute(
+        delete(PersonNamePair).where(PersonNamePair.person_id == person_id)))
     count("person_name_term", session.execute(
         delete(PersonNameTerm).where(PersonNameTerm.person_id == person_id)))
     if term_ids:  # the terms nobody else carries go, with their one-typo variants
@@ -212,7 +221,7 @@ def compact(engine: Engine) -> None:
         return
     with engine.connect() as connection:
         autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("person", "person_name_term", "name_term", "name_term_variant",
+        for table in ("person", "person_name_term", "person_name_pair", "name_term", "name_term_variant",
                       "history_entry", "evaluation", "outreach_contact", "change_entry",
                       "application", "idempotency_record", "feedback", "crvs_event", "roll_row",
                       "person_merge", "application_note", "complaint"):
