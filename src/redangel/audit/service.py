@@ -163,7 +163,7 @@ def append_pending(session: Session) -> None:
     if not pending or not pending.events:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
-    statement = insert(AuditEvent)
+    statement = insert(AuditEvent.__table__)  # type: ignore[arg-type]  # Core: no ORM work per event
     if postgres:
         statement = statement.values(xid=_XID)
     session.execute(statement, pending.events)
