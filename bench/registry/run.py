@@ -87,7 +87,7 @@ def load(settings: Settings, persons: int) -> tuple[float, str]:
     keyring = ctx.keyring()
     started = time.perf_counter()
     written = demo.seed_population(ctx.engine, keyring=keyring, persons=persons, seed=SEED,
-                                   offices=offices, batch=50_000)
+                                   offices=offices)
     elapsed = time.perf_counter() - started
     ctx.engine.dispose()
     return written / elapsed, f"{written:,} persons in {elapsed:.1f} s"

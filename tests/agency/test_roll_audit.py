@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import event, select
 from redangel.agency import service
 from redangel.audit.models import AuditEvent
 from redangel.auth.models import Agency
+from redangel.auth.principal import Principal
 from redangel.program.models import Program
 from tests.conftest import LiveServer
 from tests.program.helpers import agency_client, approve, folio_of, new_person
@@ -92,3 +94,38 @@ def test_an_unfiltered_roll_audits_its_persons_too(roll: dict[str, Any], session
         audited = set(session.scalars(select(AuditEvent.person_id).where(
             AuditEvent.id > mark, AuditEvent.action == "agency.roll_person")).all())
     assert {uuid.UUID(p) for p in roll["persons"]} <= audited
+
+
+def test_a_batch_leaves_only_after_its_audit_is_committed(
+    roll: dict[str, Any], sessions: Any, keyring: Any, live: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The batch's audit is committed on another connection while its lines are made; even
+    when that commit is slow, every person in a batch handed out is already audited."""
+    monkeypatch.setattr(service, "EXPORT_BATCH", BATCH)
+
+    def slow_sessions() -> Any:
+        session = sessions()
+        commit = session.commit
+
+        def later() -> None:
+            time.sleep(0.3)
+            commit()
+
+        session.commit = later
+        return session
+
+    principal = Principal(kind="agency", id=f"test-{roll['program']}", role="agency",
+                          agency_code=roll["program"])
+    engine = live.app.state.engine  # type: ignore[attr-defined]
+    sent = 0
+    for chunk in service.export_roll(engine, sessions=slow_sessions, keyring=keyring,
+                                     principal=principal, program=roll["program"], status=None):
+        ids = {uuid.UUID(json.loads(line)["person"]["id"]) for line in chunk.splitlines()}
+        with sessions() as session:
+            audited = set(session.scalars(select(AuditEvent.person_id).where(
+                AuditEvent.actor_id == principal.id,
+                AuditEvent.action == "agency.roll_person")).all())
+        assert ids <= audited
+        sent += len(ids)
+    assert sent == PERSONS

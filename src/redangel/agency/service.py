@@ -10,6 +10,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -232,29 +233,40 @@ def export_roll(engine: Engine, *, sessions: Callable[[], Session], keyring: Key
     The request's transaction has ended when the stream starts, so the stream owns its audit:
     before a batch leaves, one event per person in it is committed (one multi-row INSERT per
     batch), so nobody is sent unaudited and an aborted download audits only what was read.
+    The batch's audit is written on a second connection while its lines are made (unsealed a
+    column at a time); the lines wait for that commit before they leave.
     """
     agency_code = _agency(principal)
     fields = allow.allowed(agency_code)
     stmt = repository.roll_statement(agency_code, program=program, status=status,
                                      columns=allow.person_columns(fields))
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    detail = {"program": program, "status": status}
+
+    def audited(person_ids: list[uuid.UUID]) -> None:
+        with sessions() as session:
+            audit.record_shown(session, principal=principal, action="agency.roll_person",
+                               person_ids=person_ids, purpose="program_administration",
+                               detail=detail)
+            session.commit()
+
     with engine.connect().execution_options(readonly=True, stream_results=True,
-                                            yield_per=EXPORT_BATCH) as conn:
+                                            yield_per=EXPORT_BATCH) as conn, \
+            ThreadPoolExecutor(1, "roll-audit") as auditor:
         result = conn.execute(stmt)
         for batch in result.partitions():
-            with sessions() as session:
-                audit.record_shown(session, principal=principal, action="agency.roll_person",
-                                   person_ids=(row.pid for row in batch),
-                                   purpose="program_administration",
-                                   detail={"program": program, "status": status})
-                session.commit()
-            persons = allow.views(batch, person_ids=[row.pid for row in batch],
-                                  keyring=keyring, fields=fields)
-            lines = [dumps({
-                "enrollment_id": str(row.id), "program": row.program_code,
-                "status": row.status, "started_on": row.started_on.isoformat(),
-                "ended_on": row.ended_on.isoformat() if row.ended_on else None,
-                "exit_reason": row.exit_reason, "person": person,
-            }) for row, person in zip(batch, persons, strict=True)]
-            lines.append("")
+            person_ids = [row.pid for row in batch]
+            commit = auditor.submit(audited, person_ids)
+            try:
+                persons = allow.views(batch, person_ids=person_ids, keyring=keyring,
+                                      fields=fields)
+                lines = [dumps({
+                    "enrollment_id": str(row.id), "program": row.program_code,
+                    "status": row.status, "started_on": row.started_on.isoformat(),
+                    "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+                    "exit_reason": row.exit_reason, "person": person,
+                }) for row, person in zip(batch, persons, strict=True)]
+                lines.append("")
+            finally:
+                commit.result()  # nothing leaves before its audit is committed
             yield "\n".join(lines).encode()

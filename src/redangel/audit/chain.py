@@ -31,6 +31,8 @@ FIELDS = (
 )
 _LINK_INFO = b"redangel-audit-link-v1"
 _CHECKPOINT_INFO = b"redangel-audit-checkpoint"
+# One encoder for every event's canonical bytes (`json.dumps` would build one per event).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 def canonical(event: dict[str, Any]) -> bytes:
@@ -42,7 +44,7 @@ def canonical(event: dict[str, Any]) -> bytes:
     at = payload["at"]
     if isinstance(at, datetime):
         payload["at"] = at.isoformat(timespec="microseconds")
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return _CANONICAL(payload).encode()
 
 
 def digest(event: dict[str, Any]) -> str:

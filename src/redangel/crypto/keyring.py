@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _HEADER = struct.Struct(">H")
 _NONCE_BYTES = 12
+# One encoder for every sealed JSON value (`json.dumps` would build one per call).
+_SEALED_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=str).encode
 
 
 class DecryptionFailed(Exception):
@@ -138,7 +140,7 @@ class Keyring:
 
     def seal_json(self, value: Any, *, table: str, column: str, row_id: object) -> bytes:
         """Encrypt a JSON-serialisable value."""
-        data = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()
+        data = _SEALED_JSON(value).encode()
         return self.seal(data, table=table, column=column, row_id=row_id)
 
     def open_json(self, blob: bytes | None, *, table: str, column: str, row_id: object) -> Any:

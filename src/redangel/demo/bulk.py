@@ -11,9 +11,10 @@ each batch, not each person.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -101,8 +102,16 @@ def _write(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> No
 
 
 def _write_rows(conn: Connection, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
-    """COPY rows (tuples in `columns` order) on PostgreSQL; one executemany on SQLite."""
+                rows: Sequence[Sequence[Any]], copied: str = "") -> None:
+    """COPY rows (tuples in `columns` order) on PostgreSQL; one executemany on SQLite. Rows
+    already in COPY's text format (`copied`, PostgreSQL only) are sent as they are."""
+    if copied:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+            f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        ) as copy:
+            copy.write(copied)
     if not rows:
         return
     if conn.dialect.name != "postgresql":
@@ -125,6 +134,45 @@ def _write_rows(conn: Connection, table: Table, columns: Sequence[str],
             copy.write_row(values)
 
 
+_JSON_TEXT = json.JSONEncoder().encode  # as psycopg writes JSON
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: str) -> str:
+    """A string as COPY's text format reads it (backslash, tab and line ends escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+_FORMATS: dict[type, Callable[[Any], str]] = {
+    type(None): lambda _: "\\N",
+    str: _text,
+    bool: lambda value: "t" if value else "f",
+    bytes: lambda value: "\\\\x" + value.hex(),
+    dict: lambda value: _text(_JSON_TEXT(value)),
+    list: lambda value: _text(_JSON_TEXT(value)),
+    date: date.isoformat,
+    int: str,
+    uuid.UUID: str,
+}
+
+
+def copy_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows in COPY's text format, one line each: what `COPY ... FROM STDIN` reads (NULL as
+    \\N, bytes as escaped hex, JSON as its text). Raises KeyError on a type it cannot write."""
+    moments: dict[datetime, str] = {}  # a batch's rows share their timestamps
+
+    def moment(value: datetime) -> str:
+        text = moments.get(value)
+        if text is None:
+            text = moments[value] = value.isoformat()
+        return text
+
+    formats = {**_FORMATS, datetime: moment}
+    return "".join(["\t".join([formats[type(v)](v) for v in row]) + "\n" for row in rows])
+
+
 HOUSEHOLD_COLUMNS = ("id", "version", "borough", "registered_office_id", "created_at")
 MEMBERSHIP_COLUMNS = ("household_id", "person_id", "relationship", "since", "created_at")
 
@@ -138,6 +186,22 @@ class Prepared:
     homes: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[tuple[Any, ...]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
+    # Filled by `encode`: the person, household and membership rows as COPY text, and the
+    # postings with their person id as text (a term's id is known only when written).
+    size: int = 0
+    copied: dict[str, str] = field(default_factory=dict)
+    copied_postings: list[tuple[str, str]] = field(default_factory=list)
+
+
+def encode(batch: Prepared) -> Prepared:
+    """The batch with its rows already in COPY's text format: work a producer process does,
+    so that the process writing to the database only sends them (and few objects cross
+    between the two)."""
+    return replace(
+        batch, persons=[], homes=[], memberships=[], postings=[], size=len(batch.persons),
+        copied={"person": copy_text(batch.persons), "household": copy_text(batch.homes),
+                "household_membership": copy_text(batch.memberships)},
+        copied_postings=[(term, str(pid)) for term, pid in batch.postings])
 
 
 def prepare(*, keyring: Keyring, households: Iterable[DemoHousehold],
@@ -183,21 +247,27 @@ def write_prepared(conn: Connection, batch: Prepared, terms: TermDictionary) -> 
     ids = terms.ids
     _write(conn, NameTerm.__table__, new_terms)  # type: ignore[arg-type]
     _write(conn, NameTermVariant.__table__, variants)  # type: ignore[arg-type]
-    _write_rows(conn, Person.__table__, PERSON_COLUMNS, batch.persons)  # type: ignore[arg-type]
+    copied = batch.copied
+    _write_rows(conn, Person.__table__, PERSON_COLUMNS,  # type: ignore[arg-type]
+                batch.persons, copied.get("person", ""))
     _write_rows(conn, PersonNameTerm.__table__, ("term_id", "person_id"),  # type: ignore[arg-type]
-                [(ids[t], pid) for t, pid in batch.postings])
+                [(ids[t], pid) for t, pid in batch.postings],
+                "".join([f"{ids[t]}\t{pid}\n" for t, pid in batch.copied_postings]))
     _write_rows(conn, PersonNamePair.__table__,  # type: ignore[arg-type]
-                ("first_term_id", "second_term_id", "person_id"), _pairs(batch.postings, ids))
-    _write_rows(conn, Household.__table__, HOUSEHOLD_COLUMNS, batch.homes)  # type: ignore[arg-type]
+                ("first_term_id", "second_term_id", "person_id"),
+                _pairs([*batch.postings, *batch.copied_postings], ids))
+    _write_rows(conn, Household.__table__, HOUSEHOLD_COLUMNS,  # type: ignore[arg-type]
+                batch.homes, copied.get("household", ""))
     _write_rows(conn, Membership.__table__, MEMBERSHIP_COLUMNS,  # type: ignore[arg-type]
-                batch.memberships)
-    return len(batch.persons)
+                batch.memberships, copied.get("household_membership", ""))
+    return len(batch.persons) + batch.size
 
 
-def _pairs(postings: list[tuple[str, uuid.UUID]], ids: dict[str, int]
-           ) -> list[tuple[int, int, uuid.UUID]]:
-    """The term-pair rows of a batch's persons, from their postings."""
-    carried: dict[uuid.UUID, list[int]] = {}
+def _pairs(postings: Sequence[tuple[str, Any]], ids: dict[str, int]
+           ) -> list[tuple[int, int, Any]]:
+    """The term-pair rows of a batch's persons, from their postings (a person's id as a UUID,
+    or as text when a producer process encoded the batch)."""
+    carried: dict[Any, list[int]] = {}
     for term, pid in postings:
         carried.setdefault(pid, []).append(ids[term])
     return [(a, b, pid) for pid, own in carried.items() for a, b in term_pairs(own)]
@@ -212,7 +282,8 @@ def load_households(
                           terms)
 
 
-# The tables a first bulk load fills: their plain indexes are built once, after the rows.
+# The tables a first bulk load fills: their plain indexes are built, and their foreign keys
+# checked, once, after the rows.
 DEFERRED_INDEX_TABLES = ("person", "person_name_term", "person_name_pair", "household",
                          "household_membership")
 _PLAIN_INDEXES = text(
@@ -231,8 +302,26 @@ def drop_plain_indexes(conn: Connection) -> list[str]:
     return [definition for _, definition in found]
 
 
+_FOREIGN_KEYS = text(
+    "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+    "JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype = 'f' AND t.relname = ANY(:tables) "
+    "AND t.relnamespace = 'public'::regnamespace")
+
+
+def drop_foreign_keys(conn: Connection) -> list[str]:
+    """Drop the foreign keys of the bulk-loaded tables (in the caller's transaction), so that
+    rows are not checked one by one; return how to add them again, each checked in one join
+    over all the rows."""
+    found = conn.execute(_FOREIGN_KEYS, {"tables": list(DEFERRED_INDEX_TABLES)}).all()
+    for table, name, _ in found:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in found]
+
+
 def build_indexes(conn: Connection, definitions: Sequence[str]) -> None:
-    """Build the dropped indexes again, each in one sort of the loaded rows."""
+    """Build the dropped indexes (and add the dropped foreign keys) again, each in one pass
+    over the loaded rows."""
     conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
     for definition in definitions:
         conn.exec_driver_sql(definition)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Engine, select
@@ -28,7 +28,9 @@ from redangel.demo.bulk import (
     Prepared,
     TermDictionary,
     build_indexes,
+    drop_foreign_keys,
     drop_plain_indexes,
+    encode,
     is_empty,
     load_history,
     prepare,
@@ -36,6 +38,7 @@ from redangel.demo.bulk import (
 )
 from redangel.demo.generate import DemoHousehold, PopulationGenerator
 from redangel.demo.history import Actors, History, HistoryGenerator, ProgramTerms
+from redangel.demo.producer import produced
 from redangel.eligibility.catalog import Catalog
 from redangel.history import service as history
 from redangel.program import service as programs
@@ -119,9 +122,10 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
     their program history when given the catalog (the named persons first); return how many.
 
     Pipelined: while one thread writes a batch (COPY on PostgreSQL), the next is generated and
-    sealed. Into an empty registry on PostgreSQL the load is one transaction that builds the
-    big tables' plain indexes once, after the rows (a failure leaves the registry as it was);
-    later loads commit batch by batch with the indexes in place. `on_batch` is told how many
+    sealed (on PostgreSQL, by a child process when there is more than one batch). Into an
+    empty registry on PostgreSQL the load is one transaction that builds the big tables' plain
+    indexes and checks their foreign keys once, after the rows (a failure leaves the registry
+    as it was); later loads commit batch by batch with the indexes in place. `on_batch` is told how many
     persons each written batch held (a progress bar)."""
     today = today or city_today()
     if households is None:
@@ -136,13 +140,23 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
             session.commit()
     postgres = engine.dialect.name == "postgresql"
     pending = iter(households)
+
+    def made(sealing: Keyring, encoded: bool) -> Generator[tuple[Prepared, History], None, None]:
+        for chunk, history in _batches(pending, persons=persons, batch=batch, stories=stories):
+            prepared = prepare(keyring=sealing, households=chunk, offices=offices)
+            yield (encode(prepared) if encoded else prepared), history
+
+    # Over one batch on PostgreSQL a forked child generates and seals while this process
+    # writes. Its keyring does not reload: a reload would use this process's connection.
+    batches = (produced(lambda: made(replace(keyring, reload=None), True))
+               if postgres and persons > batch else made(keyring, False))
     written = 0
     with engine.connect() as conn, ThreadPoolExecutor(1, "bulk-writer") as writer:
         terms = TermDictionary(conn)
         first = postgres and is_empty(conn)
         conn.rollback()
         whole = conn.begin() if first else None
-        deferred = drop_plain_indexes(conn) if first else []
+        deferred = drop_plain_indexes(conn) + drop_foreign_keys(conn) if first else []
 
         def write(prepared: Prepared, history: History) -> int:
             with nullcontext() if whole is not None else conn.begin():
@@ -151,18 +165,8 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
             return done
 
         in_flight: Future[int] | None = None
-        queued = 0
         try:
-            while queued < persons:
-                chunk = _chunk(pending, batch, persons - queued)
-                if not chunk:
-                    break
-                queued += sum(len(household.members) for household in chunk)
-                history = History()
-                if stories is not None:
-                    for household in chunk:
-                        stories.household(household, history)
-                prepared = prepare(keyring=keyring, households=chunk, offices=offices)
+            for prepared, history in batches:
                 if in_flight is not None:
                     written += _counted(in_flight.result(), on_batch)
                 in_flight = writer.submit(write, prepared, history)
@@ -173,11 +177,28 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
                 build_indexes(conn, deferred)
                 whole.commit()
         finally:
+            batches.close()
             if in_flight is not None:
                 in_flight.exception()  # the writer is done with the connection before rollback
     if postgres:
         _refresh_statistics(engine)
     return written
+
+
+def _batches(pending: Iterator[DemoHousehold], *, persons: int, batch: int,
+             stories: HistoryGenerator | None) -> Iterator[tuple[list[DemoHousehold], History]]:
+    """The load's batches of households with their program history, until `persons`."""
+    queued = 0
+    while queued < persons:
+        chunk = _chunk(pending, batch, persons - queued)
+        if not chunk:
+            return
+        queued += sum(len(household.members) for household in chunk)
+        history = History()
+        if stories is not None:
+            for household in chunk:
+                stories.household(household, history)
+        yield chunk, history
 
 
 def _counted(done: int, on_batch: Callable[[int], None] | None) -> int:

@@ -10,6 +10,7 @@ not listed never leaves the registry (the tests check response keys against this
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from redangel.crypto.keyring import Keyring
@@ -69,44 +70,53 @@ def view(row: Any, *, person_id: Any, keyring: Keyring, fields: frozenset[str]) 
     return views([row], person_ids=[person_id], keyring=keyring, fields=fields)[0]
 
 
+def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
+    """Each named column of the rows as one list: by position from result rows (a tuple
+    index, not an attribute lookup per value), by attribute from ORM objects."""
+    keys = getattr(rows[0], "_fields", None) if rows else None
+    if keys is not None:
+        return {name: [row[index] for row in rows]
+                for name, index in ((name, keys.index(name)) for name in names)}
+    return {name: [getattr(row, name) for row in rows] for name in names}
+
+
 def views(rows: Sequence[Any], *, person_ids: Sequence[Any], keyring: Keyring,
           fields: frozenset[str]) -> list[dict[str, Any]]:
-    """The allowlisted views of many person rows, each sealed column opened for the whole
-    batch at once (and only when the fields need it)."""
+    """The allowlisted views of many person rows, column by column: each sealed column opened
+    for the whole batch at once (and only when the fields need it)."""
     plain = [name for name in PLAIN if name in fields]
-    curps = (keyring.open_many([r.curp_sealed for r in rows], table=TABLE, column="curp",
-                               row_ids=person_ids) if "curp" in fields else None)
-    contacts = (keyring.open_json_many([r.contact_sealed for r in rows], table=TABLE,
-                                       column="contact", row_ids=person_ids)
-                if needs_contact(fields) else None)
-    sensitives = (keyring.open_json_many([r.sensitive_sealed for r in rows], table=TABLE,
-                                         column="sensitive", row_ids=person_ids)
-                  if needs_sensitive(fields) else None)
-    contact_fields = [name for name in CONTACT if name in fields]
-    sensitive_fields = [name for name in SENSITIVE if name in fields]
-    attribute_fields = [name for name in ATTRIBUTES if name in fields]
-    out = []
-    for i, (row, pid) in enumerate(zip(rows, person_ids, strict=True)):
-        one: dict[str, Any] = {"id": str(pid)}
-        for name in plain:
-            value = getattr(row, name)
-            one[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        if curps is not None:
-            curp = curps[i]
+    sealed = [name for name, needed in (("curp_sealed", "curp" in fields),
+                                        ("contact_sealed", needs_contact(fields)),
+                                        ("sensitive_sealed", needs_sensitive(fields)),
+                                        ("attributes", needs_attributes(fields))) if needed]
+    columns = _columns(rows, plain + sealed)
+    texts = [[value.isoformat() if isinstance(value, date) else value for value in columns[name]]
+             for name in plain]
+    out = [{"id": str(pid), **dict(zip(plain, values, strict=True))}
+           for pid, values in zip(person_ids, zip(*texts, strict=True) if plain
+                                  else [()] * len(rows), strict=True)]
+    if "curp" in fields:
+        curps = keyring.open_many(columns["curp_sealed"], table=TABLE, column="curp",
+                                  row_ids=person_ids)
+        for one, curp in zip(out, curps, strict=True):
             one["curp"] = curp.decode() if curp is not None else None
-        if contacts is not None:
-            contact = contacts[i] or {}
-            for name in contact_fields:
-                one[name] = contact.get(name)
-        if sensitives is not None:
-            sensitive = sensitives[i] or {}
-            for name in sensitive_fields:
-                one[name] = sensitive.get(name)
-        if attribute_fields:
-            attributes = row.attributes or {}
+    for column, names, opened in (
+            ("contact", [name for name in CONTACT if name in fields], needs_contact(fields)),
+            ("sensitive", [name for name in SENSITIVE if name in fields],
+             needs_sensitive(fields))):
+        if opened:
+            values = keyring.open_json_many(columns[f"{column}_sealed"], table=TABLE,
+                                            column=column, row_ids=person_ids)
+            for one, value in zip(out, values, strict=True):
+                found = value or {}
+                for name in names:
+                    one[name] = found.get(name)
+    attribute_fields = [name for name in ATTRIBUTES if name in fields]
+    if attribute_fields:
+        for one, attributes in zip(out, columns["attributes"], strict=True):
+            found = attributes or {}
             for name in attribute_fields:
-                one[name] = attributes.get(name)
-        out.append(one)
+                one[name] = found.get(name)
     return out
 
 
