@@ -129,9 +129,9 @@ def test_a_first_load_builds_the_indexes_after_the_rows_or_leaves_nothing(
         for term_id, person_id in session.execute(select(PersonNameTerm.term_id,
                                                          PersonNameTerm.person_id)):
             carried.setdefault(person_id, []).append(term_id)
-        pairs = sorted(session.execute(select(PersonNamePair.first_term_id,
-                                              PersonNamePair.second_term_id,
-                                              PersonNamePair.person_id)).tuples())
+        pairs = sorted(tuple(row) for row in session.execute(
+            select(PersonNamePair.first_term_id, PersonNamePair.second_term_id,
+                   PersonNamePair.person_id)))
     engine.dispose()
     # the term-pair index of the name search is loaded with the postings, pair for pair
     assert len(carried) == 500
