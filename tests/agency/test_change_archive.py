@@ -126,6 +126,36 @@ def test_a_closed_month_leaves_for_a_file_and_a_cursor_into_it_is_told_where_to_
         salud.close()
 
 
+def test_a_change_numbered_late_in_an_archived_month_is_not_lost_silently(
+        world: tuple[Settings, LiveServer], tmp_path: Path) -> None:
+    """A change recorded at a month's end can be numbered after the next month's first ones:
+    once its month is archived, a cursor before it is told so, although the page after that
+    cursor starts without a gap."""
+    settings, live = world
+    sessions: Any = live.app.state.sessionmaker  # type: ignore[attr-defined]
+    enrollment, person = uuid.uuid4(), uuid.uuid4()
+    with sessions() as session:
+        changes.record(session, agency_code="styfe", entity="enrollment", entity_id=enrollment,
+                       person_id=person, program_code="seguro_desempleo", action="exited",
+                       data={"id": str(enrollment), "person_id": str(person),
+                             "program": "seguro_desempleo", "status": "exited",
+                             "started_on": f"{OLDEST:%Y-%m-%d}", "ended_on": f"{OLDEST:%Y-%m-%d}",
+                             "exit_reason": "moved_away", "version": 2})
+        session.info[changes._PENDING][-1]["at"] = OLDEST
+        session.commit()
+    out = tmp_path / "oldest.ndjson"
+    answer = run(settings, "changes", "archive", "--month", f"{OLDEST:%Y-%m}", "--out", str(out))
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    styfe = agency_client(live, sessions, "styfe")
+    try:
+        behind = feed(styfe, "3")  # 4 to 7 are still here; 8 left with its month
+        assert behind.status_code == 410, behind.text
+        assert behind.json()["archived_through"] == 8
+        assert [c["seq"] for c in feed(styfe, "8").json()["changes"]] == []
+    finally:
+        styfe.close()
+
+
 def test_months_leave_only_closed_old_and_in_order(world: tuple[Settings, LiveServer]) -> None:
     _, live = world
     sessions: Any = live.app.state.sessionmaker  # type: ignore[attr-defined]
