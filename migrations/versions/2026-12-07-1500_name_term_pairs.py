@@ -40,6 +40,8 @@ def upgrade() -> None:
     with op.batch_alter_table('person_name_pair', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_name_pair_person_id'), ['person_id'],
                               unique=False)
+    # Statistics now, not whenever autovacuum comes by: the name search plans on them.
+    op.execute("ANALYZE person_name_pair")
 
 
 def downgrade() -> None:
