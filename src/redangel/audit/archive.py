@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from redangel.audit import chain, repository
 from redangel.audit.models import AuditArchive
-from redangel.common.months import ArchiveRefused, month_bounds, months_between
+from redangel.common.months import ArchiveRefused, may_leave
 from redangel.db import utcnow
 
 KIND = "redangel-audit-archive-v1"
@@ -42,16 +42,10 @@ class Archive:
 def prepare(session: Session, *, secret_key: str, month: str, retention_months: int,
             now: datetime | None = None) -> Archive:
     """Everything sealed up to the month's last event, checked link by link and signed."""
-    start, end = month_bounds(month)
     now = now or utcnow()
-    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if end > this_month:
-        raise ArchiveRefused(f"{month} is not over yet")
-    if months_between(start, this_month) <= retention_months:
-        raise ArchiveRefused(f"{month} is within the {retention_months} months the trail keeps")
-    oldest = repository.oldest_event_at(session)
-    if oldest is not None and oldest < start:
-        raise ArchiveRefused(f"archive {oldest:%Y-%m} first: months leave in order")
+    start, end = may_leave(month, retention_months=retention_months,
+                           oldest=repository.oldest_event_at(session), now=now,
+                           kept_by="the trail")
     if repository.unsealed_between(session, start, end):
         raise ArchiveRefused(f"some events of {month} are not sealed yet; try again in a minute")
     last_seq = repository.last_seal_between(session, start, end)

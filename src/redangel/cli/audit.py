@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from redangel.audit import archive, chain
 from redangel.audit import service as audit
 from redangel.audit.verify import TrailKeys, verify
 from redangel.cli.context import context
+from redangel.cli.files import refuse_existing, write_durably
 from redangel.common.months import ArchiveRefused
 
 app = typer.Typer(help="Audit trail.", no_args_is_help=True)
@@ -106,9 +106,7 @@ def audit_archive(
     """Export a closed month of the trail with its signed checkpoint, then remove it from the
     database (the oldest month first; months within the retention setting are kept)."""
     ctx = context()
-    if out.exists():
-        typer.echo(f"{out} exists already: choose a new file", err=True)
-        raise typer.Exit(2)
+    refuse_existing(out)
     with ctx.sessions() as session:
         try:
             prepared = archive.prepare(session, secret_key=ctx.settings.secret_key, month=month,
@@ -116,10 +114,7 @@ def audit_archive(
         except ArchiveRefused as exc:
             typer.echo(f"not archived: {exc}", err=True)
             raise typer.Exit(1) from None
-        with out.open("xb") as file:  # written and on disk before anything is removed
-            file.write(prepared.content)
-            file.flush()
-            os.fsync(file.fileno())
+        write_durably(out, prepared.content)  # on disk before anything is removed
         archive.remove(session, prepared)
         session.commit()
     typer.echo(f"{month}: {len(prepared.event_ids)} events archived to {out} and removed; "

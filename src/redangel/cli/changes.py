@@ -3,13 +3,13 @@ and closed months archived to a file once they are older than the retention."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from redangel.cli.context import context
+from redangel.cli.files import refuse_existing, write_durably
 from redangel.common.months import ArchiveRefused
 from redangel.program import change_archive
 
@@ -39,9 +39,7 @@ def changes_archive(
     """Export a closed month of the change feed to a file, then remove it from the database
     (the oldest month first; months within the retention setting are kept)."""
     ctx = context()
-    if out.exists():
-        typer.echo(f"{out} exists already: choose a new file", err=True)
-        raise typer.Exit(2)
+    refuse_existing(out)
     with ctx.sessions() as session:
         try:
             prepared = change_archive.prepare(
@@ -49,10 +47,7 @@ def changes_archive(
         except ArchiveRefused as exc:
             typer.echo(f"not archived: {exc}", err=True)
             raise typer.Exit(1) from None
-        with out.open("xb") as file:  # written and on disk before anything is removed
-            file.write(prepared.content)
-            file.flush()
-            os.fsync(file.fileno())
+        write_durably(out, prepared.content)  # on disk before anything is removed
         change_archive.remove(session, prepared)
         session.commit()
     agencies = ", ".join(f"{code} up to {span[1]}" for code, span in prepared.agencies.items())

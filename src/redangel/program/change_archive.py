@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from redangel.common.months import ArchiveRefused, month_bounds, months_between
+from redangel.common.months import ArchiveRefused, may_leave, month_bounds
 from redangel.db import utcnow
 from redangel.program import repository
 from redangel.program.models import ChangeArchive
@@ -54,16 +54,9 @@ class Archive:
 def prepare(session: Session, *, month: str, retention_months: int,
             now: datetime | None = None) -> Archive:
     """The month's changes as NDJSON (a header line, then one change per line)."""
-    start, end = month_bounds(month)
-    now = now or utcnow()
-    this_month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    if end > this_month:
-        raise ArchiveRefused(f"{month} is not over yet")
-    if months_between(start, this_month) <= retention_months:
-        raise ArchiveRefused(f"{month} is within the {retention_months} months the feed keeps")
-    oldest = repository.oldest_change_at(session)
-    if oldest is not None and oldest < start:
-        raise ArchiveRefused(f"archive {oldest:%Y-%m} first: months leave in order")
+    start, end = may_leave(month, retention_months=retention_months,
+                           oldest=repository.oldest_change_at(session), now=now or utcnow(),
+                           kept_by="the feed")
     rows = repository.changes_between(session, start, end)
     if not rows:
         raise ArchiveRefused(f"the database holds no change of {month}")
