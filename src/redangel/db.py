@@ -20,25 +20,34 @@ primary before the answer is sent, as on SQLite.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar, cast
 
+import psycopg
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+T = TypeVar("T")
 _READS_ATTR = "__redangel_reads__"
 _REPLICA_ATTR = "__redangel_replica__"
 _READING = "redangel_reading"
 _BESIDE = "redangel_write_beside"
+_WRITER = "redangel_side_writer"  # on a request's session until its transaction is finished
+_FINISHED = "redangel_finished"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -110,7 +119,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0,
-                connect_timeout: int | None = None) -> Engine:
+                connect_timeout: int | None = None, ping_after: float = 5.0) -> Engine:
     """An engine configured for durability: WAL + synchronous=FULL + foreign keys on SQLite,
     where a write waits up to `busy_seconds` for the lock before failing.
 
@@ -137,8 +146,57 @@ def make_engine(url: str, *, pool_size: int = 10, busy_seconds: float = 30.0,
     connect_args: dict[str, Any] = {"options": "-c max_parallel_workers_per_gather=0"}
     if connect_timeout is not None:
         connect_args["connect_timeout"] = connect_timeout
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         hide_parameters=True, connect_args=connect_args)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
+                           hide_parameters=True, connect_args=connect_args)
+    _ping_after_rest(engine, ping_after)
+    return engine
+
+
+def _ping_after_rest(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection before lending it only when it rested `seconds` or more.
+
+    A connection returned moments ago is alive; asking the server first would cost every request
+    a round trip. One that rested may have been cut (a restart, a failover, a firewall): a dead
+    one is replaced before any statement runs, as SQLAlchemy's pre-ping does. A connection that
+    dies while in use fails its request, and the pool discards every connection made before."""
+
+    @event.listens_for(engine, "checkin")
+    def rested_since(_dbapi: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping(dbapi: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("returned_at", 0.0) < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi)
+        except Exception as error:  # the pool replaces the connection and tries again
+            raise exc.DisconnectionError() from error
+
+
+async def on_loop_connection(pool: AsyncConnectionPool[Any],
+                             work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
+    """Run `work` on one of the pool's connections; when the connection turns out to have been
+    cut while it rested (a restart, a failover), once more on a new one."""
+    async with pool.connection() as conn:
+        try:
+            return await work(conn)
+        except psycopg.OperationalError:
+            if not conn.closed:
+                raise
+    async with pool.connection() as conn:  # the pool has dropped the cut one
+        return await work(conn)
+
+
+async def open_async_pool(engine: Engine, *, size: int, name: str) -> AsyncConnectionPool[Any]:
+    """A small pool of autocommit connections to the engine's PostgreSQL database, for work
+    done on the event loop itself (no worker thread, no ORM)."""
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+        conninfo, min_size=1, max_size=size, open=False, name=name, timeout=30,
+        kwargs={"autocommit": True})
+    await pool.open()
+    return pool
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -162,9 +220,26 @@ class SideWriter(Protocol):
 
 def read_only(endpoint: Endpoint) -> Endpoint:
     """Declare that a route only reads: on SQLite its transaction reads a snapshot without the
-    write lock, and what it must write goes through `write_beside`."""
+    write lock, and what it must write goes through `write_beside`.
+
+    The request's transaction (with the audit rows of what it read) is committed in the worker
+    thread that ran the route, as soon as it returns: its answer is built by then, and the
+    commit costs no second trip to a worker thread. The answer is still sent only after it."""
     setattr(endpoint, _READS_ATTR, True)
-    return endpoint
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)
+    def committed_here(*args: Any, **kwargs: Any) -> Any:
+        answer = endpoint(*args, **kwargs)
+        for value in kwargs.values():
+            if isinstance(value, Session) and _WRITER in value.info:
+                writer = value.info.pop(_WRITER)
+                value.info[_FINISHED] = True  # whatever happens now, get_session must not redo it
+                _finish(value, writer)
+        return answer
+
+    return cast(Endpoint, committed_here)
 
 
 def reads_from_replica(endpoint: Endpoint) -> Endpoint:
@@ -288,7 +363,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     The session is made on the event loop (it connects only at its first statement) and the
     commit, with the session's close, takes one trip to a worker thread: a request spends one
-    thread hand-off on its transaction, not two."""
+    thread hand-off on its transaction, not two; a `@read_only` route spends none (its own
+    thread commits, see `read_only`)."""
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     writer: SideWriter | None = getattr(request.app.state, "side_writer", None)
     router: ReadRouter | None = getattr(request.app.state, "read_router", None)
@@ -305,17 +381,21 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         if not reading:
             writer = None
     request.state.db_session = session
+    session.info[_WRITER] = writer
     try:
         if reading:
             await run_in_threadpool(begin_reading, session)
         yield session
     except Exception as error:
-        await run_in_threadpool(_fail, session, writer, error)
+        if not session.info.get(_FINISHED):
+            await run_in_threadpool(_fail, session, writer, error)
         raise
     except BaseException as error:  # cancelled: no await may run any more, end it here
-        _fail(session, writer, error)
+        if not session.info.get(_FINISHED):
+            _fail(session, writer, error)
         raise
-    await run_in_threadpool(_finish, session, writer)
+    if not session.info.get(_FINISHED):  # a `@read_only` route committed it in its own thread
+        await run_in_threadpool(_finish, session, writer)
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]

@@ -21,7 +21,7 @@ from redangel.common.middleware import BodyLimit, NoStore
 from redangel.config import Settings, get_settings
 from redangel.crvs.api import router as crvs_router
 from redangel.crypto.service import load_keyring
-from redangel.db import make_engine, make_sessionmaker
+from redangel.db import make_engine, make_sessionmaker, open_async_pool
 from redangel.eligibility import load_catalog
 from redangel.errors import install_api_handlers
 from redangel.household.api import router as household_router
@@ -53,22 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Request threads spend most of their time waiting on the database; a short GIL switch
         # interval lets a thread whose query returned resume at once instead of after 5 ms.
         sys.setswitchinterval(0.0005)
-        sealer = None
-        if engine.dialect.name == "postgresql":
-            sealer = audit.Sealer(app.state.sessionmaker,
-                                  more_partitions=(change_archive.ensure_partitions,))
-            sealer.start()
-        app.state.sealer = sealer
-        app.state.denial_tally.start()
+        await _start_background(app, settings)
         yield
-        app.state.denial_tally.stop()
-        if app.state.side_writer is not None:
-            app.state.side_writer.stop()
-        if sealer is not None:
-            sealer.stop()
-        if app.state.read_router is not None:
-            app.state.read_router.dispose()
-        app.state.engine.dispose()
+        await _stop_background(app)
 
     app = FastAPI(
         title="redangel", version=__version__, lifespan=lifespan,
@@ -129,6 +116,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+async def _start_background(app: FastAPI, settings: Settings) -> None:
+    """The sealer, the principals' connections and the denial tally of a serving process."""
+    engine = app.state.engine
+    app.state.sealer = None
+    app.state.principal_pool = None
+    if engine.dialect.name == "postgresql":
+        app.state.sealer = audit.Sealer(app.state.sessionmaker,
+                                        more_partitions=(change_archive.ensure_partitions,))
+        app.state.sealer.start()
+        if settings.principal_pool_size:
+            app.state.principal_pool = await open_async_pool(
+                engine, size=settings.principal_pool_size, name="principals")
+    app.state.denial_tally.start()
+
+
+async def _stop_background(app: FastAPI) -> None:
+    if app.state.principal_pool is not None:
+        await app.state.principal_pool.close()
+    app.state.denial_tally.stop()
+    if app.state.side_writer is not None:
+        app.state.side_writer.stop()
+    if app.state.sealer is not None:
+        app.state.sealer.stop()
+    if app.state.read_router is not None:
+        app.state.read_router.dispose()
+    app.state.engine.dispose()
 
 
 def _configured(factory: Callable[[], Session], settings: Settings) -> Callable[[], Session]:

@@ -6,11 +6,14 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import jwt
+from psycopg import AsyncConnection
 from sqlalchemy.orm import Session
 
 from redangel.auth import repository
@@ -24,6 +27,7 @@ from redangel.db import utcnow, write_beside
 from redangel.errors import AppError, FieldError, InvalidInput, Unauthenticated
 
 TOKEN_ALGORITHM = "HS256"
+TOUCH_AFTER = timedelta(seconds=30)  # a session's last activity is recorded at most this often
 
 
 @dataclass(frozen=True)
@@ -64,18 +68,43 @@ def staff_principal(session: Session, *, settings: Settings, token: str, via_coo
     """The staff principal of a session token, enforcing idle and absolute expiry."""
     now = utcnow()
     found = repository.live_session(session, token_hash(token), now)
+    principal, follow_up = _staff(found, settings=settings, now=now, via_cookie=via_cookie)
+    if follow_up is not None:
+        write_beside(session, partial(follow_up, session_id=found.session_id, now=now))
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+async def staff_principal_async(conn: AsyncConnection[Any], *, settings: Settings, token: str,
+                                via_cookie: bool) -> Principal:
+    """`staff_principal` on the event loop's own connection (PostgreSQL): no worker thread."""
+    now = utcnow()
+    found = await repository.live_session_async(conn, token_hash(token), now)
+    principal, follow_up = _staff(found, settings=settings, now=now, via_cookie=via_cookie)
+    if follow_up is repository.revoke_session:
+        await repository.revoke_session_async(conn, found.session_id, now)
+    elif follow_up is repository.touch_session:
+        await repository.touch_session_async(conn, found.session_id, now)
+    if principal is None:
+        raise Unauthenticated()
+    return principal
+
+
+def _staff(found: Any, *, settings: Settings, now: datetime, via_cookie: bool
+           ) -> tuple[Principal | None, Callable[..., None] | None]:
+    """The principal of a live session row (None when there is none or it idled out), and the
+    write it leaves: ending an idle session, or recording activity every 30 seconds."""
     if found is None:
-        raise Unauthenticated()
+        return None, None
     if now - found.last_seen_at > timedelta(minutes=settings.session_idle_minutes):
-        write_beside(session, partial(repository.revoke_session, session_id=found.session_id, now=now))
-        raise Unauthenticated()
-    if now - found.last_seen_at > timedelta(seconds=30):
-        write_beside(session, partial(repository.touch_session, session_id=found.session_id, now=now))
-    return Principal(
+        return None, repository.revoke_session
+    principal = Principal(
         kind="staff", id=str(found.user_id), role=found.role, office_id=found.office_id,
         office_borough=found.borough,
         session_id=found.session_id, csrf_token=found.csrf_token, via_cookie=via_cookie,
     )
+    return principal, repository.touch_session if now - found.last_seen_at > TOUCH_AFTER else None
 
 
 def logout(session: Session, principal: Principal) -> None:
@@ -113,8 +142,20 @@ def issue_agency_token(
 
 def agency_principal(session: Session, *, settings: Settings, token: str) -> Principal:
     """Verify an agency JWT (signature, issuer, audience, expiry) and that its client is active."""
+    claims = _agency_claims(settings, token)
+    return _agency(repository.client_standing(session, str(claims["sub"])))
+
+
+async def agency_principal_async(conn: AsyncConnection[Any], *, settings: Settings,
+                                 token: str) -> Principal:
+    """`agency_principal` on the event loop's own connection (PostgreSQL): no worker thread."""
+    claims = _agency_claims(settings, token)
+    return _agency(await repository.client_standing_async(conn, str(claims["sub"])))
+
+
+def _agency_claims(settings: Settings, token: str) -> dict[str, Any]:
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token, _token_key(settings), algorithms=[TOKEN_ALGORITHM],
             audience=settings.token_audience, issuer=settings.token_issuer,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
@@ -125,7 +166,10 @@ def agency_principal(session: Session, *, settings: Settings, token: str) -> Pri
         raise Unauthenticated("token_invalid", reason="audience") from exc
     except jwt.PyJWTError as exc:
         raise Unauthenticated("token_invalid", reason="signature") from exc
-    client = repository.agency_client(session, str(claims["sub"]))
+    return claims
+
+
+def _agency(client: Any) -> Principal:
     if client is None or not client.active:
         raise Unauthenticated("token_invalid", reason="revoked")
     return Principal(kind="agency", id=client.client_id, role="agency", agency_code=client.agency_code)
