@@ -174,11 +174,12 @@ def append_pending(session: Session) -> None:
     if not pending or not pending.events:
         return
     postgres = session.get_bind().dialect.name == "postgresql"
-    # Core, not the ORM's bulk insert: plain rows, none of them ever loaded as objects.
+    # Core on the session's connection, not the ORM's bulk insert: plain rows, none of them ever
+    # loaded as objects, and no ids asked back.
     statement = insert(AuditEvent.__table__)  # type: ignore[arg-type]
     if postgres:
         statement = statement.values(xid=_XID)
-    session.execute(statement, pending.events)
+    session.connection().execute(statement, pending.events)
     if not postgres:
         seal(session)
 
