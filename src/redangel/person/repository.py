@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from redangel.common.names import deletions, term_pairs
-from redangel.common.sql import insert_ignoring_conflicts, insert_returning_new
+from redangel.common.sql import insert_ignoring_conflicts, insert_returning_new, one_of
 from redangel.person.models import (
     Membership,
     NameTerm,
@@ -165,7 +165,7 @@ def candidate_terms(session: Session, query_terms: Iterable[str]) -> list[TermMa
     rows = session.execute(
         select(NameTerm.id, NameTerm.term)
         .join(NameTermVariant, NameTermVariant.term_id == NameTerm.id)
-        .where(NameTermVariant.variant.in_(sorted(variants)))
+        .where(one_of(session, NameTermVariant.variant, sorted(variants)))
         .distinct()
     ).all()
     return [TermMatch(r.id, r.term) for r in rows]
@@ -205,11 +205,12 @@ def _has_pair(keys: list[tuple[int, int]]) -> ColumnElement[bool]:
         tuple_(PersonNamePair.first_term_id, PersonNamePair.second_term_id).in_(keys)))
 
 
-def _has_term(ids: list[int]) -> ColumnElement[bool]:
-    return Person.id.in_(select(PersonNameTerm.person_id).where(PersonNameTerm.term_id.in_(ids)))
+def _has_term(session: Session, ids: list[int]) -> ColumnElement[bool]:
+    return Person.id.in_(select(PersonNameTerm.person_id)
+                         .where(one_of(session, PersonNameTerm.term_id, ids)))
 
 
-def _has_terms(sets: list[list[int]]) -> list[ColumnElement[bool]]:
+def _has_terms(session: Session, sets: list[list[int]]) -> list[ColumnElement[bool]]:
     """One condition per two term sets where the pair index answers them (a given name and a
     surname: one short posting list), one per term set elsewhere; a person meets them all
     exactly when each set matches one of their terms."""
@@ -220,14 +221,14 @@ def _has_terms(sets: list[list[int]]) -> list[ColumnElement[bool]]:
             conditions.append(_has_pair(keys))
             rest = rest[2:]
         else:
-            conditions.append(_has_term(rest.pop(0)))
+            conditions.append(_has_term(session, rest.pop(0)))
     return conditions
 
 
-def _filtered(stmt: _Stmt, f: SearchFilter) -> _Stmt:
-    stmt = stmt.where(f.visible, *_has_terms(f.term_sets))
+def _filtered(session: Session, stmt: _Stmt, f: SearchFilter) -> _Stmt:
+    stmt = stmt.where(f.visible, *_has_terms(session, f.term_sets))
     if f.exclude_sets:
-        stmt = stmt.where(not_(and_(*_has_terms(f.exclude_sets))))
+        stmt = stmt.where(not_(and_(*_has_terms(session, f.exclude_sets))))
     if f.curp_index is not None:
         stmt = stmt.where(Person.curp_index == f.curp_index)
     if f.birth_date is not None:
@@ -239,7 +240,7 @@ def _filtered(stmt: _Stmt, f: SearchFilter) -> _Stmt:
 
 def search(session: Session, f: SearchFilter) -> Sequence[Any]:
     """One keyset page of briefs ordered by normalised name, at most limit + 1 rows."""
-    stmt = _filtered(select(*BRIEF_COLUMNS), f)
+    stmt = _filtered(session, select(*BRIEF_COLUMNS), f)
     if f.after is not None:
         after = tuple_(literal(f.after[0]), literal(f.after[1], type_=Uuid()))
         stmt = stmt.where(tuple_(Person.name_key, Person.id) > after)
@@ -249,7 +250,7 @@ def search(session: Session, f: SearchFilter) -> Sequence[Any]:
 
 def count(session: Session, f: SearchFilter) -> int:
     """How many persons the filter matches in all (its cursor and limit ignored)."""
-    return int(session.scalar(_filtered(select(func.count()).select_from(Person), f)) or 0)
+    return int(session.scalar(_filtered(session, select(func.count()).select_from(Person), f)) or 0)
 
 
 def current_membership(session: Session, person_id: uuid.UUID) -> Membership | None:
