@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.card import service as cards
 from redangel.common.clock import city_today
@@ -77,14 +78,17 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord) -> None:
     """Do what the event says, setting its state, reason, person and outcome."""
     work = {"birth": _birth, "death": _death, "death_reversal": _reversal,
             "data_modification": _modification}[event.kind]
+    mark = audit.queued(ctx.session)
     try:
         with ctx.session.begin_nested():
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
+        audit.forget_since(ctx.session, mark)  # what the event did was rolled back
         event.state, event.reason, event.processed_at = out.state, out.reason, utcnow()
     except AppError as error:
+        audit.forget_since(ctx.session, mark)
         event.state, event.reason = "needs_review", error.code[:48]
         event.processed_at = utcnow()
     ctx.session.flush()
