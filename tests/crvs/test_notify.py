@@ -16,7 +16,7 @@ from redangel.auth import service as auth
 from redangel.card.models import Card
 from redangel.common.clock import city_today
 from redangel.crvs import simulator
-from redangel.crvs.models import CrvsMessage
+from redangel.crvs.models import CrvsEvent, CrvsMessage
 from redangel.history.models import HistoryEntry
 from redangel.person.models import Person
 from tests.card.test_card_service import SoftCard, issue
@@ -437,6 +437,11 @@ class TestMoreEvents:
                 AuditEvent.person_id == uuid.UUID(head["id"]),
                 AuditEvent.actor_id == f"crvs:{registry.sender_id}")))
         assert actions.isdisjoint({"person.update", "household.leave", "life_event.evaluate"}), actions
+        with sessions() as session:  # the work undone, the message and its event kept once
+            taken = session.scalars(select(CrvsEvent.message_id).where(
+                CrvsEvent.sender_id == registry.sender_id, CrvsEvent.reference_id == ref)).all()
+            assert len(taken) == 1
+            assert session.get(CrvsMessage, taken[0]) is not None
 
     def test_a_death_in_the_future_is_rejected(
         self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
