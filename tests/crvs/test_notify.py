@@ -9,14 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from redangel.audit.models import AuditEvent
 from redangel.auth import service as auth
 from redangel.card.models import Card
 from redangel.common.clock import city_today
 from redangel.crvs import simulator
-from redangel.crvs.models import CrvsMessage
+from redangel.crvs.models import CrvsEvent, CrvsMessage
 from redangel.history.models import HistoryEntry
+from redangel.person.models import Person
 from tests.card.test_card_service import SoftCard, issue
 from tests.conftest import LiveServer, login
 from tests.crvs.helpers import (
@@ -401,6 +403,45 @@ class TestMoreEvents:
         assert seen["outcome"]["household"]["head_to_confirm"] is True
         members = clerk.get(f"/households/{home}", headers={"X-Purpose": "registration"}).json()
         assert not [m for m in members["members"] if m["until"] is None and m["relationship"] == "head"]
+
+    def test_a_death_sent_to_review_leaves_no_audit_of_what_it_rolled_back(
+        self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+        admin: httpx.Client, sessions: Any,
+    ) -> None:
+        """A rule that refuses an event after part of its work was done (here a survivor whose
+        record a cancellation blocked cannot be evaluated) rolls that work back: the person is
+        not deceased, and the audit trail does not say they were, nor that they left."""
+        head = person(clerk, sex="H", given_names="Ramiro", birth_date="1951-03-04")
+        spouse = person(clerk, birth_date="1953-07-08")
+        household(clerk, [(head["id"], "head"), (spouse["id"], "spouse")])
+        def block(at: datetime | None) -> None:
+            with sessions() as session:
+                session.execute(update(Person).where(Person.id == uuid.UUID(spouse["id"]))
+                                .values(blocked_at=at))
+                session.commit()
+
+        block(now())
+        ref = str(uuid.uuid4())
+        try:
+            acked(send(live.url, registry, [simulator.death(
+                reference_id=ref, curp=head["curp"], died_on=city_today() - timedelta(days=1),
+                at=now())]))
+        finally:
+            block(None)  # the other tests' simulated deaths may choose this family
+        seen = event_of(admin, ref)
+        assert (seen["state"], seen["reason"]) == ("needs_review", "not_found")
+        read = clerk.get(f"/persons/{head['id']}", headers={"X-Purpose": "registration"}).json()
+        assert read["deceased_on"] is None
+        with sessions() as session:
+            actions = set(session.scalars(select(AuditEvent.action).where(
+                AuditEvent.person_id == uuid.UUID(head["id"]),
+                AuditEvent.actor_id == f"crvs:{registry.sender_id}")))
+        assert actions.isdisjoint({"person.update", "household.leave", "life_event.evaluate"}), actions
+        with sessions() as session:  # the work undone, the message and its event kept once
+            taken = session.scalars(select(CrvsEvent.message_id).where(
+                CrvsEvent.sender_id == registry.sender_id, CrvsEvent.reference_id == ref)).all()
+            assert len(taken) == 1
+            assert session.get(CrvsMessage, taken[0]) is not None
 
     def test_a_death_in_the_future_is_rejected(
         self, live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,

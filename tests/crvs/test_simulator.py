@@ -3,11 +3,14 @@ sends births, deaths and a reversal for registered persons, over HTTP, as a real
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from redangel.config import Settings
+from redangel.crvs import simulator
+from redangel.person import curp as curp_rules
 from tests.audit.test_verify_command import run
 from tests.conftest import LiveServer, login
 from tests.crvs.helpers import household, person
@@ -49,3 +52,17 @@ def test_the_simulator_drives_a_running_service(
     waiting = [e for e in items if e["sender_id"] == sender and e["state"] == "needs_review"
                and e["reason"] == "mother_not_found"]
     assert len(waiting) >= 2
+
+
+def test_the_simulated_newborns_have_distinct_curps_however_many() -> None:
+    """A benchmark of a thousand births runs a thousand registrations, not a few dozen and then
+    the same newborns notified again (which the registry answers as already registered)."""
+    today = date(2026, 12, 7)
+    mothers = [simulator.Known("GOMA900101MDFMRR01", date(1990, 1, 1))] * 2500
+    events = simulator.births_for(mothers, today=today, at=datetime(2026, 12, 7, tzinfo=UTC))
+    records = [e["data"]["reg_records"] for e in events]
+    curps = [r["identifier"][0]["identifier_value"] for r in records]
+    assert len(set(curps)) == len(curps) == 2500
+    born = {date.fromisoformat(r["birth_date"]) for r in records}
+    assert max(born) == today - timedelta(days=2) and min(born) >= today - timedelta(days=10)
+    assert all(curp_rules.explain(c) is None for c in curps)

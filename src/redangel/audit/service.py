@@ -134,6 +134,20 @@ def record(
         keep_after_rollback(session, _requeue_kept)
 
 
+def queued(session: Session) -> int:
+    """How many audit events this transaction has queued and not written yet: a mark to roll
+    back to (`forget_since`)."""
+    return len(_queue(session).events)
+
+
+def forget_since(session: Session, mark: int) -> None:
+    """Forget the events queued after `mark`: the work they describe was rolled back to a
+    savepoint, so it never happened (events meant to outlive a rollback are kept)."""
+    events = _queue(session).events
+    kept = {id(item) for item in session.info.get(_KEPT, [])}
+    events[mark:] = [item for item in events[mark:] if id(item) in kept]
+
+
 def _requeue_kept(session: Session) -> None:
     """After a rollback, queue again only the events meant to outlive it."""
     session.info.pop(_PENDING, None)

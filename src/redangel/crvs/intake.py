@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from redangel.audit import service as audit
 from redangel.crvs import gate, repository, vital
 from redangel.crvs.gate import Answer
 from redangel.crvs.models import CrvsEvent, CrvsMessage
@@ -65,8 +66,10 @@ def _check_event(index: int, item: NotifyEvent) -> None:
 
 
 def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: datetime,
-            receiver: str) -> Answer:
-    """Check a `notify` as the standard says (`gate`), then take and run its events."""
+            receiver: str, guarded: bool = False) -> Answer:
+    """Check a `notify` as the standard says (`gate`), then take and run its events (a lone
+    event first without its savepoint, unless `guarded`: see `vital`)."""
+    mark = audit.queued(session)
     admitted = gate.admit(session, raw, action="notify", header_model=CallbackHeader, now=now,
                           receiver=receiver)
     if isinstance(admitted, Answer):
@@ -96,13 +99,22 @@ def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: 
                       events=len(notified.notify_event))
     if taken is None:  # the same message, taken by a concurrent request that committed
         return gate.duplicate(session, admitted, now)
-    _run_events(session, keyring=keyring, catalog=catalog, source_id=source.sender_id,
-                taken=taken, notified=notified)
+    try:
+        _run_events(session, keyring=keyring, catalog=catalog, source_id=source.sender_id,
+                    taken=taken, notified=notified,
+                    guarded=guarded or len(notified.notify_event) > 1)
+    except vital.Unguarded:
+        # Its one event did not end processed: undo it all (the message taken too, and what
+        # was queued for the audit trail and the change feed) and take the message again.
+        session.rollback()
+        audit.forget_since(session, mark)
+        return receive(session, keyring=keyring, catalog=catalog, raw=raw, now=now,
+                       receiver=receiver, guarded=True)
     return Answer(200, answers.ack(correlation_id=str(taken.id), at=now))
 
 
 def _run_events(session: Session, *, keyring: Keyring, catalog: Any, source_id: str,
-                taken: CrvsMessage, notified: NotifyMessage) -> None:
+                taken: CrvsMessage, notified: NotifyMessage, guarded: bool) -> None:
     ctx = vital.Context(session=session, keyring=keyring, catalog=catalog, sender_id=source_id)
     for item in notified.notify_event:
         record = item.data.reg_records
@@ -119,4 +131,4 @@ def _run_events(session: Session, *, keyring: Keyring, catalog: Any, source_id: 
         event.record_sealed = keyring.seal(record.model_dump_json().encode(), table="crvs_event",
                                            column="record", row_id=event.id)
         if repository.take_event(session, event):  # else notified before: one effect only
-            vital.run(ctx, event, record)
+            vital.run(ctx, event, record, guarded=guarded)

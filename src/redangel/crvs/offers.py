@@ -39,16 +39,17 @@ def offer(session: Session, *, catalog: Any, keyring: Keyring, principal: Princi
                                            principal=principal, event_code=life_event,
                                            person_ids=person_ids, answers=answers)
     offered: dict[uuid.UUID, list[str]] = {}
+    rows: list[dict[str, Any]] = []
+    at = utcnow()
     for evaluation in evaluations:
         eligible = [r["program"] for r in evaluation.result.get("results", [])
                     if r.get("verdict") == "eligible" and r["program"] in loaded]
         offered[evaluation.person_id] = eligible
-        session.add_all([ProactiveOffer(id=uuid.uuid4(), event_id=event.id,
-                                        person_id=evaluation.person_id, program_code=code,
-                                        life_event=life_event, evaluation_id=evaluation.id,
-                                        office_id=office_id, state="offered", offered_at=utcnow())
-                         for code in eligible])
-    session.flush()
+        rows += [{"id": uuid.uuid4(), "event_id": event.id, "person_id": evaluation.person_id,
+                  "program_code": code, "life_event": life_event,
+                  "evaluation_id": evaluation.id, "office_id": office_id, "state": "offered",
+                  "offered_at": at} for code in eligible]
+    repository.insert_offers(session, rows)  # one statement for the household's offers
     return offered
 
 

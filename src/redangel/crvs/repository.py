@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from redangel.common.sql import insert_returning_unless_conflict
@@ -241,3 +241,9 @@ def usable_person_by_curp_index(session: Session, curp_index: str) -> Person | N
     """The usable, unmerged person holding a CURP."""
     return session.scalar(select(Person).where(Person.curp_index == curp_index,
                                                verified_caller_condition()))
+
+
+def insert_offers(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert proactive offers in one statement however many (plain rows, none loaded back)."""
+    if rows:
+        session.execute(insert(ProactiveOffer.__table__), rows)  # type: ignore[arg-type]

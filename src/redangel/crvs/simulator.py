@@ -202,22 +202,25 @@ HOMONYMY = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 def surname_for(index: int) -> str:
     """A made-up surname per index; two indices' surnames are at least two typos apart, so the
-    registry's duplicate check never takes two simulated babies for one."""
-    digits = [(index // 20 ** k) % 20 for k in (2, 1, 0)]
+    registry's duplicate check never takes two simulated babies for one. The first syllable
+    changes from one index to the next: it is the part of the surname a CURP spells."""
+    digits = [(index // 20 ** k) % 20 for k in (0, 1, 2)]
     return "".join(SYLLABLES[d] * 2 for d in digits).capitalize()
 
 
 def births_for(mothers: list[Known], *, today: date, at: datetime) -> list[dict[str, Any]]:
-    """One newborn for each mother, born two days ago, with CURPs distinct from each other."""
+    """One newborn for each mother, born two days ago, with CURPs distinct from each other
+    (when a CURP's homonymy letters are all taken, the next baby was born a day earlier)."""
     events, taken = [], set()
-    born = today - timedelta(days=2)
     for index, mother in enumerate(mothers):
         first, sex = surname_for(index), "H" if index % 2 else "M"
-        for letter in HOMONYMY:
-            curp = child_curp(given="Nuevo", first=first, second="Civil", sex=sex, born=born,
-                              homonymy=letter)
-            if curp not in taken:
-                break
+        born, curp = today - timedelta(days=2), None
+        while curp is None:
+            curp = next((c for c in (child_curp(given="Nuevo", first=first, second="Civil",
+                                                sex=sex, born=born, homonymy=letter)
+                                     for letter in HOMONYMY) if c not in taken), None)
+            if curp is None:
+                born -= timedelta(days=1)
         taken.add(curp)
         events.append(birth(reference_id=str(uuid.uuid4()), curp=curp, given="Nuevo", first=first,
                             second="Civil", sex=sex, born=born, mother_curp=mother.curp, at=at))

@@ -2,6 +2,9 @@
 modification. Each runs inside the notification's transaction, in a savepoint of its own: a
 rule that refuses (a duplicate, an inconsistent CURP) rolls back that event alone and sends it
 to review; anything unexpected fails the whole notification, which is then not acknowledged.
+A notification of one event runs it first without the savepoint; should it not end processed,
+the whole transaction is rolled back and the notification taken again, its event guarded
+(`intake`): the same outcome, two statements fewer for every event that goes through.
 
 Matching (`docs/crvs.md`): a person is found by the CURP the civil registry gives (`UIN`);
 a birth's mother (the first parent) without a CURP is found by the registry's linkage, her
@@ -17,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.card import service as cards
 from redangel.common.clock import city_today
@@ -73,18 +77,37 @@ class Outcome(Exception):
         self.reason = reason
 
 
-def run(ctx: Context, event: CrvsEvent, record: PersonRecord) -> None:
-    """Do what the event says, setting its state, reason, person and outcome."""
+class Unguarded(Exception):
+    """An event run without a savepoint of its own did not end processed: what it did is undone
+    only by rolling back the whole transaction (the caller then runs it again, guarded)."""
+
+
+def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool = True) -> None:
+    """Do what the event says, setting its state, reason, person and outcome. `guarded=False`
+    runs it without its savepoint (two statements fewer) for a caller that can roll the whole
+    transaction back: any ending but processed raises `Unguarded`."""
     work = {"birth": _birth, "death": _death, "death_reversal": _reversal,
             "data_modification": _modification}[event.kind]
+    if not guarded:
+        try:
+            event.outcome = work(ctx, event, record)
+        except (Outcome, AppError) as refused:
+            raise Unguarded() from refused
+        event.state, event.reason = "processed", None
+        event.processed_at = utcnow()
+        ctx.session.flush()
+        return
+    mark = audit.queued(ctx.session)
     try:
         with ctx.session.begin_nested():
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
+        audit.forget_since(ctx.session, mark)  # what the event did was rolled back
         event.state, event.reason, event.processed_at = out.state, out.reason, utcnow()
     except AppError as error:
+        audit.forget_since(ctx.session, mark)
         event.state, event.reason = "needs_review", error.code[:48]
         event.processed_at = utcnow()
     ctx.session.flush()

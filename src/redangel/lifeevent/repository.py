@@ -1,14 +1,27 @@
-"""All SQL about outreach contacts (the engine's own registry reads live in `outreach.py`)."""
+"""All SQL about outreach contacts and stored evaluations (the engine's own registry reads live
+in `outreach.py`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from redangel.lifeevent.models import OutreachContact
+from redangel.lifeevent.models import Evaluation, OutreachContact
+
+
+def insert_evaluations(session: Session, rows: list[Evaluation]) -> None:
+    """Insert evaluations in one statement however many (plain rows: none is loaded back, the
+    objects given stay out of the session)."""
+    if rows:
+        session.execute(insert(Evaluation.__table__), [_columns(row) for row in rows])  # type: ignore[arg-type]
+
+
+def _columns(row: Evaluation) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in Evaluation.__table__.columns}
 
 
 def add_contact(session: Session, contact: OutreachContact) -> None:

@@ -22,7 +22,9 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.crypto.keyring import Keyring
+from redangel.db import utcnow
 from redangel.errors import FieldError, InvalidInput, NotFound, invalid_input
+from redangel.lifeevent import repository
 from redangel.lifeevent.facts import household_members, household_of, households_of
 from redangel.lifeevent.models import Evaluation
 from redangel.lifeevent.schemas import (
@@ -82,11 +84,13 @@ def evaluate_many(session: Session, *, catalog: Any, keyring: Keyring, principal
         raise NotFound(fields=[FieldError("person_id", "not_found")])
     current = live_program_codes_of(session, person_ids)
     as_of = city_today()
-    rows = [_stored(session, catalog=catalog, principal=principal, event_code=event_code,
-                    person_id=person_id, facts=facts[person_id], answers=answers, as_of=as_of,
-                    current=sorted(current[person_id]))
+    rows = [_evaluated(catalog=catalog, principal=principal, event_code=event_code,
+                       person_id=person_id, facts=facts[person_id], answers=answers, as_of=as_of,
+                       current=sorted(current[person_id]))
             for person_id in person_ids]
-    session.flush()
+    repository.insert_evaluations(session, rows)
+    for row in rows:
+        _audited(session, principal=principal, row=row)
     return rows
 
 
@@ -95,6 +99,18 @@ def _stored(session: Session, *, catalog: Any, principal: Principal, event_code:
             answers: dict[str, Any], as_of: date, current: list[str]) -> Evaluation:
     """Run the engine on one person's facts; the evaluation added (flushed by the caller) and
     audited."""
+    row = _evaluated(catalog=catalog, principal=principal, event_code=event_code,
+                     person_id=person_id, facts=facts, answers=answers, as_of=as_of,
+                     current=current)
+    session.add(row)
+    _audited(session, principal=principal, row=row)
+    return row
+
+
+def _evaluated(*, catalog: Any, principal: Principal, event_code: str, person_id: uuid.UUID,
+               facts: tuple[dict[str, Any], list[dict[str, Any]]], answers: dict[str, Any],
+               as_of: date, current: list[str]) -> Evaluation:
+    """Run the engine on one person's facts; the evaluation, not stored yet."""
     try:
         result = eligibility.evaluate(catalog, event_code=event_code, person=facts[0],
                                       household=facts[1], answers=answers, as_of=as_of,
@@ -102,16 +118,18 @@ def _stored(session: Session, *, catalog: Any, principal: Principal, event_code:
     except eligibility.EligibilityError as exc:
         raise InvalidInput(fields=[FieldError(getattr(exc, "field", "answers") or "answers",
                                               "field_invalid", {"detail": str(exc)[:200]})]) from exc
-    row = Evaluation(id=uuid.uuid4(), person_id=person_id, event_code=event_code,
-                     catalog_version=result.catalog_version, as_of=as_of,
-                     answers={k: (v.isoformat() if isinstance(v, date) else v)
-                              for k, v in answers.items()},
-                     result=result.to_dict(), actor_kind=principal.kind, actor_id=principal.id)
-    session.add(row)
+    return Evaluation(id=uuid.uuid4(), person_id=person_id, event_code=event_code,
+                      catalog_version=result.catalog_version, as_of=as_of,
+                      answers={k: (v.isoformat() if isinstance(v, date) else v)
+                               for k, v in answers.items()},
+                      result=result.to_dict(), actor_kind=principal.kind, actor_id=principal.id,
+                      created_at=utcnow())
+
+
+def _audited(session: Session, *, principal: Principal, row: Evaluation) -> None:
     audit.record(session, principal=principal, action="life_event.evaluate",
-                 person_id=person_id, purpose="application",
-                 detail={"event": event_code, "catalog": result.catalog_version[:16]})
-    return row
+                 person_id=row.person_id, purpose="application",
+                 detail={"event": row.event_code, "catalog": row.catalog_version[:16]})
 
 
 def _current_programs(session: Session, person_id: uuid.UUID) -> list[str]:
