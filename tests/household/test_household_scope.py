@@ -78,6 +78,20 @@ class TestAnotherOfficeReadsTheHousehold:
         assert household["members_elsewhere"] == 2
         _no_trace(answer, family["mother"], family["father"])
 
+    def test_each_office_reads_the_overview_in_its_own_scope_in_turn(
+        self, clerk: httpx.Client, other_clerk: httpx.Client, family: dict[str, Any]
+    ) -> None:
+        baby = f"/persons/{family['baby']['id']}/overview"
+        everyone = {family[k]["id"] for k in ("mother", "father", "baby")}
+        for _ in range(2):  # the statement kept for one principal is never another's
+            owning = other_clerk.get(baby).json()["household"]
+            assert {m["person_id"] for m in owning["members"]} == everyone
+            assert owning["members_elsewhere"] == 0
+            answer = clerk.get(baby)
+            assert [m["person_id"] for m in answer.json()["household"]["members"]] == [
+                family["baby"]["id"]]
+            _no_trace(answer, family["mother"], family["father"])
+
     def test_only_the_persons_shown_are_audited(
         self, clerk: httpx.Client, family: dict[str, Any], sessions: Any
     ) -> None:

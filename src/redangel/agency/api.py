@@ -11,7 +11,7 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from redangel.agency import service
@@ -28,6 +28,7 @@ from redangel.audit import service as audit
 from redangel.auth.dependencies import AppSettings, rate_limit, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
+from redangel.common.responses import json_answer
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, reads_from_replica
@@ -72,11 +73,12 @@ def list_enrollments(
     started_from: Annotated[Day | None, Query()] = None,
     started_to: Annotated[Day | None, Query()] = None,
     cursor: Cursor = None, limit: PageSize = 50,
-) -> AgencyEnrollmentPage:
+) -> Response:
     """The agency's roll, filtered, earliest start first, with a keyset cursor."""
     f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
                            since=started_from, until=started_to, limit=limit)
-    return service.list_enrollments(session, principal=principal, f=f, cursor=cursor)
+    return json_answer(service.list_enrollments(session, principal=principal, f=f,
+                                                cursor=cursor))
 
 
 @router.get("/changes", response_model=ChangePage, responses=with_errors(410))

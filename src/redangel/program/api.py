@@ -12,6 +12,7 @@ from redangel.auth.dependencies import FrontDesk, PersonReader, require_roles
 from redangel.auth.principal import Principal
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, with_errors
+from redangel.common.responses import json_answer
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only
 from redangel.idempotency.dependencies import Idempotent
@@ -162,14 +163,14 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 @read_only
 def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
                     principal: OverviewReader, keyring: KeyringDep,
-                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> PersonOverview:
+                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> Response:
     """Person 360: the person, household, every enrollment, open applications, deliveries (to
     a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
     if principal.role == "citizen":
-        return overviews.public_screen(session, keyring=keyring, principal=principal,
-                                       person_id=person_id)
-    return overviews.overview(session, keyring=keyring, principal=principal,
-                              person_id=person_id, purpose=purpose)
+        return json_answer(overviews.public_screen(session, keyring=keyring,
+                                                   principal=principal, person_id=person_id))
+    return json_answer(overviews.overview(session, keyring=keyring, principal=principal,
+                                          person_id=person_id, purpose=purpose))
 
 
 @router.get("/offices/current/overdue", response_model=list[OverdueApplication],

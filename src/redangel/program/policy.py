@@ -18,8 +18,9 @@ from redangel.person.models import Person
 from redangel.program.models import Application, Enrollment, Program
 
 
-def agency_programs(agency_code: str) -> Any:
-    """The codes of an agency's programs, as a subquery."""
+def agency_programs(agency_code: str | ColumnElement[str]) -> Any:
+    """The codes of an agency's programs, as a subquery (the agency's code given, or bound
+    when the statement runs)."""
     return select(Program.code).where(Program.agency_code == agency_code)
 
 
@@ -37,13 +38,22 @@ def agency_person_condition(agency_code: str) -> ColumnElement[bool]:
     ))
 
 
+def public_screen(principal: Principal) -> bool:
+    """Whether this principal reads on a public screen: a card holder (role `citizen`, at a
+    kiosk), to whom the catalog's sensitive programs are never named."""
+    return principal.role == "citizen"
+
+
+def public_program(program_column: Any) -> ColumnElement[bool]:
+    """Programs a public screen may name: none of the catalog's sensitive ones."""
+    private = select(Program.code).where(Program.sensitive.is_(True))
+    return program_column.not_in(private)  # type: ignore[no-any-return]
+
+
 def shown_to(principal: Principal, program_column: Any) -> ColumnElement[bool]:
-    """Which programs may be named to this principal: a card holder (role `citizen`, at a
-    kiosk, a public screen) never sees the catalog's sensitive ones; everyone else sees all."""
-    if principal.role == "citizen":
-        private = select(Program.code).where(Program.sensitive.is_(True))
-        return program_column.not_in(private)  # type: ignore[no-any-return]
-    return true()
+    """Which programs may be named to this principal: a card holder on a public screen never
+    sees the catalog's sensitive ones (`public_program`); everyone else sees all."""
+    return public_program(program_column) if public_screen(principal) else true()
 
 
 def program_condition(principal: Principal, program_column: Any) -> ColumnElement[bool]:

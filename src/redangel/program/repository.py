@@ -6,13 +6,17 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
+    Integer,
     Select,
     Uuid,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -25,8 +29,7 @@ from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency
 from redangel.history.models import HistoryEntry
-from redangel.household.repository import shown_person_columns
-from redangel.person.models import Membership, Person
+from redangel.person.models import Person
 from redangel.program.models import (
     LIVE_ENROLLMENT,
     OPEN_APPLICATION,
@@ -178,34 +181,6 @@ def person_programs(session: Session, person_id: uuid.UUID, scope_app: ColumnEle
     return applications, enrollments
 
 
-def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int,
-                      program_visible: ColumnElement[bool]) -> Sequence[Any]:
-    """A person's latest deliveries of programs the caller may see, newest first, with the
-    program's name."""
-    return session.execute(
-        select(Delivery, Program.name_es, Program.name_en)
-        .join(Program, Program.code == Delivery.program_code)
-        .where(Delivery.person_id == person_id, program_visible)
-        .order_by(Delivery.delivered_on.desc(), Delivery.id).limit(limit)
-    ).all()
-
-
-def household_members(session: Session, person_id: uuid.UUID,
-                      person_visible: ColumnElement[bool]) -> Sequence[Any]:
-    """The current members of the person's current household (one query, none when alone);
-    `shown` says whether the principal may see a member, whose name is read only then."""
-    current = (select(Membership.household_id)
-               .where(Membership.person_id == person_id, Membership.until.is_(None))
-               .scalar_subquery())
-    return session.execute(
-        select(Membership.household_id, Membership.person_id, Membership.relationship,
-               Membership.since, *shown_person_columns(person_visible))
-        .join(Person, Person.id == Membership.person_id)
-        .where(Membership.household_id == current, Membership.until.is_(None))
-        .order_by(Membership.since, Membership.id)
-    ).all()
-
-
 def overdue(session: Session, visible: ColumnElement[bool], today: date, limit: int) -> Sequence[Any]:
     """Open applications past their expected decision date, most late first."""
     return session.execute(
@@ -278,28 +253,46 @@ def list_applications(session: Session, f: RollFilter) -> Sequence[Any]:
     return session.execute(stmt).all()
 
 
+@cache
+def _roll_page(*, program: bool, status: bool, borough: bool, since: bool, until: bool,
+               after: bool) -> Select[Any]:
+    """The statement of one shape of roll page (which filters are given), built once: the
+    filters' values, the agency and the page's size are bound when it runs."""
+    e, p = Enrollment.__table__.c, Person.__table__.c
+    programs = agency_programs(bindparam("agency_code"))
+    if program:
+        programs = programs.where(Program.code == bindparam("program"))
+    stmt = (select(e.id, e.person_id, e.program_code.label("program"), e.status, e.started_on,
+                   e.ended_on, e.exit_reason, e.version, p.borough)
+            .join_from(Enrollment.__table__, Person.__table__, p.id == e.person_id)
+            .where(p.blocked_at.is_(None), e.program_code.in_(programs)))
+    if status:
+        stmt = stmt.where(e.status == bindparam("status"))
+    if borough:
+        stmt = stmt.where(p.borough == bindparam("borough"))
+    if since:
+        stmt = stmt.where(e.started_on >= bindparam("since", type_=Date()))
+    if until:
+        stmt = stmt.where(e.started_on <= bindparam("until", type_=Date()))
+    if after:
+        stmt = stmt.where(tuple_(e.started_on, e.id) > tuple_(
+            bindparam("after_on", type_=Date()), bindparam("after_id", type_=Uuid())))
+    return stmt.order_by(e.started_on, e.id).limit(bindparam("limit", type_=Integer()))
+
+
 def list_enrollments(session: Session, f: RollFilter) -> Sequence[Any]:
     """One keyset page of an agency's roll, by start date, at most limit + 1 rows: plain rows
-    of an enrollment's columns and the person's borough (a page is shown, never changed)."""
-    stmt = (select(Enrollment.id, Enrollment.person_id, Enrollment.program_code,
-                   Enrollment.status, Enrollment.started_on, Enrollment.ended_on,
-                   Enrollment.exit_reason, Enrollment.version, Person.borough)
-            .join(Person, Person.id == Enrollment.person_id)
-            .where(_programs_of(f, Enrollment.program_code)))
-    if f.status:
-        stmt = stmt.where(Enrollment.status == f.status)
-    if f.borough:
-        stmt = stmt.where(Person.borough == f.borough)
-    if f.since:
-        stmt = stmt.where(Enrollment.started_on >= f.since)
-    if f.until:
-        stmt = stmt.where(Enrollment.started_on <= f.until)
+    labelled as the page's items (`program`) with the person's borough (a cancelled record
+    leaves the roll at once, as in `_programs_of`)."""
+    stmt = _roll_page(program=f.program is not None, status=bool(f.status),
+                      borough=bool(f.borough), since=bool(f.since), until=bool(f.until),
+                      after=bool(f.after))
+    values: dict[str, Any] = {"agency_code": f.agency_code, "program": f.program,
+                              "status": f.status, "borough": f.borough, "since": f.since,
+                              "until": f.until, "limit": f.limit + 1}
     if f.after:
-        stmt = stmt.where(tuple_(Enrollment.started_on, Enrollment.id)
-                          > tuple_(literal(date.fromisoformat(f.after[0])),
-                                   literal(f.after[1], type_=Uuid())))
-    stmt = stmt.order_by(Enrollment.started_on, Enrollment.id).limit(f.limit + 1)
-    return session.execute(stmt).all()
+        values |= {"after_on": date.fromisoformat(f.after[0]), "after_id": f.after[1]}
+    return session.execute(stmt, values).all()
 
 
 def _start_of(day: date, plus_days: int = 0) -> Any:

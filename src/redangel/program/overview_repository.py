@@ -1,0 +1,122 @@
+"""SQL of the person 360: the household's members, applications, enrollments and latest
+deliveries of one person, each one query joined to program and agency names.
+
+Why a module of its own: the overview is read at every front-desk visit and every kiosk tap,
+so its statements are built once, on the tables' columns, and answer plain rows (no ORM
+objects, nothing to track): a read pays for running them, not for composing them again. Each
+row's labels are the read model's field names. The household's statement depends on who may be
+named in it, so it is built for a principal's scope (and kept by the service per principal).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy.orm import Session
+
+from redangel.auth.models import Agency
+from redangel.person.models import Membership, Person
+from redangel.program.models import Application, Delivery, Enrollment, Program
+from redangel.program.policy import public_program
+
+_APPLICATION = Application.__table__.c
+_ENROLLMENT = Enrollment.__table__.c
+_DELIVERY = Delivery.__table__.c
+_PROGRAM = Program.__table__.c
+_AGENCY = Agency.__table__.c
+_PERSON_ID: Any = bindparam("person_id")
+
+
+def _names(*, agency: bool = True) -> tuple[Any, ...]:
+    names = (_PROGRAM.name_es.label("program_es"), _PROGRAM.name_en.label("program_en"))
+    if not agency:
+        return names
+    return (*names, _AGENCY.code.label("agency_code"), _AGENCY.name_es.label("agency_es"),
+            _AGENCY.name_en.label("agency_en"))
+
+
+def _shown(stmt: Select[*tuple[Any, ...]], column: Any, public_only: bool) -> Select[*tuple[Any, ...]]:
+    return stmt.where(public_program(column)) if public_only else stmt
+
+
+@cache
+def _applications(public_only: bool) -> Select[*tuple[Any, ...]]:
+    c = _APPLICATION
+    stmt = (select(c.folio, c.person_id, c.program_code.label("program"), c.channel, c.status,
+                   c.submitted_at, c.expected_decision_on, c.decided_at, c.decision_reason,
+                   c.documents, c.version, *_names())
+            .join_from(Application.__table__, Program.__table__, _PROGRAM.code == c.program_code)
+            .join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
+            .where(c.person_id == _PERSON_ID)
+            .order_by(c.submitted_at.desc(), c.id))
+    return _shown(stmt, c.program_code, public_only)
+
+
+@cache
+def _enrollments(public_only: bool) -> Select[*tuple[Any, ...]]:
+    c = _ENROLLMENT
+    stmt = (select(c.id, c.person_id, c.program_code.label("program"), c.status, c.started_on,
+                   c.ended_on, c.exit_reason, c.version, *_names())
+            .join_from(Enrollment.__table__, Program.__table__, _PROGRAM.code == c.program_code)
+            .join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
+            .where(c.person_id == _PERSON_ID)
+            .order_by(c.started_on.desc(), c.id))
+    return _shown(stmt, c.program_code, public_only)
+
+
+@cache
+def _deliveries(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
+    c = _DELIVERY
+    stmt = (select(c.id, c.enrollment_id, c.person_id, c.program_code.label("program"),
+                   c.delivered_on, c.kind, c.amount, c.place, *_names(agency=False))
+            .join_from(Delivery.__table__, Program.__table__, _PROGRAM.code == c.program_code)
+            .where(c.person_id == _PERSON_ID)
+            .order_by(c.delivered_on.desc(), c.id).limit(limit))
+    return _shown(stmt, c.program_code, public_only)
+
+
+def applications(session: Session, person_id: uuid.UUID, *,
+                 public_only: bool) -> Sequence[Any]:
+    """The person's applications, newest first, with program and agency names (without the
+    catalog's sensitive programs when `public_only`)."""
+    return session.execute(_applications(public_only), {"person_id": person_id}).all()
+
+
+def enrollments(session: Session, person_id: uuid.UUID, *,
+                public_only: bool) -> Sequence[Any]:
+    """The person's enrollments, latest start first, with program and agency names."""
+    return session.execute(_enrollments(public_only), {"person_id": person_id}).all()
+
+
+def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int, *,
+                      public_only: bool) -> Sequence[Any]:
+    """The person's latest `limit` deliveries, newest first, with the program's names."""
+    return session.execute(_deliveries(limit, public_only), {"person_id": person_id}).all()
+
+
+def household_statement(person_visible: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The statement of `household_members` for one principal's scope (the person bound when
+    it runs): the current members of the person's current household, in the order they joined
+    (none when alone); a member's name and birth date are read only when the principal may see
+    them (`shown`), else they come back empty."""
+    current = (select(Membership.household_id)
+               .where(Membership.person_id == _PERSON_ID, Membership.until.is_(None))
+               .scalar_subquery())
+    return (select(Membership.household_id, Membership.person_id, Membership.relationship,
+                   Membership.since, Person.given_names, Person.first_surname,
+                   Person.second_surname, Person.birth_date,
+                   Person.id.is_not(None).label("shown"))
+            .select_from(Membership)
+            .outerjoin(Person, and_(Person.id == Membership.person_id, person_visible))
+            .where(Membership.household_id == current, Membership.until.is_(None))
+            .order_by(Membership.since, Membership.id))
+
+
+def household_members(session: Session, person_id: uuid.UUID,
+                      statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
+    """The person's household as `statement` (a `household_statement`) reads it."""
+    return session.execute(statement, {"person_id": person_id}).all()
