@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -50,9 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logging_setup.install(settings.log_format)
-        # Request threads spend most of their time waiting on the database; a short GIL switch
-        # interval lets a thread whose query returned resume at once instead of after 5 ms.
-        sys.setswitchinterval(0.0005)
         await _start_background(app, settings)
         yield
         await _stop_background(app)
