@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from redangel.auth.dependencies import FrontDesk, PersonReader, rate_limit
 from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
+from redangel.common.responses import json_answer
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, read_only, reads_from_replica
 from redangel.errors import Forbidden
@@ -81,15 +82,16 @@ def _created(person_id: uuid.UUID, version: int, payload: dict[str, Any]) -> JSO
 @router.get("/{person_id}", response_model=PersonShown, responses=ERRORS)
 @read_only
 def read_person(
-    person_id: uuid.UUID, response: Response, session: DbSession, principal: PersonReader,
+    person_id: uuid.UUID, session: DbSession, principal: PersonReader,
     keyring: KeyringDep, purpose: Annotated[Purpose | None, Query()] = None,
-) -> PersonShown:
+) -> Response:
     """Open one person's record for a stated purpose (audited); an agency gets its allowlist."""
     person, shown = service.read(session, keyring=keyring, principal=principal,
                                  person_id=person_id,
                                  purpose=purpose or service.standing_purpose(principal))
-    response.headers["ETag"] = etag("person", person.id, person.version)
-    return shown
+    answer = json_answer(shown)
+    answer.headers["ETag"] = etag("person", person.id, person.version)
+    return answer
 
 
 @router.patch("/{person_id}", response_model=PersonRead,
@@ -114,9 +116,9 @@ def update_person(
 @read_only
 def search_persons(
     query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
-) -> SearchPage:
+) -> Response:
     """Find persons by CURP, name, birth date and borough (CURPs go in the body, never the URL)."""
-    return search.search(session, keyring=keyring, principal=principal, query=query)
+    return json_answer(search.search(session, keyring=keyring, principal=principal, query=query))
 
 
 @router.get("/{person_id}/accesses", response_model=list[Access], responses=ERRORS)
