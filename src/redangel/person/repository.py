@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     Uuid,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -49,16 +50,28 @@ def get(session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]) ->
     return session.scalar(select(Person).where(Person.id == person_id, visible))
 
 
-def get_with_membership(
-    session: Session, person_id: uuid.UUID, visible: ColumnElement[bool]
-) -> tuple[Person, Membership | None] | None:
-    """A person the principal may see with their open household membership, in one query."""
-    row = session.execute(
-        select(Person, Membership)
-        .outerjoin(Membership, and_(Membership.person_id == Person.id, Membership.until.is_(None)))
-        .where(Person.id == person_id, visible)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+_PERSON = Person.__table__.c
+_MEMBERSHIP = Membership.__table__.c
+
+
+def read_statement(visible: ColumnElement[bool]) -> Any:
+    """The statement of `read_visible` for one scope: a person's row with their open household
+    membership (`membership_household_id`, `membership_relationship`, `membership_since`) as
+    plain columns. Built once per scope by the caller, run with `person_id`."""
+    return (
+        select(*_PERSON, _MEMBERSHIP.household_id.label("membership_household_id"),
+               _MEMBERSHIP.relationship.label("membership_relationship"),
+               _MEMBERSHIP.since.label("membership_since"))
+        .outerjoin(Membership.__table__,
+                   and_(_MEMBERSHIP.person_id == _PERSON.id, _MEMBERSHIP.until.is_(None)))
+        .where(_PERSON.id == bindparam("person_id"), visible)
+    )
+
+
+def read_visible(session: Session, statement: Any, person_id: uuid.UUID) -> Any:
+    """A person the scope of `statement` (`read_statement`) lets see, as one plain row, or
+    None."""
+    return session.execute(statement, {"person_id": person_id}).first()
 
 
 def get_for_update(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from types import EllipsisType
 from typing import Any
 
@@ -179,8 +181,15 @@ def reindex_name(session: Session, person: Person) -> None:
     repository.replace_name_terms(session, person.id, person.name_key.split())
 
 
+@dataclass(frozen=True)
+class _OpenMembership:
+    household_id: uuid.UUID
+    relationship: str
+    since: date
+
+
 def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Principal,
-            membership: Membership | EllipsisType | None = ...) -> PersonRead:
+            membership: Membership | _OpenMembership | EllipsisType | None = ...) -> PersonRead:
     """The full view of a person, with sealed fields opened (their open household membership
     read now unless the caller read it with the person)."""
     curp, contact, sensitive = _opened(keyring, person)
@@ -211,7 +220,8 @@ def sees_whole_record(principal: Principal) -> bool:
 
 
 def project(session: Session, *, keyring: Keyring, principal: Principal,
-            person: Person, membership: Membership | EllipsisType | None = ...) -> PersonShown:
+            person: Person, membership: Membership | _OpenMembership | EllipsisType | None = ...
+            ) -> PersonShown:
     """The person as this principal may see them: the whole record for the front desk and the
     card holder, the agency's allowlist for an agency; nobody else sees a record (403)."""
     if principal.kind == "agency":
@@ -233,15 +243,23 @@ def standing_purpose(principal: Principal) -> str:
     return "attention"
 
 
+@lru_cache(maxsize=4096)
+def _read_statement(principal: Principal) -> Any:
+    """The read of one person in this principal's scope, composed once per principal."""
+    return repository.read_statement(person_condition(principal))
+
+
 def read(session: Session, *, keyring: Keyring, principal: Principal, person_id: uuid.UUID,
-         purpose: str) -> tuple[Person, PersonShown]:
+         purpose: str) -> tuple[Any, PersonShown]:
     """Open a person's record for a purpose: scoped (404), audited, projected for the
-    principal (the person and their household membership read in one query)."""
+    principal (the person and their household membership read in one query, as a plain row)."""
     require_pin(principal)
-    found = repository.get_with_membership(session, person_id, person_condition(principal))
-    if found is None:
+    person = repository.read_visible(session, _read_statement(principal), person_id)
+    if person is None:
         raise NotFound()
-    person, membership = found
+    membership = (_OpenMembership(person.membership_household_id, person.membership_relationship,
+                                  person.membership_since)
+                  if person.membership_household_id is not None else None)
     _audit_read(session, principal, person, purpose)
     return person, project(session, keyring=keyring, principal=principal, person=person,
                            membership=membership)
