@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,8 +164,10 @@ def samples(url: str, count: int) -> list[tuple[str, str | None, str]]:
             "SELECT id, curp_sealed, given_names, first_surname FROM person "
             f"WHERE borough = 'iztapalapa' ORDER BY id LIMIT {int(count)}").all()
     ctx.engine.dispose()
-    picked = [(str(r[0]), keyring.open(r[1], table="person", column="curp", row_id=r[0]).decode()
-               if r[1] else None, f"{r[2]} {r[3]}") for r in rows]
+    # SQLite hands the raw column back (32 hex digits): the sealed CURP is bound to the UUID.
+    ids = [r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in rows]
+    picked = [(str(pid), keyring.open(r[1], table="person", column="curp", row_id=pid).decode()
+               if r[1] else None, f"{r[2]} {r[3]}") for pid, r in zip(ids, rows, strict=True)]
     random.Random(1).shuffle(picked)
     return picked
 
