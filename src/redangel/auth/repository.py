@@ -70,7 +70,8 @@ def _postgres_text(statement: ClauseElement) -> str:
 
 
 # The same statements as PostgreSQL text, for a connection of the event loop's own (see
-# `redangel.auth.principals`): resolving a caller takes no worker thread and no ORM.
+# `redangel.auth.dependencies.current_principal`): resolving a caller takes no worker thread
+# and no ORM.
 _LIVE_SESSION_SQL = _postgres_text(_LIVE_SESSION)
 _TOUCH_SESSION_SQL = _postgres_text(_TOUCH_SESSION)
 _REVOKE_SESSION_SQL = _postgres_text(_REVOKE_SESSION)
