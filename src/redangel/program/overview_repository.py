@@ -39,44 +39,48 @@ def _names(*, agency: bool = True) -> tuple[Any, ...]:
             _AGENCY.name_en.label("agency_en"))
 
 
-def _shown(stmt: Select[*tuple[Any, ...]], column: Any, public_only: bool) -> Select[*tuple[Any, ...]]:
-    return stmt.where(public_program(column)) if public_only else stmt
+def _of_person(table: Any, columns: tuple[Any, ...], order: tuple[Any, ...], *,
+               public_only: bool, agency: bool = True) -> Select[*tuple[Any, ...]]:
+    """One person's rows of `table` (bound as `person_id`) in `order`, with the names of their
+    program (and agency); without the catalog's sensitive programs when `public_only`."""
+    c = table.c
+    stmt = (select(*columns, *_names(agency=agency))
+            .join_from(table, Program.__table__, _PROGRAM.code == c.program_code))
+    if agency:
+        stmt = stmt.join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
+    stmt = stmt.where(c.person_id == _PERSON_ID).order_by(*order)
+    return stmt.where(public_program(c.program_code)) if public_only else stmt
 
 
 @cache
 def _applications(public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _APPLICATION
-    stmt = (select(c.folio, c.person_id, c.program_code.label("program"), c.channel, c.status,
-                   c.submitted_at, c.expected_decision_on, c.decided_at, c.decision_reason,
-                   c.documents, c.version, *_names())
-            .join_from(Application.__table__, Program.__table__, _PROGRAM.code == c.program_code)
-            .join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
-            .where(c.person_id == _PERSON_ID)
-            .order_by(c.submitted_at.desc(), c.id))
-    return _shown(stmt, c.program_code, public_only)
+    return _of_person(
+        Application.__table__,
+        (c.folio, c.person_id, c.program_code.label("program"), c.channel, c.status,
+         c.submitted_at, c.expected_decision_on, c.decided_at, c.decision_reason, c.documents,
+         c.version),
+        (c.submitted_at.desc(), c.id), public_only=public_only)
 
 
 @cache
 def _enrollments(public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _ENROLLMENT
-    stmt = (select(c.id, c.person_id, c.program_code.label("program"), c.status, c.started_on,
-                   c.ended_on, c.exit_reason, c.version, *_names())
-            .join_from(Enrollment.__table__, Program.__table__, _PROGRAM.code == c.program_code)
-            .join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
-            .where(c.person_id == _PERSON_ID)
-            .order_by(c.started_on.desc(), c.id))
-    return _shown(stmt, c.program_code, public_only)
+    return _of_person(
+        Enrollment.__table__,
+        (c.id, c.person_id, c.program_code.label("program"), c.status, c.started_on,
+         c.ended_on, c.exit_reason, c.version),
+        (c.started_on.desc(), c.id), public_only=public_only)
 
 
 @cache
 def _deliveries(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _DELIVERY
-    stmt = (select(c.id, c.enrollment_id, c.person_id, c.program_code.label("program"),
-                   c.delivered_on, c.kind, c.amount, c.place, *_names(agency=False))
-            .join_from(Delivery.__table__, Program.__table__, _PROGRAM.code == c.program_code)
-            .where(c.person_id == _PERSON_ID)
-            .order_by(c.delivered_on.desc(), c.id).limit(limit))
-    return _shown(stmt, c.program_code, public_only)
+    return _of_person(
+        Delivery.__table__,
+        (c.id, c.enrollment_id, c.person_id, c.program_code.label("program"), c.delivered_on,
+         c.kind, c.amount, c.place),
+        (c.delivered_on.desc(), c.id), public_only=public_only, agency=False).limit(limit)
 
 
 def applications(session: Session, person_id: uuid.UUID, *,
