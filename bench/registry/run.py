@@ -328,6 +328,15 @@ def statements(url: str, workdir: Path, tokens: dict[str, str],
             counted.append(text[:60])
 
     event.listen(app.state.engine, "before_cursor_execute", count)
+    # The statements run on the event loop's own connections (callers, hot reads) bypass the
+    # engine: counted at psycopg's async cursor.
+    loop_execute = psycopg.AsyncCursor.execute
+
+    async def counted_execute(self, query, params=None, **kwargs):  # type: ignore[no-untyped-def]
+        count(None, None, query)
+        return await loop_execute(self, query, params, **kwargs)
+
+    psycopg.AsyncCursor.execute = counted_execute  # type: ignore[method-assign]
     out: dict[str, int] = {}
     with TestClient(app, base_url="http://testserver") as local:
         for name, (who, make) in plan.items():
@@ -340,6 +349,7 @@ def statements(url: str, workdir: Path, tokens: dict[str, str],
             out[name] = len(counted)
             if os.environ.get("BENCH_SHOW_STATEMENTS"):
                 print(name, *counted, sep="\n    ")
+    psycopg.AsyncCursor.execute = loop_execute  # type: ignore[method-assign]
     app.state.engine.dispose()
     return out
 

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         description="where rate limits count: memory (one process) or redis://host:port/db "
                     "(shared by every worker of every machine)")
 
-    principal_pool_size: int = Field(
+    loop_pool_size: int = Field(
         default=4, ge=0, le=64,
         description="connections each worker keeps to resolve callers without a worker thread "
                     "(PostgreSQL; 0 resolves them in the request's own session)")

@@ -233,13 +233,42 @@ def read_only(endpoint: Endpoint) -> Endpoint:
     def committed_here(*args: Any, **kwargs: Any) -> Any:
         answer = endpoint(*args, **kwargs)
         for value in kwargs.values():
-            if isinstance(value, Session) and _WRITER in value.info:
-                writer = value.info.pop(_WRITER)
-                value.info[_FINISHED] = True  # whatever happens now, get_session must not redo it
-                _finish(value, writer)
+            if isinstance(value, Session):
+                _finish_here(value)
         return answer
 
     return cast(Endpoint, committed_here)
+
+
+def _finish_here(session: Session) -> None:
+    """Commit a request's session in this worker thread, instead of after the route."""
+    if _WRITER in session.info:
+        writer = session.info.pop(_WRITER)
+        session.info[_FINISHED] = True  # whatever happens now, get_session must not redo it
+        _finish(session, writer)
+
+
+def _run_and_finish(session: Session, work: Callable[[Session], T]) -> T:
+    answer = work(session)
+    _finish_here(session)
+    return answer
+
+
+class Reader:
+    """Where a reading route's statements run: on PostgreSQL, on a connection the event loop owns
+    (`loop`; no worker thread, no ORM); otherwise the request's own session, in one worker
+    thread that also commits it (`in_thread`).
+
+    A route takes it as `Reading` and hands both to its service, which runs the same scope, field
+    policy and audit either way."""
+
+    def __init__(self, loop: AsyncConnectionPool[Any] | None, session: Session) -> None:
+        self.loop = loop
+        self._session = session
+
+    async def in_thread(self, work: Callable[[Session], T]) -> T:
+        """Run `work` with the request's session on a worker thread, and commit it there."""
+        return await run_in_threadpool(_run_and_finish, self._session, work)
 
 
 def reads_from_replica(endpoint: Endpoint) -> Endpoint:
@@ -382,6 +411,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             writer = None
     request.state.db_session = session
     session.info[_WRITER] = writer
+    idle = frozenset(session.info)
     try:
         if reading:
             await run_in_threadpool(begin_reading, session)
@@ -394,8 +424,33 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         if not session.info.get(_FINISHED):
             _fail(session, writer, error)
         raise
-    if not session.info.get(_FINISHED):  # a `@read_only` route committed it in its own thread
-        await run_in_threadpool(_finish, session, writer)
+    if session.info.get(_FINISHED):  # a `@read_only` route committed it in its own thread
+        return
+    if _untouched(session, idle):  # nothing to commit, no connection held: no thread needed
+        session.close()
+        return
+    await run_in_threadpool(_finish, session, writer)
+
+
+def _untouched(session: Session, idle: frozenset[str]) -> bool:
+    """A session that never began a transaction and was handed no work (the services keep
+    what a commit must write in `session.info`): when the caller was resolved on the event
+    loop and the route read there too."""
+    return (not session.in_transaction() and not session.new and not session.dirty
+            and not session.deleted and frozenset(session.info) <= idle)
 
 
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+async def get_reader(request: Request, session: DbSession) -> Reader:
+    """The request's `Reader`: the event loop's connections when the app keeps them (PostgreSQL)
+    and the route is not one a replica may serve (`ReadRouter` chooses those per request)."""
+    loop: AsyncConnectionPool[Any] | None = getattr(request.app.state, "loop_pool", None)
+    if loop is not None and declared_replica(request.scope.get("endpoint")) and getattr(
+            request.app.state, "read_router", None) is not None:
+        loop = None
+    return Reader(loop, session)
+
+
+Reading = Annotated[Reader, Depends(get_reader)]

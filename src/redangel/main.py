@@ -118,20 +118,20 @@ async def _start_background(app: FastAPI, settings: Settings) -> None:
     """The sealer, the principals' connections and the denial tally of a serving process."""
     engine = app.state.engine
     app.state.sealer = None
-    app.state.principal_pool = None
+    app.state.loop_pool = None
     if engine.dialect.name == "postgresql":
         app.state.sealer = audit.Sealer(app.state.sessionmaker,
                                         more_partitions=(change_archive.ensure_partitions,))
         app.state.sealer.start()
-        if settings.principal_pool_size:
-            app.state.principal_pool = await open_async_pool(
-                engine, size=settings.principal_pool_size, name="principals")
+        if settings.loop_pool_size:
+            app.state.loop_pool = await open_async_pool(
+                engine, size=settings.loop_pool_size, name="principals")
     app.state.denial_tally.start()
 
 
 async def _stop_background(app: FastAPI) -> None:
-    if app.state.principal_pool is not None:
-        await app.state.principal_pool.close()
+    if app.state.loop_pool is not None:
+        await app.state.loop_pool.close()
     app.state.denial_tally.stop()
     if app.state.side_writer is not None:
         app.state.side_writer.stop()

@@ -54,7 +54,7 @@ def test_a_disabled_account_and_a_revoked_session_stop_at_once(live: LiveServer,
 
 def test_callers_are_resolved_on_the_loops_own_connections(live: LiveServer, world,  # type: ignore[no-untyped-def]
                                                             backend: str) -> None:
-    pool = live.app.state.principal_pool  # type: ignore[attr-defined]
+    pool = live.app.state.loop_pool  # type: ignore[attr-defined]
     if backend == "sqlite":
         assert pool is None  # the request's own session answers on the embedded database
         return

@@ -32,7 +32,7 @@ from sqlalchemy import select as sql_select
 from redangel.audit.models import AuditEvent
 from redangel.auth.dependencies import current_principal
 from redangel.config import Settings
-from redangel.db import get_session
+from redangel.db import get_reader, get_session
 from tests.builders import person_payload
 from tests.conftest import LiveServer, login, start_server, unique_suffix
 
@@ -243,7 +243,7 @@ def test_an_announced_body_over_the_limit_is_refused(live: LiveServer) -> None:
 # Coroutines that receive the request's session only to hand it to a worker thread: the
 # caller's lookup does its own database work on the event loop's async connections, and runs
 # the request's session (kiosk card sessions, SQLite) through `run_in_threadpool`.
-HANDS_SESSION_TO_A_THREAD = {current_principal}
+HANDS_SESSION_TO_A_THREAD = {current_principal, get_reader}
 
 
 def test_no_coroutine_gets_a_database_session(live: LiveServer) -> None:

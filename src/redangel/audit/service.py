@@ -22,8 +22,24 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
 from typing import Any
+from typing import cast as cast_type
 
-from sqlalchemy import event, exists, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    event,
+    exists,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from redangel.audit import chain
@@ -134,6 +150,16 @@ def record(
         keep_after_rollback(session, _requeue_kept)
 
 
+def read_event(*, principal: Principal, action: str, person_id: uuid.UUID, purpose: str
+               ) -> dict[str, Any]:
+    """An event of one read, with its digest, for `audited_on_loop`: recorded by the statement
+    that reads, and only when it finds the person."""
+    item = _event(principal=principal, action=action, person_id=person_id, purpose=purpose,
+                  outcome="ok", detail=None)
+    item["digest"] = chain.digest(item)
+    return item
+
+
 def queued(session: Session) -> int:
     """How many audit events this transaction has queued and not written yet: a mark to roll
     back to (`forget_since`)."""
@@ -186,6 +212,7 @@ def record_shown(
 # its columns sent as arrays in binary and unnested, instead of one pipelined INSERT per event
 # (whose per-row round of the pipeline cost a listing more than its own query). `detail` is
 # written as the JSON type writes it (`json.dumps`).
+_XID = "pg_current_xact_id()::text::bigint"  # the inserting transaction (see `seal`)
 _EVENT_COLUMNS = ("at", "actor_kind", "actor_id", "actor_role", "office_id", "agency_code",
                   "action", "person_id", "purpose", "outcome", "detail", "digest")
 _INSERT_EVENTS_PG = (
@@ -196,6 +223,35 @@ _INSERT_EVENTS_PG = (
     "%b::uuid[], %b::text[], %b::text[], %b::text[]::json[], %b::text[]) AS e")
 _INSERT_SEALS_PG = ("INSERT INTO audit_seal (seq, event_id, prev_hash, hash) "
                     "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[])")
+
+
+# PostgreSQL, a read on the event loop's own connection: the event is inserted by the very
+# statement that reads (a data-modifying WITH), for the row it finds. The connection commits
+# each statement as it runs, so the read and its audit row are durable together, in one round
+# trip, before the answer is written.
+_AUDITED_COLUMNS = _EVENT_COLUMNS[:-2]  # detail and digest are bound on their own
+
+
+def audited_on_loop(shown: Select[Any]) -> Select[Any]:
+    """`shown` (one person's row, `id` among its columns) as a statement that also inserts
+    the read's event (`read_event`, bound with `loop_event_params`) when the row is found."""
+    found = shown.cte("shown")
+    table = cast_type(Table, AuditEvent.__table__)
+    values: list[ColumnElement[Any]] = [
+        cast(bindparam(f"audit_{name}"), table.c[name].type) for name in _AUDITED_COLUMNS]
+    values += [cast(cast(bindparam("audit_detail"), Text), JSON),
+               cast(bindparam("audit_digest"), Text), literal_column(_XID)]
+    audited = insert(table).from_select(
+        [*_EVENT_COLUMNS, "xid"], select(*values).select_from(found)).cte("audited")
+    return select(found).add_cte(audited)
+
+
+def loop_event_params(event: dict[str, Any]) -> dict[str, Any]:
+    """The parameters `audited_on_loop` binds for one event."""
+    params = {f"audit_{name}": event[name] for name in _AUDITED_COLUMNS}
+    params["audit_detail"] = json.dumps(event["detail"])
+    params["audit_digest"] = event["digest"]
+    return params
 
 
 def _insert_events_pg(session: Session, events: list[dict[str, Any]]) -> None:

@@ -90,10 +90,10 @@ async def current_principal(request: Request, session: DbSession, settings: AppS
     """Authenticate the request by bearer token or session cookie (with CSRF on writes).
 
     On PostgreSQL, staff sessions and agency tokens are resolved on the event loop's own small
-    connection pool (`app.state.principal_pool`), in one query and without a worker thread;
+    connection pool (`app.state.loop_pool`), in one query and without a worker thread;
     kiosk card sessions, and everything on SQLite, in the request's session."""
     credential = _credential(request)
-    pool: AsyncConnectionPool[Any] | None = getattr(request.app.state, "principal_pool", None)
+    pool: AsyncConnectionPool[Any] | None = getattr(request.app.state, "loop_pool", None)
     if pool is not None and credential.kind in ("staff", "agency"):
         principal = await _resolve_on_loop(pool, settings, credential)
     else:

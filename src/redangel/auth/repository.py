@@ -8,11 +8,11 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
 from sqlalchemy import ClauseElement, bindparam, select, update
-from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.orm import Session
 
 from redangel.auth.kiosk_models import KioskSession
 from redangel.auth.models import AgencyClient, KioskDevice, Office, UserAccount, UserSession
+from redangel.common.sql import postgres_statement
 
 
 def user_by_username(session: Session, username: str) -> UserAccount | None:
@@ -62,11 +62,8 @@ def revoke_session(session: Session, session_id: int, now: datetime) -> None:
     session.execute(_REVOKE_SESSION, {"session_id": session_id, "now": now})
 
 
-_POSTGRES = pg_psycopg.dialect()  # type: ignore[no-untyped-call]
-
-
 def _postgres_text(statement: ClauseElement) -> str:
-    return str(statement.compile(dialect=_POSTGRES))
+    return postgres_statement(statement)[0]
 
 
 # The same statements as PostgreSQL text, for a connection of the event loop's own (see

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, FromClause, Table, any_, bindparam, text
+from sqlalchemy import ClauseElement, ColumnElement, FromClause, Table, any_, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -74,3 +74,14 @@ def insert_returning_unless_conflict(session: Session, table: FromClause, row: d
         index_elements=list(on), index_where=text(where) if where else None,
     ).returning(*table.primary_key)
     return session.execute(statement).first() is not None
+
+
+_POSTGRES = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+
+
+def postgres_statement(statement: ClauseElement) -> tuple[str, dict[str, Any]]:
+    """A statement as PostgreSQL text for a psycopg connection of the event loop's own (no
+    ORM, no worker thread), with the values already bound into it (a scope's borough, say):
+    compile it once, run it many times with the parameters of each run added."""
+    compiled = statement.compile(dialect=_POSTGRES, compile_kwargs={"render_postcompile": True})
+    return str(compiled), dict(compiled.params)

@@ -15,7 +15,7 @@ from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.common.responses import json_answer
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only, reads_from_replica
+from redangel.db import DbSession, Reading, read_only, reads_from_replica
 from redangel.errors import Forbidden
 from redangel.idempotency.dependencies import Idempotent
 from redangel.person import accesses, search, service
@@ -81,14 +81,14 @@ def _created(person_id: uuid.UUID, version: int, payload: dict[str, Any]) -> JSO
 
 @router.get("/{person_id}", response_model=PersonShown, responses=ERRORS)
 @read_only
-def read_person(
-    person_id: uuid.UUID, session: DbSession, principal: PersonReader,
+async def read_person(
+    person_id: uuid.UUID, reader: Reading, principal: PersonReader,
     keyring: KeyringDep, purpose: Annotated[Purpose | None, Query()] = None,
 ) -> Response:
     """Open one person's record for a stated purpose (audited); an agency gets its allowlist."""
-    person, shown = service.read(session, keyring=keyring, principal=principal,
-                                 person_id=person_id,
-                                 purpose=purpose or service.standing_purpose(principal))
+    person, shown = await service.read_shown(
+        reader, keyring=keyring, principal=principal, person_id=person_id,
+        purpose=purpose or service.standing_purpose(principal))
     answer = json_answer(shown)
     answer.headers["ETag"] = etag("person", person.id, person.version)
     return answer

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
+from psycopg import AsyncConnection
+from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -72,6 +74,15 @@ def read_visible(session: Session, statement: Any, person_id: uuid.UUID) -> Any:
     """A person the scope of `statement` (`read_statement`) lets see, as one plain row, or
     None."""
     return session.execute(statement, {"person_id": person_id}).first()
+
+
+async def read_visible_async(conn: AsyncConnection[Any], statement: str,
+                             params: dict[str, Any]) -> Any:
+    """`read_visible` on an event loop's PostgreSQL connection: `statement` is the text of
+    `read_statement` (audited, see `service.read_shown`), `params` its values and `person_id`."""
+    cursor = conn.cursor(row_factory=namedtuple_row)
+    await cursor.execute(statement, params)
+    return await cursor.fetchone()
 
 
 def get_for_update(

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from types import EllipsisType
 from typing import Any
 
@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.names import full_name, sort_key
+from redangel.common.sql import postgres_statement
 from redangel.crypto.keyring import Keyring
-from redangel.db import utcnow
+from redangel.db import Reader, on_loop_connection, utcnow
 from redangel.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from redangel.history import service as history
 from redangel.person import curp as curp_rules
@@ -188,12 +189,14 @@ class _OpenMembership:
     since: date
 
 
-def to_read(session: Session, *, keyring: Keyring, person: Person, principal: Principal,
+def to_read(session: Session | None, *, keyring: Keyring, person: Person, principal: Principal,
             membership: Membership | _OpenMembership | EllipsisType | None = ...) -> PersonRead:
     """The full view of a person, with sealed fields opened (their open household membership
-    read now unless the caller read it with the person)."""
+    read now, in `session`, unless the caller read it with the person)."""
     curp, contact, sensitive = _opened(keyring, person)
     if membership is ...:
+        if session is None:
+            raise TypeError("a person's membership is read with them, or in a session")
         membership = repository.current_membership(session, person.id)
     return PersonRead(
         id=person.id, version=person.version, curp=curp, given_names=person.given_names,
@@ -219,7 +222,7 @@ def sees_whole_record(principal: Principal) -> bool:
             or principal.kind == "system")
 
 
-def project(session: Session, *, keyring: Keyring, principal: Principal,
+def project(session: Session | None, *, keyring: Keyring, principal: Principal,
             person: Person, membership: Membership | _OpenMembership | EllipsisType | None = ...
             ) -> PersonShown:
     """The person as this principal may see them: the whole record for the front desk and the
@@ -257,12 +260,43 @@ def read(session: Session, *, keyring: Keyring, principal: Principal, person_id:
     person = repository.read_visible(session, _read_statement(principal), person_id)
     if person is None:
         raise NotFound()
+    _audit_read(session, principal, person, purpose)
+    return person, _shown(keyring, principal, person)
+
+
+@lru_cache(maxsize=4096)
+def _loop_read_statement(principal: Principal) -> tuple[str, dict[str, Any]]:
+    """`_read_statement` with the read's audit event inserted by the same statement, as
+    PostgreSQL text for the event loop's connections, composed once per principal."""
+    return postgres_statement(audit.audited_on_loop(_read_statement(principal)))
+
+
+async def read_shown(reader: Reader, *, keyring: Keyring, principal: Principal,
+                     person_id: uuid.UUID, purpose: str) -> tuple[Any, PersonShown]:
+    """`read`, on the event loop's own connection when the reader has one: the same scope (404),
+    the same field policy, and the audit event committed by the statement that reads the person,
+    before the answer is written."""
+    if reader.loop is None:
+        return await reader.in_thread(partial(read, keyring=keyring, principal=principal,
+                                              person_id=person_id, purpose=purpose))
+    require_pin(principal)
+    statement, bound = _loop_read_statement(principal)
+    event = audit.read_event(principal=principal, action="person.read", person_id=person_id,
+                             purpose=purpose)
+    params = {**bound, **audit.loop_event_params(event), "person_id": person_id}
+    person = await on_loop_connection(
+        reader.loop, partial(repository.read_visible_async, statement=statement, params=params))
+    if person is None:
+        raise NotFound()
+    return person, _shown(keyring, principal, person)
+
+
+def _shown(keyring: Keyring, principal: Principal, person: Any) -> PersonShown:
     membership = (_OpenMembership(person.membership_household_id, person.membership_relationship,
                                   person.membership_since)
                   if person.membership_household_id is not None else None)
-    _audit_read(session, principal, person, purpose)
-    return person, project(session, keyring=keyring, principal=principal, person=person,
-                           membership=membership)
+    return project(None, keyring=keyring, principal=principal, person=person,
+                   membership=membership)
 
 
 def require_pin(principal: Principal) -> None:
