@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from redangel.audit.models import AuditEvent
 from redangel.common import folio
 from redangel.person import curp as curp_rules
 from redangel.person.search import recognise
@@ -254,3 +258,50 @@ class TestCountsFromThePage:
                     cursor=first["next_cursor"]).json()
         assert rest["total"] == 3 and len(rest["items"]) == 1
         assert [s for s in statements if "count(" in s.lower()]
+
+
+def _search_events(sessions: Any, person_id: str | None, since: datetime) -> list[AuditEvent]:
+    with sessions() as session:
+        person = AuditEvent.person_id.is_(None) if person_id is None else (
+            AuditEvent.person_id == uuid.UUID(person_id))
+        return list(session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "person.search", person, AuditEvent.at >= since)))
+
+
+class TestCurpAlone:
+    """A CURP alone is the front desk's most common search: on PostgreSQL it is answered on the
+    event loop's own connection, with the same page, scope and audit as any other search."""
+
+    def test_the_page_is_the_one_any_other_criterion_gives(self, clerk: httpx.Client,
+                                                           family: dict) -> None:
+        curp = family["jose"]["curp"]
+        alone = find(clerk, curp=curp)
+        # A borough beside the CURP takes the general path through the search's phases.
+        combined = find(clerk, curp=curp, borough="iztapalapa")
+        assert alone.status_code == combined.status_code == 200
+        assert alone.json() == combined.json()
+        assert [i["id"] for i in alone.json()["items"]] == [family["jose"]["id"]]
+        assert alone.json()["total"] == alone.json()["exact_total"] == 1
+
+    def test_each_search_leaves_its_audit_event(self, clerk: httpx.Client, family: dict,
+                                                sessions: Any) -> None:
+        since = datetime.now(UTC) - timedelta(seconds=5)
+        assert find(clerk, curp=family["ana"]["curp"]).status_code == 200
+        [found] = _search_events(sessions, family["ana"]["id"], since)
+        assert (found.purpose, found.detail, found.actor_kind) == ("search", {"results": 1}, "staff")
+
+        nobody = person_payload(unique_suffix())["curp"]
+        assert find(clerk, curp=nobody).json()["items"] == []
+        assert {"results": 0} in [e.detail for e in _search_events(sessions, None, since)
+                                  if e.actor_id == found.actor_id]
+
+    def test_a_person_outside_the_office_is_not_found(self, other_clerk: httpx.Client,
+                                                      family: dict) -> None:
+        answer = find(other_clerk, curp=family["guadalupe"]["curp"])
+        assert answer.status_code == 200
+        assert answer.json()["items"] == [] and answer.json()["total"] == 0
+
+    def test_a_mistyped_curp_is_explained(self, clerk: httpx.Client) -> None:
+        answer = find(clerk, curp="HEGG560427MVZRRL0")
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["field"] == "curp"

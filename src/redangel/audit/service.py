@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any
 from typing import cast as cast_type
 
+from psycopg import AsyncConnection
 from sqlalchemy import (
     JSON,
     ColumnElement,
@@ -199,12 +200,31 @@ def record_shown(
         record(session, principal=principal, action=action, person_id=seen[0] if seen else None,
                purpose=purpose, detail=detail)
         return len(seen)
+    _queue(session).events.extend(_shown_events(principal, action, seen, purpose, detail))
+    return len(seen)
+
+
+def _shown_events(principal: Principal, action: str, seen: list[uuid.UUID], purpose: str,
+                  detail: dict[str, Any] | None) -> list[dict[str, Any]]:
     shown = _event(principal=principal, action=action, person_id=None, purpose=purpose,
                    outcome="ok", detail=detail)
+    if len(seen) < 2:
+        shown["person_id"] = seen[0] if seen else None
+        shown["digest"] = chain.digest(shown)
+        return [shown]
     digests = chain.digests_per_person(shown, [str(person_id) for person_id in seen])
-    _queue(session).events.extend(
-        {**shown, "person_id": person_id, "digest": digest}
-        for person_id, digest in zip(seen, digests, strict=True))
+    return [{**shown, "person_id": person_id, "digest": digest}
+            for person_id, digest in zip(seen, digests, strict=True)]
+
+
+async def record_shown_on_loop(conn: AsyncConnection[Any], *, principal: Principal, action: str,
+                               person_ids: Iterable[uuid.UUID], purpose: str,
+                               detail: dict[str, Any] | None = None) -> int:
+    """`record_shown` on an event loop's PostgreSQL connection that commits each statement: the
+    events are durable when it returns (before the answer is written)."""
+    seen = list(dict.fromkeys(person_ids))
+    await conn.execute(_INSERT_EVENTS_PG,
+                       _event_arrays(_shown_events(principal, action, seen, purpose, detail)))
     return len(seen)
 
 
@@ -254,13 +274,18 @@ def loop_event_params(event: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _insert_events_pg(session: Session, events: list[dict[str, Any]]) -> None:
+def _event_arrays(events: list[dict[str, Any]]) -> tuple[list[Any], ...]:
+    """The parameters of `_INSERT_EVENTS_PG`: one array per column."""
     columns = [[event[name] for event in events] for name in _EVENT_COLUMNS[:-2]]
     details: dict[int, str] = {}  # a page's events share one detail: written once
     written = [details.get(id(d)) or details.setdefault(id(d), json.dumps(d))
                for d in (event["detail"] for event in events)]
     digests = [event["digest"] for event in events]
-    session.connection().exec_driver_sql(_INSERT_EVENTS_PG, (*columns, written, digests))
+    return (*columns, written, digests)
+
+
+def _insert_events_pg(session: Session, events: list[dict[str, Any]]) -> None:
+    session.connection().exec_driver_sql(_INSERT_EVENTS_PG, _event_arrays(events))
 
 
 def append_pending(session: Session) -> None:

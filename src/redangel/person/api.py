@@ -114,11 +114,12 @@ def update_person(
 )
 @reads_from_replica
 @read_only
-def search_persons(
-    query: SearchRequest, session: DbSession, principal: FrontDesk, keyring: KeyringDep
+async def search_persons(
+    query: SearchRequest, reader: Reading, principal: FrontDesk, keyring: KeyringDep
 ) -> Response:
     """Find persons by CURP, name, birth date and borough (CURPs go in the body, never the URL)."""
-    return json_answer(search.search(session, keyring=keyring, principal=principal, query=query))
+    return json_answer(await search.search_shown(reader, keyring=keyring, principal=principal,
+                                                 query=query))
 
 
 @router.get("/{person_id}/accesses", response_model=list[Access], responses=ERRORS)

@@ -272,6 +272,22 @@ def search(session: Session, f: SearchFilter) -> Sequence[Any]:
     return session.execute(stmt).all()
 
 
+def curp_statement(visible: ColumnElement[bool]) -> Any:
+    """The page `search` reads for a CURP alone (its blind index bound as `curp_index`, the
+    page's size as `limit`): at most one person, in the scope `visible`. Built once per scope."""
+    return (select(*BRIEF_COLUMNS)
+            .where(visible, Person.curp_index == bindparam("curp_index"))
+            .order_by(Person.name_key, Person.id).limit(bindparam("limit")))
+
+
+async def rows_async(conn: AsyncConnection[Any], statement: str, params: dict[str, Any]
+                     ) -> list[Any]:
+    """The rows of a statement's text (e.g. `curp_statement`'s) on an event loop's connection."""
+    cursor = conn.cursor(row_factory=namedtuple_row)
+    await cursor.execute(statement, params)
+    return await cursor.fetchall()
+
+
 def count(session: Session, f: SearchFilter) -> int:
     """How many persons the filter matches in all (its cursor and limit ignored)."""
     return int(session.scalar(_filtered(session, select(func.count()).select_from(Person), f)) or 0)
