@@ -247,6 +247,16 @@ class TestCountsFromThePage:
         assert answer.json()["total"] == 1
         assert not [s for s in statements if "count(" in s.lower()], statements
 
+    def test_a_name_without_look_alikes_is_read_once(self, clerk: httpx.Client, family: dict,
+                                                     statements: list[str]) -> None:
+        statements.clear()
+        page = find(clerk, name=family["surname"]["value"]).json()
+        assert page["total"] == 3 and all(item["match"] == "exact" for item in page["items"])
+        # Nobody is within one typo of a surname no other word resembles: the exact matches
+        # are the whole answer, read by one query of persons, not two.
+        reads = [s for s in statements if s.lstrip().startswith("SELECT person.id")]
+        assert len(reads) == 1, reads
+
     def test_a_page_that_does_not_is_counted(self, clerk: httpx.Client, family: dict,
                                              statements: list[str]) -> None:
         statements.clear()

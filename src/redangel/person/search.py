@@ -217,6 +217,10 @@ def search(
         phases = [(APPROXIMATE, replace(base, term_sets=fuzzy, exclude_sets=exact))]
         if exact is not None:
             phases.insert(0, (EXACT, replace(base, term_sets=exact)))
+            if all(set(f) == set(e) for f, e in zip(fuzzy, exact, strict=True)):
+                # No term has a look-alike in the dictionary: whoever matches within one typo
+                # matches exactly, and the approximate phase would read nobody.
+                phases.pop()
     start, after = _position(query.cursor)
     rows: list[tuple[int, Any]] = []
     known: dict[int, int] = {}  # phases whose every match is on this page
