@@ -4,6 +4,7 @@ their memberships cannot be ended from there."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -102,6 +103,23 @@ class TestAnotherOfficeReadsTheHousehold:
             read = session.execute(select(AuditEvent.action, AuditEvent.person_id).where(
                 AuditEvent.id > mark, AuditEvent.actor_role == "clerk")).all()
         assert [(a, str(p)) for a, p in read] == [("household.read", family["baby"]["id"])]
+
+
+    def test_the_overview_audits_the_person_and_each_member_it_shows(
+        self, clerk: httpx.Client, other_clerk: httpx.Client, family: dict[str, Any],
+        sessions: Any
+    ) -> None:
+        ids = {k: family[k]["id"] for k in ("mother", "father", "baby")}
+        for reader, shown in ((other_clerk, ("mother", "father")), (clerk, ())):
+            with sessions() as session:
+                mark = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) or 0
+            assert reader.get(f"/persons/{ids['baby']}/overview").status_code == 200
+            with sessions() as session:
+                read = session.execute(select(AuditEvent.action, AuditEvent.person_id).where(
+                    AuditEvent.id > mark, AuditEvent.person_id.in_(
+                        [uuid.UUID(i) for i in ids.values()]))).all()
+            assert sorted((a, str(p)) for a, p in read) == sorted(
+                [("person.read", ids["baby"])] + [("household.read", ids[k]) for k in shown])
 
 
 class TestAnotherOfficeCannotEndTheirMemberships:

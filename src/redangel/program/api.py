@@ -14,7 +14,7 @@ from redangel.common.concurrency import etag, require_if_match
 from redangel.common.openapi import ERRORS, with_errors
 from redangel.common.responses import json_answer
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only
+from redangel.db import DbSession, Reading, read_only
 from redangel.idempotency.dependencies import Idempotent
 from redangel.program import overview as overviews
 from redangel.program import reads, service
@@ -161,16 +161,16 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 
 @router.get("/persons/{person_id}/overview", response_model=PersonOverview, responses=ERRORS)
 @read_only
-def person_overview(person_id: uuid.UUID, request: Request, session: DbSession,
-                    principal: OverviewReader, keyring: KeyringDep,
-                    purpose: Annotated[OverviewPurpose, Query()] = "attention") -> Response:
+async def person_overview(person_id: uuid.UUID, reader: Reading,
+                          principal: OverviewReader, keyring: KeyringDep,
+                          purpose: Annotated[OverviewPurpose, Query()] = "attention") -> Response:
     """Person 360: the person, household, every enrollment, open applications, deliveries (to
     a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
     if principal.role == "citizen":
-        return json_answer(overviews.public_screen(session, keyring=keyring,
-                                                   principal=principal, person_id=person_id))
-    return json_answer(overviews.overview(session, keyring=keyring, principal=principal,
-                                          person_id=person_id, purpose=purpose))
+        return json_answer(await overviews.public_screen_shown(
+            reader, keyring=keyring, principal=principal, person_id=person_id))
+    return json_answer(await overviews.overview_shown(
+        reader, keyring=keyring, principal=principal, person_id=person_id, purpose=purpose))
 
 
 @router.get("/offices/current/overdue", response_model=list[OverdueApplication],

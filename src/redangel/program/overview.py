@@ -9,9 +9,11 @@ and the answer is validated once, as a whole, into the read model.
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
+from collections.abc import Sequence
+from functools import lru_cache, partial
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,9 @@ from redangel.audit import service as audit
 from redangel.auth.principal import Principal
 from redangel.common.clock import city_today
 from redangel.common.names import full_name
+from redangel.common.sql import postgres_statement
 from redangel.crypto.keyring import Keyring
+from redangel.db import Reader, on_loop_connection
 from redangel.errors import Forbidden
 from redangel.person import service as person_service
 from redangel.person.policy import person_condition
@@ -76,22 +80,69 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
     if not isinstance(read, PersonRead):  # the overview is for the front desk and the holder
         raise Forbidden()
     rows = repository.household_members(session, person_id, _household(principal))
-    members = [m for m in rows if m.shown]
-    others = [m.person_id for m in members if m.person_id != person_id]
+    others = _others(rows, person_id)
     if others:  # the household's members shown beside the person are reads of them too
         audit.record_shown(session, principal=principal, action="household.read",
                            person_ids=others, purpose=purpose)
+    public_only = policy.public_screen(principal)
+    return _assembled(
+        read, rows,
+        repository.applications(session, person_id, public_only=public_only),
+        repository.enrollments(session, person_id, public_only=public_only),
+        repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN,
+                                     public_only=public_only))
+
+
+@lru_cache(maxsize=256)
+def _loop_statements(principal: Principal) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The household, applications, enrollments and deliveries statements of this principal,
+    as PostgreSQL text for the event loop's connections."""
+    public_only = policy.public_screen(principal)
+    return tuple(postgres_statement(statement) for statement in (
+        _household(principal), repository.applications_statement(public_only),
+        repository.enrollments_statement(public_only),
+        repository.deliveries_statement(DELIVERIES_SHOWN, public_only)))
+
+
+async def overview_shown(reader: Reader, *, keyring: Keyring, principal: Principal,
+                         person_id: uuid.UUID, purpose: str) -> PersonOverview:
+    """`overview`, on the event loop's own connection when the reader has one: the person read
+    (and audited) first, then the rest in one round trip, and the household members shown
+    audited before the answer is written."""
+    if reader.loop is None:
+        return await reader.in_thread(partial(overview, keyring=keyring, principal=principal,
+                                              person_id=person_id, purpose=purpose))
+    _, read = await person_service.read_shown(reader, keyring=keyring, principal=principal,
+                                              person_id=person_id, purpose=purpose)
+    if not isinstance(read, PersonRead):
+        raise Forbidden()
+
+    async def rest(conn: AsyncConnection[Any]) -> list[list[Any]]:
+        found = await repository.rows_of_person_async(conn, _loop_statements(principal),
+                                                      person_id)
+        if others := _others(found[0], person_id):
+            await audit.record_shown_on_loop(conn, principal=principal, action="household.read",
+                                             person_ids=others, purpose=purpose)
+        return found
+
+    members, applications, enrollments, deliveries = await on_loop_connection(reader.loop, rest)
+    return _assembled(read, members, applications, enrollments, deliveries)
+
+
+def _others(rows: Sequence[Any], person_id: uuid.UUID) -> list[uuid.UUID]:
+    """The household's members shown beside the person (each a read of them too)."""
+    return [m.person_id for m in rows if m.shown and m.person_id != person_id]
+
+
+def _assembled(read: PersonRead, rows: Sequence[Any], applications: Sequence[Any],
+               enrollments: Sequence[Any], deliveries: Sequence[Any]) -> PersonOverview:
+    members = [m for m in rows if m.shown]
     household = None if not rows else {
         "id": rows[0].household_id, "members_elsewhere": len(rows) - len(members),
         "members": [{"person_id": m.person_id, "relationship": m.relationship, "since": m.since,
                      "birth_date": m.birth_date,
                      "name": full_name(m.given_names, m.first_surname, m.second_surname)}
                     for m in members]}
-    public_only = policy.public_screen(principal)
-    applications = repository.applications(session, person_id, public_only=public_only)
-    enrollments = repository.enrollments(session, person_id, public_only=public_only)
-    deliveries = repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN,
-                                              public_only=public_only)
     today = city_today()
     open_apps: list[dict[str, Any]] = []
     decided: list[dict[str, Any]] = []
@@ -122,6 +173,13 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
 def private_programs(catalog: Any) -> frozenset[str]:
     """The codes of the programs never named on a public screen (the catalog's `sensitive`)."""
     return frozenset(code for code, program in catalog.programs.items() if program.sensitive)
+
+
+async def public_screen_shown(reader: Reader, *, keyring: Keyring, principal: Principal,
+                              person_id: uuid.UUID) -> PersonOverview:
+    """`public_screen`, on the event loop's own connection when the reader has one."""
+    return await overview_shown(reader, keyring=keyring, principal=principal,
+                                person_id=person_id, purpose="self_service")
 
 
 def public_screen(session: Session, *, keyring: Keyring, principal: Principal,

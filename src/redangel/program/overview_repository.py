@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg.rows import namedtuple_row
 from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -53,7 +55,7 @@ def _of_person(table: Any, columns: tuple[Any, ...], order: tuple[Any, ...], *,
 
 
 @cache
-def _applications(public_only: bool) -> Select[*tuple[Any, ...]]:
+def applications_statement(public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _APPLICATION
     return _of_person(
         Application.__table__,
@@ -64,7 +66,7 @@ def _applications(public_only: bool) -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _enrollments(public_only: bool) -> Select[*tuple[Any, ...]]:
+def enrollments_statement(public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _ENROLLMENT
     return _of_person(
         Enrollment.__table__,
@@ -74,7 +76,7 @@ def _enrollments(public_only: bool) -> Select[*tuple[Any, ...]]:
 
 
 @cache
-def _deliveries(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
+def deliveries_statement(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
     c = _DELIVERY
     return _of_person(
         Delivery.__table__,
@@ -87,19 +89,19 @@ def applications(session: Session, person_id: uuid.UUID, *,
                  public_only: bool) -> Sequence[Any]:
     """The person's applications, newest first, with program and agency names (without the
     catalog's sensitive programs when `public_only`)."""
-    return session.execute(_applications(public_only), {"person_id": person_id}).all()
+    return session.execute(applications_statement(public_only), {"person_id": person_id}).all()
 
 
 def enrollments(session: Session, person_id: uuid.UUID, *,
                 public_only: bool) -> Sequence[Any]:
     """The person's enrollments, latest start first, with program and agency names."""
-    return session.execute(_enrollments(public_only), {"person_id": person_id}).all()
+    return session.execute(enrollments_statement(public_only), {"person_id": person_id}).all()
 
 
 def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int, *,
                       public_only: bool) -> Sequence[Any]:
     """The person's latest `limit` deliveries, newest first, with the program's names."""
-    return session.execute(_deliveries(limit, public_only), {"person_id": person_id}).all()
+    return session.execute(deliveries_statement(limit, public_only), {"person_id": person_id}).all()
 
 
 def household_statement(person_visible: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
@@ -124,3 +126,15 @@ def household_members(session: Session, person_id: uuid.UUID,
                       statement: Select[*tuple[Any, ...]]) -> Sequence[Any]:
     """The person's household as `statement` (a `household_statement`) reads it."""
     return session.execute(statement, {"person_id": person_id}).all()
+
+
+async def rows_of_person_async(conn: AsyncConnection[Any],
+                               statements: Sequence[tuple[str, dict[str, Any]]],
+                               person_id: uuid.UUID) -> list[list[Any]]:
+    """The rows of each statement (PostgreSQL text and its bound values, the person bound as
+    `person_id`) on an event loop's connection, all sent in one round trip (a pipeline)."""
+    cursors = [conn.cursor(row_factory=namedtuple_row) for _ in statements]
+    async with conn.pipeline():
+        for cursor, (statement, bound) in zip(cursors, statements, strict=True):
+            await cursor.execute(statement, {**bound, "person_id": person_id})
+    return [await cursor.fetchall() for cursor in cursors]
