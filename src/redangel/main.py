@@ -91,8 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     person_policy.reach_agencies_by(program_policy.agency_person_condition)
 
     api = APIRouter(prefix="/api/v1")
-    for router in (auth_router, person_router, household_router, card_router, program_router,
-                   lifeevent_router, agency_router, followup_router, crvs_router, linkage_router,
+    # A request is matched against the routes in this order, one by one: the ones read at every
+    # front-desk visit, kiosk tap and agency sync come first. No two routers share a path.
+    for router in (person_router, program_router, agency_router, auth_router, household_router,
+                   card_router, lifeevent_router, followup_router, crvs_router, linkage_router,
                    rolls_router):
         api.include_router(router)
     app.include_router(api)

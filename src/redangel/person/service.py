@@ -279,13 +279,27 @@ async def read_shown(reader: Reader, *, keyring: Keyring, principal: Principal,
     if reader.loop is None:
         return await reader.in_thread(partial(read, keyring=keyring, principal=principal,
                                               person_id=person_id, purpose=purpose))
+    statement, params = loop_read(principal, person_id=person_id, purpose=purpose)
+    person = await on_loop_connection(
+        reader.loop, partial(repository.read_visible_async, statement=statement, params=params))
+    return shown_by(keyring, principal, person)
+
+
+def loop_read(principal: Principal, *, person_id: uuid.UUID, purpose: str
+              ) -> tuple[str, dict[str, Any]]:
+    """The statement (PostgreSQL text) and parameters of a person's read on an event loop's
+    connection, its audit event inserted by the same statement; its row, or none, goes to
+    `shown_by`. For a service that sends it with other statements in one round trip."""
     require_pin(principal)
     statement, bound = _loop_read_statement(principal)
     event = audit.read_event(principal=principal, action="person.read", person_id=person_id,
                              purpose=purpose)
-    params = {**bound, **audit.loop_event_params(event), "person_id": person_id}
-    person = await on_loop_connection(
-        reader.loop, partial(repository.read_visible_async, statement=statement, params=params))
+    return statement, {**bound, **audit.loop_event_params(event), "person_id": person_id}
+
+
+def shown_by(keyring: Keyring, principal: Principal, person: Any) -> tuple[Any, PersonShown]:
+    """The person a `loop_read` found, as this principal may see them; 404 when it found
+    nobody."""
     if person is None:
         raise NotFound()
     return person, _shown(keyring, principal, person)

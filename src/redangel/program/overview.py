@@ -112,20 +112,27 @@ async def overview_shown(reader: Reader, *, keyring: Keyring, principal: Princip
     if reader.loop is None:
         return await reader.in_thread(partial(overview, keyring=keyring, principal=principal,
                                               person_id=person_id, purpose=purpose))
-    _, read = await person_service.read_shown(reader, keyring=keyring, principal=principal,
-                                              person_id=person_id, purpose=purpose)
-    if not isinstance(read, PersonRead):
-        raise Forbidden()
+    person_read = person_service.loop_read(principal, person_id=person_id, purpose=purpose)
+    household, *rest = _loop_statements(principal)
 
-    async def rest(conn: AsyncConnection[Any]) -> list[list[Any]]:
-        found = await repository.rows_of_person_async(conn, _loop_statements(principal),
-                                                      person_id)
-        if others := _others(found[0], person_id):
-            await audit.record_shown_on_loop(conn, principal=principal, action="household.read",
-                                             person_ids=others, purpose=purpose)
-        return found
+    async def read_all(conn: AsyncConnection[Any]) -> tuple[Any, list[list[Any]]]:
+        # The person (audited) and their household (its names in the principal's scope) in one
+        # trip; the rest is read only for a person this principal may see.
+        found, members = await repository.rows_of_person_async(
+            conn, (person_read, household), person_id)
+        _, read = person_service.shown_by(keyring, principal, found[0] if found else None)
+        if not isinstance(read, PersonRead):
+            raise Forbidden()
+        async with conn.pipeline():  # the members shown audited with the rest, in one trip
+            if others := _others(members, person_id):
+                await audit.record_shown_on_loop(conn, principal=principal,
+                                                 action="household.read",
+                                                 person_ids=others, purpose=purpose)
+            others_rows = await repository.rows_of_person_async(conn, rest, person_id)
+        return read, [members, *others_rows]
 
-    members, applications, enrollments, deliveries = await on_loop_connection(reader.loop, rest)
+    read, (members, applications, enrollments, deliveries) = await on_loop_connection(
+        reader.loop, read_all)
     return _assembled(read, members, applications, enrollments, deliveries)
 
 
