@@ -13,7 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from redangel.audit.models import AuditEvent
 from redangel.person.fields import AVAILABLE, allowed
 from tests.conftest import LiveServer, login
 from tests.program.helpers import (
@@ -137,6 +139,27 @@ class TestListsAndDecisions:
         assert move_enrollment(styfe, enrollment, "exited", "moved_away").status_code == 200
         read = styfe.get(f"/enrollments/{enrollment}").json()
         assert read["status"] == "exited" and read["transitions"][-1]["actor_kind"] == "agency"
+
+    def test_the_roll_pages_in_its_scope_and_audits_each_person_shown(
+        self, clerk: httpx.Client, styfe: httpx.Client, salud: httpx.Client, sessions: Any
+    ) -> None:
+        people = [new_person(clerk)["id"] for _ in range(3)]
+        for person in people:
+            approve(styfe, folio_of(clerk, person, "seguro_desempleo"))
+        with sessions() as session:
+            mark = session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc())) or 0
+        roll = pages(styfe, "/agency/enrollments", program="seguro_desempleo",
+                     borough="iztapalapa", limit=2)
+        assert set(people) <= {e["person_id"] for e in roll}
+        keys = [(e["started_on"], e["id"]) for e in roll]
+        assert keys == sorted(keys) and len(keys) == len(set(keys))
+        with sessions() as session:
+            audited = session.execute(select(AuditEvent.person_id, AuditEvent.agency_code).where(
+                AuditEvent.id > mark, AuditEvent.action == "agency.list_enrollments")).all()
+        assert {str(p) for p, _ in audited} == {e["person_id"] for e in roll}
+        assert {agency for _, agency in audited} == {"styfe"}
+        assert not {e["person_id"] for e in pages(salud, "/agency/enrollments")} & set(people)
+        assert styfe.get("/agency/enrollments", params={"cursor": "nope"}).status_code == 422
 
 
 class TestChangeFeed:

@@ -31,7 +31,7 @@ from redangel.common.openapi import ERRORS, PROBLEM, with_errors
 from redangel.common.responses import json_answer
 from redangel.common.types import Borough, Day
 from redangel.crypto.dependencies import KeyringDep
-from redangel.db import DbSession, read_only, reads_from_replica
+from redangel.db import DbSession, Reading, read_only, reads_from_replica
 from redangel.program import complaint_escalation, escalation
 from redangel.program.followup_schemas import EscalationPage
 from redangel.program.schemas import ProgramCode
@@ -65,8 +65,8 @@ def list_applications(
 @router.get("/enrollments", response_model=AgencyEnrollmentPage, responses=ERRORS)
 @reads_from_replica
 @read_only
-def list_enrollments(
-    session: DbSession, principal: AgencyClient,
+async def list_enrollments(
+    reader: Reading, principal: AgencyClient,
     status: Annotated[Literal["active", "suspended", "exited"] | None, Query()] = None,
     program: Annotated[ProgramCode | None, Query()] = None,
     borough: Annotated[Borough | None, Query()] = None,
@@ -77,8 +77,8 @@ def list_enrollments(
     """The agency's roll, filtered, earliest start first, with a keyset cursor."""
     f = service.RollFilter(agency_code="", status=status, program=program, borough=borough,
                            since=started_from, until=started_to, limit=limit)
-    return json_answer(service.list_enrollments(session, principal=principal, f=f,
-                                                cursor=cursor))
+    return json_answer(await service.list_enrollments_shown(reader, principal=principal, f=f,
+                                                            cursor=cursor))
 
 
 @router.get("/changes", response_model=ChangePage, responses=with_errors(410))

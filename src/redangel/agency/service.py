@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +35,7 @@ from redangel.auth import service as auth_service
 from redangel.auth.principal import Principal
 from redangel.common.pagination import decode_cursor, encode_cursor
 from redangel.crypto.keyring import Keyring
+from redangel.db import Reader, on_loop_connection
 from redangel.dci import signature
 from redangel.errors import FieldError, Gone, InvalidInput, NotFound
 from redangel.person import curp as curp_rules
@@ -90,22 +93,54 @@ def list_applications(session: Session, *, principal: Principal, f: repository.R
 def list_enrollments(session: Session, *, principal: Principal, f: repository.RollFilter,
                      cursor: str | None) -> AgencyEnrollmentPage:
     """One page of the agency's roll, earliest start first."""
+    wanted = _roll_wanted(principal, f, cursor)
+    rows = repository.list_enrollments(session, wanted)
+    page = rows[: f.limit]
+    audit.record_shown(session, principal=principal, action="agency.list_enrollments",
+                       person_ids=(r.person_id for r in page),
+                       purpose="program_administration", detail={"rows": len(page)})
+    return _roll_page(rows, f.limit)
+
+
+async def list_enrollments_shown(reader: Reader, *, principal: Principal,
+                                 f: repository.RollFilter, cursor: str | None
+                                 ) -> AgencyEnrollmentPage:
+    """`list_enrollments`, on the event loop's own connection when the reader has one: the
+    page's audit events committed before it is answered."""
+    if reader.loop is None:
+        return await reader.in_thread(partial(list_enrollments, principal=principal, f=f,
+                                              cursor=cursor))
+    wanted = _roll_wanted(principal, f, cursor)
+
+    async def read_and_record(conn: AsyncConnection[Any]) -> list[Any]:
+        rows = await repository.list_enrollments_async(conn, wanted)
+        page = rows[: f.limit]
+        await audit.record_shown_on_loop(
+            conn, principal=principal, action="agency.list_enrollments",
+            person_ids=(r.person_id for r in page), purpose="program_administration",
+            detail={"rows": len(page)})
+        return rows
+
+    return _roll_page(await on_loop_connection(reader.loop, read_and_record), f.limit)
+
+
+def _roll_wanted(principal: Principal, f: repository.RollFilter,
+                 cursor: str | None) -> repository.RollFilter:
     after = _after(cursor)
     if after is not None:
         try:
             date.fromisoformat(after[0])
         except ValueError as exc:
             raise InvalidInput(fields=[FieldError("cursor", "cursor_invalid")]) from exc
-    rows = repository.list_enrollments(
-        session, repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
-                                          "after": after}))
-    page = rows[: f.limit]
+    return repository.RollFilter(**{**f.__dict__, "agency_code": _agency(principal),
+                                    "after": after})
+
+
+def _roll_page(rows: Sequence[Any], limit: int) -> AgencyEnrollmentPage:
+    page = rows[:limit]
     last = page[-1] if page else None
     next_cursor = (encode_cursor([last.started_on.isoformat(), str(last.id)])
-                   if last is not None and len(rows) > f.limit else None)
-    audit.record_shown(session, principal=principal, action="agency.list_enrollments",
-                       person_ids=(r.person_id for r in page),
-                       purpose="program_administration", detail={"rows": len(page)})
+                   if last is not None and len(rows) > limit else None)
     # The rows are labelled as the items' fields: the page is validated once, as a whole.
     fields = page[0]._fields if page else ()
     return AgencyEnrollmentPage.model_validate(

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg.rows import namedtuple_row
 from sqlalchemy import (
     ColumnElement,
     Date,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency
+from redangel.common.sql import postgres_statement
 from redangel.history.models import HistoryEntry
 from redangel.person.models import Person
 from redangel.program.models import (
@@ -284,15 +287,37 @@ def list_enrollments(session: Session, f: RollFilter) -> Sequence[Any]:
     """One keyset page of an agency's roll, by start date, at most limit + 1 rows: plain rows
     labelled as the page's items (`program`) with the person's borough (a cancelled record
     leaves the roll at once, as in `_programs_of`)."""
-    stmt = _roll_page(program=f.program is not None, status=bool(f.status),
-                      borough=bool(f.borough), since=bool(f.since), until=bool(f.until),
-                      after=bool(f.after))
+    return session.execute(_roll_page(**_roll_shape(f)), _roll_values(f)).all()
+
+
+async def list_enrollments_async(conn: AsyncConnection[Any], f: RollFilter) -> list[Any]:
+    """`list_enrollments` on an event loop's PostgreSQL connection."""
+    cursor = conn.cursor(row_factory=namedtuple_row)
+    await cursor.execute(_roll_page_text(**_roll_shape(f)), _roll_values(f))
+    return await cursor.fetchall()
+
+
+def _roll_shape(f: RollFilter) -> dict[str, bool]:
+    return {"program": f.program is not None, "status": bool(f.status),
+            "borough": bool(f.borough), "since": bool(f.since), "until": bool(f.until),
+            "after": bool(f.after)}
+
+
+def _roll_values(f: RollFilter) -> dict[str, Any]:
     values: dict[str, Any] = {"agency_code": f.agency_code, "program": f.program,
                               "status": f.status, "borough": f.borough, "since": f.since,
                               "until": f.until, "limit": f.limit + 1}
     if f.after:
         values |= {"after_on": date.fromisoformat(f.after[0]), "after_id": f.after[1]}
-    return session.execute(stmt, values).all()
+    return values
+
+
+@cache
+def _roll_page_text(*, program: bool, status: bool, borough: bool, since: bool, until: bool,
+                    after: bool) -> str:
+    """`_roll_page` as PostgreSQL text, for the event loop's connections."""
+    return postgres_statement(_roll_page(program=program, status=status, borough=borough,
+                                         since=since, until=until, after=after))[0]
 
 
 def _start_of(day: date, plus_days: int = 0) -> Any:
