@@ -30,7 +30,6 @@ from redangel.demo.bulk import (
     build_indexes,
     drop_foreign_keys,
     drop_plain_indexes,
-    encode,
     is_empty,
     load_history,
     prepare,
@@ -143,8 +142,8 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
 
     def made(sealing: Keyring, encoded: bool) -> Generator[tuple[Prepared, History], None, None]:
         for chunk, history in _batches(pending, persons=persons, batch=batch, stories=stories):
-            prepared = prepare(keyring=sealing, households=chunk, offices=offices)
-            yield (encode(prepared) if encoded else prepared), history
+            yield prepare(keyring=sealing, households=chunk, offices=offices,
+                          copied=encoded), history
 
     # Over one batch on PostgreSQL a forked child generates and seals while this process
     # writes. Its keyring does not reload: a reload would use this process's connection.
