@@ -343,8 +343,9 @@ def load_households(
                           terms)
 
 
-# The tables a first bulk load fills: their plain indexes are built, and their foreign keys
-# checked, once, after the rows.
+# The tables a first bulk load fills (into an empty registry, in one transaction): their plain
+# indexes, and their keys no foreign key refers to, are built once after the rows, and their
+# foreign keys checked once. A later load (the registry holds persons) keeps them all in place.
 DEFERRED_INDEX_TABLES = ("person", "person_name_term", "person_name_pair", "household",
                          "household_membership")
 _PLAIN_INDEXES = text(
@@ -361,6 +362,27 @@ def drop_plain_indexes(conn: Connection) -> list[str]:
     for name, _ in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [definition for _, definition in found]
+
+
+_UNREFERENCED_KEYS = text(
+    "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+    "JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype IN ('p', 'u') "
+    "AND t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+    "AND f.conindid = k.conindid)")
+
+
+def drop_unreferenced_keys(conn: Connection) -> list[str]:
+    """Drop the primary keys and unique constraints of the bulk-loaded tables that no foreign
+    key refers to (in the caller's transaction), so that their indexes are not grown row by
+    row; return how to add them again, each index built, and its uniqueness checked, in one
+    sorted pass over all the rows. The keys foreign keys lean on (the person's and the
+    household's ids) stay."""
+    found = conn.execute(_UNREFERENCED_KEYS, {"tables": list(DEFERRED_INDEX_TABLES)}).all()
+    for table, name, _ in found:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in found]
 
 
 _FOREIGN_KEYS = text(
