@@ -248,7 +248,12 @@ class TestExport:
                           params={"program": "seguro_desempleo", "status": "active"}) as answer:
             assert answer.status_code == 200
             assert answer.headers["content-type"].startswith("application/x-ndjson")
-            rows = [json.loads(line) for line in answer.iter_lines() if line]
+            lines = [line for line in answer.iter_lines() if line]
+        rows = [json.loads(line) for line in lines]
+        # each line is its value as compact JSON writes it, the enrollment's fields first
+        assert lines == [json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in rows]
+        assert all(list(r) == ["enrollment_id", "program", "status", "started_on", "ended_on",
+                               "exit_reason", "person"] for r in rows)
         assert enrolled <= {r["enrollment_id"] for r in rows}
         assert all(r["status"] == "active" and r["program"] == "seguro_desempleo" for r in rows)
         assert all(set(r["person"]) == set(allowed("styfe")) for r in rows)

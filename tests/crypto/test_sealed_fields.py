@@ -4,6 +4,7 @@ ciphertexts cannot be moved between rows; key rotation re-seals every row and lo
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import uuid
 from pathlib import Path
@@ -16,7 +17,7 @@ from sqlalchemy import MetaData, select, text
 from redangel.cli.keys import rotate
 from redangel.common.clock import city_today
 from redangel.config import Settings
-from redangel.crypto.keyring import DecryptionFailed
+from redangel.crypto.keyring import DecryptionFailed, Keyring
 from redangel.crypto.service import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.demo import seed as demo
@@ -170,3 +171,32 @@ def test_logs_mask_curps_phones_and_emails() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "curp %s", ("BEML920313HMCLNS09",), None)
     assert PiiMaskingFilter().filter(record)
     assert "BEML920313HMCLNS09" not in record.getMessage()
+
+
+def test_a_column_sealed_at_once_opens_row_by_row_and_only_in_its_own_row() -> None:
+    """`seal_many` (the bulk load's sealing) binds each value to its own row with its own
+    nonce, as `seal` does; `blind_indexes` gives what `blind_index` gives."""
+    keyring = Keyring()
+    keyring.add(3, os.urandom(32), active=True)
+    keyring.blind_index_key = os.urandom(32)
+    ids = [uuid.uuid4() for _ in range(40)]
+    values = [None if i % 7 == 0 else f"valor {i} ñ".encode() for i in range(40)]
+    sealed = keyring.seal_many(values, table="person", column="contact",
+                               row_ids=[str(i) for i in ids])
+    assert [s is None for s in sealed] == [v is None for v in values]
+    blobs = [s for s in sealed if s is not None]
+    assert len({blob[2:14] for blob in blobs}) == len(blobs)  # a nonce of its own each
+    for row_id, value, blob in zip(ids, values, sealed, strict=True):
+        if blob is None:
+            continue
+        assert Keyring.version_of(blob) == 3
+        assert keyring.open(blob, table="person", column="contact", row_id=row_id) == value
+        with pytest.raises(DecryptionFailed):
+            keyring.open(blob, table="person", column="contact", row_id=uuid.uuid4())
+        with pytest.raises(DecryptionFailed):
+            keyring.open(blob, table="person", column="sensitive", row_id=row_id)
+    curps = ["HEGG560427MVZRRL04", None, "BEML920313HMCLNS09"]
+    assert keyring.blind_indexes("curp", curps) == [
+        keyring.blind_index("curp", c) if c else None for c in curps]
+    keyring.blind_index_key = os.urandom(100)  # longer than a block: hashed first, as HMAC does
+    assert keyring.blind_indexes("curp", curps[:1]) == [keyring.blind_index("curp", curps[0])]

@@ -18,10 +18,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from redangel.common.names import term_pairs
+from redangel.crypto.keyring import Keyring
 from redangel.crypto.service import load_keyring
 from redangel.db import make_engine, make_sessionmaker
 from redangel.demo import seed as demo
-from redangel.demo.bulk import copy_text
+from redangel.demo.bulk import PERSON_COLUMNS, copy_text, prepare
 from redangel.demo.generate import DemoHousehold, PopulationGenerator
 from redangel.person import repository
 from redangel.person.models import NameTerm, Person, PersonNamePair, PersonNameTerm
@@ -173,3 +174,40 @@ def test_copy_text_reads_back_as_written(value: Any) -> None:
             copy.write(copy_text([row]))
         back = conn.execute("SELECT * FROM copied").fetchone()
     assert back == row
+
+
+def test_rows_made_for_copy_hold_the_values_of_the_rows_made_for_insert() -> None:
+    """The producer's COPY text (built directly, sealed column by column) holds, column for
+    column, what the row tuples of the embedded database's path hold once written as COPY text;
+    sealed values differ only by their random nonces and open, under their own row's id, to the
+    same plaintext."""
+    keyring = Keyring()
+    keyring.add(1, os.urandom(32), active=True)
+    keyring.blind_index_key = os.urandom(32)
+    households = list(PopulationGenerator(11).persons(400))
+    offices = {"iztapalapa": uuid.uuid4(), "coyoacan": uuid.uuid4()}
+    rows = prepare(keyring=keyring, households=households, offices=offices)
+    copied = prepare(keyring=keyring, households=households, offices=offices, copied=True)
+    assert copied.size == len(rows.persons) == 400 and not copied.persons
+    sealed = {PERSON_COLUMNS.index(c): c.removesuffix("_sealed")
+              for c in ("curp_sealed", "contact_sealed", "sensitive_sealed")}
+    stamps = {PERSON_COLUMNS.index("created_at"), PERSON_COLUMNS.index("updated_at")}
+    for name, expected in (("person", rows.persons), ("household", rows.homes),
+                           ("household_membership", rows.memberships)):
+        made = [line.split("\t") for line in copied.copied[name].splitlines()]
+        want = [line.split("\t") for line in copy_text(expected).splitlines()]
+        assert len(made) == len(want) == len(expected)
+        for got, row, values in zip(made, want, expected, strict=True):
+            for i, (a, b) in enumerate(zip(got, row, strict=True)):
+                if name == "person" and i in sealed and b != "\\N":
+                    opened = [keyring.open(bytes.fromhex(v[3:]), table="person",
+                                           column=sealed[i], row_id=values[0]) for v in (a, b)]
+                    assert opened[0] == opened[1]
+                elif (name == "person" and i in stamps) or (name != "person" and i == len(row) - 1):
+                    assert datetime.fromisoformat(a)  # the batch's moment
+                else:
+                    assert a == b, (name, i)
+    assert sorted(copied.copied_postings) == sorted((t, str(pid)) for t, pid in rows.postings)
+    assert copied.terms == rows.terms
+    assert keyring.blind_indexes("curp", ["HEGG560427MVZRRL04", None]) == [
+        keyring.blind_index("curp", "HEGG560427MVZRRL04"), None]

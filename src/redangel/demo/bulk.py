@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Table, func, select, text
 
 from redangel.card.models import Card
 from redangel.common.names import deletions, sort_key, term_pairs
-from redangel.crypto.keyring import Keyring
+from redangel.crypto.keyring import Keyring, sealed_json
 from redangel.db import utcnow
 from redangel.demo.generate import DemoHousehold, DemoPerson
 from redangel.demo.history import History
@@ -186,57 +186,118 @@ class Prepared:
     homes: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[tuple[Any, ...]] = field(default_factory=list)
     terms: set[str] = field(default_factory=set)
-    # Filled by `encode`: the person, household and membership rows as COPY text, and the
-    # postings with their person id as text (a term's id is known only when written).
+    # Filled by `prepare(..., copied=True)`: the person, household and membership rows as COPY
+    # text, and the postings with their person id as text (a term's id is known only when
+    # written).
     size: int = 0
     copied: dict[str, str] = field(default_factory=dict)
     copied_postings: list[tuple[str, str]] = field(default_factory=list)
 
 
-def encode(batch: Prepared) -> Prepared:
-    """The batch with its rows already in COPY's text format: work a producer process does,
-    so that the process writing to the database only sends them (and few objects cross
-    between the two)."""
-    return replace(
-        batch, persons=[], homes=[], memberships=[], postings=[], size=len(batch.persons),
-        copied={"person": copy_text(batch.persons), "household": copy_text(batch.homes),
-                "household_membership": copy_text(batch.memberships)},
-        copied_postings=[(term, str(pid)) for term, pid in batch.postings])
+def _address_json(h: DemoHousehold) -> str:
+    """A household's address as `seal_json` writes it (its members share it)."""
+    return sealed_json({"borough": h.borough, "colonia": h.colonia,
+                        "postal_code": h.postal_code, "street": h.street}).decode()
+
+
+def _contact(address: str, phone: str | None) -> bytes:
+    """What `seal_json` seals for `{"address": ..., "phone": ...}` (no phone: no key), built
+    from the household's address already in that form: keys sorted, compact."""
+    if phone is None:
+        return f'{{"address":{address}}}'.encode()
+    return f'{{"address":{address},"phone":{sealed_json(phone).decode()}}}'.encode()
+
+
+def _sensitive(value: dict[str, Any], known: dict[Any, bytes]) -> bytes:
+    """`sealed_json` of a sensitive record; the few distinct records of a batch are encoded
+    once each."""
+    try:
+        key = tuple(value.items())
+        found = known.get(key)
+    except TypeError:  # a value that cannot be a key (a list): encoded on its own
+        return sealed_json(value)
+    if found is None:
+        found = known[key] = sealed_json(value)
+    return found
+
+
+def _copied(value: str | None) -> str:
+    return "\\N" if value is None else _text(value)
+
+
+def _sealed_text(value: bytes | None) -> str:
+    return "\\N" if value is None else "\\\\x" + value.hex()
 
 
 def prepare(*, keyring: Keyring, households: Iterable[DemoHousehold],
-            offices: dict[str, uuid.UUID]) -> Prepared:
+            offices: dict[str, uuid.UUID], copied: bool = False) -> Prepared:
     """The rows of households, their persons, memberships and name postings, sealed: all the
-    CPU work of a batch, done while the previous batch is being written."""
+    CPU work of a batch, done while the previous batch is being written. Each sealed column is
+    sealed for the whole batch at once, every value under its own row's id. With `copied`, the
+    person, household and membership rows come in COPY's text format (PostgreSQL), made from
+    the same values."""
     now: datetime = utcnow()
     out = Prepared()
-    version = keyring.active_version
-    seal, seal_json, blind = keyring.seal, keyring.seal_json, keyring.blind_index
+    people: list[tuple[DemoHousehold, uuid.UUID | None, str, DemoPerson]] = []
+    home_ids: list[str] = []  # each person's household id as text
     for h in households:
         office = offices.get(h.borough)
         out.homes.append((h.id, 1, h.borough, office, now))
-        address = {"borough": h.borough, "colonia": h.colonia, "postal_code": h.postal_code,
-                   "street": h.street}
-        for p in h.members:
-            key = sort_key(p.given_names, p.first_surname, p.second_surname)
-            contact = {"address": address, **({"phone": p.phone} if p.phone else {})}
-            pid = p.id
-            out.persons.append((
-                pid, 1,
-                blind("curp", p.curp) if p.curp else None,
-                seal(p.curp.encode(), table="person", column="curp", row_id=pid)
-                if p.curp else None,
-                p.given_names, p.first_surname, p.second_surname, key, p.sex, p.birth_date,
-                p.birth_state, h.borough, h.postal_code,
-                seal_json(contact, table="person", column="contact", row_id=pid),
-                p.attributes,
-                seal_json(p.sensitive, table="person", column="sensitive", row_id=pid),
-                version, False, office, now, now,
-            ))
-            own = set(key.split())
-            out.terms |= own
-            out.postings.extend((t, pid) for t in own)
-            out.memberships.append((h.id, pid, p.relationship, _joined(p), now))
+        address = _address_json(h)
+        people.extend((h, office, address, p) for p in h.members)
+        home_ids.extend([str(h.id)] * len(h.members))
+    ids = [str(p.id) for _, _, _, p in people]
+    curps = [p.curp or None for _, _, _, p in people]
+    known: dict[Any, bytes] = {}
+    curp_index = keyring.blind_indexes("curp", curps)
+    curp_sealed = keyring.seal_many([c.encode() if c else None for c in curps], table="person",
+                                    column="curp", row_ids=ids)
+    contact_sealed = keyring.seal_many([_contact(address, p.phone or None)
+                                        for _, _, address, p in people],
+                                       table="person", column="contact", row_ids=ids)
+    sensitive_sealed = keyring.seal_many([_sensitive(p.sensitive, known)
+                                          for _, _, _, p in people],
+                                         table="person", column="sensitive", row_ids=ids)
+    keys = [sort_key(p.given_names, p.first_surname, p.second_surname) for _, _, _, p in people]
+    version = keyring.active_version
+    for (_, _, _, p), key, sid in zip(people, keys, ids, strict=True):
+        own = set(key.split())
+        out.terms |= own
+        if copied:
+            out.copied_postings.extend((t, sid) for t in own)
+        else:
+            out.postings.extend((t, p.id) for t in own)
+    if not copied:
+        out.persons = [(
+            p.id, 1, index, curp, p.given_names, p.first_surname, p.second_surname, key, p.sex,
+            p.birth_date, p.birth_state, h.borough, h.postal_code, contact, p.attributes,
+            sensitive, version, False, office, now, now,
+        ) for (h, office, _, p), key, index, curp, contact, sensitive in zip(
+            people, keys, curp_index, curp_sealed, contact_sealed, sensitive_sealed, strict=True)]
+        out.memberships = [(h.id, p.id, p.relationship, _joined(p), now)
+                           for h, _, _, p in people]
+        return out
+    stamp = now.isoformat()
+    offices_text = {office: _copied(None if office is None else str(office))
+                    for office in {office for _, office, _, _ in people}}
+    out.size = len(people)
+    out.copied = {
+        "person": "".join([
+            f"{sid}\t1\t{_copied(index)}\t{_sealed_text(curp)}\t{_text(p.given_names)}\t"
+            f"{_text(p.first_surname)}\t{_copied(p.second_surname)}\t{_text(key)}\t"
+            f"{_text(p.sex)}\t{p.birth_date.isoformat()}\t{_text(p.birth_state)}\t"
+            f"{_text(h.borough)}\t{_copied(h.postal_code)}\t{_sealed_text(contact)}\t"
+            f"{_copied(_JSON_TEXT(p.attributes))}\t{_sealed_text(sensitive)}\t{version}\tf\t"
+            f"{offices_text[office]}\t{stamp}\t{stamp}\n"
+            for (h, office, _, p), sid, key, index, curp, contact, sensitive in zip(
+                people, ids, keys, curp_index, curp_sealed, contact_sealed, sensitive_sealed,
+                strict=True)]),
+        "household": copy_text(out.homes),
+        "household_membership": "".join([
+            f"{hid}\t{sid}\t{_text(p.relationship)}\t{_joined(p).isoformat()}\t{stamp}\n"
+            for (_, _, _, p), sid, hid in zip(people, ids, home_ids, strict=True)]),
+    }
+    out.homes = []
     return out
 
 
@@ -282,8 +343,9 @@ def load_households(
                           terms)
 
 
-# The tables a first bulk load fills: their plain indexes are built, and their foreign keys
-# checked, once, after the rows.
+# The tables a first bulk load fills (into an empty registry, in one transaction): their plain
+# indexes, and their keys no foreign key refers to, are built once after the rows, and their
+# foreign keys checked once. A later load (the registry holds persons) keeps them all in place.
 DEFERRED_INDEX_TABLES = ("person", "person_name_term", "person_name_pair", "household",
                          "household_membership")
 _PLAIN_INDEXES = text(
@@ -300,6 +362,27 @@ def drop_plain_indexes(conn: Connection) -> list[str]:
     for name, _ in found:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     return [definition for _, definition in found]
+
+
+_UNREFERENCED_KEYS = text(
+    "SELECT t.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+    "JOIN pg_class t ON t.oid = k.conrelid WHERE k.contype IN ('p', 'u') "
+    "AND t.relname = ANY(:tables) AND t.relnamespace = 'public'::regnamespace "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' "
+    "AND f.conindid = k.conindid)")
+
+
+def drop_unreferenced_keys(conn: Connection) -> list[str]:
+    """Drop the primary keys and unique constraints of the bulk-loaded tables that no foreign
+    key refers to (in the caller's transaction), so that their indexes are not grown row by
+    row; return how to add them again, each index built, and its uniqueness checked, in one
+    sorted pass over all the rows. The keys foreign keys lean on (the person's and the
+    household's ids) stay."""
+    found = conn.execute(_UNREFERENCED_KEYS, {"tables": list(DEFERRED_INDEX_TABLES)}).all()
+    for table, name, _ in found:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+    return [f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in found]
 
 
 _FOREIGN_KEYS = text(

@@ -30,7 +30,7 @@ from redangel.demo.bulk import (
     build_indexes,
     drop_foreign_keys,
     drop_plain_indexes,
-    encode,
+    drop_unreferenced_keys,
     is_empty,
     load_history,
     prepare,
@@ -44,6 +44,7 @@ from redangel.history import service as history
 from redangel.program import service as programs
 
 DEMO_PASSWORD = "demo-redangel-2026"
+_FIRST_BATCH = 2_000  # persons
 DEMO_USERS = (
     ("clerk", "clerk", "Ana Clerk (Iztapalapa)"),
     ("supervisor", "supervisor", "Beatriz Supervisor (Iztapalapa)"),
@@ -143,8 +144,8 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
 
     def made(sealing: Keyring, encoded: bool) -> Generator[tuple[Prepared, History], None, None]:
         for chunk, history in _batches(pending, persons=persons, batch=batch, stories=stories):
-            prepared = prepare(keyring=sealing, households=chunk, offices=offices)
-            yield (encode(prepared) if encoded else prepared), history
+            yield prepare(keyring=sealing, households=chunk, offices=offices,
+                          copied=encoded), history
 
     # Over one batch on PostgreSQL a forked child generates and seals while this process
     # writes. Its keyring does not reload: a reload would use this process's connection.
@@ -156,7 +157,8 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
         first = postgres and is_empty(conn)
         conn.rollback()
         whole = conn.begin() if first else None
-        deferred = drop_plain_indexes(conn) + drop_foreign_keys(conn) if first else []
+        deferred = (drop_unreferenced_keys(conn) + drop_plain_indexes(conn)
+                    + drop_foreign_keys(conn)) if first else []
 
         def write(prepared: Prepared, history: History) -> int:
             with nullcontext() if whole is not None else conn.begin():
@@ -187,10 +189,13 @@ def seed_population(engine: Engine, *, keyring: Keyring, persons: int, seed: int
 
 def _batches(pending: Iterator[DemoHousehold], *, persons: int, batch: int,
              stories: HistoryGenerator | None) -> Iterator[tuple[list[DemoHousehold], History]]:
-    """The load's batches of households with their program history, until `persons`."""
+    """The load's batches of households with their program history, until `persons`. The
+    first batch is smaller, so that the writer has rows to send soon after the load starts."""
     queued = 0
+    size = min(batch, _FIRST_BATCH)
     while queued < persons:
-        chunk = _chunk(pending, batch, persons - queued)
+        chunk = _chunk(pending, size, persons - queued)
+        size = batch
         if not chunk:
             return
         queued += sum(len(household.members) for household in chunk)

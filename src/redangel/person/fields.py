@@ -70,10 +70,13 @@ def view(row: Any, *, person_id: Any, keyring: Keyring, fields: frozenset[str]) 
     return views([row], person_ids=[person_id], keyring=keyring, fields=fields)[0]
 
 
-def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
-    """Each named column of the rows as one list: by position from result rows (a tuple
-    index, not an attribute lookup per value), by attribute from ORM objects."""
-    keys = getattr(rows[0], "_fields", None) if rows else None
+def _columns(rows: Sequence[Any], names: Sequence[str],
+             keys: Sequence[str] | None = None) -> dict[str, list[Any]]:
+    """Each named column of the rows as one list: by position from result rows or plain
+    tuples named by `keys` (a tuple index, not an attribute lookup per value), by attribute
+    from ORM objects."""
+    if keys is None:
+        keys = getattr(rows[0], "_fields", None) if rows else None
     if keys is not None:
         return {name: [row[index] for row in rows]
                 for name, index in ((name, keys.index(name)) for name in names)}
@@ -81,15 +84,16 @@ def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, list[Any]]:
 
 
 def views(rows: Sequence[Any], *, person_ids: Sequence[Any], keyring: Keyring,
-          fields: frozenset[str]) -> list[dict[str, Any]]:
+          fields: frozenset[str], keys: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The allowlisted views of many person rows, column by column: each sealed column opened
-    for the whole batch at once (and only when the fields need it)."""
+    for the whole batch at once (and only when the fields need it). Plain tuples name their
+    columns with `keys`."""
     plain = [name for name in PLAIN if name in fields]
     sealed = [name for name, needed in (("curp_sealed", "curp" in fields),
                                         ("contact_sealed", needs_contact(fields)),
                                         ("sensitive_sealed", needs_sensitive(fields)),
                                         ("attributes", needs_attributes(fields))) if needed]
-    columns = _columns(rows, plain + sealed)
+    columns = _columns(rows, plain + sealed, keys)
     texts = [[value.isoformat() if isinstance(value, date) else value for value in columns[name]]
              for name in plain]
     out = [{"id": str(pid), **dict(zip(plain, values, strict=True))}

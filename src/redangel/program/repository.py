@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -11,8 +11,10 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
+from psycopg.types.string import TextLoader
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Date,
     Integer,
     Select,
@@ -353,6 +355,34 @@ def roll_statement(agency_code: str, *, program: str | None, status: str | None,
     if status:
         stmt = stmt.where(Enrollment.status == status)
     return stmt
+
+
+def roll_batches(conn: Connection, stmt: Select[Any], size: int
+                 ) -> Generator[tuple[list[str], list[tuple[Any, ...]]], None, None]:
+    """The rows of a roll statement in batches of `size`, read through a server-side cursor,
+    as plain tuples with the columns' names, UUIDs as their text. On PostgreSQL a named psycopg
+    cursor loads each UUID straight as text (no UUID object made and turned back into text per
+    value); the embedded database streams through SQLAlchemy."""
+    names = [column.name for column in stmt.selected_columns]
+    uuids = [i for i, column in enumerate(stmt.selected_columns) if isinstance(column.type, Uuid)]
+    if conn.dialect.name != "postgresql":
+        result = conn.execution_options(stream_results=True, yield_per=size).execute(stmt)
+        for partition in result.partitions():
+            rows = [list(row) for row in partition]
+            for row in rows:
+                for i in uuids:
+                    row[i] = None if row[i] is None else str(row[i])
+            yield names, [tuple(row) for row in rows]
+        return
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    with raw.cursor(name=f"roll_{uuid.uuid4().hex}") as cursor:  # type: ignore[attr-defined]
+        cursor.adapters.register_loader("uuid", TextLoader)
+        cursor.itersize = size
+        cursor.execute(str(compiled), compiled.params)
+        while batch := cursor.fetchmany(size):
+            yield names, batch
 
 
 def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
