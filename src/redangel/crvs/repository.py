@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from redangel.card.models import Card
 from redangel.common.sql import insert_returning_unless_conflict
 from redangel.crvs.models import (
     CrvsEvent,
@@ -21,7 +22,7 @@ from redangel.crvs.models import (
 )
 from redangel.person.models import Membership, Person
 from redangel.person.policy import verified_caller_condition
-from redangel.program.models import Application, Program
+from redangel.program.models import LIVE_ENROLLMENT, Application, Enrollment, Program
 
 
 def source(session: Session, sender_id: str) -> CrvsSource | None:
@@ -190,8 +191,9 @@ def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool], *,
 
 
 def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
-                     limit: int, skip: int = 0) -> Sequence[Any]:
-    """Living registered persons with a CURP born in a span (the simulator's subjects)."""
+                     limit: int, skip: int = 0, covered: bool = False) -> Sequence[Any]:
+    """Living registered persons with a CURP born in a span (the simulator's subjects); when
+    `covered`, only those with a live enrollment and an active card."""
     stmt = (select(Person.id, Person.curp_sealed, Person.birth_date, Person.given_names,
                    Person.first_surname, Person.second_surname)
             .where(Person.curp_sealed.isnot(None), Person.deceased_on.is_(None),
@@ -199,6 +201,11 @@ def living_with_curp(session: Session, *, sex: str | None, born_from: date, born
             .order_by(Person.id).offset(skip).limit(limit))
     if sex is not None:
         stmt = stmt.where(Person.sex == sex)
+    if covered:
+        stmt = stmt.where(
+            exists().where(Enrollment.person_id == Person.id,
+                           Enrollment.status.in_(LIVE_ENROLLMENT)),
+            exists().where(Card.person_id == Person.id, Card.status == "active"))
     return session.execute(stmt).all()
 
 
