@@ -266,11 +266,13 @@ def count(session: Session, f: SearchFilter) -> int:
     return int(session.scalar(_filtered(session, select(func.count()).select_from(Person), f)) or 0)
 
 
+_CURRENT_MEMBERSHIP = select(Membership).where(Membership.person_id == bindparam("person_id"),
+                                                Membership.until.is_(None))
+
+
 def current_membership(session: Session, person_id: uuid.UUID) -> Membership | None:
     """The person's open household membership, if any."""
-    return session.scalar(
-        select(Membership).where(Membership.person_id == person_id, Membership.until.is_(None))
-    )
+    return session.scalar(_CURRENT_MEMBERSHIP, {"person_id": person_id})
 
 
 def sealed_before(session: Session, version: int, *, limit: int) -> Sequence[Any]:

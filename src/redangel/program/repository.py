@@ -54,16 +54,22 @@ def live_program_codes(session: Session, person_id: uuid.UUID) -> set[str]:
     return set(enrolled) | set(applied)
 
 
+@cache
+def _live_codes_of() -> Any:
+    """Enrolled or applied-for programs of the persons in `ids`, built once."""
+    ids: Any = bindparam("ids", expanding=True)
+    return select(Enrollment.person_id, Enrollment.program_code).where(
+        Enrollment.person_id.in_(ids), Enrollment.status.in_(LIVE_ENROLLMENT)).union_all(
+        select(Application.person_id, Application.program_code).where(
+            Application.person_id.in_(ids), Application.status.in_(OPEN_APPLICATION)))
+
+
 def live_program_codes_of(session: Session, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     """`live_program_codes` for several persons in one query (each person present, maybe empty)."""
     codes: dict[uuid.UUID, set[str]] = {person_id: set() for person_id in person_ids}
     if not codes:
         return codes
-    enrolled = select(Enrollment.person_id, Enrollment.program_code).where(
-        Enrollment.person_id.in_(list(codes)), Enrollment.status.in_(LIVE_ENROLLMENT))
-    applied = select(Application.person_id, Application.program_code).where(
-        Application.person_id.in_(list(codes)), Application.status.in_(OPEN_APPLICATION))
-    for person_id, code in session.execute(enrolled.union_all(applied)).all():
+    for person_id, code in session.execute(_live_codes_of(), {"ids": list(codes)}).all():
         codes[person_id].add(code)
     return codes
 
@@ -330,22 +336,25 @@ def roll_statement(agency_code: str, *, program: str | None, status: str | None,
     return stmt
 
 
+@cache
+def _live_of(entity: Any, states: tuple[str, ...]) -> Any:
+    """A person's rows of `entity` in these states with their program's agency, locked; built
+    once."""
+    return (select(entity, Program.agency_code).join(Program, Program.code == entity.program_code)
+            .where(entity.person_id == bindparam("person_id"), entity.status.in_(states))
+            .order_by(entity.program_code).with_for_update(of=entity))
+
+
 def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
     """A person's active and suspended enrollments with their program's agency (one query,
     however many), the enrollments locked for the transaction."""
-    return session.execute(
-        select(Enrollment, Program.agency_code).join(Program, Program.code == Enrollment.program_code)
-        .where(Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))
-        .order_by(Enrollment.program_code).with_for_update(of=Enrollment)).all()
+    return session.execute(_live_of(Enrollment, LIVE_ENROLLMENT), {"person_id": person_id}).all()
 
 
 def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
     """A person's open applications with their program's agency (one query, however many),
     the applications locked for the transaction."""
-    return session.execute(
-        select(Application, Program.agency_code).join(Program, Program.code == Application.program_code)
-        .where(Application.person_id == person_id, Application.status.in_(OPEN_APPLICATION))
-        .order_by(Application.program_code).with_for_update(of=Application)).all()
+    return session.execute(_live_of(Application, OPEN_APPLICATION), {"person_id": person_id}).all()
 
 
 def enrollments_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:
@@ -360,13 +369,16 @@ def applications_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[A
                            .order_by(Application.program_code).with_for_update()).all()
 
 
+_DELIVERIES_AFTER = (
+    select(Delivery.id, Delivery.program_code, Delivery.delivered_on, Program.agency_code)
+    .join(Program, Program.code == Delivery.program_code)
+    .where(Delivery.person_id == bindparam("person_id"), Delivery.delivered_on > bindparam("day"))
+    .order_by(Delivery.delivered_on))
+
+
 def deliveries_after(session: Session, person_id: uuid.UUID, day: date) -> Sequence[Any]:
     """A person's deliveries dated after a day, with the program's agency."""
-    return session.execute(
-        select(Delivery.id, Delivery.program_code, Delivery.delivered_on, Program.agency_code)
-        .join(Program, Program.code == Delivery.program_code)
-        .where(Delivery.person_id == person_id, Delivery.delivered_on > day)
-        .order_by(Delivery.delivered_on)).all()
+    return session.execute(_DELIVERIES_AFTER, {"person_id": person_id, "day": day}).all()
 
 
 _ENSURE_CHANGE_PARTITIONS = text(
