@@ -39,6 +39,12 @@ from redangel.person.schemas import (
 TABLE = "person"
 CONTACT_FIELDS = ("phone", "email", "address")
 CHANGE_REASONS = ("citizen_reported", "document_shown", "typing_error", "moved", "other")
+_IDENTITY = frozenset({"curp", "given_names", "first_surname", "second_surname", "sex",
+                       "birth_date", "birth_state"})
+_OPENED_FOR = _IDENTITY | frozenset(CONTACT_FIELDS) | {"sensitive"}
+"""The fields whose change needs the sealed columns opened (the CURP checked against the
+identity, contact details or sensitive facts rewritten); a change of none of them (a death,
+attributes) leaves the sealed columns as they are."""
 """Why a person's data was changed: codes, so that the history holds no free text about them."""
 
 
@@ -369,15 +375,15 @@ def update(
     sent = data.model_dump(exclude_unset=True)
     if not sent:
         return person
-    curp, contact, sensitive = _opened(keyring, person)
+    reseal = not _OPENED_FOR.isdisjoint(sent)
+    curp, contact, sensitive = _opened(keyring, person) if reseal else (None, {}, {})
     current = {
         "curp": curp, "given_names": person.given_names, "first_surname": person.first_surname,
         "second_surname": person.second_surname, "sex": person.sex, "birth_date": person.birth_date,
         "birth_state": person.birth_state,
     }
     merged = {**current, **{k: v for k, v in sent.items() if k in current}}
-    if merged["curp"] and ({"curp", "given_names", "first_surname", "second_surname", "sex",
-                            "birth_date", "birth_state"} & sent.keys()):
+    if merged["curp"] and not _IDENTITY.isdisjoint(sent):
         _check_curp(merged["curp"], merged)
     name_key = sort_key(merged["given_names"], merged["first_surname"], merged["second_surname"])
     if "curp" in sent:
@@ -404,7 +410,8 @@ def update(
         sensitive = {**sensitive, **data.sensitive.model_dump(mode="json", exclude_unset=True)}  # type: ignore[union-attr]
     if "deceased_on" in sent:
         person.deceased_on = sent["deceased_on"]
-    _seal(keyring, person, curp=merged["curp"], contact=contact, sensitive=sensitive)
+    if reseal:
+        _seal(keyring, person, curp=merged["curp"], contact=contact, sensitive=sensitive)
     person.version += 1
     person.updated_at = utcnow()
     _flush_unique(session, person, None)
@@ -428,7 +435,8 @@ SEALED = (("curp_sealed", "curp"), ("contact_sealed", "contact"), ("sensitive_se
 
 def reseal_batch(session: Session, *, keyring: Keyring, version: int, batch: int) -> tuple[int, int]:
     """Re-seal up to `batch` persons still sealed with a key older than `version` (a row changed
-    meanwhile is skipped: the service already sealed it anew); returns (read, re-sealed)."""
+    meanwhile is skipped: the service sealed it anew, or, when the change touched no sealed
+    column, a later batch reads it again); returns (read, re-sealed)."""
     rows = repository.sealed_before(session, version, limit=batch)
     done = 0
     for row in rows:
