@@ -31,6 +31,7 @@ from redangel.crvs.schemas import SEXES, Parent, PersonRecord
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import AppError
+from redangel.history import service as history
 from redangel.household import after_death as households
 from redangel.household import service as household_service
 from redangel.household.schemas import HouseholdCreate, MemberIn
@@ -90,7 +91,8 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
             "data_modification": _modification}[event.kind]
     if not guarded:
         try:
-            event.outcome = work(ctx, event, record)
+            with history.batched(ctx.session):  # the event's history rows in one INSERT
+                event.outcome = work(ctx, event, record)
         except (Outcome, AppError) as refused:
             raise Unguarded() from refused
         event.state, event.reason = "processed", None
@@ -99,7 +101,7 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
         return
     mark = audit.queued(ctx.session)
     try:
-        with ctx.session.begin_nested():
+        with ctx.session.begin_nested(), history.batched(ctx.session):
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
