@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
     Select,
+    Table,
     Uuid,
     and_,
     bindparam,
@@ -24,8 +25,10 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from redangel.auth.models import Agency
 from redangel.history.models import HistoryEntry
@@ -355,6 +358,63 @@ def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Any
     """A person's open applications with their program's agency (one query, however many),
     the applications locked for the transaction."""
     return session.execute(_live_of(Application, OPEN_APPLICATION), {"person_id": person_id}).all()
+
+
+_ENROLLMENTS, _APPLICATIONS = cast(Table, Enrollment.__table__), cast(Table, Application.__table__)
+_E, _A = _ENROLLMENTS.c, _APPLICATIONS.c
+_LIVE_ENROLLMENT_ROWS = (
+    select(_E.id, _E.person_id, _E.program_code, _E.status, _E.started_on, _E.version,
+           Program.agency_code)
+    .join(Program, Program.code == _E.program_code)
+    .where(_E.person_id == bindparam("person_id"), _E.status.in_(LIVE_ENROLLMENT))
+    .order_by(_E.program_code).with_for_update(of=_ENROLLMENTS))
+_OPEN_APPLICATION_ROWS = (
+    select(_A.id, _A.folio, _A.person_id, _A.program_code, _A.channel, _A.status,
+           _A.submitted_at, _A.expected_decision_on, _A.version, Program.agency_code)
+    .join(Program, Program.code == _A.program_code)
+    .where(_A.person_id == bindparam("person_id"), _A.status.in_(OPEN_APPLICATION))
+    .order_by(_A.program_code).with_for_update(of=_APPLICATIONS))
+_EXIT_ENROLLMENTS = (
+    update(_ENROLLMENTS).where(_E.id.in_(bindparam("ids", expanding=True)))
+    .values(status="exited", ended_on=bindparam("day"), exit_reason=bindparam("why"),
+            version=_E.version + 1))
+_CLOSE_APPLICATIONS = (
+    update(_APPLICATIONS).where(_A.id.in_(bindparam("ids", expanding=True)))
+    .values(status="rejected", decision_reason=bindparam("why"), decided_at=bindparam("at"),
+            version=_A.version + 1))
+
+
+def _expire_loaded(session: Session, entity: Any, ids: Sequence[uuid.UUID]) -> None:
+    """Rows changed by a plain UPDATE are read afresh if this transaction had loaded them."""
+    for row_id in ids:
+        loaded = session.identity_map.get(identity_key(entity, row_id))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def exit_live_enrollments(session: Session, person_id: uuid.UUID, *, day: date,
+                          reason: str) -> Sequence[Any]:
+    """Exit a person's active and suspended enrollments on a day, in two statements however
+    many (read and locked with their program's agency, then one UPDATE); the rows as read
+    (their former status and version)."""
+    rows = session.execute(_LIVE_ENROLLMENT_ROWS, {"person_id": person_id}).all()
+    if rows:
+        ids = [r.id for r in rows]
+        session.execute(_EXIT_ENROLLMENTS, {"ids": ids, "day": day, "why": reason})
+        _expire_loaded(session, Enrollment, ids)
+    return rows
+
+
+def close_open_applications(session: Session, person_id: uuid.UUID, *, reason: str,
+                            at: datetime) -> Sequence[Any]:
+    """Reject a person's open applications, in two statements however many (read and locked
+    with their program's agency, then one UPDATE); the rows as read (former status, version)."""
+    rows = session.execute(_OPEN_APPLICATION_ROWS, {"person_id": person_id}).all()
+    if rows:
+        ids = [r.id for r in rows]
+        session.execute(_CLOSE_APPLICATIONS, {"ids": ids, "why": reason, "at": at})
+        _expire_loaded(session, Application, ids)
+    return rows
 
 
 def enrollments_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:
