@@ -87,12 +87,13 @@ def _audit_checked(session: Session, principal: Principal, person_id: uuid.UUID,
 def _refuse_duplicates(
     session: Session, *, keyring: Keyring, principal: Principal, curp: str | None,
     name_key: str, birth_date: date, confirmed: set[uuid.UUID], exclude: uuid.UUID | None = None,
+    curp_checked: bool = False,
 ) -> str | None:
     """Refuse a second record of a person (409), looking across the whole city; each person
     found is audited, and one outside the principal's scope is only said to be registered
     elsewhere (docs/decisions/2026-11-22-clerk-scope.md)."""
     curp_index = keyring.blind_index("curp", curp) if curp else None
-    if curp_index:
+    if curp_index and not curp_checked:
         holder = repository.by_curp_index(session, curp_index)
         if holder is not None and holder.id != exclude:
             shown = bool(repository.visible_ids(session, [holder.id], person_condition(principal)))
@@ -279,23 +280,27 @@ def require_pin(principal: Principal) -> None:
 
 def create(
     session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate,
-    lives_in: tuple[str | None, str | None] = (None, None),
+    lives_in: tuple[str | None, str | None] = (None, None), curp_unregistered: bool = False,
 ) -> Person:
     """Register a person, refusing duplicates by CURP and by name and birth date. `lives_in`
     (borough, postal code) says where a person without an address of their own lives (a newborn
-    with the mother): written with the person, never into their sealed contact."""
+    with the mother): written with the person, never into their sealed contact.
+    `curp_unregistered`: the caller has just looked the CURP up in this transaction and found
+    nobody holding it, so it is not looked up again (a holder registered meanwhile is still
+    refused, by the unique index and the full check after it)."""
     fields = data.model_dump()
     if data.curp:
         _check_curp(data.curp, fields)
     name_key = sort_key(data.given_names, data.first_surname, data.second_surname)
 
-    def refuse() -> str | None:
+    def refuse(curp_checked: bool = False) -> str | None:
         return _refuse_duplicates(
             session, keyring=keyring, principal=principal, curp=data.curp, name_key=name_key,
             birth_date=data.birth_date, confirmed=set(data.confirm_distinct_from),
+            curp_checked=curp_checked,
         )
 
-    curp_index = refuse()
+    curp_index = refuse(curp_unregistered)
     now = utcnow()
     person = Person(
         id=uuid.uuid4(), version=1, curp_index=curp_index, given_names=data.given_names,
