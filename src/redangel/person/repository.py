@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -81,20 +82,30 @@ def get_for_update(
     return session.scalar(select(Person).where(Person.id == person_id, visible).with_for_update())
 
 
+_BY_CURP_INDEX = select(*BRIEF_COLUMNS).where(Person.curp_index == bindparam("curp_index"))
+_BORN_ON = select(*BRIEF_COLUMNS).where(Person.birth_date == bindparam("birth_date"),
+                                        Person.merged_into_id.is_(None))
+
+
 def by_curp_index(session: Session, curp_index: str) -> Any:
     """The brief of whoever holds a CURP, regardless of scope (for duplicate checks)."""
-    return session.execute(select(*BRIEF_COLUMNS).where(Person.curp_index == curp_index)).first()
+    return session.execute(_BY_CURP_INDEX, {"curp_index": curp_index}).first()
 
 
 def born_on(session: Session, birth_date: date) -> Sequence[Any]:
     """Briefs of everyone born on a date (a few dozen at most in a city's registry)."""
-    return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date,
-                                                         Person.merged_into_id.is_(None))).all()
+    return session.execute(_BORN_ON, {"birth_date": birth_date}).all()
 
 
 def merged_into(session: Session, person_id: uuid.UUID) -> uuid.UUID | None:
     """The record a person's record was merged into, if it was."""
     return session.scalar(select(Person.merged_into_id).where(Person.id == person_id))
+
+
+@lru_cache(maxsize=16)
+def _visible_ids(visible: ColumnElement[bool]) -> Select[uuid.UUID]:
+    """`visible_ids`'s statement for one condition object, built once."""
+    return select(Person.id).where(Person.id.in_(bindparam("ids", expanding=True)), visible)
 
 
 def visible_ids(
@@ -104,7 +115,7 @@ def visible_ids(
     wanted = list(ids)
     if not wanted:
         return set()
-    return set(session.scalars(select(Person.id).where(Person.id.in_(wanted), visible)))
+    return set(session.scalars(_visible_ids(visible), {"ids": wanted}))
 
 
 def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
@@ -112,12 +123,16 @@ def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
     return session.execute(select(*BRIEF_COLUMNS).where(Person.id.in_(list(ids)))).all()
 
 
+_TERM_IDS = select(NameTerm.term, NameTerm.id).where(
+    NameTerm.term.in_(bindparam("terms", expanding=True)))
+
+
 def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
     """Dictionary ids of the given terms, creating the missing ones with their variants."""
     wanted = sorted(set(terms))
     if not wanted:
         return {}
-    known = dict(session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(wanted))).all())
+    known = dict(session.execute(_TERM_IDS, {"terms": wanted}).all())
     missing = [t for t in wanted if t not in known]
     if missing:
         table = NameTerm.__table__
