@@ -13,10 +13,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from redangel.common.clock import city_today
 from redangel.crvs import simulator
+from redangel.history.models import HistoryEntry
+from redangel.person.models import Person
 from tests.card.test_card_service import SoftCard, issue
 from tests.conftest import LiveServer, login
 from tests.crvs.helpers import acked, enrol, event_of, household, person, register, send
@@ -126,3 +128,42 @@ def test_a_deaths_statements_do_not_grow_with_its_enrollments(
     one, three = notify_statements
     assert sum(s.startswith("UPDATE ENROLLMENT") for s in three) == 1  # the cascade watched
     assert len(one) == len(three), (Counter(three) - Counter(one), Counter(one) - Counter(three))
+    # the person's, the enrollments' and the household's history rows: one INSERT
+    assert sum(s.startswith("INSERT INTO HISTORY_ENTRY") for s in three) == 1, three
+
+
+def test_a_death_keeps_the_sealed_fields_and_writes_every_history_row(
+    live: LiveServer, registry: simulator.CivilRegistry, clerk: httpx.Client,
+    supervisor: httpx.Client, admin: httpx.Client, sessions: Any,
+) -> None:
+    """A death changes no sealed field, so the person's sealed columns stay as they were (not
+    opened and sealed again), while the version moves on; the history rows gathered during the
+    event are all there: the person's, each enrollment's and the household's."""
+    head = person(clerk, sex="H", given_names="Ramiro", birth_date="1958-08-09",
+                  phone="5512345678")
+    spouse = person(clerk, birth_date="1961-01-02")
+    home = household(clerk, [(head["id"], "head"), (spouse["id"], "spouse")])
+    enrolled = [enrol(clerk, supervisor, head["id"], code) for code in PROGRAMS[:2]]
+    head_id = uuid.UUID(head["id"])
+    with sessions() as session:
+        before = session.execute(select(Person.curp_sealed, Person.contact_sealed,
+                                        Person.sensitive_sealed, Person.version)
+                                 .where(Person.id == head_id)).one()
+    ref = str(uuid.uuid4())
+    acked(send(live.url, registry, [simulator.death(
+        reference_id=ref, curp=head["curp"], died_on=city_today() - timedelta(days=3),
+        at=datetime.now(UTC))]))
+    assert event_of(admin, ref)["state"] == "processed"
+    with sessions() as session:
+        after = session.execute(select(Person.curp_sealed, Person.contact_sealed,
+                                       Person.sensitive_sealed, Person.version)
+                                .where(Person.id == head_id)).one()
+        written = set(session.execute(
+            select(HistoryEntry.entity, HistoryEntry.entity_id, HistoryEntry.action)
+            .where(HistoryEntry.actor_id == f"crvs:{registry.sender_id}"[:64])).all())
+    assert tuple(after[:3]) == tuple(before[:3])
+    assert after.version == before.version + 1
+    assert ("person", head_id, "update") in written
+    assert {("enrollment", uuid.UUID(e), "exited") for e in enrolled} <= written
+    assert ("household", uuid.UUID(home), "member_died") in written
+    assert clerk.get(f"/persons/{head['id']}").json()["phone"] == "5512345678"

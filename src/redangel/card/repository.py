@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from redangel.card.models import REVOKED_STATUSES, Card, IssuerKey, KioskChallenge
@@ -51,12 +51,16 @@ def active_card(session: Session, person_id: uuid.UUID) -> Card | None:
     return session.scalar(select(Card).where(Card.person_id == person_id, Card.status == "active"))
 
 
+_REVOKE_ACTIVE = (
+    update(Card).where(Card.person_id == bindparam("holder"), Card.status == "active")
+    .values(status="revoked", status_reason=bindparam("reason"),
+            status_changed_at=bindparam("at"))
+    .returning(Card.serial).execution_options(synchronize_session=False))
+
+
 def revoke_active(session: Session, person_id: uuid.UUID, *, reason: str, at: datetime) -> str | None:
     """Revoke the person's active card in one statement; its serial, or None when there was none."""
-    return session.scalar(
-        update(Card).where(Card.person_id == person_id, Card.status == "active")
-        .values(status="revoked", status_reason=reason, status_changed_at=at)
-        .returning(Card.serial).execution_options(synchronize_session=False))
+    return session.scalar(_REVOKE_ACTIVE, {"holder": person_id, "reason": reason, "at": at})
 
 
 def cards_of(session: Session, person_id: uuid.UUID) -> Sequence[Card]:

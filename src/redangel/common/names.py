@@ -120,16 +120,13 @@ def within_one_edit(a: str, b: str) -> bool:
     la, lb = len(a), len(b)
     if abs(la - lb) > 1:
         return False
-    if la == lb:
-        diffs = [i for i in range(la) if a[i] != b[i]]
-        if len(diffs) == 1:
+    if la == lb:  # one substitution, or two neighbours swapped, from the first difference on
+        i = 0
+        while a[i] == b[i]:
+            i += 1
+        if a[i + 1:] == b[i + 1:]:
             return True
-        return (
-            len(diffs) == 2
-            and diffs[1] == diffs[0] + 1
-            and a[diffs[0]] == b[diffs[1]]
-            and a[diffs[1]] == b[diffs[0]]
-        )
+        return a[i] == b[i + 1:i + 2] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:]
     shorter, longer = (a, b) if la < lb else (b, a)
     i = 0
     while i < len(shorter) and shorter[i] == longer[i]:

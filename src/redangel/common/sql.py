@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import ClauseElement, ColumnElement, FromClause, Table, any_, bindparam, text
@@ -69,11 +70,19 @@ def insert_returning_unless_conflict(session: Session, table: FromClause, row: d
     """INSERT one row unless its key `on` (a unique index, partial when `where` is given)
     exists; whether it was inserted. One statement: no savepoint, no lookup before it. `where`
     is the partial index's own condition, as SQL text (a bound parameter would not match it)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(**row).on_conflict_do_nothing(
+    statement = _insert_unless_conflict(session.get_bind().dialect.name, table, tuple(on), where)
+    return session.execute(statement, row).first() is not None
+
+
+@lru_cache(maxsize=64)
+def _insert_unless_conflict(dialect_name: str, table: FromClause, on: tuple[str, ...],
+                            where: str | None) -> Any:
+    """`insert_returning_unless_conflict`'s statement, built once per table and key (the row's
+    values are bound when it runs)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(
         index_elements=list(on), index_where=text(where) if where else None,
     ).returning(*table.primary_key)
-    return session.execute(statement).first() is not None
 
 
 _POSTGRES = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]

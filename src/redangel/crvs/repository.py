@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, insert, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, insert, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from redangel.card.models import Card
 from redangel.common.sql import insert_returning_unless_conflict
 from redangel.crvs.models import (
     CrvsEvent,
@@ -21,7 +23,7 @@ from redangel.crvs.models import (
 )
 from redangel.person.models import Membership, Person
 from redangel.person.policy import verified_caller_condition
-from redangel.program.models import Application, Program
+from redangel.program.models import LIVE_ENROLLMENT, Application, Enrollment, Program
 
 
 def source(session: Session, sender_id: str) -> CrvsSource | None:
@@ -34,13 +36,16 @@ def sources(session: Session) -> Sequence[CrvsSource]:
     return session.scalars(select(CrvsSource).order_by(CrvsSource.sender_id)).all()
 
 
+_SOURCE_AND_TAKEN = select(CrvsSource, exists().where(
+    CrvsMessage.sender_id == bindparam("sender_id"), CrvsMessage.message_id == bindparam("message_id"),
+    CrvsMessage.outcome == "taken").label("taken")).where(CrvsSource.sender_id == bindparam("sender_id"))
+
+
 def source_and_taken(session: Session, sender_id: str, message_id: str) -> tuple[CrvsSource | None, bool]:
     """A registered civil registry by its sender id and whether it already sent a message taken
     under this id, in one round trip."""
-    taken = exists().where(CrvsMessage.sender_id == sender_id, CrvsMessage.message_id == message_id,
-                           CrvsMessage.outcome == "taken")
-    row = session.execute(select(CrvsSource, taken.label("taken"))
-                          .where(CrvsSource.sender_id == sender_id)).one_or_none()
+    row = session.execute(_SOURCE_AND_TAKEN, {"sender_id": sender_id,
+                                              "message_id": message_id}).one_or_none()
     return (None, False) if row is None else (row[0], bool(row.taken))
 
 
@@ -106,11 +111,14 @@ def subscriptions(session: Session, sender_id: str, *, states: tuple[str, ...] |
     return session.scalars(stmt).all()
 
 
+_WAITING_FOR = (select(CrvsEvent).where(CrvsEvent.subject_index == bindparam("subject_index"),
+                                         CrvsEvent.state == "waiting")
+                .order_by(CrvsEvent.received_at).with_for_update())
+
+
 def waiting_for(session: Session, subject_index: str) -> Sequence[CrvsEvent]:
     """Events waiting for the person with this CURP to be registered, oldest first, locked."""
-    return session.scalars(select(CrvsEvent).where(
-        CrvsEvent.subject_index == subject_index, CrvsEvent.state == "waiting")
-        .order_by(CrvsEvent.received_at).with_for_update()).all()
+    return session.scalars(_WAITING_FOR, {"subject_index": subject_index}).all()
 
 
 def waiting(session: Session, limit: int) -> Sequence[CrvsEvent]:
@@ -127,13 +135,17 @@ def last_death(session: Session, person_id: uuid.UUID) -> CrvsEvent | None:
         .limit(1).with_for_update())
 
 
+@lru_cache(maxsize=16)
+def _person_by_curp_index(visible: ColumnElement[bool] | None) -> Select[Person]:
+    stmt = select(Person).where(Person.curp_index == bindparam("curp_index"))
+    return (stmt if visible is None else stmt.where(visible)).with_for_update()
+
+
 def person_by_curp_index(session: Session, curp_index: str, *,
                          visible: ColumnElement[bool] | None = None) -> Person | None:
-    """The person holding a CURP (of those `visible`, when given), locked."""
-    stmt = select(Person).where(Person.curp_index == curp_index)
-    if visible is not None:
-        stmt = stmt.where(visible)
-    return session.scalar(stmt.with_for_update())
+    """The person holding a CURP (of those `visible`, when given), locked (the statement built
+    once per condition: a principal's condition that is always the same object is built once)."""
+    return session.scalar(_person_by_curp_index(visible), {"curp_index": curp_index})
 
 
 def person(session: Session, person_id: uuid.UUID) -> Person | None:
@@ -190,8 +202,9 @@ def offer(session: Session, offer_id: uuid.UUID, where: ColumnElement[bool], *,
 
 
 def living_with_curp(session: Session, *, sex: str | None, born_from: date, born_to: date,
-                     limit: int, skip: int = 0) -> Sequence[Any]:
-    """Living registered persons with a CURP born in a span (the simulator's subjects)."""
+                     limit: int, skip: int = 0, covered: bool = False) -> Sequence[Any]:
+    """Living registered persons with a CURP born in a span (the simulator's subjects); when
+    `covered`, only those with a live enrollment and an active card."""
     stmt = (select(Person.id, Person.curp_sealed, Person.birth_date, Person.given_names,
                    Person.first_surname, Person.second_surname)
             .where(Person.curp_sealed.isnot(None), Person.deceased_on.is_(None),
@@ -199,6 +212,11 @@ def living_with_curp(session: Session, *, sex: str | None, born_from: date, born
             .order_by(Person.id).offset(skip).limit(limit))
     if sex is not None:
         stmt = stmt.where(Person.sex == sex)
+    if covered:
+        stmt = stmt.where(
+            exists().where(Enrollment.person_id == Person.id,
+                           Enrollment.status.in_(LIVE_ENROLLMENT)),
+            exists().where(Card.person_id == Person.id, Card.status == "active"))
     return session.execute(stmt).all()
 
 

@@ -192,9 +192,11 @@ class Subject:
 
 
 def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, deceased: int,
-                        skip: int = 0) -> tuple[list[Subject], list[Subject]]:
-    """Women of 18 to 45 (mothers of the simulated births) and adults (the simulated deaths),
-    with their CURPs opened for the simulator (audited: it reads personal data)."""
+                        skip: int = 0, covered: bool = False) -> tuple[list[Subject], list[Subject]]:
+    """Women of 18 to 45 (mothers of the simulated births) and adults (the simulated deaths;
+    with `covered`, adults enrolled in a program and holding an active card, whose death ends
+    and revokes something), with their CURPs opened for the simulator (audited: it reads
+    personal data)."""
     today = city_today()
 
     def opened(rows: Any) -> list[Subject]:
@@ -210,7 +212,8 @@ def simulation_subjects(session: Session, *, keyring: Keyring, mothers: int, dec
     taken = {w.id for w in women}
     adults = [s for s in opened(repository.living_with_curp(
         session, sex=None, born_from=today - timedelta(days=95 * 365),
-        born_to=today - timedelta(days=46 * 366), limit=deceased + len(taken), skip=skip))
+        born_to=today - timedelta(days=46 * 366), limit=deceased + len(taken), skip=skip,
+        covered=covered))
         if s.id not in taken][:deceased]
     audit.record_shown(session, principal=SYSTEM, action="crvs.simulate",
                        person_ids=[s.id for s in women + adults], purpose="civil_registry_simulation")

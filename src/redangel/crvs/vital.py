@@ -31,10 +31,10 @@ from redangel.crvs.schemas import SEXES, Parent, PersonRecord
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
 from redangel.errors import AppError
+from redangel.history import service as history
 from redangel.household import after_death as households
 from redangel.household import service as household_service
 from redangel.household.schemas import HouseholdCreate, MemberIn
-from redangel.person import repository as persons
 from redangel.person import service as person_service
 from redangel.person.models import Person
 from redangel.person.policy import person_condition
@@ -90,7 +90,8 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
             "data_modification": _modification}[event.kind]
     if not guarded:
         try:
-            event.outcome = work(ctx, event, record)
+            with history.batched(ctx.session):  # the event's history rows in one INSERT
+                event.outcome = work(ctx, event, record)
         except (Outcome, AppError) as refused:
             raise Unguarded() from refused
         event.state, event.reason = "processed", None
@@ -99,7 +100,7 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
         return
     mark = audit.queued(ctx.session)
     try:
-        with ctx.session.begin_nested():
+        with ctx.session.begin_nested(), history.batched(ctx.session):
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
@@ -162,19 +163,20 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     child = person_service.create(ctx.session, keyring=ctx.keyring, principal=principal, data=PersonCreate(
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
         sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]),
-        lives_in=(mother.borough, mother.postal_code))
+        lives_in=(mother.borough, mother.postal_code),
+        curp_unregistered=True)  # `_subject` found nobody holding it, in this transaction
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
-    membership = persons.current_membership(ctx.session, mother.id)
-    if membership is None:
+    belongs = household_service.of_member_for_update(ctx.session, principal=principal,
+                                                     person_id=mother.id)
+    if belongs is None:
         household = household_service.create(ctx.session, principal=principal, data=HouseholdCreate(
             borough=mother.borough, members=[
                 MemberIn(person_id=mother.id, relationship="head", since=record.birth_date),
                 MemberIn(person_id=child.id, relationship="child", since=record.birth_date)]))
         outcome.update(household=str(household.id), relationship="child", household_created=True)
     else:
-        household = household_service.get(ctx.session, principal=principal,
-                                           household_id=membership.household_id, for_update=True)
-        relationship = "child" if membership.relationship in ("head", "spouse") else "other_relative"
+        household, hers = belongs
+        relationship = "child" if hers in ("head", "spouse") else "other_relative"
         household_service.add_member(ctx.session, principal=principal, household=household,
                                      member=MemberIn(person_id=child.id, relationship=relationship,
                                                      since=record.birth_date), registered_now=True)

@@ -4,28 +4,46 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, null, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, case, exists, null, select, update
 from sqlalchemy.orm import Session
 
 from redangel.household.models import Household
 from redangel.person.models import Membership, Person
 
 
-def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnElement[bool],
-            *, for_update: bool = False) -> Household | None:
-    """A household with at least one member (ever) the principal may see."""
+@lru_cache(maxsize=16)
+def _visible(person_visible: ColumnElement[bool], for_update: bool) -> Select[Household]:
+    """`visible`'s statement for one condition object, built once."""
     stmt = select(Household).where(
-        Household.id == household_id,
+        Household.id == bindparam("household_id"),
         exists().where(
             Membership.household_id == Household.id, Membership.person_id == Person.id,
             person_visible,
         ),
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    return session.scalar(stmt)
+    return stmt.with_for_update() if for_update else stmt
+
+
+def visible(session: Session, household_id: uuid.UUID, person_visible: ColumnElement[bool],
+            *, for_update: bool = False) -> Household | None:
+    """A household with at least one member (ever) the principal may see."""
+    return session.scalar(_visible(person_visible, for_update), {"household_id": household_id})
+
+
+_OF_MEMBER = (select(Household, Membership.relationship)
+              .join(Membership, Membership.household_id == Household.id)
+              .where(Membership.person_id == bindparam("person_id"), Membership.until.is_(None))
+              .limit(1).with_for_update(of=Household))
+
+
+def of_member_for_update(session: Session, person_id: uuid.UUID) -> tuple[Household, str] | None:
+    """The household a person belongs to now, locked, with their relationship in it (one
+    statement), or None when they belong to none."""
+    row = session.execute(_OF_MEMBER, {"person_id": person_id}).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def members(session: Session, household_id: uuid.UUID,
@@ -80,14 +98,16 @@ def open_members(session: Session, household_id: uuid.UUID) -> Sequence[Membersh
     ).all()
 
 
+_OPEN_MEMBERS_BORN = (
+    select(Membership, Person.birth_date, Person.deceased_on)
+    .join(Person, Person.id == Membership.person_id)
+    .where(Membership.household_id == bindparam("household_id"), Membership.until.is_(None))
+    .order_by(Membership.id).with_for_update(of=Membership))
+
+
 def open_members_born(session: Session, household_id: uuid.UUID) -> Sequence[Any]:
     """The open memberships of a household with each member's birth date and death, locked."""
-    return session.execute(
-        select(Membership, Person.birth_date, Person.deceased_on)
-        .join(Person, Person.id == Membership.person_id)
-        .where(Membership.household_id == household_id, Membership.until.is_(None))
-        .order_by(Membership.id).with_for_update(of=Membership)
-    ).all()
+    return session.execute(_OPEN_MEMBERS_BORN, {"household_id": household_id}).all()
 
 
 def memberships_by_id(session: Session, ids: Sequence[int]) -> Sequence[Membership]:
@@ -96,15 +116,18 @@ def memberships_by_id(session: Session, ids: Sequence[int]) -> Sequence[Membersh
                            .order_by(Membership.id).with_for_update()).all()
 
 
+_BUMP_HOUSEHOLD_OF = (
+    update(Household).where(Household.id == select(Membership.household_id).where(
+        Membership.person_id == bindparam("member"), Membership.until.is_(None))
+        .limit(1).scalar_subquery())
+    .values(version=Household.version + 1)
+    .returning(Household.id, Household.version).execution_options(synchronize_session=False))
+
+
 def bump_household_of(session: Session, person_id: uuid.UUID) -> tuple[uuid.UUID, int] | None:
     """Lock the household the person belongs to now and count a change to it, in one statement;
     its id and new version, or None when the person belongs to none."""
-    current = select(Membership.household_id).where(
-        Membership.person_id == person_id, Membership.until.is_(None)).limit(1).scalar_subquery()
-    row = session.execute(
-        update(Household).where(Household.id == current).values(version=Household.version + 1)
-        .returning(Household.id, Household.version).execution_options(synchronize_session=False)
-    ).first()
+    row = session.execute(_BUMP_HOUSEHOLD_OF, {"member": person_id}).first()
     return (row[0], row[1]) if row is not None else None
 
 

@@ -75,6 +75,14 @@ def get(session: Session, *, principal: Principal, household_id: uuid.UUID,
     return household
 
 
+def of_member_for_update(session: Session, *, principal: Principal,
+                         person_id: uuid.UUID) -> tuple[Household, str] | None:
+    """The household a person in the principal's scope belongs to now, locked, with their
+    relationship in it; None when they belong to none. The caller has found the person through
+    the principal's condition: a household with them as a member is one the principal may see."""
+    return repository.of_member_for_update(session, person_id)
+
+
 def add_member(session: Session, *, principal: Principal, household: Household, member: MemberIn,
                registered_now: bool = False) -> None:
     """A person joins a household. `registered_now`: the person was registered by the same

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
 from redangel.common.names import full_name
@@ -59,6 +60,23 @@ def household_of(
     return facts, [person_facts(r, keyring, r.relationship) for r in rows]
 
 
+@lru_cache(maxsize=16)
+def _households_statements(visible: ColumnElement[bool]) -> tuple[Any, Any]:
+    """`households_of`'s two statements for one condition, built once per condition object
+    (the system's is always the same object); the persons are bound when they run."""
+    theirs = select(Membership.household_id).where(
+        Membership.person_id.in_(bindparam("ids", expanding=True)), Membership.until.is_(None))
+    in_households = (select(*FACT_COLUMNS, Membership.household_id, Membership.relationship,
+                            visible.label("shown"))
+                     .join(Membership, Membership.person_id == Person.id)
+                     .where(Membership.household_id.in_(theirs), Membership.until.is_(None),
+                            Person.deceased_on.is_(None)))
+    alone = (select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
+             .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
+             .where(Person.id.in_(bindparam("ids", expanding=True)), visible))
+    return in_households, alone
+
+
 def households_of(
     session: Session, *, keyring: Keyring, person_ids: list[uuid.UUID],
     visible: ColumnElement[bool]
@@ -68,28 +86,17 @@ def households_of(
     the condition `visible` shows them), a second for those who do not (no household, or
     deceased). A person the condition `visible` hides is left out of the answer."""
     wanted = set(person_ids)
-    theirs = select(Membership.household_id).where(Membership.person_id.in_(person_ids),
-                                                    Membership.until.is_(None))
+    in_households, alone = _households_statements(visible)
     members: dict[uuid.UUID, list[Any]] = {}
     mine: list[Any] = []
-    for r in session.execute(
-        select(*FACT_COLUMNS, Membership.household_id, Membership.relationship,
-               visible.label("shown"))
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.household_id.in_(theirs), Membership.until.is_(None),
-               Person.deceased_on.is_(None))
-    ).all():
+    for r in session.execute(in_households, {"ids": list(person_ids)}).all():
         members.setdefault(r.household_id, []).append(r)
         if r.id in wanted:
             wanted.discard(r.id)
             if r.shown:
                 mine.append(r)
     if wanted:  # outside any household, or deceased: read alone
-        mine += session.execute(
-            select(*FACT_COLUMNS, Membership.household_id, Membership.relationship)
-            .outerjoin(Membership, (Membership.person_id == Person.id) & Membership.until.is_(None))
-            .where(Person.id.in_(wanted), visible)
-        ).all()
+        mine += session.execute(alone, {"ids": list(wanted)}).all()
     facts = {r.id: person_facts(r, keyring, r.relationship) for rows in members.values() for r in rows}
     found: dict[uuid.UUID, tuple[dict[str, Any], list[dict[str, Any]]]] = {}
     for me in mine:

@@ -20,7 +20,7 @@ def names_reason(first: str, second: str) -> Reason | None:
     """Why two normalised names look alike (one typo apart, same words reordered), or None."""
     if first == second or within_one_edit(first, second):
         return "one_typo"
-    if sorted(first.split()) == sorted(second.split()):
+    if len(first) == len(second) and sorted(first.split()) == sorted(second.split()):
         return "same_words"
     return None
 

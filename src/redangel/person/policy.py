@@ -41,10 +41,16 @@ def not_opposed(use: str) -> ColumnElement[bool]:
     return ~exists().where(Opposition.person_id == Person.id, Opposition.use == use)
 
 
+_SYSTEM = and_(Person.blocked_at.is_(None), Person.merged_into_id.is_(None), true())
+"""The system's condition, one object: statements built with it can be built once."""
+
+
 def person_condition(principal: Principal) -> ColumnElement[bool]:
     """The condition a person row must satisfy to be visible to this principal: never a record
     blocked by a cancellation, nor one merged into another (`linkage/`), whose survivor answers
     instead."""
+    if principal.kind == "system":
+        return _SYSTEM
     return and_(usable(), Person.merged_into_id.is_(None), _scope(principal))
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from psycopg import AsyncConnection
@@ -92,20 +93,30 @@ def get_for_update(
     return session.scalar(select(Person).where(Person.id == person_id, visible).with_for_update())
 
 
+_BY_CURP_INDEX = select(*BRIEF_COLUMNS).where(Person.curp_index == bindparam("curp_index"))
+_BORN_ON = select(*BRIEF_COLUMNS).where(Person.birth_date == bindparam("birth_date"),
+                                        Person.merged_into_id.is_(None))
+
+
 def by_curp_index(session: Session, curp_index: str) -> Any:
     """The brief of whoever holds a CURP, regardless of scope (for duplicate checks)."""
-    return session.execute(select(*BRIEF_COLUMNS).where(Person.curp_index == curp_index)).first()
+    return session.execute(_BY_CURP_INDEX, {"curp_index": curp_index}).first()
 
 
 def born_on(session: Session, birth_date: date) -> Sequence[Any]:
     """Briefs of everyone born on a date (a few dozen at most in a city's registry)."""
-    return session.execute(select(*BRIEF_COLUMNS).where(Person.birth_date == birth_date,
-                                                         Person.merged_into_id.is_(None))).all()
+    return session.execute(_BORN_ON, {"birth_date": birth_date}).all()
 
 
 def merged_into(session: Session, person_id: uuid.UUID) -> uuid.UUID | None:
     """The record a person's record was merged into, if it was."""
     return session.scalar(select(Person.merged_into_id).where(Person.id == person_id))
+
+
+@lru_cache(maxsize=16)
+def _visible_ids(visible: ColumnElement[bool]) -> Select[uuid.UUID]:
+    """`visible_ids`'s statement for one condition object, built once."""
+    return select(Person.id).where(Person.id.in_(bindparam("ids", expanding=True)), visible)
 
 
 def visible_ids(
@@ -115,7 +126,7 @@ def visible_ids(
     wanted = list(ids)
     if not wanted:
         return set()
-    return set(session.scalars(select(Person.id).where(Person.id.in_(wanted), visible)))
+    return set(session.scalars(_visible_ids(visible), {"ids": wanted}))
 
 
 def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
@@ -123,12 +134,16 @@ def briefs(session: Session, ids: Iterable[uuid.UUID]) -> Sequence[Any]:
     return session.execute(select(*BRIEF_COLUMNS).where(Person.id.in_(list(ids)))).all()
 
 
+_TERM_IDS = select(NameTerm.term, NameTerm.id).where(
+    NameTerm.term.in_(bindparam("terms", expanding=True)))
+
+
 def term_ids(session: Session, terms: Iterable[str]) -> dict[str, int]:
     """Dictionary ids of the given terms, creating the missing ones with their variants."""
     wanted = sorted(set(terms))
     if not wanted:
         return {}
-    known = dict(session.execute(select(NameTerm.term, NameTerm.id).where(NameTerm.term.in_(wanted))).all())
+    known = dict(session.execute(_TERM_IDS, {"terms": wanted}).all())
     missing = [t for t in wanted if t not in known]
     if missing:
         table = NameTerm.__table__
@@ -293,11 +308,13 @@ def count(session: Session, f: SearchFilter) -> int:
     return int(session.scalar(_filtered(session, select(func.count()).select_from(Person), f)) or 0)
 
 
+_CURRENT_MEMBERSHIP = select(Membership).where(Membership.person_id == bindparam("person_id"),
+                                                Membership.until.is_(None))
+
+
 def current_membership(session: Session, person_id: uuid.UUID) -> Membership | None:
     """The person's open household membership, if any."""
-    return session.scalar(
-        select(Membership).where(Membership.person_id == person_id, Membership.until.is_(None))
-    )
+    return session.scalar(_CURRENT_MEMBERSHIP, {"person_id": person_id})
 
 
 def sealed_before(session: Session, version: int, *, limit: int) -> Sequence[Any]:

@@ -40,6 +40,12 @@ from redangel.person.schemas import (
 TABLE = "person"
 CONTACT_FIELDS = ("phone", "email", "address")
 CHANGE_REASONS = ("citizen_reported", "document_shown", "typing_error", "moved", "other")
+_IDENTITY = frozenset({"curp", "given_names", "first_surname", "second_surname", "sex",
+                       "birth_date", "birth_state"})
+_OPENED_FOR = _IDENTITY | frozenset(CONTACT_FIELDS) | {"sensitive"}
+"""The fields whose change needs the sealed columns opened (the CURP checked against the
+identity, contact details or sensitive facts rewritten); a change of none of them (a death,
+attributes) leaves the sealed columns as they are."""
 """Why a person's data was changed: codes, so that the history holds no free text about them."""
 
 
@@ -82,12 +88,13 @@ def _audit_checked(session: Session, principal: Principal, person_id: uuid.UUID,
 def _refuse_duplicates(
     session: Session, *, keyring: Keyring, principal: Principal, curp: str | None,
     name_key: str, birth_date: date, confirmed: set[uuid.UUID], exclude: uuid.UUID | None = None,
+    curp_checked: bool = False,
 ) -> str | None:
     """Refuse a second record of a person (409), looking across the whole city; each person
     found is audited, and one outside the principal's scope is only said to be registered
     elsewhere (docs/decisions/2026-11-22-clerk-scope.md)."""
     curp_index = keyring.blind_index("curp", curp) if curp else None
-    if curp_index:
+    if curp_index and not curp_checked:
         holder = repository.by_curp_index(session, curp_index)
         if holder is not None and holder.id != exclude:
             shown = bool(repository.visible_ids(session, [holder.id], person_condition(principal)))
@@ -321,23 +328,27 @@ def require_pin(principal: Principal) -> None:
 
 def create(
     session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate,
-    lives_in: tuple[str | None, str | None] = (None, None),
+    lives_in: tuple[str | None, str | None] = (None, None), curp_unregistered: bool = False,
 ) -> Person:
     """Register a person, refusing duplicates by CURP and by name and birth date. `lives_in`
     (borough, postal code) says where a person without an address of their own lives (a newborn
-    with the mother): written with the person, never into their sealed contact."""
+    with the mother): written with the person, never into their sealed contact.
+    `curp_unregistered`: the caller has just looked the CURP up in this transaction and found
+    nobody holding it, so it is not looked up again (a holder registered meanwhile is still
+    refused, by the unique index and the full check after it)."""
     fields = data.model_dump()
     if data.curp:
         _check_curp(data.curp, fields)
     name_key = sort_key(data.given_names, data.first_surname, data.second_surname)
 
-    def refuse() -> str | None:
+    def refuse(curp_checked: bool = False) -> str | None:
         return _refuse_duplicates(
             session, keyring=keyring, principal=principal, curp=data.curp, name_key=name_key,
             birth_date=data.birth_date, confirmed=set(data.confirm_distinct_from),
+            curp_checked=curp_checked,
         )
 
-    curp_index = refuse()
+    curp_index = refuse(curp_unregistered)
     now = utcnow()
     person = Person(
         id=uuid.uuid4(), version=1, curp_index=curp_index, given_names=data.given_names,
@@ -417,15 +428,15 @@ def update(
     sent = data.model_dump(exclude_unset=True)
     if not sent:
         return person
-    curp, contact, sensitive = _opened(keyring, person)
+    reseal = not _OPENED_FOR.isdisjoint(sent)
+    curp, contact, sensitive = _opened(keyring, person) if reseal else (None, {}, {})
     current = {
         "curp": curp, "given_names": person.given_names, "first_surname": person.first_surname,
         "second_surname": person.second_surname, "sex": person.sex, "birth_date": person.birth_date,
         "birth_state": person.birth_state,
     }
     merged = {**current, **{k: v for k, v in sent.items() if k in current}}
-    if merged["curp"] and ({"curp", "given_names", "first_surname", "second_surname", "sex",
-                            "birth_date", "birth_state"} & sent.keys()):
+    if merged["curp"] and not _IDENTITY.isdisjoint(sent):
         _check_curp(merged["curp"], merged)
     name_key = sort_key(merged["given_names"], merged["first_surname"], merged["second_surname"])
     if "curp" in sent:
@@ -452,7 +463,8 @@ def update(
         sensitive = {**sensitive, **data.sensitive.model_dump(mode="json", exclude_unset=True)}  # type: ignore[union-attr]
     if "deceased_on" in sent:
         person.deceased_on = sent["deceased_on"]
-    _seal(keyring, person, curp=merged["curp"], contact=contact, sensitive=sensitive)
+    if reseal:
+        _seal(keyring, person, curp=merged["curp"], contact=contact, sensitive=sensitive)
     person.version += 1
     person.updated_at = utcnow()
     _flush_unique(session, person, None)
@@ -476,7 +488,8 @@ SEALED = (("curp_sealed", "curp"), ("contact_sealed", "contact"), ("sensitive_se
 
 def reseal_batch(session: Session, *, keyring: Keyring, version: int, batch: int) -> tuple[int, int]:
     """Re-seal up to `batch` persons still sealed with a key older than `version` (a row changed
-    meanwhile is skipped: the service already sealed it anew); returns (read, re-sealed)."""
+    meanwhile is skipped: the service sealed it anew, or, when the change touched no sealed
+    column, a later batch reads it again); returns (read, re-sealed)."""
     rows = repository.sealed_before(session, version, limit=batch)
     done = 0
     for row in rows:

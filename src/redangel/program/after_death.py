@@ -45,23 +45,29 @@ def _record(session: Session, agency_code: str, row: Application | Enrollment, e
 def end_for_death(session: Session, *, principal: Principal, person_id: uuid.UUID,
                   died_on: date) -> dict[str, Any]:
     """Exit every live enrollment on the day of death and close every open application, in a
-    fixed number of statements however many there are (each kind read with its agency in one
-    query, its rows and their history written in one batch each)."""
+    fixed number of statements however many there are (each kind read and locked with its
+    agency in one query and changed in one UPDATE, their history written in one batch). The
+    feed's entries are built from the rows as read and what was changed (objects never added
+    to the session)."""
     ended: list[dict[str, str]] = []
     exits = {"reason": "death", "on": died_on.isoformat()}
-    for row, agency_code in repository.live_enrollments_of(session, person_id):
+    for row in repository.exit_live_enrollments(session, person_id, day=died_on, reason="death"):
         ended.append({"id": str(row.id), "status": row.status, "program": row.program_code})
-        row.status, row.ended_on, row.exit_reason = "exited", died_on, "death"
-        row.version += 1
-        _record(session, agency_code, row, "enrollment", "exited", enrollment_data(row))
+        now = Enrollment(id=row.id, person_id=row.person_id, program_code=row.program_code,
+                         status="exited", started_on=row.started_on, ended_on=died_on,
+                         exit_reason="death", version=row.version + 1)
+        _record(session, row.agency_code, now, "enrollment", "exited", enrollment_data(now))
     closed: list[dict[str, str]] = []
     decided = utcnow()
-    for app, agency_code in repository.open_applications_of(session, person_id):
-        closed.append({"id": str(app.id), "status": app.status, "program": app.program_code})
-        app.status, app.decision_reason, app.decided_at = "rejected", DECEASED, decided
-        app.version += 1
-        _record(session, agency_code, app, "application", "rejected", application_data(app))
-    session.flush()
+    for row in repository.close_open_applications(session, person_id, reason=DECEASED,
+                                                  at=decided):
+        closed.append({"id": str(row.id), "status": row.status, "program": row.program_code})
+        app = Application(id=row.id, folio=row.folio, person_id=row.person_id,
+                          program_code=row.program_code, channel=row.channel, status="rejected",
+                          submitted_at=row.submitted_at,
+                          expected_decision_on=row.expected_decision_on,
+                          decision_reason=DECEASED, decided_at=decided, version=row.version + 1)
+        _record(session, row.agency_code, app, "application", "rejected", application_data(app))
     history.record_many(session, principal=principal, entity="enrollment", action="exited",
                         changes=[(uuid.UUID(e["id"]), exits) for e in ended])
     history.record_many(session, principal=principal, entity="application", action="rejected",

@@ -7,7 +7,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     Integer,
     Select,
+    Table,
     Uuid,
     and_,
     bindparam,
@@ -28,8 +29,10 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from redangel.auth.models import Agency
 from redangel.common.sql import postgres_statement
@@ -59,16 +62,22 @@ def live_program_codes(session: Session, person_id: uuid.UUID) -> set[str]:
     return set(enrolled) | set(applied)
 
 
+@cache
+def _live_codes_of() -> Any:
+    """Enrolled or applied-for programs of the persons in `ids`, built once."""
+    ids: Any = bindparam("ids", expanding=True)
+    return select(Enrollment.person_id, Enrollment.program_code).where(
+        Enrollment.person_id.in_(ids), Enrollment.status.in_(LIVE_ENROLLMENT)).union_all(
+        select(Application.person_id, Application.program_code).where(
+            Application.person_id.in_(ids), Application.status.in_(OPEN_APPLICATION)))
+
+
 def live_program_codes_of(session: Session, person_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, set[str]]:
     """`live_program_codes` for several persons in one query (each person present, maybe empty)."""
     codes: dict[uuid.UUID, set[str]] = {person_id: set() for person_id in person_ids}
     if not codes:
         return codes
-    enrolled = select(Enrollment.person_id, Enrollment.program_code).where(
-        Enrollment.person_id.in_(list(codes)), Enrollment.status.in_(LIVE_ENROLLMENT))
-    applied = select(Application.person_id, Application.program_code).where(
-        Application.person_id.in_(list(codes)), Application.status.in_(OPEN_APPLICATION))
-    for person_id, code in session.execute(enrolled.union_all(applied)).all():
+    for person_id, code in session.execute(_live_codes_of(), {"ids": list(codes)}).all():
         codes[person_id].add(code)
     return codes
 
@@ -385,22 +394,82 @@ def roll_batches(conn: Connection, stmt: Select[Any], size: int
             yield names, batch
 
 
+@cache
+def _live_of(entity: Any, states: tuple[str, ...]) -> Any:
+    """A person's rows of `entity` in these states with their program's agency, locked; built
+    once."""
+    return (select(entity, Program.agency_code).join(Program, Program.code == entity.program_code)
+            .where(entity.person_id == bindparam("person_id"), entity.status.in_(states))
+            .order_by(entity.program_code).with_for_update(of=entity))
+
+
 def live_enrollments_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
     """A person's active and suspended enrollments with their program's agency (one query,
     however many), the enrollments locked for the transaction."""
-    return session.execute(
-        select(Enrollment, Program.agency_code).join(Program, Program.code == Enrollment.program_code)
-        .where(Enrollment.person_id == person_id, Enrollment.status.in_(LIVE_ENROLLMENT))
-        .order_by(Enrollment.program_code).with_for_update(of=Enrollment)).all()
+    return session.execute(_live_of(Enrollment, LIVE_ENROLLMENT), {"person_id": person_id}).all()
 
 
 def open_applications_of(session: Session, person_id: uuid.UUID) -> Sequence[Any]:
     """A person's open applications with their program's agency (one query, however many),
     the applications locked for the transaction."""
-    return session.execute(
-        select(Application, Program.agency_code).join(Program, Program.code == Application.program_code)
-        .where(Application.person_id == person_id, Application.status.in_(OPEN_APPLICATION))
-        .order_by(Application.program_code).with_for_update(of=Application)).all()
+    return session.execute(_live_of(Application, OPEN_APPLICATION), {"person_id": person_id}).all()
+
+
+_ENROLLMENTS, _APPLICATIONS = cast(Table, Enrollment.__table__), cast(Table, Application.__table__)
+_E, _A = _ENROLLMENTS.c, _APPLICATIONS.c
+_LIVE_ENROLLMENT_ROWS = (
+    select(_E.id, _E.person_id, _E.program_code, _E.status, _E.started_on, _E.version,
+           Program.agency_code)
+    .join(Program, Program.code == _E.program_code)
+    .where(_E.person_id == bindparam("person_id"), _E.status.in_(LIVE_ENROLLMENT))
+    .order_by(_E.program_code).with_for_update(of=_ENROLLMENTS))
+_OPEN_APPLICATION_ROWS = (
+    select(_A.id, _A.folio, _A.person_id, _A.program_code, _A.channel, _A.status,
+           _A.submitted_at, _A.expected_decision_on, _A.version, Program.agency_code)
+    .join(Program, Program.code == _A.program_code)
+    .where(_A.person_id == bindparam("person_id"), _A.status.in_(OPEN_APPLICATION))
+    .order_by(_A.program_code).with_for_update(of=_APPLICATIONS))
+_EXIT_ENROLLMENTS = (
+    update(_ENROLLMENTS).where(_E.id.in_(bindparam("ids", expanding=True)))
+    .values(status="exited", ended_on=bindparam("day"), exit_reason=bindparam("why"),
+            version=_E.version + 1))
+_CLOSE_APPLICATIONS = (
+    update(_APPLICATIONS).where(_A.id.in_(bindparam("ids", expanding=True)))
+    .values(status="rejected", decision_reason=bindparam("why"), decided_at=bindparam("at"),
+            version=_A.version + 1))
+
+
+def _expire_loaded(session: Session, entity: Any, ids: Sequence[uuid.UUID]) -> None:
+    """Rows changed by a plain UPDATE are read afresh if this transaction had loaded them."""
+    for row_id in ids:
+        loaded = session.identity_map.get(identity_key(entity, row_id))
+        if loaded is not None:
+            session.expire(loaded)
+
+
+def exit_live_enrollments(session: Session, person_id: uuid.UUID, *, day: date,
+                          reason: str) -> Sequence[Any]:
+    """Exit a person's active and suspended enrollments on a day, in two statements however
+    many (read and locked with their program's agency, then one UPDATE); the rows as read
+    (their former status and version)."""
+    rows = session.execute(_LIVE_ENROLLMENT_ROWS, {"person_id": person_id}).all()
+    if rows:
+        ids = [r.id for r in rows]
+        session.execute(_EXIT_ENROLLMENTS, {"ids": ids, "day": day, "why": reason})
+        _expire_loaded(session, Enrollment, ids)
+    return rows
+
+
+def close_open_applications(session: Session, person_id: uuid.UUID, *, reason: str,
+                            at: datetime) -> Sequence[Any]:
+    """Reject a person's open applications, in two statements however many (read and locked
+    with their program's agency, then one UPDATE); the rows as read (former status, version)."""
+    rows = session.execute(_OPEN_APPLICATION_ROWS, {"person_id": person_id}).all()
+    if rows:
+        ids = [r.id for r in rows]
+        session.execute(_CLOSE_APPLICATIONS, {"ids": ids, "why": reason, "at": at})
+        _expire_loaded(session, Application, ids)
+    return rows
 
 
 def enrollments_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[Enrollment]:
@@ -415,13 +484,16 @@ def applications_by_id(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[A
                            .order_by(Application.program_code).with_for_update()).all()
 
 
+_DELIVERIES_AFTER = (
+    select(Delivery.id, Delivery.program_code, Delivery.delivered_on, Program.agency_code)
+    .join(Program, Program.code == Delivery.program_code)
+    .where(Delivery.person_id == bindparam("person_id"), Delivery.delivered_on > bindparam("day"))
+    .order_by(Delivery.delivered_on))
+
+
 def deliveries_after(session: Session, person_id: uuid.UUID, day: date) -> Sequence[Any]:
     """A person's deliveries dated after a day, with the program's agency."""
-    return session.execute(
-        select(Delivery.id, Delivery.program_code, Delivery.delivered_on, Program.agency_code)
-        .join(Program, Program.code == Delivery.program_code)
-        .where(Delivery.person_id == person_id, Delivery.delivered_on > day)
-        .order_by(Delivery.delivered_on)).all()
+    return session.execute(_DELIVERIES_AFTER, {"person_id": person_id, "day": day}).all()
 
 
 _ENSURE_CHANGE_PARTITIONS = text(
