@@ -40,6 +40,7 @@ from redangel.person.models import Person
 from redangel.person.policy import person_condition
 from redangel.person.schemas import PersonCreate, PersonUpdate
 from redangel.program import after_death as program_after_death
+from redangel.program import changes
 from redangel.program import service as program_service
 
 
@@ -98,20 +99,27 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
         event.processed_at = utcnow()
         ctx.session.flush()
         return
-    mark = audit.queued(ctx.session)
+    marks = audit.queued(ctx.session), changes.queued(ctx.session)
     try:
         with ctx.session.begin_nested(), history.batched(ctx.session):
             event.outcome = work(ctx, event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
-        audit.forget_since(ctx.session, mark)  # what the event did was rolled back
+        _forget(ctx.session, marks)  # what the event did was rolled back
         event.state, event.reason, event.processed_at = out.state, out.reason, utcnow()
     except AppError as error:
-        audit.forget_since(ctx.session, mark)
+        _forget(ctx.session, marks)
         event.state, event.reason = "needs_review", error.code[:48]
         event.processed_at = utcnow()
     ctx.session.flush()
+
+
+def _forget(session: Session, marks: tuple[int, int]) -> None:
+    """Forget what an event rolled back to its savepoint had queued for the audit trail and for
+    the agencies' change feed (both are written only at commit)."""
+    audit.forget_since(session, marks[0])
+    changes.forget_since(session, marks[1])
 
 
 def _subject(ctx: Context, record: PersonRecord) -> Person | None:

@@ -61,6 +61,18 @@ def advance_heads(session: Session, counts: dict[str, int]) -> dict[str, int]:
                               returning=(table.c.agency_code, table.c.seq)))
 
 
+def queued(session: Session) -> int:
+    """How many changes this transaction has queued: a mark to roll back to (`forget_since`)."""
+    return len(session.info.get(_PENDING, ()))
+
+
+def forget_since(session: Session, mark: int) -> None:
+    """Forget the changes queued after `mark`: the work they describe was rolled back to a
+    savepoint, so the agencies must never see it."""
+    pending: list[dict[str, Any]] = session.info.get(_PENDING, [])
+    del pending[mark:]
+
+
 def discard_pending(session: Session) -> None:
     """Forget queued changes of a transaction that rolled back."""
     session.info.pop(_PENDING, None)
@@ -74,4 +86,8 @@ def _before_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
-    discard_pending(session)
+    # Rolling back to a savepoint (a duplicate refused, one event of a notify) ends none of
+    # the transaction's work before it: its changes stay queued. Whoever rolls back work that
+    # queued changes inside the savepoint forgets them (`forget_since`).
+    if not session.in_nested_transaction():
+        discard_pending(session)
