@@ -452,23 +452,27 @@ def exit_live_enrollments(session: Session, person_id: uuid.UUID, *, day: date,
     """Exit a person's active and suspended enrollments on a day, in two statements however
     many (read and locked with their program's agency, then one UPDATE); the rows as read
     (their former status and version)."""
-    rows = session.execute(_LIVE_ENROLLMENT_ROWS, {"person_id": person_id}).all()
-    if rows:
-        ids = [r.id for r in rows]
-        session.execute(_EXIT_ENROLLMENTS, {"ids": ids, "day": day, "why": reason})
-        _expire_loaded(session, Enrollment, ids)
-    return rows
+    return _end_rows(session, person_id, _LIVE_ENROLLMENT_ROWS, _EXIT_ENROLLMENTS, Enrollment,
+                     {"day": day, "why": reason})
 
 
 def close_open_applications(session: Session, person_id: uuid.UUID, *, reason: str,
                             at: datetime) -> Sequence[Any]:
     """Reject a person's open applications, in two statements however many (read and locked
     with their program's agency, then one UPDATE); the rows as read (former status, version)."""
-    rows = session.execute(_OPEN_APPLICATION_ROWS, {"person_id": person_id}).all()
+    return _end_rows(session, person_id, _OPEN_APPLICATION_ROWS, _CLOSE_APPLICATIONS,
+                     Application, {"why": reason, "at": at})
+
+
+def _end_rows(session: Session, person_id: uuid.UUID, read: Any, end: Any, entity: Any,
+              values: dict[str, Any]) -> Sequence[Any]:
+    """Read and lock a person's rows (`read`), end them all with one UPDATE (`end`, bound with
+    their `ids` and `values`) and expire any loaded copy; the rows as read."""
+    rows = session.execute(read, {"person_id": person_id}).all()
     if rows:
         ids = [r.id for r in rows]
-        session.execute(_CLOSE_APPLICATIONS, {"ids": ids, "why": reason, "at": at})
-        _expire_loaded(session, Application, ids)
+        session.execute(end, {"ids": ids, **values})
+        _expire_loaded(session, entity, ids)
     return rows
 
 
