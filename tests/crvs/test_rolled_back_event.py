@@ -27,9 +27,13 @@ def test_a_rolled_back_event_leaves_no_change_and_no_audit_and_keeps_the_earlier
     processed, queued, refused = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
     def exited(session: Any, person: uuid.UUID) -> None:
+        # An entry as a real exit writes it: the agency's feed is read by other tests.
         changes.record(session, agency_code="styfe", entity="enrollment", entity_id=person,
                        person_id=person, program_code="seguro_desempleo", action="exited",
-                       data={"exit_reason": "death"})
+                       data={"id": str(person), "person_id": str(person),
+                             "program": "seguro_desempleo", "status": "exited",
+                             "started_on": "2026-01-05", "ended_on": "2026-12-01",
+                             "exit_reason": "death", "version": 2})
 
     def ends(ctx: vital.Context, event: CrvsEvent, record: Any) -> dict[str, Any]:
         exited(ctx.session, record)
