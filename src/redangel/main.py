@@ -127,7 +127,7 @@ async def _start_background(app: FastAPI, settings: Settings) -> None:
         app.state.sealer.start()
         if settings.loop_pool_size:
             app.state.loop_pool = await open_async_pool(
-                engine, size=settings.loop_pool_size, name="principals")
+                engine, size=settings.loop_pool_size, name="event-loop")
     app.state.denial_tally.start()
 
 

@@ -168,10 +168,10 @@ async def search_shown(reader: Reader, *, keyring: Keyring, principal: Principal
 
     async def read_and_record(conn: AsyncConnection[Any]) -> list[Any]:
         rows = await repository.rows_async(conn, statement, params)
+        shown = rows[: query.limit]
         await audit.record_shown_on_loop(
             conn, principal=principal, action="person.search", purpose="search",
-            person_ids=(row.id for row in rows[: query.limit]),
-            detail={"results": len(rows[: query.limit])})
+            person_ids=(row.id for row in shown), detail={"results": len(shown)})
         return rows
 
     rows = await on_loop_connection(reader.loop, read_and_record)
