@@ -85,13 +85,23 @@ def event_of(admin: httpx.Client, reference_id: str) -> dict[str, Any]:
     return found[0]
 
 
+_ISSUED: set[str] = set()  # the babies' CURPs drawn in this test session
+
+
 def newborn(mother_curp: str | None, *, ref: str, born: date | None = None,
             **extra: Any) -> tuple[dict[str, Any], str]:
-    """A birth event for a new baby and the baby's CURP."""
+    """A birth event for a new baby and the baby's CURP. Babies born the same day share most of
+    a CURP: only the surname's first two consonants and the homonymy letter tell them apart
+    (9,600 CURPs a day), so a CURP drawn twice in one session is drawn again; a repeat would read
+    as a baby already registered."""
     born = born or city_today() - timedelta(days=3)
-    first = f"{unique_suffix()}rangel"
-    curp = simulator.child_curp(given="Mateo", first=first, second="López", sex="H", born=born,
-                                homonymy=random.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+    while True:
+        first = f"{unique_suffix()}rangel"
+        curp = simulator.child_curp(given="Mateo", first=first, second="López", sex="H", born=born,
+                                    homonymy=random.choice("ABCDEFGHJKLMNPQRSTUVWXYZ"))
+        if curp not in _ISSUED:
+            _ISSUED.add(curp)
+            break
     event = simulator.birth(reference_id=ref, curp=curp, given="Mateo", first=first,
                             second="López", sex="H", born=born, mother_curp=mother_curp,
                             at=datetime.now(UTC), **extra)
