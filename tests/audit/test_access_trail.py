@@ -74,6 +74,25 @@ def test_a_read_is_audited_with_its_purpose_and_no_personal_data(clerk, sessions
         assert value not in stored
 
 
+def test_only_the_card_holder_states_their_own_visit_as_the_purpose(  # type: ignore[no-untyped-def]
+        clerk, agency, sessions, person) -> None:
+    """A clerk's or an agency's read recorded as the person's own kiosk visit would show in
+    their access history as something they did: refused, naming the purposes that fit."""
+    mark = last_id(sessions)
+    for client, path in ((clerk, f"/persons/{person['id']}"),
+                         (clerk, f"/persons/{person['id']}/overview"),
+                         (agency, f"/persons/{person['id']}")):
+        answer = client.get(path, params={"purpose": "self_service"},
+                            headers={"Accept-Language": "es"})
+        assert answer.status_code == 422, (path, answer.text)
+        [error] = answer.json()["errors"]
+        assert error["field"] == "purpose" and "self_service" not in error["reason"]
+        assert "attention" in error["reason"] or "program_administration" in error["reason"]
+    assert [e for e in events(sessions, person["id"], mark) if e.action == "person.read"] == []
+    assert clerk.get(f"/persons/{person['id']}/overview",
+                     params={"purpose": "follow_up"}).status_code == 200
+
+
 def test_writes_are_audited_in_the_same_transaction(clerk, sessions, person) -> None:  # type: ignore[no-untyped-def]
     mark = last_id(sessions)
     etag = clerk.get(f"/persons/{person['id']}").headers["etag"]

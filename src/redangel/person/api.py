@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -88,7 +88,7 @@ async def read_person(
     """Open one person's record for a stated purpose (audited); an agency gets its allowlist."""
     person, shown = await service.read_shown(
         reader, keyring=keyring, principal=principal, person_id=person_id,
-        purpose=purpose or service.standing_purpose(principal))
+        purpose=service.stated_purpose(principal, purpose, choices=get_args(Purpose)))
     answer = json_answer(shown)
     answer.headers["ETag"] = etag("person", person.id, person.version)
     return answer

@@ -253,6 +253,21 @@ def standing_purpose(principal: Principal) -> str:
     return "attention"
 
 
+def stated_purpose(principal: Principal, purpose: str | None, *, choices: tuple[str, ...]) -> str:
+    """The purpose a read is audited with: the one stated, when it is one this caller may state
+    among the route's `choices`. A person's own visit to a kiosk (`self_service`) is theirs alone:
+    their access history shows it as their own, so staff and agencies cannot state it, and a
+    card holder states nothing else."""
+    if purpose is None:
+        return standing_purpose(principal)
+    own = principal.kind == "kiosk"
+    allowed = [c for c in choices if (c == "self_service") == own]
+    if purpose not in allowed:
+        raise InvalidInput(fields=[FieldError("purpose", "field_choice",
+                                              {"choices": ", ".join(allowed)})])
+    return purpose
+
+
 @lru_cache(maxsize=4096)
 def _read_statement(principal: Principal) -> Any:
     """The read of one person in this principal's scope, composed once per principal."""

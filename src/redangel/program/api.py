@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -16,6 +16,7 @@ from redangel.common.responses import json_answer
 from redangel.crypto.dependencies import KeyringDep
 from redangel.db import DbSession, Reading, read_only
 from redangel.idempotency.dependencies import Idempotent
+from redangel.person import service as person_service
 from redangel.program import overview as overviews
 from redangel.program import reads, service
 from redangel.program.models import Application, Enrollment
@@ -163,14 +164,16 @@ def person_programs(person_id: uuid.UUID, session: DbSession,
 @read_only
 async def person_overview(person_id: uuid.UUID, reader: Reading,
                           principal: OverviewReader, keyring: KeyringDep,
-                          purpose: Annotated[OverviewPurpose, Query()] = "attention") -> Response:
+                          purpose: Annotated[OverviewPurpose | None, Query()] = None) -> Response:
     """Person 360: the person, household, every enrollment, open applications, deliveries (to
     a card holder at a kiosk, a public screen: without the catalog's sensitive programs)."""
     if principal.role == "citizen":
         return json_answer(await overviews.public_screen_shown(
             reader, keyring=keyring, principal=principal, person_id=person_id))
     return json_answer(await overviews.overview_shown(
-        reader, keyring=keyring, principal=principal, person_id=person_id, purpose=purpose))
+        reader, keyring=keyring, principal=principal, person_id=person_id,
+        purpose=person_service.stated_purpose(principal, purpose,
+                                              choices=get_args(OverviewPurpose))))
 
 
 @router.get("/offices/current/overdue", response_model=list[OverdueApplication],

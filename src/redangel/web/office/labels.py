@@ -34,7 +34,7 @@ STATE_NAMES: dict[str, str] = {
     "SR": "Sonora", "TC": "Tabasco", "TS": "Tamaulipas", "TL": "Tlaxcala", "VZ": "Veracruz",
     "YN": "Yucatán", "ZS": "Zacatecas",
 }
-BORN_ABROAD = _("Born abroad")
+BORN_ABROAD = _("Abroad")
 assert set(STATE_NAMES) | {"NE"} == set(get_args(State))
 
 RELATIONSHIPS: dict[str, str] = {
@@ -96,7 +96,7 @@ def borough_name(code: str | None) -> str:
 
 
 def state_name(code: str | None) -> str:
-    """A state's name ('Born abroad' is translated by the caller)."""
+    """A state's name ('Abroad' is translated by the caller)."""
     return STATE_NAMES.get(code or "", "")
 
 EVENT_CATEGORIES: dict[str, str] = {
