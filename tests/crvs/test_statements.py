@@ -48,7 +48,8 @@ def notify_statements(live: LiveServer) -> Iterator[list[list[str]]]:
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         text = " ".join(statement.split()).upper()
-        if text.startswith("INSERT INTO CRVS_MESSAGE"):
+        # the message is taken alone, or with its one event (`repository.take_message_and_event`)
+        if text.startswith(("INSERT INTO CRVS_MESSAGE", "WITH TAKEN_MESSAGE AS (INSERT INTO CRVS_MESSAGE")):
             connection[0] = conn.connection.dbapi_connection
             taken.append([])
         if taken and conn.connection.dbapi_connection is connection[0] and "AUDIT" not in text \

@@ -39,13 +39,21 @@ def insert_ignoring_conflicts(
 def insert_returning_new(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
                          on: Sequence[str], returning: Sequence[ColumnElement[Any]]) -> list[Any]:
     """INSERT rows in one statement, skipping those whose key `on` exists; the `returning`
-    columns of the rows it inserted (not of those skipped)."""
+    columns of the rows it inserted (not of those skipped), in no set order."""
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(list(rows)).on_conflict_do_nothing(
-        index_elements=list(on)).returning(*returning)
-    return [tuple(r) for r in session.execute(statement).all()]
+    statement = _insert_new(session.get_bind().dialect.name, table, tuple(on), tuple(returning))
+    return [tuple(r) for r in session.execute(statement, list(rows)).all()]
+
+
+@lru_cache(maxsize=64)
+def _insert_new(dialect_name: str, table: Table, on: tuple[str, ...],
+                returning: tuple[ColumnElement[Any], ...]) -> Any:
+    """`insert_returning_new`'s statement, built once: the rows travel as parameters (sent as
+    one multi-row INSERT), so the compiled statement is cached instead of built for each set
+    of values."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(on)).returning(*returning)
 
 
 def upsert_adding(session: Session, table: Table, rows: Sequence[dict[str, Any]], *,
@@ -53,15 +61,24 @@ def upsert_adding(session: Session, table: Table, rows: Sequence[dict[str, Any]]
                   ) -> list[Any]:
     """INSERT rows; where a row's key `on` exists, add the row's `column` to the stored one
     instead. One statement, rows taken (and locked) in the order given; the `returning` columns
-    of every row."""
+    of every row, in no set order."""
     if not rows:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(list(rows))
-    statement = statement.on_conflict_do_update(
+    statement = _upsert_adding(session.get_bind().dialect.name, table, tuple(on), column,
+                               tuple(returning))
+    return [tuple(r) for r in session.execute(statement, list(rows)).all()]
+
+
+@lru_cache(maxsize=64)
+def _upsert_adding(dialect_name: str, table: Table, on: tuple[str, ...], column: str,
+                   returning: tuple[ColumnElement[Any], ...]) -> Any:
+    """`upsert_adding`'s statement, built once (the rows are its parameters, sent as one
+    multi-row INSERT in their order)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
         index_elements=list(on), set_={column: table.c[column] + statement.excluded[column]},
     ).returning(*returning)
-    return [tuple(r) for r in session.execute(statement).all()]
 
 
 def insert_returning_unless_conflict(session: Session, table: FromClause, row: dict[str, Any], *,

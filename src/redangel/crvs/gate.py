@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from redangel.crvs import repository
 from redangel.crvs.models import CrvsMessage, CrvsSource
+from redangel.db import utcnow
 from redangel.dci import answers, signature
 from redangel.dci.check import Refused, read_header
 from redangel.dci.codes import HeaderReason, TransportError
@@ -150,14 +151,19 @@ def replayed(session: Session, admitted: Admitted, now: datetime) -> Answer | No
     return duplicate(session, admitted, now) if admitted.replayed else None
 
 
+def message_row(admitted: Admitted, *, transaction_id: str | None, events: int) -> dict[str, Any]:
+    """The row that keeps an admitted message as taken."""
+    return {"id": uuid.uuid4(), "sender_id": admitted.source.sender_id, "known_sender": True,
+            "message_id": admitted.header.message_id, "action": admitted.action,
+            "transaction_id": transaction_id, "digest": admitted.digest, "outcome": "taken",
+            "code": None, "events": events, "received_at": utcnow()}
+
+
 def take(session: Session, admitted: Admitted, *, transaction_id: str | None,
          events: int = 0) -> CrvsMessage | None:
     """Keep the message as taken; None when a concurrent request took the same one first (the
     unique index on a taken `message_id` decides, in the one INSERT)."""
-    row = {"id": uuid.uuid4(), "sender_id": admitted.source.sender_id, "known_sender": True,
-           "message_id": admitted.header.message_id, "action": admitted.action,
-           "transaction_id": transaction_id, "digest": admitted.digest, "outcome": "taken",
-           "code": None, "events": events}
+    row = message_row(admitted, transaction_id=transaction_id, events=events)
     if not repository.take_message(session, row):
         return None
     return CrvsMessage(**row)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from redangel.audit import service as audit
 from redangel.crvs import gate, repository, vital
 from redangel.crvs.gate import Answer
-from redangel.crvs.models import CrvsEvent, CrvsMessage
+from redangel.crvs.models import CrvsEvent
 from redangel.crvs.schemas import EVENT_TYPES, NotifyEvent, NotifyMessage
 from redangel.crypto.keyring import Keyring
 from redangel.db import utcnow
@@ -95,14 +95,28 @@ def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: 
         return gate.rjct(session, "notify", admitted.raw_header, True, admitted.digest, now,
                          "rjct.total_count.invalid", "total_count is not the number of events",
                          receiver=source.receiver_id)
-    taken = gate.take(session, admitted, transaction_id=notified.transaction_id,
-                      events=len(notified.notify_event))
-    if taken is None:  # the same message, taken by a concurrent request that committed
-        return gate.duplicate(session, admitted, now)
+    events = len(notified.notify_event)
+    guarded = guarded or events > 1
+    ctx = vital.Context(session=session, keyring=keyring, catalog=catalog,
+                        sender_id=source.sender_id)
+    row = gate.message_row(admitted, transaction_id=notified.transaction_id, events=events)
     try:
-        _run_events(session, keyring=keyring, catalog=catalog, source_id=source.sender_id,
-                    taken=taken, notified=notified,
-                    guarded=guarded or len(notified.notify_event) > 1)
+        if events == 1:  # the usual message: taken with its event, in one statement if it can
+            item = notified.notify_event[0]
+            event = _event(ctx, row["id"], notified, item)
+            both = repository.take_message_and_event(session, row, event)
+            if both is not None:
+                if not both[0]:  # the same message, taken by a concurrent request that committed
+                    return gate.duplicate(session, admitted, now)
+                if both[1]:  # else notified before: one effect only
+                    vital.run(ctx, event, item.data.reg_records, guarded=guarded)
+                return Answer(200, answers.ack(correlation_id=str(row["id"]), at=now))
+        if not repository.take_message(session, row):
+            return gate.duplicate(session, admitted, now)
+        for item in notified.notify_event:
+            event = _event(ctx, row["id"], notified, item)
+            if repository.take_event(session, event):  # else notified before: one effect only
+                vital.run(ctx, event, item.data.reg_records, guarded=guarded)
     except vital.Unguarded:
         # Its one event did not end processed: undo it all (the message taken too, and what
         # was queued for the audit trail and the change feed) and take the message again.
@@ -110,25 +124,23 @@ def receive(session: Session, *, keyring: Keyring, catalog: Any, raw: Any, now: 
         audit.forget_since(session, mark)
         return receive(session, keyring=keyring, catalog=catalog, raw=raw, now=now,
                        receiver=receiver, guarded=True)
-    return Answer(200, answers.ack(correlation_id=str(taken.id), at=now))
+    return Answer(200, answers.ack(correlation_id=str(row["id"]), at=now))
 
 
-def _run_events(session: Session, *, keyring: Keyring, catalog: Any, source_id: str,
-                taken: CrvsMessage, notified: NotifyMessage, guarded: bool) -> None:
-    ctx = vital.Context(session=session, keyring=keyring, catalog=catalog, sender_id=source_id)
-    for item in notified.notify_event:
-        record = item.data.reg_records
-        curp = record.id_of("UIN")
-        assert curp is not None
-        kind = EVENT_TYPES[item.data.reg_event_type]
-        event = CrvsEvent(
-            id=uuid.uuid4(), sender_id=source_id, message_id=taken.id,
-            transaction_id=notified.transaction_id, reference_id=item.reference_id, kind=kind,
-            state="received", reason=None, registered_on=record.death_date if kind == "death" else
-            record.birth_date if kind == "birth" else None, person_id=None,
-            subject_index=ctx.curp_index(curp), outcome={}, attempts=1, received_at=utcnow(),
-            processed_at=None)
-        event.record_sealed = keyring.seal(record.model_dump_json().encode(), table="crvs_event",
+def _event(ctx: vital.Context, message_id: uuid.UUID, notified: NotifyMessage,
+           item: NotifyEvent) -> CrvsEvent:
+    """A notified event as received, its record sealed (not stored yet)."""
+    record = item.data.reg_records
+    curp = record.id_of("UIN")
+    assert curp is not None
+    kind = EVENT_TYPES[item.data.reg_event_type]
+    event = CrvsEvent(
+        id=uuid.uuid4(), sender_id=ctx.sender_id, message_id=message_id,
+        transaction_id=notified.transaction_id, reference_id=item.reference_id, kind=kind,
+        state="received", reason=None, registered_on=record.death_date if kind == "death" else
+        record.birth_date if kind == "birth" else None, person_id=None,
+        subject_index=ctx.curp_index(curp), outcome={}, attempts=1, received_at=utcnow(),
+        processed_at=None)
+    event.record_sealed = ctx.keyring.seal(record.model_dump_json().encode(), table="crvs_event",
                                            column="record", row_id=event.id)
-        if repository.take_event(session, event):  # else notified before: one effect only
-            vital.run(ctx, event, record, guarded=guarded)
+    return event

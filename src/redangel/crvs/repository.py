@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, insert, select
+from sqlalchemy import ColumnElement, Select, Table, bindparam, exists, insert, or_, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from redangel.card.models import Card
@@ -69,6 +71,45 @@ def take_event(session: Session, event: CrvsEvent) -> bool:
     make_transient_to_detached(event)
     session.add(event)
     return True
+
+
+def take_message_and_event(session: Session, message: dict[str, Any],
+                           event: CrvsEvent) -> tuple[bool, bool] | None:
+    """`take_message` and `take_event` in one statement on PostgreSQL (a message of one event,
+    the usual case): whether the message was taken, and whether its event was (only when the
+    message was). None on a database that cannot (SQLite): the caller takes them one by one.
+    An inserted event joins the session as `take_event` leaves it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    values = {f"m_{column.key}": message[column.key] for column in CrvsMessage.__table__.columns}
+    values.update({f"e_{column.key}": getattr(event, column.key)
+                   for column in CrvsEvent.__table__.columns if column.key != "message_id"})
+    row = session.execute(_take_message_and_event(), values).one()
+    if row.event:
+        make_transient_to_detached(event)
+        session.add(event)
+    return bool(row.message), bool(row.event)
+
+
+@lru_cache(maxsize=1)
+def _take_message_and_event() -> Select[bool, bool]:
+    """The message inserted unless its `message_id` was taken, and the event inserted from the
+    inserted message (so not at all when it was not) unless its `reference_id` was notified:
+    the two unique indexes decide, as in the two statements; built once."""
+    messages, events = cast(Table, CrvsMessage.__table__), cast(Table, CrvsEvent.__table__)
+    message = (postgresql.insert(messages)
+               .values({c.key: bindparam(f"m_{c.key}", type_=c.type) for c in messages.columns})
+               .on_conflict_do_nothing(index_elements=["sender_id", "message_id"],
+                                       index_where=text("outcome = 'taken'"))
+               .returning(messages.c.id).cte("taken_message"))
+    columns = list(events.columns)
+    chosen = select(*[message.c.id if c.key == "message_id" else bindparam(f"e_{c.key}", type_=c.type)
+                      for c in columns]).select_from(message)
+    event = (postgresql.insert(events).from_select([c.key for c in columns], chosen)
+             .on_conflict_do_nothing(index_elements=["sender_id", "reference_id"])
+             .returning(events.c.id).cte("taken_event"))
+    return select(exists(select(message.c.id)).label("message"),
+                  exists(select(event.c.id)).label("event"))
 
 
 def event(session: Session, event_id: uuid.UUID, *, for_update: bool = False) -> CrvsEvent | None:
@@ -146,6 +187,46 @@ def person_by_curp_index(session: Session, curp_index: str, *,
     """The person holding a CURP (of those `visible`, when given), locked (the statement built
     once per condition: a principal's condition that is always the same object is built once)."""
     return session.scalar(_person_by_curp_index(visible), {"curp_index": curp_index})
+
+
+@dataclass(frozen=True)
+class BirthSubjects:
+    """What a birth looks up before it registers the child: who holds the child's CURP, the
+    mother holding hers (when it is given and her record is `visible`), and whether events
+    wait for the child's CURP."""
+
+    child: Person | None
+    mother: Person | None
+    waited: bool | None
+    """None when neither record was there to say (no row came back)."""
+
+
+@lru_cache(maxsize=16)
+def _birth_subjects(visible: ColumnElement[bool]) -> Select[Person, bool, bool]:
+    waited = exists().where(CrvsEvent.subject_index == bindparam("child"),
+                            CrvsEvent.state == "waiting")
+    return (select(Person, visible.label("visible"), waited.label("waited"))
+            .where(or_(Person.curp_index == bindparam("child"),
+                       Person.curp_index == bindparam("mother")))
+            .with_for_update(of=Person))
+
+
+def birth_subjects(session: Session, *, child_index: str, mother_index: str | None,
+                   visible: ColumnElement[bool]) -> BirthSubjects:
+    """The child's and the mother's records by their CURPs' blind indexes, locked, and whether
+    events wait for the child, in one round trip (the statement built once per condition).
+    When neither is registered no row comes back to tell whether events wait (`waited` None)."""
+    child = mother = None
+    waited: bool | None = None
+    for row in session.execute(_birth_subjects(visible),
+                               {"child": child_index, "mother": mother_index}):
+        person = row[0]
+        waited = bool(row.waited)
+        if person.curp_index == child_index:
+            child = person
+        if mother_index is not None and person.curp_index == mother_index and row.visible:
+            mother = person
+    return BirthSubjects(child=child, mother=mother, waited=waited)
 
 
 def person(session: Session, person_id: uuid.UUID) -> Person | None:

@@ -14,7 +14,7 @@ normalised name and birth date (and borough when given); nobody or more than one
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -54,6 +54,10 @@ class Context:
     sender_id: str
     chosen_mother: uuid.UUID | None = None
     """The mother a data steward chose for a birth whose mother was not found, or not alone."""
+    whole_transaction: bool = False
+    """The event runs without a savepoint of its own: on any refusal the caller rolls back the
+    whole transaction, so what it writes needs no savepoint either (`run`, unguarded)."""
+
     def programs(self) -> frozenset[str]:
         """The codes of the programs on the registry's books (read at most every few seconds
         per process: `program.service.loaded_codes`)."""
@@ -92,7 +96,7 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
     if not guarded:
         try:
             with history.batched(ctx.session):  # the event's history rows in one INSERT
-                event.outcome = work(ctx, event, record)
+                event.outcome = work(replace(ctx, whole_transaction=True), event, record)
         except (Outcome, AppError) as refused:
             raise Unguarded() from refused
         event.state, event.reason = "processed", None
@@ -102,7 +106,7 @@ def run(ctx: Context, event: CrvsEvent, record: PersonRecord, *, guarded: bool =
     marks = audit.queued(ctx.session), changes.queued(ctx.session)
     try:
         with ctx.session.begin_nested(), history.batched(ctx.session):
-            event.outcome = work(ctx, event, record)
+            event.outcome = work(replace(ctx, whole_transaction=False), event, record)
             event.state, event.reason = "processed", None
             event.processed_at = utcnow()  # written with the outcome, in one UPDATE
     except Outcome as out:
@@ -127,18 +131,26 @@ def _subject(ctx: Context, record: PersonRecord) -> Person | None:
     return repository.person_by_curp_index(ctx.session, ctx.curp_index(curp)) if curp else None
 
 
+def _parent_curp(record: PersonRecord, which: int) -> str | None:
+    """The CURP the record gives for a parent (first or second), if any."""
+    given = record.parent1_identifier if which == 0 else record.parent2_identifier
+    if given is not None and given.identifier_type == "UIN":
+        return given.value
+    described: Parent | None = record.parents[which] if len(record.parents) > which else None
+    if described is None:
+        return None
+    return next((i.identifier_value for i in described.identifier
+                 if i.identifier_type == "UIN"), None)
+
+
 def _parent(ctx: Context, record: PersonRecord, which: int) -> list[Person]:
     """The registered persons a parent of the record can be (0, 1 or more); the rows are kept,
     so using them asks the database nothing more."""
     if which == 0 and ctx.chosen_mother is not None:
         chosen = repository.person(ctx.session, ctx.chosen_mother)
         return [chosen] if chosen is not None else []
-    given = record.parent1_identifier if which == 0 else record.parent2_identifier
     described: Parent | None = record.parents[which] if len(record.parents) > which else None
-    curp = given.value if given is not None and given.identifier_type == "UIN" else None
-    if curp is None and described is not None:
-        curp = next((i.identifier_value for i in described.identifier
-                     if i.identifier_type == "UIN"), None)
+    curp = _parent_curp(record, which)
     visible = person_condition(ctx.principal())  # never a blocked or merged-away record
     if curp is not None:
         found = repository.person_by_curp_index(ctx.session, ctx.curp_index(curp), visible=visible)
@@ -153,11 +165,19 @@ def _parent(ctx: Context, record: PersonRecord, which: int) -> list[Person]:
 
 
 def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, Any]:
-    existing = _subject(ctx, record)
-    if existing is not None:
-        event.person_id = existing.id
-        return {"child": str(existing.id), "already_registered": True}
-    mothers = _parent(ctx, record, 0)
+    curp = record.id_of("UIN")
+    assert curp is not None
+    # The child, the mother named by her CURP and whether events wait for the child: one look.
+    mother_curp = _parent_curp(record, 0) if ctx.chosen_mother is None else None
+    found = repository.birth_subjects(
+        ctx.session, child_index=ctx.curp_index(curp),
+        mother_index=ctx.curp_index(mother_curp) if mother_curp is not None else None,
+        visible=person_condition(ctx.principal()))  # never a blocked or merged-away mother
+    if found.child is not None:
+        event.person_id = found.child.id
+        return {"child": str(found.child.id), "already_registered": True}
+    mothers = ([found.mother] if found.mother is not None else []) if mother_curp is not None \
+        else _parent(ctx, record, 0)
     if len(mothers) != 1:
         raise Outcome("needs_review", "mother_not_found" if not mothers else "mother_ambiguous")
     mother = mothers[0]
@@ -166,13 +186,12 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
     principal = ctx.principal(mother.registered_office_id)
     assert record.name is not None and record.birth_date is not None and record.sex is not None
     first, second = record.name.surnames
-    curp = record.id_of("UIN")
-    assert curp is not None
     child = person_service.create(ctx.session, keyring=ctx.keyring, principal=principal, data=PersonCreate(
         curp=curp, given_names=record.name.given_name, first_surname=first, second_surname=second,
         sex=SEXES.get(record.sex, "X"), birth_date=record.birth_date, birth_state=curp[11:13]),
         lives_in=(mother.borough, mother.postal_code),
-        curp_unregistered=True)  # `_subject` found nobody holding it, in this transaction
+        curp_unregistered=True,  # nobody holds it (`birth_subjects`), in this transaction
+        savepoint=not ctx.whole_transaction)
     outcome: dict[str, Any] = {"child": str(child.id), "mother": str(mother.id)}
     belongs = household_service.of_member_for_update(ctx.session, principal=principal,
                                                      person_id=mother.id)
@@ -198,7 +217,9 @@ def _birth(ctx: Context, event: CrvsEvent, record: PersonRecord) -> dict[str, An
         answers={"child_birth_date": record.birth_date}, office_id=mother.registered_office_id,
         loaded=ctx.programs())[mother.id]
     ctx.session.flush()
-    outcome["retried"] = _retry_waiting(ctx, child)
+    # Events that waited for the child's CURP (a death notified before the birth): looked for
+    # unless the first look said there are none.
+    outcome["retried"] = 0 if found.waited is False else _retry_waiting(ctx, child)
     event.person_id = child.id  # written with the outcome, in one UPDATE
     return outcome
 

@@ -132,18 +132,25 @@ def _confirmed_ids(session: Session, *, keyring: Keyring, principal: Principal,
     return sorted({refs.get(i, i) for i in sent}, key=str)
 
 
-def _flush_unique(session: Session, person: Person, recheck: Callable[[], object] | None) -> None:
+def _flush_unique(session: Session, person: Person, recheck: Callable[[], object] | None, *,
+                  savepoint: bool = True) -> None:
     """Flush a person, answering a uniqueness race (two clerks entering one CURP at once) as
-    the sequential duplicate is answered: 409, never a 500 with the values in the log."""
+    the sequential duplicate is answered: 409, never a 500 with the values in the log.
+    Without `savepoint` the new row is flushed in the caller's transaction, which a race then
+    spoils: the caller rolls it back on the 409 (the full check cannot run in it any more)."""
     try:
         if recheck is None:  # a change to a loaded row: the whole transaction is lost anyway
+            session.flush()
+            return
+        if not savepoint:
+            session.add(person)
             session.flush()
             return
         with session.begin_nested():  # a new row: only its savepoint is lost
             session.add(person)
             session.flush()
     except IntegrityError:
-        if recheck is not None:
+        if recheck is not None and savepoint:
             recheck()  # the other transaction has committed: its person is found like any other
         raise Conflict("duplicate_curp") from None
 
@@ -344,13 +351,16 @@ def require_pin(principal: Principal) -> None:
 def create(
     session: Session, *, keyring: Keyring, principal: Principal, data: PersonCreate,
     lives_in: tuple[str | None, str | None] = (None, None), curp_unregistered: bool = False,
+    savepoint: bool = True,
 ) -> Person:
     """Register a person, refusing duplicates by CURP and by name and birth date. `lives_in`
     (borough, postal code) says where a person without an address of their own lives (a newborn
     with the mother): written with the person, never into their sealed contact.
     `curp_unregistered`: the caller has just looked the CURP up in this transaction and found
     nobody holding it, so it is not looked up again (a holder registered meanwhile is still
-    refused, by the unique index and the full check after it)."""
+    refused, by the unique index and the full check after it). `savepoint=False`: the caller
+    rolls its whole transaction back on any refusal, so the row needs no savepoint of its own
+    (a holder registered meanwhile is refused as `duplicate_curp` without the full check)."""
     fields = data.model_dump()
     if data.curp:
         _check_curp(data.curp, fields)
@@ -378,7 +388,7 @@ def create(
     contact = {k: fields[k] for k in CONTACT_FIELDS if fields.get(k) is not None}
     _seal(keyring, person, curp=data.curp, contact=contact,
           sensitive=data.sensitive.model_dump(mode="json", exclude_none=True))
-    _flush_unique(session, person, refuse)
+    _flush_unique(session, person, refuse, savepoint=savepoint)
     repository.add_name_terms(session, person.id, name_key.split())
     changes: dict[str, Any] = {"fields": sorted(k for k, v in fields.items() if v not in (None, {}, []))}
     if data.confirm_distinct_from:
