@@ -140,6 +140,23 @@ class TestListsAndDecisions:
         read = styfe.get(f"/enrollments/{enrollment}").json()
         assert read["status"] == "exited" and read["transitions"][-1]["actor_kind"] == "agency"
 
+    def test_the_roll_by_borough_follows_the_person_who_moves(
+        self, clerk: httpx.Client, styfe: httpx.Client
+    ) -> None:
+        person = new_person(clerk)["id"]
+        enrollment = approve(styfe, folio_of(clerk, person, "seguro_desempleo"))
+
+        def shown(borough: str) -> set[str]:
+            return {e["id"] for e in pages(styfe, "/agency/enrollments", borough=borough,
+                                           program="seguro_desempleo", limit=100)}
+
+        assert enrollment in shown("iztapalapa")
+        tag = clerk.get(f"/persons/{person}").headers["etag"]
+        moved = clerk.patch(f"/persons/{person}", headers={"If-Match": tag}, json={
+            "address": {"borough": "coyoacan", "postal_code": "04000"}})
+        assert moved.status_code == 200, moved.text
+        assert enrollment in shown("coyoacan") and enrollment not in shown("iztapalapa")
+
     def test_the_roll_pages_in_its_scope_and_audits_each_person_shown(
         self, clerk: httpx.Client, styfe: httpx.Client, salud: httpx.Client, sessions: Any
     ) -> None:

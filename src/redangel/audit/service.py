@@ -223,8 +223,16 @@ async def record_shown_on_loop(conn: AsyncConnection[Any], *, principal: Princip
     """`record_shown` on an event loop's PostgreSQL connection that commits each statement: the
     events are durable when it returns (before the answer is written)."""
     seen = list(dict.fromkeys(person_ids))
-    await conn.execute(_INSERT_EVENTS_PG,
-                       _event_arrays(_shown_events(principal, action, seen, purpose, detail)))
+    shown = _event(principal=principal, action=action, person_id=None, purpose=purpose,
+                   outcome="ok", detail=detail)
+    ids = [str(person_id) for person_id in seen]
+    if len(seen) < 2:
+        digests = [chain.digest({**shown, "person_id": seen[0] if seen else None})]
+    else:
+        digests = chain.digests_per_person(shown, ids)
+    await conn.execute(_INSERT_SHOWN_PG, (*(shown[name] for name in _SHARED_COLUMNS),
+                                          json.dumps(shown["detail"]), ",".join(ids),
+                                          ",".join(digests)))
     return len(seen)
 
 
@@ -241,6 +249,20 @@ _INSERT_EVENTS_PG = (
     "SELECT e.*, pg_current_xact_id()::text::bigint FROM unnest("
     "%b::timestamptz[], %b::text[], %b::text[], %b::text[], %b::uuid[], %b::text[], %b::text[], "
     "%b::uuid[], %b::text[], %b::text[], %b::text[]::json[], %b::text[]) AS e")
+# The events of one page of persons shown differ only in their person and digest: the rest is
+# bound once, and the persons' ids and the digests (hexadecimal, no commas) each go as one
+# comma-separated text, split by PostgreSQL (binding them as arrays cost the page more in
+# psycopg's list adaptation than the INSERT itself). With nobody shown, one event without a
+# person (an empty text splits into no element: `NULLIF` makes it one NULL).
+_SHARED_COLUMNS = tuple(name for name in _EVENT_COLUMNS[:-2] if name != "person_id")
+_INSERT_SHOWN_PG = (
+    "INSERT INTO audit_event (at, actor_kind, actor_id, actor_role, office_id, agency_code, "
+    "action, purpose, outcome, detail, person_id, digest, xid) "
+    "SELECT %b::timestamptz, %b::text, %b::text, %b::text, %b::uuid, %b::text, %b::text, "
+    "%b::text, %b::text, %b::text::json, e.person_id::uuid, e.digest, "
+    "pg_current_xact_id()::text::bigint FROM unnest("
+    "string_to_array(NULLIF(%b::text, ''), ','), string_to_array(%b::text, ',')) "
+    "AS e(person_id, digest)")
 _INSERT_SEALS_PG = ("INSERT INTO audit_seal (seq, event_id, prev_hash, hash) "
                     "SELECT * FROM unnest(%b::bigint[], %b::bigint[], %b::text[], %b::text[])")
 

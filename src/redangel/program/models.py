@@ -100,6 +100,8 @@ class Enrollment(Base):
             postgresql_where=text("status IN ('active', 'suspended')"),
         ),
         Index("ix_enrollment_roll", "program_code", "status", "started_on", "id"),
+        Index("ix_enrollment_roll_borough", "program_code", "status", "borough", "started_on",
+              "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -114,6 +116,9 @@ class Enrollment(Base):
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     exit_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     change_seq: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    # The person's borough, copied and kept by the database (triggers of migration 0027): never
+    # written by the application; the roll filtered by borough reads it from its index.
+    borough: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class Delivery(Base):

@@ -1,9 +1,9 @@
 """Person 360: one answer with the person, the household and everything across agencies.
 
 A fixed number of queries whatever the counts: the person (with the current membership), the
-household's members, applications, enrollments and latest deliveries — each one query joined to
-program and agency names, never one query per row. The rows are plain (`overview_repository`)
-and the answer is validated once, as a whole, into the read model.
+household's members, and the applications, enrollments and latest deliveries together (one
+query joined to program and agency names), never one query per row. The rows are plain
+(`overview_repository`) and the answer is validated once, as a whole, into the read model.
 """
 
 from __future__ import annotations
@@ -84,24 +84,16 @@ def overview(session: Session, *, keyring: Keyring, principal: Principal,
     if others:  # the household's members shown beside the person are reads of them too
         audit.record_shown(session, principal=principal, action="household.read",
                            person_ids=others, purpose=purpose)
-    public_only = policy.public_screen(principal)
-    return _assembled(
-        read, rows,
-        repository.applications(session, person_id, public_only=public_only),
-        repository.enrollments(session, person_id, public_only=public_only),
-        repository.recent_deliveries(session, person_id, DELIVERIES_SHOWN,
-                                     public_only=public_only))
+    return _assembled(read, rows, repository.programs(
+        session, person_id, DELIVERIES_SHOWN, public_only=policy.public_screen(principal)))
 
 
 @lru_cache(maxsize=256)
 def _loop_statements(principal: Principal) -> tuple[tuple[str, dict[str, Any]], ...]:
-    """The household, applications, enrollments and deliveries statements of this principal,
-    as PostgreSQL text for the event loop's connections."""
-    public_only = policy.public_screen(principal)
-    return tuple(postgres_statement(statement) for statement in (
-        _household(principal), repository.applications_statement(public_only),
-        repository.enrollments_statement(public_only),
-        repository.deliveries_statement(DELIVERIES_SHOWN, public_only)))
+    """The household statement and the programs' (applications, enrollments and deliveries)
+    of this principal, as PostgreSQL text for the event loop's connections."""
+    return (postgres_statement(_household(principal)), postgres_statement(
+        repository.programs_statement(DELIVERIES_SHOWN, policy.public_screen(principal))))
 
 
 async def overview_shown(reader: Reader, *, keyring: Keyring, principal: Principal,
@@ -113,9 +105,9 @@ async def overview_shown(reader: Reader, *, keyring: Keyring, principal: Princip
         return await reader.in_thread(partial(overview, keyring=keyring, principal=principal,
                                               person_id=person_id, purpose=purpose))
     person_read = person_service.loop_read(principal, person_id=person_id, purpose=purpose)
-    household, *rest = _loop_statements(principal)
+    household, programs = _loop_statements(principal)
 
-    async def read_all(conn: AsyncConnection[Any]) -> tuple[Any, list[list[Any]]]:
+    async def read_all(conn: AsyncConnection[Any]) -> tuple[Any, list[Any], list[Any]]:
         # The person (audited) and their household (its names in the principal's scope) in one
         # trip; the rest is read only for a person this principal may see.
         found, members = await repository.rows_of_person_async(
@@ -123,17 +115,15 @@ async def overview_shown(reader: Reader, *, keyring: Keyring, principal: Princip
         _, read = person_service.shown_by(keyring, principal, found[0] if found else None)
         if not isinstance(read, PersonRead):
             raise Forbidden()
+        if not (others := _others(members, person_id)):
+            return read, members, await repository.rows_of_async(conn, programs, person_id)
         async with conn.pipeline():  # the members shown audited with the rest, in one trip
-            if others := _others(members, person_id):
-                await audit.record_shown_on_loop(conn, principal=principal,
-                                                 action="household.read",
-                                                 person_ids=others, purpose=purpose)
-            others_rows = await repository.rows_of_person_async(conn, rest, person_id)
-        return read, [members, *others_rows]
+            await audit.record_shown_on_loop(conn, principal=principal, action="household.read",
+                                             person_ids=others, purpose=purpose)
+            rows = await repository.rows_of_async(conn, programs, person_id)
+        return read, members, rows
 
-    read, (members, applications, enrollments, deliveries) = await on_loop_connection(
-        reader.loop, read_all)
-    return _assembled(read, members, applications, enrollments, deliveries)
+    return _assembled(*await on_loop_connection(reader.loop, read_all))
 
 
 def _others(rows: Sequence[Any], person_id: uuid.UUID) -> list[uuid.UUID]:
@@ -141,8 +131,12 @@ def _others(rows: Sequence[Any], person_id: uuid.UUID) -> list[uuid.UUID]:
     return [m.person_id for m in rows if m.shown and m.person_id != person_id]
 
 
-def _assembled(read: PersonRead, rows: Sequence[Any], applications: Sequence[Any],
-               enrollments: Sequence[Any], deliveries: Sequence[Any]) -> PersonOverview:
+def _assembled(read: PersonRead, rows: Sequence[Any], programs: Sequence[Any]
+               ) -> PersonOverview:
+    parts: dict[str, list[Any]] = {part: [] for part in repository.PARTS}
+    for row in programs:  # each part's rows in its own order
+        parts[row.part].append(row)
+    applications, enrollments, deliveries = (parts[part] for part in repository.PARTS)
     members = [m for m in rows if m.shown]
     household = None if not rows else {
         "id": rows[0].household_id, "members_elsewhere": len(rows) - len(members),

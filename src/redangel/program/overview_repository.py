@@ -1,5 +1,5 @@
-"""SQL of the person 360: the household's members, applications, enrollments and latest
-deliveries of one person, each one query joined to program and agency names.
+"""SQL of the person 360: the household's members, then the applications, enrollments and
+latest deliveries of one person, joined to program and agency names, in one query.
 
 Why a module of its own: the overview is read at every front-desk visit and every kiosk tap,
 so its statements are built once, on the tables' columns, and answer plain rows (no ORM
@@ -17,7 +17,18 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from redangel.auth.models import Agency
@@ -42,11 +53,14 @@ def _names(*, agency: bool = True) -> tuple[Any, ...]:
 
 
 def _of_person(table: Any, columns: tuple[Any, ...], order: tuple[Any, ...], *,
-               public_only: bool, agency: bool = True) -> Select[*tuple[Any, ...]]:
+               public_only: bool, agency: bool = True,
+               numbered: bool = False) -> Select[*tuple[Any, ...]]:
     """One person's rows of `table` (bound as `person_id`) in `order`, with the names of their
-    program (and agency); without the catalog's sensitive programs when `public_only`."""
+    program (and agency); without the catalog's sensitive programs when `public_only`.
+    `numbered`: with each row's place in `order` (`n`), for a statement reading it with others."""
     c = table.c
-    stmt = (select(*columns, *_names(agency=agency))
+    place = (func.row_number().over(order_by=order).label("n"),) if numbered else ()
+    stmt = (select(*columns, *_names(agency=agency), *place)
             .join_from(table, Program.__table__, _PROGRAM.code == c.program_code))
     if agency:
         stmt = stmt.join(Agency.__table__, _AGENCY.code == _PROGRAM.agency_code)
@@ -55,53 +69,67 @@ def _of_person(table: Any, columns: tuple[Any, ...], order: tuple[Any, ...], *,
 
 
 @cache
-def applications_statement(public_only: bool) -> Select[*tuple[Any, ...]]:
+def applications_statement(public_only: bool, numbered: bool = False
+                           ) -> Select[*tuple[Any, ...]]:
     c = _APPLICATION
     return _of_person(
         Application.__table__,
         (c.folio, c.person_id, c.program_code.label("program"), c.channel, c.status,
          c.submitted_at, c.expected_decision_on, c.decided_at, c.decision_reason, c.documents,
          c.version),
-        (c.submitted_at.desc(), c.id), public_only=public_only)
+        (c.submitted_at.desc(), c.id), public_only=public_only, numbered=numbered)
 
 
 @cache
-def enrollments_statement(public_only: bool) -> Select[*tuple[Any, ...]]:
+def enrollments_statement(public_only: bool, numbered: bool = False
+                          ) -> Select[*tuple[Any, ...]]:
     c = _ENROLLMENT
     return _of_person(
         Enrollment.__table__,
         (c.id, c.person_id, c.program_code.label("program"), c.status, c.started_on,
          c.ended_on, c.exit_reason, c.version),
-        (c.started_on.desc(), c.id), public_only=public_only)
+        (c.started_on.desc(), c.id), public_only=public_only, numbered=numbered)
 
 
 @cache
-def deliveries_statement(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
+def deliveries_statement(limit: int, public_only: bool, numbered: bool = False
+                         ) -> Select[*tuple[Any, ...]]:
     c = _DELIVERY
     return _of_person(
         Delivery.__table__,
         (c.id, c.enrollment_id, c.person_id, c.program_code.label("program"), c.delivered_on,
          c.kind, c.amount, c.place),
-        (c.delivered_on.desc(), c.id), public_only=public_only, agency=False).limit(limit)
+        (c.delivered_on.desc(), c.id), public_only=public_only, agency=False,
+        numbered=numbered).limit(limit)
 
 
-def applications(session: Session, person_id: uuid.UUID, *,
-                 public_only: bool) -> Sequence[Any]:
-    """The person's applications, newest first, with program and agency names (without the
-    catalog's sensitive programs when `public_only`)."""
-    return session.execute(applications_statement(public_only), {"person_id": person_id}).all()
+PARTS = ("applications", "enrollments", "deliveries")
 
 
-def enrollments(session: Session, person_id: uuid.UUID, *,
-                public_only: bool) -> Sequence[Any]:
-    """The person's enrollments, latest start first, with program and agency names."""
-    return session.execute(enrollments_statement(public_only), {"person_id": person_id}).all()
+@cache
+def programs_statement(limit: int, public_only: bool) -> Select[*tuple[Any, ...]]:
+    """The person's applications, enrollments and latest `limit` deliveries (each as its own
+    statement reads it) in one statement: each row labelled with its `part` (one of `PARTS`),
+    the parts' own columns null in the others', each part in its own order."""
+    parts = {
+        "applications": applications_statement(public_only, numbered=True).subquery(),
+        "enrollments": enrollments_statement(public_only, numbered=True).subquery(),
+        "deliveries": deliveries_statement(limit, public_only, numbered=True).subquery(),
+    }
+    columns = {c.name: c.type for part in parts.values() for c in part.c}
+    every = union_all(*(
+        select(literal_column(f"'{name}'").label("part"),
+               *(part.c[column] if column in part.c else cast(null(), kind).label(column)
+                 for column, kind in columns.items()))
+        for name, part in parts.items())).subquery("programs")
+    return select(every).order_by(every.c.part, every.c.n)
 
 
-def recent_deliveries(session: Session, person_id: uuid.UUID, limit: int, *,
-                      public_only: bool) -> Sequence[Any]:
-    """The person's latest `limit` deliveries, newest first, with the program's names."""
-    return session.execute(deliveries_statement(limit, public_only), {"person_id": person_id}).all()
+def programs(session: Session, person_id: uuid.UUID, limit: int, *,
+             public_only: bool) -> Sequence[Any]:
+    """The rows of `programs_statement` for the person."""
+    return session.execute(programs_statement(limit, public_only),
+                           {"person_id": person_id}).all()
 
 
 def household_statement(person_visible: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
@@ -138,3 +166,11 @@ async def rows_of_person_async(conn: AsyncConnection[Any],
         for cursor, (statement, bound) in zip(cursors, statements, strict=True):
             await cursor.execute(statement, {**bound, "person_id": person_id})
     return [await cursor.fetchall() for cursor in cursors]
+
+
+async def rows_of_async(conn: AsyncConnection[Any], statement: tuple[str, dict[str, Any]],
+                        person_id: uuid.UUID) -> list[Any]:
+    """The rows of one statement (as in `rows_of_person_async`), in its own round trip."""
+    cursor = conn.cursor(row_factory=namedtuple_row)
+    await cursor.execute(statement[0], {**statement[1], "person_id": person_id})
+    return await cursor.fetchall()

@@ -283,7 +283,9 @@ def _roll_page(*, program: bool, status: bool, borough: bool, since: bool, until
     if status:
         stmt = stmt.where(e.status == bindparam("status"))
     if borough:
-        stmt = stmt.where(p.borough == bindparam("borough"))
+        # The enrollment's copy of the borough (kept by the database) picks the rows from
+        # `ix_enrollment_roll_borough` in order; the person's own is the rule.
+        stmt = stmt.where(e.borough == bindparam("borough"), p.borough == bindparam("borough"))
     if since:
         stmt = stmt.where(e.started_on >= bindparam("since", type_=Date()))
     if until:
