@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -76,6 +76,38 @@ def test_an_untouched_trail_verifies(trail) -> None:  # type: ignore[no-untyped-
     factory, _ = trail
     report = check(factory)
     assert report.ok and report.events == 12 and report.pending == 0
+
+
+def test_a_trail_sealed_while_it_is_verified_is_not_called_broken(trail) -> None:  # type: ignore[no-untyped-def]
+    """The sealer goes on sealing while `redangel audit verify` walks the chain: the walk reads
+    one snapshot, so seals added meanwhile are neither half seen nor taken for tampering."""
+    factory, backend = trail
+    if backend == "sqlite":
+        pytest.skip("on SQLite the walk's transaction holds the write lock: nothing is sealed "
+                    "while it runs")
+    for index in range(3):  # recorded, not sealed yet
+        with _configured(factory) as session:
+            audit.record(session, principal=CLERK, action="person.read", person_id=uuid.uuid4(),
+                         purpose=f"later_{index}")
+            session.commit()
+    sealed_midway: list[bool] = []
+
+    def seal_before_the_head_is_read(conn, cursor, statement: str, *rest) -> None:  # type: ignore[no-untyped-def]
+        if not sealed_midway and "FROM audit_head" in statement:
+            sealed_midway.append(True)
+            seal_everything(lambda: _configured(factory))
+
+    with factory() as session:
+        engine = session.get_bind()
+        event.listen(engine, "before_cursor_execute", seal_before_the_head_is_read)
+        try:
+            report = verify(session, keys=TrailKeys.from_secret(SECRET), checkpoint_every=5)
+        finally:
+            event.remove(engine, "before_cursor_execute", seal_before_the_head_is_read)
+    assert sealed_midway
+    assert report.ok, report
+    assert (report.events, report.pending) == (12, 3)  # as things stood when the walk began
+    assert check(factory).events == 15
 
 
 def test_the_application_cannot_update_or_delete_audit_rows(trail) -> None:  # type: ignore[no-untyped-def]

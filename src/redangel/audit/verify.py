@@ -49,6 +49,11 @@ def verify(
     batch: int = 5000,
 ) -> VerifyReport:
     """Walk the seals in order; report the first one whose event or link does not hold."""
+    if session.get_bind().dialect.name == "postgresql" and not session.in_transaction():
+        # One snapshot for the whole walk: the sealer goes on sealing meanwhile, and a head
+        # read after seals it added would look like a chain cut short (SQLite's read
+        # transaction is one snapshot already).
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     prev = chain.GENESIS
     expected = 1
     floor = archive.anchor(session)
